@@ -1,0 +1,61 @@
+//! Staff sign-in: the login page and the server functions behind it.
+
+mod login;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session_store;
+
+pub use login::LoginPage;
+
+use crate::error::AppError;
+use crate::model::Role;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in staff member, as pages see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Only same-site paths may follow a sign-in (no open redirect through `?next=`).
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://");
+    if ok && next != "/login" { next.to_string() } else { "/contacts".to_string() }
+}
+
+#[server(endpoint = "auth/login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let user = service::sign_in(&email, &password).await?;
+    tracing::info!(user_id = user.id, "signed in");
+    leptos_axum::redirect(&safe_next(next.as_deref().unwrap_or("/contacts")));
+    Ok(())
+}
+
+#[server(endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    service::sign_out().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(endpoint = "auth/me")]
+pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
+    service::current_user().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_never_leaves_the_site() {
+        assert_eq!(safe_next("/contacts/12"), "/contacts/12");
+        for evil in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "", "/login"] {
+            assert_eq!(safe_next(evil), "/contacts", "{evil:?}");
+        }
+    }
+}

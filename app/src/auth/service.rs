@@ -1,0 +1,190 @@
+//! Passwords, sign-in throttling and the staff session. Argon2id runs on the blocking
+//! pool so a sign-in never stalls the async threads.
+
+use super::CurrentUser;
+use crate::error::AppError;
+use crate::model::{Email, Permission, Role};
+use crate::state::{now, AppState};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+use tower_sessions::Session;
+
+const SESSION_USER: &str = "user_id";
+const SESSION_AUTH_AT: &str = "auth_at";
+
+/// The client address, put in request extensions by the server (proxy-aware when told to).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+/// OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
+fn argon2() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19_456, 2, 1, None).expect("valid argon2 params"))
+}
+
+pub fn check_password_policy(password: &str) -> Result<(), &'static str> {
+    let length = password.chars().count();
+    if length < 10 {
+        return Err("Use at least 10 characters.");
+    }
+    if length > 128 {
+        return Err("Use at most 128 characters.");
+    }
+    Ok(())
+}
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
+    .map_err(|_| AppError::Internal)
+}
+
+pub async fn verify_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the account does not exist, so that an unknown email
+/// takes as long to refuse as a wrong password (no account enumeration by timing).
+async fn decoy_hash() -> String {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(h) = DECOY.get() {
+        return h.clone();
+    }
+    let h = hash_password("decoy password that never matches".into()).await.unwrap_or_default();
+    DECOY.get_or_init(|| h).clone()
+}
+
+fn request_parts() -> Option<axum::http::request::Parts> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+}
+
+fn session() -> Result<Session, AppError> {
+    request_parts().and_then(|p| p.extensions.get::<Session>().cloned()).ok_or_else(|| {
+        tracing::error!("no session layer on this request");
+        AppError::Internal
+    })
+}
+
+fn client_ip() -> String {
+    request_parts().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0.clone())).unwrap_or_else(|| "unknown".into())
+}
+
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store error");
+    AppError::Internal
+}
+
+/// Checks the throttle for both subjects, then the password; counts failures, rotates
+/// the session id on success.
+pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppError> {
+    let state = AppState::from_context()?;
+    let limits = &state.settings.login_limits;
+    let now = now();
+    let normalised = email.trim().to_lowercase();
+    // The account subject is hashed: the throttle table holds no email addresses.
+    let account = format!("account:{}", hex::encode(Sha256::digest(normalised.as_bytes())));
+    let address = format!("address:{}", client_ip());
+
+    let (account_failures, account_since) = state.store.login_failures(&account, now, limits.window_secs).await?;
+    let (address_failures, address_since) = state.store.login_failures(&address, now, limits.window_secs).await?;
+    if account_failures >= limits.refuse_account_after {
+        return Err(AppError::RateLimited { retry_after_secs: (account_since + limits.window_secs - now).max(1) as u64 });
+    }
+    if address_failures >= limits.refuse_address_after {
+        return Err(AppError::RateLimited { retry_after_secs: (address_since + limits.window_secs - now).max(1) as u64 });
+    }
+    let excess = (account_failures - limits.slow_after).max(address_failures - 4 * limits.slow_after).max(0) as u64;
+    if excess > 0 {
+        let delay = (limits.delay_ms * excess).min(limits.max_delay_ms);
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+
+    let user = match Email::parse(&normalised) {
+        Ok(e) => state.store.user_by_email(&e).await?,
+        Err(_) => None,
+    };
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => decoy_hash().await,
+    };
+    let password_ok = verify_password(hash, password.to_string()).await;
+    let user = match user {
+        Some(u) if password_ok && u.active => u,
+        _ => {
+            state.store.add_login_failure(&account, now, limits.window_secs).await?;
+            state.store.add_login_failure(&address, now, limits.window_secs).await?;
+            tracing::info!("sign-in refused");
+            return Err(AppError::Refused("Wrong email or password.".into()));
+        }
+    };
+    state.store.clear_login_failures(&account).await?;
+    state.store.record_login(user.id, now).await?;
+
+    let session = session()?;
+    // A fresh id at sign-in: a session id planted before sign-in is worthless after it.
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(SESSION_USER, user.id).await.map_err(session_error)?;
+    session.insert(SESSION_AUTH_AT, now).await.map_err(session_error)?;
+    Ok(CurrentUser { id: user.id, email: user.email, role: user.role })
+}
+
+pub async fn sign_out() -> Result<(), AppError> {
+    session()?.flush().await.map_err(session_error)
+}
+
+/// The signed-in, active user of this request, if any. Ends sessions past the absolute
+/// timeout (the idle timeout is the session cookie's own expiry).
+pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = AppState::from_context()?;
+    let session = session()?;
+    let Some(user_id) = session.get::<i64>(SESSION_USER).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    let auth_at = session.get::<i64>(SESSION_AUTH_AT).await.map_err(session_error)?.unwrap_or(0);
+    if now() - auth_at > state.settings.session_absolute_secs {
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    match state.store.user_by_id(user_id).await? {
+        Some(u) if u.active => Ok(Some(CurrentUser { id: u.id, email: u.email, role: u.role })),
+        _ => {
+            session.flush().await.map_err(session_error)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The gate at the top of every server function: signed in, and allowed.
+pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
+    let user = current_user().await?.ok_or(AppError::Unauthenticated)?;
+    if user.role.allows(permission) { Ok(user) } else { Err(AppError::Forbidden) }
+}
+
+/// Creates a staff account (CLI and the users page share this).
+pub async fn create_user(state: &AppState, email: &str, role: Role, password: &str) -> Result<i64, AppError> {
+    let mut errors = crate::model::FieldErrors::default();
+    let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
+    if let Err(m) = check_password_policy(password) {
+        errors.add("password", m);
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let hash = hash_password(password.to_string()).await?;
+    match state.store.create_user(&email, role, &hash, now()).await {
+        Ok(id) => Ok(id),
+        Err(crate::store::StoreError::Conflict { .. }) => {
+            Err(AppError::Invalid(crate::model::FieldErrors::single("email", "A staff account with this email already exists.")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,142 @@
+use super::{list_contacts, list_newsletters};
+use crate::auth::CurrentUser;
+use crate::model::{Channel, ContactQuery, ContactSort, Permission, SubscriptionState};
+use crate::ui::format_day;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+const KEYS: [&str; 7] = ["q", "channel", "newsletter", "subscription", "sort", "after", "before"];
+
+#[component]
+pub fn ContactsPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|k| map.get(k).map(|v| (*k, v))).collect();
+        ContactQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+    });
+    let page = Resource::new(move || query.get(), list_contacts);
+    let newsletters = Resource::new(|| (), |_| list_newsletters());
+    let can_edit = use_context::<CurrentUser>().is_some_and(|u| u.role.allows(Permission::EditContacts));
+
+    view! {
+        <Title text="Contacts · Carnet"/>
+        <header class="page-header">
+            <h1>"Contacts"</h1>
+            {can_edit.then(|| view! { <a class="button button-primary" href="/contacts/new">"Add a contact"</a> })}
+        </header>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let q = query.get_untracked();
+                let newsletters = newsletters.await.unwrap_or_default();
+                view! {
+                    <Form method="GET" action="/contacts">
+                        <div class="filters" role="search">
+                            <div class="field field-grow">
+                                <label for="contacts-q">"Search"</label>
+                                <input id="contacts-q" type="search" name="q" value=q.q.clone() placeholder="Name, email or part of it"/>
+                            </div>
+                            <div class="field">
+                                <label for="contacts-channel">"Channel"</label>
+                                <select id="contacts-channel" name="channel">
+                                    <option value="">"Any channel"</option>
+                                    {Channel::ALL.into_iter().map(|c| view! {
+                                        <option value=c.as_str() selected=q.channel == Some(c)>{c.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="contacts-newsletter">"Newsletter"</label>
+                                <select id="contacts-newsletter" name="newsletter">
+                                    <option value="">"Any newsletter"</option>
+                                    {newsletters.into_iter().map(|n| view! {
+                                        <option value=n.id selected=q.newsletter == Some(n.id)>{n.name}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="contacts-subscription">"Subscription"</label>
+                                <select id="contacts-subscription" name="subscription">
+                                    <option value="">"Any state"</option>
+                                    {SubscriptionState::ALL.into_iter().map(|s| view! {
+                                        <option value=s.as_str() selected=q.subscription == Some(s)>{s.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="contacts-sort">"Sort"</label>
+                                <select id="contacts-sort" name="sort">
+                                    {ContactSort::ALL.into_iter().map(|s| view! {
+                                        <option value=s.as_str() selected=q.sort == s>{s.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <button type="submit" class="button">"Search"</button>
+                        </div>
+                    </Form>
+                }
+            })}
+        </Suspense>
+        <Suspense fallback=|| view! { <p class="loading">"Loading contacts…"</p> }>
+            {move || Suspend::new(async move {
+                let q = query.get_untracked();
+                match page.await {
+                    Ok(page) if page.rows.is_empty() => {
+                        let message = if q.is_filtered() { "No contacts match this search." } else { "No contacts yet." };
+                        view! {
+                            <div class="empty-state">
+                                <p>{message}</p>
+                                {q.is_filtered().then(|| view! { <a href="/contacts">"Clear the search"</a> })}
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    Ok(page) => {
+                        let total = page.total.map(|t| format!("{t} contacts")).unwrap_or_else(|| "Matching contacts".into());
+                        let prev = page.prev.as_deref().map(|p| q.href(None, Some(p)));
+                        let next = page.next.as_deref().map(|n| q.href(Some(n), None));
+                        view! {
+                            <p class="muted" aria-live="polite">{total}</p>
+                            <div class="table-wrap">
+                                <table class="table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col" class="hide-narrow">"Company"</th>
+                                            <th scope="col" class="hide-narrow">"Channel"</th>
+                                            <th scope="col">"Added"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {page.rows.into_iter().map(|row| {
+                                            let name = format!("{} {}", row.first_name, row.last_name).trim().to_string();
+                                            let name = if name.is_empty() { "(no name)".to_string() } else { name };
+                                            view! {
+                                                <tr>
+                                                    <td><a href=format!("/contacts/{}", row.id)>{name}</a></td>
+                                                    <td>{row.email}</td>
+                                                    <td class="hide-narrow">{row.company}</td>
+                                                    <td class="hide-narrow">{row.channel.label()}</td>
+                                                    <td>{format_day(row.created_at)}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pagination" aria-label="Pages">
+                                {prev.map(|href| view! { <a class="button" rel="prev" href=href>"← Previous"</a> })}
+                                {next.map(|href| view! { <a class="button" rel="next" href=href>"Next →"</a> })}
+                            </nav>
+                        }
+                        .into_any()
+                    }
+                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,63 @@
+//! Contacts: the list, the profile page, creating and editing, subscriptions.
+
+mod detail;
+mod edit;
+mod form;
+mod list;
+mod new;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use detail::ContactPage;
+pub use edit::EditContactPage;
+pub use list::ContactsPage;
+pub use new::NewContactPage;
+
+use crate::error::AppError;
+use crate::model::contact::{Activity, Newsletter, Subscription};
+use crate::model::{Contact, ContactForm, ContactPage as Page, ContactQuery};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Everything the profile page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    pub contact: Contact,
+    pub subscriptions: Vec<Subscription>,
+    pub newsletters: Vec<Newsletter>,
+    pub timeline: Vec<Activity>,
+}
+
+#[server(endpoint = "contacts/list")]
+pub async fn list_contacts(query: ContactQuery) -> Result<Page, AppError> {
+    service::list(&query).await
+}
+
+#[server(endpoint = "contacts/detail")]
+pub async fn get_contact(id: i64) -> Result<ContactDetail, AppError> {
+    service::detail(id).await
+}
+
+#[server(endpoint = "contacts/create")]
+pub async fn create_contact(form: ContactForm) -> Result<i64, AppError> {
+    let id = service::create(&form).await?;
+    leptos_axum::redirect(&format!("/contacts/{id}"));
+    Ok(id)
+}
+
+#[server(endpoint = "contacts/update")]
+pub async fn update_contact(id: i64, form: ContactForm) -> Result<(), AppError> {
+    service::update(id, &form).await?;
+    leptos_axum::redirect(&format!("/contacts/{id}"));
+    Ok(())
+}
+
+#[server(endpoint = "contacts/subscription")]
+pub async fn set_subscription(contact_id: i64, newsletter_id: i64, state: String) -> Result<(), AppError> {
+    service::set_subscription(contact_id, newsletter_id, &state).await
+}
+
+#[server(endpoint = "newsletters/list")]
+pub async fn list_newsletters() -> Result<Vec<Newsletter>, AppError> {
+    service::newsletters().await
+}

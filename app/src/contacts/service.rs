@@ -1,0 +1,93 @@
+//! The contact rules every entry point shares (pages, CLI, later the partner API).
+
+use super::ContactDetail;
+use crate::auth::service::require;
+use crate::error::AppError;
+use crate::model::contact::{ConsentEvidence, Newsletter};
+use crate::model::{ContactFields, ContactForm, ContactPage, ContactQuery, FieldErrors, Permission, SubscriptionState};
+use crate::state::{now, AppState};
+use crate::store::StoreError;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+pub async fn list(query: &ContactQuery) -> Result<ContactPage, AppError> {
+    require(Permission::ViewContacts).await?;
+    let state = AppState::from_context()?;
+    Ok(state.store.list_contacts(query, ContactQuery::PAGE_SIZE).await?)
+}
+
+pub async fn detail(id: i64) -> Result<ContactDetail, AppError> {
+    require(Permission::ViewContacts).await?;
+    let state = AppState::from_context()?;
+    let contact = state.store.contact(id).await?.ok_or(AppError::NotFound)?;
+    Ok(ContactDetail {
+        contact,
+        subscriptions: state.store.subscriptions(id).await?,
+        newsletters: state.store.newsletters().await?,
+        timeline: state.store.timeline(id, 100).await?,
+    })
+}
+
+/// Maps a write refused by the unique email to the message with a link to the contact.
+async fn duplicate(state: &AppState, fields: &ContactFields, error: StoreError) -> AppError {
+    match error {
+        StoreError::Conflict { constraint } if constraint == "contacts_email_key" => {
+            match state.store.contact_id_by_email(&fields.email).await {
+                Ok(Some(existing_id)) => AppError::DuplicateEmail { existing_id },
+                _ => AppError::Invalid(FieldErrors::single("email", "A contact with this email address already exists.")),
+            }
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn create(form: &ContactForm) -> Result<i64, AppError> {
+    let user = require(Permission::EditContacts).await?;
+    let state = AppState::from_context()?;
+    let fields = form.validate(today()).map_err(AppError::Invalid)?;
+    match state.store.insert_contact(&fields, now(), &user.email).await {
+        Ok(id) => Ok(id),
+        Err(e) => Err(duplicate(&state, &fields, e).await),
+    }
+}
+
+pub async fn update(id: i64, form: &ContactForm) -> Result<(), AppError> {
+    let user = require(Permission::EditContacts).await?;
+    let state = AppState::from_context()?;
+    let fields = form.validate(today()).map_err(AppError::Invalid)?;
+    match state.store.update_contact(id, &fields, now(), &user.email).await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(duplicate(&state, &fields, e).await),
+    }
+}
+
+pub async fn set_subscription(contact_id: i64, newsletter_id: i64, state_name: &str) -> Result<(), AppError> {
+    let user = require(Permission::EditContacts).await?;
+    let state = AppState::from_context()?;
+    let Some(sub_state) = SubscriptionState::parse(state_name).filter(|s| *s != SubscriptionState::Pending) else {
+        return Err(AppError::BadRequest);
+    };
+    state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
+    if !state.store.newsletters().await?.iter().any(|n| n.id == newsletter_id) {
+        return Err(AppError::NotFound);
+    }
+    let text = match sub_state {
+        SubscriptionState::Subscribed => "Subscribed by staff at the person's request",
+        _ => "Unsubscribed by staff at the person's request",
+    };
+    let consent = ConsentEvidence {
+        at: now(),
+        channel: format!("staff:{}", user.email),
+        form: "contact page v1".into(),
+        text: text.into(),
+    };
+    Ok(state.store.set_subscription(contact_id, newsletter_id, sub_state, &consent).await?)
+}
+
+pub async fn newsletters() -> Result<Vec<Newsletter>, AppError> {
+    require(Permission::ViewContacts).await?;
+    let state = AppState::from_context()?;
+    Ok(state.store.newsletters().await?)
+}

@@ -1,0 +1,21 @@
+//! Carnet's application: pages, server functions and, behind `ssr`, the services they
+//! call. Data flows one way: page → server function → service → store trait → backend.
+
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod contacts;
+pub mod error;
+pub mod model;
+pub mod ui;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+mod routes;
+pub use routes::App;
+#[cfg(feature = "ssr")]
+pub use routes::shell;

@@ -1,0 +1,200 @@
+//! The contacts list as a URL: search, filters, sort and a keyset cursor, so that any
+//! list a person sees can be bookmarked and shared, and page 5,000 costs what page 1 does.
+
+use super::{Channel, ContactRow, SubscriptionState};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactSort {
+    #[default]
+    Newest,
+    Oldest,
+    Name,
+    RecentlyUpdated,
+}
+
+impl ContactSort {
+    pub const ALL: [ContactSort; 4] =
+        [ContactSort::Newest, ContactSort::Oldest, ContactSort::Name, ContactSort::RecentlyUpdated];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactSort::Newest => "newest",
+            ContactSort::Oldest => "oldest",
+            ContactSort::Name => "name",
+            ContactSort::RecentlyUpdated => "updated",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactSort::Newest => "Newest first",
+            ContactSort::Oldest => "Oldest first",
+            ContactSort::Name => "Name (A–Z)",
+            ContactSort::RecentlyUpdated => "Recently updated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+    /// The sort key of a row, as the cursor carries it.
+    pub fn key_of(self, row: &ContactRow) -> String {
+        match self {
+            ContactSort::Newest | ContactSort::Oldest => row.created_at.to_string(),
+            ContactSort::RecentlyUpdated => row.updated_at.to_string(),
+            ContactSort::Name => format!("{} {}", row.last_name, row.first_name).trim().to_lowercase(),
+        }
+    }
+}
+
+/// A position in a sorted list: the sort key and id of a row (ids break ties).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: String,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}\n{}", self.id, self.key))
+    }
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+        let (id, key) = raw.split_once('\n')?;
+        Some(Cursor { key: key.to_string(), id: id.parse().ok()? })
+    }
+}
+
+/// What `/contacts?…` asks for. Parsed leniently: an unknown value is ignored rather
+/// than failing the page, since URLs get hand-edited.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactQuery {
+    pub q: String,
+    pub channel: Option<Channel>,
+    pub newsletter: Option<i64>,
+    pub subscription: Option<SubscriptionState>,
+    pub sort: ContactSort,
+    /// Rows strictly after this cursor (next page) …
+    pub after: Option<String>,
+    /// … or strictly before it (previous page).
+    pub before: Option<String>,
+}
+
+impl ContactQuery {
+    pub const PAGE_SIZE: usize = 50;
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut query = ContactQuery::default();
+        for (k, v) in pairs {
+            match k {
+                "q" => query.q = v.trim().chars().take(100).collect(),
+                "channel" => query.channel = Channel::parse(v),
+                "newsletter" => query.newsletter = v.parse().ok(),
+                "subscription" => query.subscription = SubscriptionState::parse(v),
+                "sort" => query.sort = ContactSort::parse(v).unwrap_or_default(),
+                "after" if !v.is_empty() => query.after = Some(v.to_string()),
+                "before" if !v.is_empty() => query.before = Some(v.to_string()),
+                _ => {}
+            }
+        }
+        query
+    }
+
+    /// The URL of this list, with a different cursor.
+    pub fn href(&self, after: Option<&str>, before: Option<&str>) -> String {
+        let mut parts: Vec<(String, String)> = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(("q".into(), self.q.clone()));
+        }
+        if let Some(c) = self.channel {
+            parts.push(("channel".into(), c.as_str().into()));
+        }
+        if let Some(n) = self.newsletter {
+            parts.push(("newsletter".into(), n.to_string()));
+        }
+        if let Some(s) = self.subscription {
+            parts.push(("subscription".into(), s.as_str().into()));
+        }
+        if self.sort != ContactSort::default() {
+            parts.push(("sort".into(), self.sort.as_str().into()));
+        }
+        if let Some(a) = after {
+            parts.push(("after".into(), a.into()));
+        }
+        if let Some(b) = before {
+            parts.push(("before".into(), b.into()));
+        }
+        let query: Vec<String> = parts.iter().map(|(k, v)| format!("{k}={}", url_encode(v))).collect();
+        if query.is_empty() { "/contacts".into() } else { format!("/contacts?{}", query.join("&")) }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !self.q.is_empty() || self.channel.is_some() || self.subscription.is_some() || self.newsletter.is_some()
+    }
+}
+
+/// Minimal percent-encoding for query values (wasm-safe, no extra crate).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// One page of the list with the cursors to its neighbours.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactPage {
+    pub rows: Vec<ContactRow>,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    /// Total matching contacts, when it is cheap to know (no free-text search).
+    pub total: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_whatever_the_key_holds() {
+        let c = Cursor { key: "o'brien anne-marie\nx".into(), id: 42 };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("%%%"), None);
+    }
+
+    #[test]
+    fn a_query_survives_its_own_url() {
+        let q = ContactQuery {
+            q: "jane & co".into(),
+            channel: Some(Channel::CallCentre),
+            subscription: Some(SubscriptionState::Subscribed),
+            sort: ContactSort::Name,
+            ..Default::default()
+        };
+        let href = q.href(Some("abc"), None);
+        assert_eq!(href, "/contacts?q=jane+%26+co&channel=call_centre&subscription=subscribed&sort=name&after=abc");
+        let decoded: Vec<(String, String)> = href
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), v.replace('+', " ").replace("%26", "&"))
+            })
+            .collect();
+        let back = ContactQuery::from_pairs(decoded.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(back, ContactQuery { after: Some("abc".into()), ..q });
+    }
+
+    #[test]
+    fn unknown_values_are_ignored_not_fatal() {
+        let q = ContactQuery::from_pairs([("sort", "sideways"), ("channel", "fax"), ("newsletter", "x")]);
+        assert_eq!(q, ContactQuery::default());
+    }
+}

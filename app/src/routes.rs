@@ -1,0 +1,54 @@
+use crate::auth::LoginPage;
+use crate::contacts::{ContactPage, ContactsPage, EditContactPage, NewContactPage};
+use crate::ui::StaffShell;
+use crate::users::UsersPage;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app (server only).
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Every page renders completely on the server before it is sent (`Async`), so it
+    // reads and works with JavaScript off; with it on, the page hydrates.
+    view! {
+        <Stylesheet id="carnet" href="/pkg/carnet.css"/>
+        <Title text="Carnet"/>
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Router>
+            <Routes fallback=|| view! { <main class="content"><h1>"Page not found"</h1><p><a href="/contacts">"Go to contacts"</a></p></main> }>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=StaffShell ssr=SsrMode::Async>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/contacts"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/new") view=NewContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id/edit") view=EditContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

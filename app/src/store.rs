@@ -1,0 +1,105 @@
+//! The storage interface the services call. One trait, two implementations (SQLite and
+//! PostgreSQL, in the server crate), chosen once at start-up from `DATABASE_URL`, and
+//! one conformance suite that runs every method against both.
+
+use crate::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Role, SubscriptionState};
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; `constraint` names it (e.g. `contacts_email_key`).
+    #[error("unique constraint {constraint} violated")]
+    Conflict { constraint: String },
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+/// A contact to insert in bulk (seeding, imports): fields plus the instants to record.
+#[derive(Clone, Debug)]
+pub struct BulkContact {
+    pub fields: ContactFields,
+    pub created_at: i64,
+    pub last_interaction_at: Option<i64>,
+    pub purchase_count: i64,
+    /// (newsletter id, state, consent) for each subscription.
+    pub subscriptions: Vec<(i64, SubscriptionState, ConsentEvidence)>,
+    /// (kind, interaction, occurred_at, detail) for each timeline entry.
+    pub activities: Vec<(String, bool, i64, String)>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Answers when the database answers (health checks).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Staff accounts.
+    async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<i64>;
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
+    async fn update_user(&self, id: i64, role: Role, active: bool) -> StoreResult<()>;
+    async fn set_user_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn record_login(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn count_active_admins(&self) -> StoreResult<i64>;
+
+    // Sign-in throttling: failures per subject in a fixed window of `window` seconds.
+    /// Failures counted for `subject` in its current window (0 once the window is over).
+    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    /// Adds one failure and returns the new count and when its window started.
+    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    async fn clear_login_failures(&self, subject: &str) -> StoreResult<()>;
+
+    // Sessions (tower-sessions records, JSON).
+    /// Inserts a new session; false when the id is already taken.
+    async fn session_insert(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<bool>;
+    async fn session_save(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<()>;
+    async fn session_load(&self, id: &str, now: i64) -> StoreResult<Option<String>>;
+    async fn session_delete(&self, id: &str) -> StoreResult<()>;
+    async fn sessions_delete_expired(&self, now: i64) -> StoreResult<u64>;
+
+    // Contacts.
+    /// Inserts a contact and its "created" timeline entry. Conflict on `contacts_email_key`.
+    async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64>;
+    /// Replaces a contact's fields and records what changed on its timeline.
+    async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()>;
+    async fn contact(&self, id: i64) -> StoreResult<Option<Contact>>;
+    async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>>;
+    async fn list_contacts(&self, query: &ContactQuery, limit: usize) -> StoreResult<ContactPage>;
+    async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>>;
+    async fn add_activity(&self, contact_id: i64, kind: &str, interaction: bool, at: i64, detail: &str, actor: &str) -> StoreResult<()>;
+
+    // Newsletters and subscriptions.
+    async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<i64>;
+    async fn newsletters(&self) -> StoreResult<Vec<Newsletter>>;
+    async fn subscriptions(&self, contact_id: i64) -> StoreResult<Vec<Subscription>>;
+    async fn set_subscription(&self, contact_id: i64, newsletter_id: i64, state: SubscriptionState, consent: &ConsentEvidence) -> StoreResult<()>;
+
+    // Bulk.
+    /// Inserts many contacts at once (seeding, imports); addresses already present are
+    /// skipped. Returns how many were inserted.
+    async fn insert_contacts_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64>;
+    async fn count_contacts(&self) -> StoreResult<i64>;
+}

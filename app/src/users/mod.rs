@@ -1,0 +1,66 @@
+//! Staff accounts, managed by admins.
+
+mod page;
+pub use page::UsersPage;
+
+use crate::error::AppError;
+use crate::model::Role;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffUser {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    pub last_login_at: Option<i64>,
+}
+
+#[server(endpoint = "users/list")]
+pub async fn list_users() -> Result<Vec<StaffUser>, AppError> {
+    use crate::auth::service::require;
+    use crate::model::Permission;
+    require(Permission::ManageUsers).await?;
+    let state = crate::state::AppState::from_context()?;
+    Ok(state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| StaffUser { id: u.id, email: u.email, role: u.role, active: u.active, last_login_at: u.last_login_at })
+        .collect())
+}
+
+#[server(endpoint = "users/add")]
+pub async fn add_user(email: String, role: String, password: String) -> Result<i64, AppError> {
+    use crate::auth::service::{create_user, require};
+    use crate::model::{FieldErrors, Permission};
+    let admin = require(Permission::ManageUsers).await?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::Invalid(FieldErrors::single("role", "Choose a role.")))?;
+    let state = crate::state::AppState::from_context()?;
+    let id = create_user(&state, &email, role, &password).await?;
+    tracing::info!(by = admin.id, user_id = id, role = role.as_str(), "staff user added");
+    Ok(id)
+}
+
+#[server(endpoint = "users/update")]
+pub async fn update_user(id: i64, role: String, active: String) -> Result<(), AppError> {
+    use crate::auth::service::require;
+    use crate::model::Permission;
+    let admin = require(Permission::ManageUsers).await?;
+    let role = Role::parse(&role).ok_or(AppError::BadRequest)?;
+    let active = active == "true";
+    let state = crate::state::AppState::from_context()?;
+    let user = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if user.id == admin.id && (!active || role != Role::Admin) {
+        return Err(AppError::Refused("You cannot demote or deactivate your own account.".into()));
+    }
+    let was_active_admin = user.role == Role::Admin && user.active;
+    if was_active_admin && (role != Role::Admin || !active) && state.store.count_active_admins().await? <= 1 {
+        return Err(AppError::Refused("Carnet needs at least one active admin.".into()));
+    }
+    state.store.update_user(id, role, active).await?;
+    tracing::info!(by = admin.id, user_id = id, role = role.as_str(), active, "staff user updated");
+    Ok(())
+}

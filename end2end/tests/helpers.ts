@@ -1,0 +1,70 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+/** The staff account the tests sign in with, from the environment. */
+export function credentials(): { email: string; password: string } {
+  const email = process.env.CARNET_E2E_EMAIL;
+  const password = process.env.CARNET_E2E_PASSWORD;
+  if (!email || !password) {
+    throw new Error(
+      "Set CARNET_E2E_EMAIL and CARNET_E2E_PASSWORD to the email and password of a staff user " +
+        "allowed to edit contacts (the Makefile's e2e target does this).",
+    );
+  }
+  return { email, password };
+}
+
+/**
+ * After a full page load, wait until the page can be used. With JavaScript on, the app
+ * hydrates first and then sets `window.__carnet_hydrated`; with it off, the server-rendered
+ * page is already complete.
+ */
+export async function ready(page: Page, testInfo: TestInfo): Promise<void> {
+  if (testInfo.project.name === "js") {
+    await page.waitForFunction(() => (window as any).__carnet_hydrated === true);
+  }
+}
+
+/** Open a path and wait until the page is ready to use. */
+export async function visit(page: Page, testInfo: TestInfo, path: string): Promise<void> {
+  await page.goto(path);
+  await ready(page, testInfo);
+}
+
+/** Fill in and submit the sign-in form on the current page. */
+export async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Sign in from the login page and land on the contact list. */
+export async function signIn(page: Page, testInfo: TestInfo): Promise<void> {
+  const { email, password } = credentials();
+  await visit(page, testInfo, "/login");
+  await submitSignIn(page, email, password);
+  await expect(page).toHaveURL(/\/contacts$/);
+  await expect(page.getByRole("heading", { name: "Contacts", level: 1 })).toBeVisible();
+}
+
+/**
+ * A token no other test run (or the other project, which shares the database) uses,
+ * e.g. `js-1732400000000-k3x9q2`. Lowercase, so it reads the same in emails and searches.
+ */
+export function uniqueToken(testInfo: TestInfo): string {
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${testInfo.project.name}-${Date.now()}-${random}`;
+}
+
+/** Search the contact list the way a person does: type, then press the Search button. */
+export async function searchContacts(page: Page, text: string): Promise<void> {
+  const search = page.getByRole("search");
+  await search.getByLabel("Search", { exact: true }).fill(text);
+  await search.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/\/contacts\?(.*&)?q=/);
+}
+
+/** The contact form's Email input; its label ends with an asterisk hidden from assistive tech. */
+export function emailField(page: Page) {
+  return page.getByRole("textbox", { name: /^Email/ });
+}

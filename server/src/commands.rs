@@ -1,0 +1,136 @@
+//! What each subcommand does.
+
+use crate::config::{Cli, Command, DemoArgs, SeedArgs, ServeArgs, UserCommand};
+use crate::{store, AppConfig, Application};
+use app::model::Role;
+use app::state::{AppState, Settings};
+use std::io::Read;
+use std::sync::Arc;
+
+pub type Result<T> = std::result::Result<T, String>;
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let url = cli.global.database_url.clone();
+    ensure_sqlite_dir(&url)?;
+    let store = store::open(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    match cli.command.unwrap_or(Command::Serve(default_serve())) {
+        Command::Serve(args) => serve(args, store).await,
+        Command::Migrate => {
+            println!("database is migrated ({})", crate::config::redact(&url));
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { email, role, .. } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).map_err(|e| e.to_string())?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let role = Role::parse(&role).ok_or("unknown role")?;
+            let state = AppState { store, settings: Arc::new(Settings::default()) };
+            let id = app::auth::service::create_user(&state, &email, role, password).await.map_err(|e| match e {
+                app::error::AppError::Invalid(errors) => {
+                    errors.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("\n")
+                }
+                other => other.to_string(),
+            })?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Seed(args) => seed(args, store).await,
+        Command::Demo(args) => demo(args, store).await,
+    }
+}
+
+fn default_serve() -> ServeArgs {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Only {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+    Only::parse_from(["carnet"]).serve
+}
+
+fn ensure_sqlite_dir(url: &str) -> Result<()> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or_default();
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(args: ServeArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let config = AppConfig {
+        settings: Settings { public_url: public_url.clone(), ..Settings::default() },
+        site_root: args.site_root.clone().unwrap_or_else(crate::default_site_root),
+        trust_proxy: args.trust_proxy,
+    };
+    if !config.site_root.join("pkg").exists() {
+        tracing::warn!(site_root = %config.site_root.display(), "no built site here: pages will render without styles or scripts (run `make build`)");
+    }
+    let app = Application::build(config, store, &args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    tracing::info!(address = %app.local_addr(), public_url, "Carnet is serving");
+    println!("Carnet is serving on http://{}", app.local_addr());
+    app.run().await.map_err(|e| e.to_string())
+}
+
+async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
+    let report = crate::seed::seed(store.as_ref(), args.contacts, args.seed, |n| {
+        if n % 100_000 == 0 {
+            eprintln!("  {n} contacts…");
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "seeded {} contacts in {:.1} s ({:.0} contacts/s)",
+        report.inserted,
+        report.seconds,
+        report.inserted as f64 / report.seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
+    if store.count_contacts().await.map_err(|e| e.to_string())? == 0 {
+        println!("Seeding {} demo contacts…", args.contacts);
+        seed(SeedArgs { contacts: args.contacts, seed: 42 }, store.clone()).await?;
+    }
+    let email = "admin@carnet.example";
+    let state = AppState { store: store.clone(), settings: Arc::new(Settings::default()) };
+    let parsed = app::model::Email::parse(email).map_err(str::to_string)?;
+    let saved = std::fs::read_to_string(&args.credentials_file).ok().map(|s| s.trim().to_string());
+    let exists = store.user_by_email(&parsed).await.map_err(|e| e.to_string())?;
+    let password = match (exists, saved) {
+        (Some(_), Some(p)) => p,
+        (Some(user), None) => {
+            let p = random_password();
+            let hash = app::auth::service::hash_password(p.clone()).await.map_err(|e| e.to_string())?;
+            store.set_user_password(user.id, &hash).await.map_err(|e| e.to_string())?;
+            p
+        }
+        (None, _) => {
+            let p = random_password();
+            app::auth::service::create_user(&state, email, Role::Admin, &p).await.map_err(|e| e.to_string())?;
+            p
+        }
+    };
+    if let Some(dir) = args.credentials_file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&args.credentials_file, format!("{password}\n")).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&args.credentials_file, std::fs::Permissions::from_mode(0o600));
+    }
+    println!("\n  Demo admin login:  {email}  /  {password}\n");
+    Ok(())
+}
+
+fn random_password() -> String {
+    use rand::distributions::Alphanumeric;
+    use rand::Rng;
+    rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
+}

@@ -1,0 +1,125 @@
+//! Command line and environment. Every setting has a flag and an environment variable;
+//! secrets (the database URL may hold a password) never print in `Debug`.
+
+use clap::{Args, Parser, Subcommand};
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "carnet", version, about = "Carnet — keep a brand's marketing contact base clean, fresh and engaged.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+pub struct Global {
+    /// Database: sqlite://path/to/file.db or postgres://user:pass@host/db
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/carnet.db", global = true)]
+    pub database_url: String,
+    /// Log filter, e.g. info, carnet=debug,sqlx=warn
+    #[arg(long = "log", env = "CARNET_LOG", default_value = "info,sqlx=warn", global = true)]
+    pub log: String,
+}
+
+impl fmt::Debug for Global {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Global").field("database_url", &redact(&self.database_url)).field("log", &self.log).finish()
+    }
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Insert generated contacts (demo data, benchmarks).
+    Seed(SeedArgs),
+    /// Prepare the demo: migrate, seed once, make sure an admin exists and print its login.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CARNET_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: String,
+    /// The public origin (scheme://host[:port]); https turns on Secure cookies.
+    #[arg(long, env = "CARNET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Where the built site (pkg/ with the wasm, JS and CSS) lives. Default: `site`
+    /// beside the binary's directory (target/site for target/release/carnet).
+    #[arg(long, env = "LEPTOS_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "CARNET_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a staff user. The password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "marketer", "viewer"])]
+        role: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SeedArgs {
+    /// How many contacts to generate.
+    #[arg(long, default_value_t = 3000)]
+    pub contacts: u64,
+    /// Random seed, for repeatable data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Contacts to generate when the database has none.
+    #[arg(long, default_value_t = 3000)]
+    pub contacts: u64,
+    /// Where the generated admin password is kept for later runs.
+    #[arg(long, default_value = "data/demo-admin.txt")]
+    pub credentials_file: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(redact("postgres://carnet:s3cret@db:5432/carnet"), "postgres://carnet:***@db:5432/carnet");
+        assert_eq!(redact("postgres://carnet@db/carnet"), "postgres://carnet@db/carnet");
+        assert_eq!(redact("sqlite://data/carnet.db"), "sqlite://data/carnet.db");
+    }
+}

@@ -1,0 +1,93 @@
+//! The router: Leptos pages and server functions, health, static files, and the
+//! middleware stack (client address → CSRF → sessions → staff gate).
+
+use crate::middleware;
+use crate::AppConfig;
+use app::auth::session_store::DbSessionStore;
+use app::state::AppState;
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Staff sessions end after this much inactivity (OWASP: 15–30 minutes).
+pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+
+pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name("carnet")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let routes = generate_route_list(App);
+    let secure = state.settings.public_url.starts_with("https://");
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store.clone()))
+        .with_name("carnet_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_TIMEOUT_MINUTES)));
+
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |req: axum::extract::Request| {
+            let context = context.clone();
+            async move { leptos_axum::handle_server_fns_with_context(context, req).await }
+        }
+    };
+
+    Router::new()
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&options, routes, context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(axum::middleware::from_fn(middleware::staff_gate))
+        .layer(sessions)
+        .route("/healthz", get(healthz).with_state(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
+        .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
+        .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Periodic chores: purge expired sessions.
+pub fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = app::state::now();
+            if let Err(e) = state.store.sessions_delete_expired(now).await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
+}

@@ -1,0 +1,80 @@
+//! The `carnet` binary's library: configuration, the HTTP application, storage backends,
+//! middleware and generators. `main.rs` only parses the command line and calls in here,
+//! and tests build the same application on port 0.
+
+pub mod commands;
+pub mod config;
+pub mod http;
+pub mod middleware;
+pub mod seed;
+pub mod store;
+
+use app::state::{AppState, Settings};
+use app::store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What `Application::build` needs; tests fill it in directly.
+#[derive(Clone)]
+pub struct AppConfig {
+    pub settings: Settings,
+    pub site_root: PathBuf,
+    pub trust_proxy: bool,
+}
+
+/// A bound, ready-to-serve Carnet.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: AppConfig, store: Arc<dyn Store>, listen: &str) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(listen).await?;
+        let state = AppState { store, settings: Arc::new(config.settings.clone()) };
+        let router = http::router(state.clone(), &config, listener.local_addr()?);
+        Ok(Application { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process is stopped (Ctrl-C or SIGTERM finishes in-flight requests).
+    pub async fn run(self) -> std::io::Result<()> {
+        http::spawn_housekeeping(self.state.clone());
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+/// `site` beside the directory holding the binary: target/release/carnet → target/site.
+pub fn default_site_root() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(|dir| dir.parent()).map(|p| p.join("site")))
+        .unwrap_or_else(|| PathBuf::from("site"))
+}

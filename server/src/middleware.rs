@@ -1,0 +1,117 @@
+//! Request guards that sit in front of every route.
+
+use app::auth::service::ClientIp;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// Logs method and path only: query strings carry searches, i.e. personal data.
+pub fn span_without_query(req: &Request) -> tracing::Span {
+    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+}
+
+/// Records the client address for rate limits. X-Forwarded-For is believed only when
+/// Carnet is told it sits behind a proxy it trusts.
+pub async fn client_ip(State(trust_proxy): State<bool>, mut req: Request, next: Next) -> Response {
+    let forwarded = trust_proxy
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+/// Whether a state-changing request comes from Carnet's own pages. Browsers send
+/// `Sec-Fetch-Site` (all current ones) and `Origin` on every POST; a cross-site value of
+/// either is refused. Requests with neither are not from a browser (curl, partners'
+/// servers) and carry no ambient cookie authority, so they pass.
+pub fn same_origin(method: &Method, headers: &axum::http::HeaderMap, public_url: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" && site != "none" {
+            return false;
+        }
+    }
+    match headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("null")) {
+        None => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let public = public_url.trim_end_matches('/');
+            origin == public || origin == format!("http://{host}") || origin == format!("https://{host}")
+        }
+    }
+}
+
+pub async fn csrf(State(public_url): State<String>, req: Request, next: Next) -> Response {
+    // The partner API authenticates with bearer keys, not cookies: nothing to forge.
+    let bearer_api = req.uri().path().starts_with("/api/v1/");
+    if bearer_api || same_origin(req.method(), req.headers(), &public_url) {
+        next.run(req).await
+    } else {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+    }
+}
+
+/// Pages reachable without signing in; everything else is the staff app.
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path == "/healthz"
+        || path == "/favicon.ico"
+        || path.starts_with("/pkg/")
+        // server functions check the session and role themselves and answer with errors
+        || path.starts_with("/api/")
+}
+
+/// Sends an anonymous visitor of a staff page to the sign-in page, remembering where
+/// they were going.
+pub async fn staff_gate(session: Session, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if is_public(path) || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let signed_in = session.get::<i64>("user_id").await.ok().flatten().is_some();
+    if signed_in {
+        return next.run(req).await;
+    }
+    let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let next_param = app::model::listing::url_encode(target);
+    Redirect::to(&format!("/login?next={next_param}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused_and_same_site_ones_pass() {
+        let public = "https://crm.example.com";
+        let post = Method::POST;
+        assert!(same_origin(&post, &headers(&[("host", "crm.example.com"), ("origin", "https://crm.example.com")]), public));
+        assert!(same_origin(&post, &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]), public));
+        assert!(same_origin(&post, &headers(&[("sec-fetch-site", "same-origin")]), public));
+        assert!(same_origin(&post, &headers(&[]), public), "non-browser clients pass");
+        assert!(!same_origin(&post, &headers(&[("host", "crm.example.com"), ("origin", "https://evil.example")]), public));
+        assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "cross-site")]), public));
+        assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "same-site")]), public));
+        assert!(!same_origin(&post, &headers(&[("origin", "null")]), public));
+        assert!(same_origin(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]), public), "GET changes nothing");
+    }
+}

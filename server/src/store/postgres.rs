@@ -1,0 +1,41 @@
+//! PostgreSQL, for deployments that run several app instances on one database.
+//! Migrations in migrations/postgres.
+
+use app::store::{Backend, StoreError};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::time::Duration;
+
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    const BACKEND: Backend = Backend::Postgres;
+    /// 24 binds a contact row; PostgreSQL allows 65,535 bind parameters per statement.
+    const BULK_ROWS: usize = 2000;
+
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(PgStore { pool })
+    }
+}
+
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return StoreError::Conflict { constraint: db.constraint().unwrap_or_default().to_string() };
+        }
+    }
+    if let sqlx::Error::RowNotFound = error {
+        return StoreError::NotFound;
+    }
+    StoreError::Database(error.to_string())
+}
+
+sql_store!(PgStore, sqlx::Postgres, crate::store::rows::postgres);

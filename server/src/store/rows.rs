@@ -1,0 +1,169 @@
+//! Decoding rows into model types, shared by both backends.
+
+use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
+use app::store::{StoreError, UserRecord};
+use chrono::NaiveDate;
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Database(format!("unexpected stored value in {what}"))
+}
+
+/// Reads one column, as any backend's row.
+pub fn get<'r, R, T>(row: &'r R, column: &'r str) -> Result<T, StoreError>
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    T: Decode<'r, R::Database> + Type<R::Database>,
+{
+    row.try_get(column).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+fn date(value: Option<String>) -> Option<NaiveDate> {
+    value.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+}
+
+pub fn iso_date(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+pub fn interests_text(fields: &ContactFields) -> String {
+    fields.interests.join(",")
+}
+
+pub fn custom_json(fields: &ContactFields) -> String {
+    serde_json::to_string(&fields.custom).unwrap_or_else(|_| "{}".into())
+}
+
+/// Names of the fields that differ, for the timeline ("Changed: email, phone").
+pub fn changed_fields(old: &ContactFields, new: &ContactFields) -> Vec<&'static str> {
+    let checks = [
+        ("email", old.email != new.email),
+        ("first_name", old.first_name != new.first_name),
+        ("last_name", old.last_name != new.last_name),
+        ("phone", old.phone != new.phone),
+        ("birth_date", old.birth_date != new.birth_date),
+        ("job_title", old.job_title != new.job_title),
+        ("company", old.company != new.company),
+        ("address_line1", old.address_line1 != new.address_line1),
+        ("address_line2", old.address_line2 != new.address_line2),
+        ("postal_code", old.postal_code != new.postal_code),
+        ("city", old.city != new.city),
+        ("country", old.country != new.country),
+        ("interests", old.interests != new.interests),
+        ("last_purchase_on", old.last_purchase_on != new.last_purchase_on),
+        ("total_spent", old.total_spent_cents != new.total_spent_cents),
+        ("custom", old.custom != new.custom),
+        ("channel", old.channel != new.channel),
+        ("source_detail", old.source_detail != new.source_detail),
+    ];
+    checks.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
+}
+
+macro_rules! row_fns {
+    ($row:ty) => {
+        pub fn user(row: &$row) -> Result<UserRecord, StoreError> {
+            Ok(UserRecord {
+                id: get(row, "id")?,
+                email: get(row, "email")?,
+                role: Role::parse(&get::<_, String>(row, "role")?).ok_or_else(|| bad("users.role"))?,
+                password_hash: get(row, "password_hash")?,
+                active: get(row, "active")?,
+                created_at: get(row, "created_at")?,
+                last_login_at: get(row, "last_login_at")?,
+            })
+        }
+
+        pub fn contact(row: &$row) -> Result<Contact, StoreError> {
+            let interests: String = get(row, "interests")?;
+            let custom: String = get(row, "custom")?;
+            let fields = ContactFields {
+                email: Email::parse(&get::<_, String>(row, "email")?).map_err(|_| bad("contacts.email"))?,
+                first_name: get(row, "first_name")?,
+                last_name: get(row, "last_name")?,
+                phone: get(row, "phone")?,
+                birth_date: date(get(row, "birth_date")?),
+                job_title: get(row, "job_title")?,
+                company: get(row, "company")?,
+                address_line1: get(row, "address_line1")?,
+                address_line2: get(row, "address_line2")?,
+                postal_code: get(row, "postal_code")?,
+                city: get(row, "city")?,
+                country: get(row, "country")?,
+                interests: interests.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                last_purchase_on: date(get(row, "last_purchase_on")?),
+                total_spent_cents: get(row, "total_spent_cents")?,
+                custom: serde_json::from_str(&custom).map_err(|_| bad("contacts.custom"))?,
+                channel: Channel::parse(&get::<_, String>(row, "channel")?).ok_or_else(|| bad("contacts.channel"))?,
+                source_detail: get(row, "source_detail")?,
+            };
+            Ok(Contact {
+                id: get(row, "id")?,
+                fields,
+                email_md5: get(row, "email_md5")?,
+                email_sha256: get(row, "email_sha256")?,
+                purchase_count: get(row, "purchase_count")?,
+                last_interaction_at: get(row, "last_interaction_at")?,
+                created_at: get(row, "created_at")?,
+                updated_at: get(row, "updated_at")?,
+            })
+        }
+
+        pub fn contact_row(row: &$row) -> Result<ContactRow, StoreError> {
+            Ok(ContactRow {
+                id: get(row, "id")?,
+                email: get(row, "email")?,
+                first_name: get(row, "first_name")?,
+                last_name: get(row, "last_name")?,
+                company: get(row, "company")?,
+                channel: Channel::parse(&get::<_, String>(row, "channel")?).ok_or_else(|| bad("contacts.channel"))?,
+                created_at: get(row, "created_at")?,
+                updated_at: get(row, "updated_at")?,
+            })
+        }
+
+        pub fn activity(row: &$row) -> Result<Activity, StoreError> {
+            Ok(Activity {
+                id: get(row, "id")?,
+                kind: get(row, "kind")?,
+                interaction: get(row, "interaction")?,
+                occurred_at: get(row, "occurred_at")?,
+                detail: get(row, "detail")?,
+                actor: get(row, "actor")?,
+            })
+        }
+
+        pub fn newsletter(row: &$row) -> Result<Newsletter, StoreError> {
+            Ok(Newsletter { id: get(row, "id")?, name: get(row, "name")?, description: get(row, "description")? })
+        }
+
+        pub fn subscription(row: &$row) -> Result<Subscription, StoreError> {
+            Ok(Subscription {
+                newsletter: Newsletter {
+                    id: get(row, "newsletter_id")?,
+                    name: get(row, "name")?,
+                    description: get(row, "description")?,
+                },
+                state: SubscriptionState::parse(&get::<_, String>(row, "state")?)
+                    .ok_or_else(|| bad("subscriptions.state"))?,
+                consent: ConsentEvidence {
+                    at: get(row, "consent_at")?,
+                    channel: get(row, "consent_channel")?,
+                    form: get(row, "consent_form")?,
+                    text: get(row, "consent_text")?,
+                },
+            })
+        }
+    };
+}
+
+pub mod sqlite {
+    use super::*;
+    row_fns!(sqlx::sqlite::SqliteRow);
+}
+
+pub mod postgres {
+    use super::*;
+    row_fns!(sqlx::postgres::PgRow);
+}

@@ -1,0 +1,607 @@
+//! `sql_store!` writes the portable part of `Store` once for a backend type. Each
+//! backend module provides: `Self::pool`, `map_err(sqlx::Error) -> StoreError`, the row
+//! decoders in `rows::<backend>`, `BULK_ROWS` (rows per multi-row INSERT, under the
+//! backend's bind-parameter limit) and `backend()`.
+
+macro_rules! sql_store {
+    ($store:ty, $db:ty, $rows:path) => {
+        use $rows as rows;
+        use crate::store::rows::{changed_fields, custom_json, interests_text, iso_date};
+        use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+        use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, Role, SubscriptionState};
+        use app::store::{BulkContact, Store, StoreResult, UserRecord};
+        use sqlx::{QueryBuilder, Row};
+        use std::collections::HashMap;
+
+        const CONTACT_COLUMNS: &str = "id, email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+             job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+             last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, \
+             last_interaction_at, created_at, updated_at";
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> app::store::Backend {
+                Self::BACKEND
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<i64> {
+                let row = sqlx::query(
+                    "INSERT INTO users (email, role, password_hash, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
+                )
+                .bind(email.as_str())
+                .bind(role.as_str())
+                .bind(password_hash)
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(row.get(0))
+            }
+
+            async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>> {
+                let row = sqlx::query("SELECT * FROM users WHERE email = $1")
+                    .bind(email.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(rows::user).transpose()
+            }
+
+            async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
+                let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(rows::user).transpose()
+            }
+
+            async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
+                let list = sqlx::query("SELECT * FROM users ORDER BY email")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                list.iter().map(rows::user).collect()
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn update_user(&self, id: i64, role: Role, active: bool) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3")
+                    .bind(role.as_str())
+                    .bind(active)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            #[tracing::instrument(skip(self, password_hash))]
+            async fn set_user_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            async fn record_login(&self, id: i64, now: i64) -> StoreResult<()> {
+                sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn count_active_admins(&self) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = TRUE")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.get(0))
+            }
+
+            async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+                let row = sqlx::query("SELECT failures, window_started FROM login_failures WHERE subject = $1 AND window_started > $2")
+                    .bind(subject)
+                    .bind(now - window)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or((0, now)))
+            }
+
+            async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+                // One statement, so concurrent failures on several instances all count.
+                let row = sqlx::query(
+                    "INSERT INTO login_failures (subject, failures, window_started) VALUES ($1, 1, $2) \
+                     ON CONFLICT (subject) DO UPDATE SET \
+                       failures = CASE WHEN login_failures.window_started <= $3 THEN 1 ELSE login_failures.failures + 1 END, \
+                       window_started = CASE WHEN login_failures.window_started <= $3 THEN $2 ELSE login_failures.window_started END \
+                     RETURNING failures, window_started",
+                )
+                .bind(subject)
+                .bind(now)
+                .bind(now - window)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok((row.get(0), row.get(1)))
+            }
+
+            async fn clear_login_failures(&self, subject: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+                    .bind(subject)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn session_insert(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<bool> {
+                let done = sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                    .bind(id)
+                    .bind(data)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn session_save(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+                )
+                .bind(id)
+                .bind(data)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn session_load(&self, id: &str, now: i64) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
+                    .bind(id)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(|r| r.get(0)))
+            }
+
+            async fn session_delete(&self, id: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&self.pool).await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn sessions_delete_expired(&self, now: i64) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(done.rows_affected())
+            }
+
+            #[tracing::instrument(skip(self, fields, actor))]
+            async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let row = sqlx::query(
+                    "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+                       job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+                       last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
+                       created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+                     RETURNING id",
+                )
+                .bind(fields.email.as_str())
+                .bind(fields.email.md5_hex())
+                .bind(fields.email.sha256_hex())
+                .bind(&fields.first_name)
+                .bind(&fields.last_name)
+                .bind(&fields.phone)
+                .bind(iso_date(fields.birth_date))
+                .bind(&fields.job_title)
+                .bind(&fields.company)
+                .bind(&fields.address_line1)
+                .bind(&fields.address_line2)
+                .bind(&fields.postal_code)
+                .bind(&fields.city)
+                .bind(&fields.country)
+                .bind(interests_text(fields))
+                .bind(iso_date(fields.last_purchase_on))
+                .bind(fields.total_spent_cents)
+                .bind(custom_json(fields))
+                .bind(fields.channel.as_str())
+                .bind(&fields.source_detail)
+                .bind(fields.sort_name())
+                .bind(fields.search_text())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let id: i64 = row.get(0);
+                let detail = format!("Created ({})", fields.channel.label());
+                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'created', FALSE, $2, $3, $4)")
+                    .bind(id)
+                    .bind(now)
+                    .bind(detail)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(id)
+            }
+
+            #[tracing::instrument(skip(self, fields, actor))]
+            async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let old = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or(StoreError::NotFound)?;
+                let old = rows::contact(&old)?;
+                let changed = changed_fields(&old.fields, fields);
+                if changed.is_empty() {
+                    return Ok(());
+                }
+                sqlx::query(
+                    "UPDATE contacts SET email = $1, email_md5 = $2, email_sha256 = $3, first_name = $4, last_name = $5, \
+                       phone = $6, birth_date = $7, job_title = $8, company = $9, address_line1 = $10, address_line2 = $11, \
+                       postal_code = $12, city = $13, country = $14, interests = $15, last_purchase_on = $16, \
+                       total_spent_cents = $17, custom = $18, channel = $19, source_detail = $20, sort_name = $21, \
+                       search = $22, updated_at = $23 WHERE id = $24",
+                )
+                .bind(fields.email.as_str())
+                .bind(fields.email.md5_hex())
+                .bind(fields.email.sha256_hex())
+                .bind(&fields.first_name)
+                .bind(&fields.last_name)
+                .bind(&fields.phone)
+                .bind(iso_date(fields.birth_date))
+                .bind(&fields.job_title)
+                .bind(&fields.company)
+                .bind(&fields.address_line1)
+                .bind(&fields.address_line2)
+                .bind(&fields.postal_code)
+                .bind(&fields.city)
+                .bind(&fields.country)
+                .bind(interests_text(fields))
+                .bind(iso_date(fields.last_purchase_on))
+                .bind(fields.total_spent_cents)
+                .bind(custom_json(fields))
+                .bind(fields.channel.as_str())
+                .bind(&fields.source_detail)
+                .bind(fields.sort_name())
+                .bind(fields.search_text())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let detail = format!("Changed: {}", changed.join(", ").replace('_', " "));
+                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'edited', FALSE, $2, $3, $4)")
+                    .bind(id)
+                    .bind(now)
+                    .bind(detail)
+                    .bind(actor)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn contact(&self, id: i64) -> StoreResult<Option<Contact>> {
+                let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(rows::contact).transpose()
+            }
+
+            async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>> {
+                let row = sqlx::query("SELECT id FROM contacts WHERE email = $1")
+                    .bind(email.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(|r| r.get(0)))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn list_contacts(&self, query: &ContactQuery, limit: usize) -> StoreResult<ContactPage> {
+                fn filters<'a>(b: &mut QueryBuilder<'a, $db>, query: &'a ContactQuery) {
+                    b.push(" WHERE 1 = 1");
+                    if let Some(channel) = query.channel {
+                        b.push(" AND c.channel = ").push_bind(channel.as_str());
+                    }
+                    if !query.q.is_empty() {
+                        let needle = query.q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                        b.push(" AND c.search LIKE ").push_bind(format!("%{needle}%")).push(" ESCAPE '\\'");
+                    }
+                    if query.newsletter.is_some() || query.subscription.is_some() {
+                        b.push(" AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id");
+                        if let Some(n) = query.newsletter {
+                            b.push(" AND s.newsletter_id = ").push_bind(n);
+                        }
+                        if let Some(state) = query.subscription {
+                            b.push(" AND s.state = ").push_bind(state.as_str());
+                        }
+                        b.push(")");
+                    }
+                }
+
+                let (key_column, descending) = match query.sort {
+                    ContactSort::Newest => ("created_at", true),
+                    ContactSort::Oldest => ("created_at", false),
+                    ContactSort::Name => ("sort_name", false),
+                    ContactSort::RecentlyUpdated => ("updated_at", true),
+                };
+                let after = query.after.as_deref().and_then(Cursor::decode);
+                let before = if after.is_none() { query.before.as_deref().and_then(Cursor::decode) } else { None };
+                // Going backwards reverses the order, then the page is flipped back.
+                let backwards = before.is_some();
+                let desc = descending != backwards;
+
+                let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at FROM contacts c",
+                );
+                filters(&mut b, query);
+                if let Some(cursor) = after.as_ref().or(before.as_ref()) {
+                    b.push(format!(" AND (c.{key_column}, c.id) {} (", if desc { "<" } else { ">" }));
+                    if key_column == "sort_name" {
+                        b.push_bind(cursor.key.clone());
+                    } else {
+                        b.push_bind(cursor.key.parse::<i64>().unwrap_or(0));
+                    }
+                    b.push(", ").push_bind(cursor.id).push(")");
+                }
+                let dir = if desc { "DESC" } else { "ASC" };
+                b.push(format!(" ORDER BY c.{key_column} {dir}, c.id {dir} LIMIT "));
+                b.push_bind((limit + 1) as i64);
+                let fetched = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
+                let mut list = fetched.iter().map(rows::contact_row).collect::<StoreResult<Vec<_>>>()?;
+                let more = list.len() > limit;
+                list.truncate(limit);
+                if backwards {
+                    list.reverse();
+                }
+                let cursor_of = |row: &app::model::ContactRow| Cursor { key: query.sort.key_of(row), id: row.id }.encode();
+                let (next, prev) = match (list.first(), list.last()) {
+                    (Some(first), Some(last)) if backwards => {
+                        (Some(cursor_of(last)), more.then(|| cursor_of(first)))
+                    }
+                    (Some(first), Some(last)) => {
+                        (more.then(|| cursor_of(last)), after.is_some().then(|| cursor_of(first)))
+                    }
+                    _ => (None, None),
+                };
+                // Counting a free-text search means scanning every row: only count when cheap.
+                let total = if query.q.is_empty() {
+                    let mut count: QueryBuilder<$db> = QueryBuilder::new("SELECT COUNT(*) FROM contacts c");
+                    filters(&mut count, query);
+                    let row = count.build().fetch_one(&self.pool).await.map_err(map_err)?;
+                    Some(row.get::<i64, _>(0))
+                } else {
+                    None
+                };
+                Ok(ContactPage { rows: list, next, prev, total })
+            }
+
+            async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>> {
+                let list = sqlx::query("SELECT * FROM activities WHERE contact_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2")
+                    .bind(contact_id)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                list.iter().map(rows::activity).collect()
+            }
+
+            async fn add_activity(&self, contact_id: i64, kind: &str, interaction: bool, at: i64, detail: &str, actor: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(contact_id)
+                    .bind(kind)
+                    .bind(interaction)
+                    .bind(at)
+                    .bind(detail)
+                    .bind(actor)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                if interaction {
+                    sqlx::query("UPDATE contacts SET last_interaction_at = $1 WHERE id = $2 AND (last_interaction_at IS NULL OR last_interaction_at < $1)")
+                        .bind(at)
+                        .bind(contact_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<i64> {
+                sqlx::query("INSERT INTO newsletters (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .bind(description)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                let row = sqlx::query("SELECT id FROM newsletters WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.get(0))
+            }
+
+            async fn newsletters(&self) -> StoreResult<Vec<Newsletter>> {
+                let list = sqlx::query("SELECT * FROM newsletters ORDER BY name")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                list.iter().map(rows::newsletter).collect()
+            }
+
+            async fn subscriptions(&self, contact_id: i64) -> StoreResult<Vec<Subscription>> {
+                let list = sqlx::query(
+                    "SELECT s.*, n.name, n.description FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+                     WHERE s.contact_id = $1 ORDER BY n.name",
+                )
+                .bind(contact_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                list.iter().map(rows::subscription).collect()
+            }
+
+            #[tracing::instrument(skip(self, consent))]
+            async fn set_subscription(&self, contact_id: i64, newsletter_id: i64, state: SubscriptionState, consent: &ConsentEvidence) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (contact_id, newsletter_id) DO UPDATE SET state = excluded.state, consent_at = excluded.consent_at, \
+                       consent_channel = excluded.consent_channel, consent_form = excluded.consent_form, consent_text = excluded.consent_text",
+                )
+                .bind(contact_id)
+                .bind(newsletter_id)
+                .bind(state.as_str())
+                .bind(consent.at)
+                .bind(&consent.channel)
+                .bind(&consent.form)
+                .bind(&consent.text)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let name: Option<String> = sqlx::query("SELECT name FROM newsletters WHERE id = $1")
+                    .bind(newsletter_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .map(|r| r.get(0));
+                let detail = format!("{} – {} ({}, {})", name.unwrap_or_default(), state.label(), consent.channel, consent.form);
+                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'subscription', FALSE, $2, $3, $4)")
+                    .bind(contact_id)
+                    .bind(consent.at)
+                    .bind(detail)
+                    .bind(&consent.channel)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query("UPDATE contacts SET updated_at = $1 WHERE id = $2")
+                    .bind(consent.at)
+                    .bind(contact_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all, fields(rows = batch.len()))]
+            async fn insert_contacts_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+                for chunk in batch.chunks(Self::BULK_ROWS) {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+                           job_title, company, address_line1, postal_code, city, country, interests, last_purchase_on, \
+                           total_spent_cents, purchase_count, channel, source_detail, sort_name, search, \
+                           last_interaction_at, created_at, updated_at) ",
+                    );
+                    b.push_values(chunk, |mut v, c| {
+                        let f = &c.fields;
+                        v.push_bind(f.email.as_str())
+                            .push_bind(f.email.md5_hex())
+                            .push_bind(f.email.sha256_hex())
+                            .push_bind(&f.first_name)
+                            .push_bind(&f.last_name)
+                            .push_bind(&f.phone)
+                            .push_bind(iso_date(f.birth_date))
+                            .push_bind(&f.job_title)
+                            .push_bind(&f.company)
+                            .push_bind(&f.address_line1)
+                            .push_bind(&f.postal_code)
+                            .push_bind(&f.city)
+                            .push_bind(&f.country)
+                            .push_bind(interests_text(f))
+                            .push_bind(iso_date(f.last_purchase_on))
+                            .push_bind(f.total_spent_cents)
+                            .push_bind(c.purchase_count)
+                            .push_bind(f.channel.as_str())
+                            .push_bind(&f.source_detail)
+                            .push_bind(f.sort_name())
+                            .push_bind(f.search_text())
+                            .push_bind(c.last_interaction_at)
+                            .push_bind(c.created_at)
+                            .push_bind(c.created_at);
+                    });
+                    b.push(" ON CONFLICT (email) DO NOTHING RETURNING id, email");
+                    for row in b.build().fetch_all(&mut *tx).await.map_err(map_err)? {
+                        ids.insert(row.get(1), row.get(0));
+                    }
+                }
+                let subs: Vec<(i64, &(i64, SubscriptionState, ConsentEvidence))> = batch
+                    .iter()
+                    .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
+                    .flat_map(|(id, c)| c.subscriptions.iter().map(move |s| (id, s)))
+                    .collect();
+                for chunk in subs.chunks(Self::BULK_ROWS * 3) {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
+                    );
+                    b.push_values(chunk, |mut v, (id, (newsletter, state, consent))| {
+                        v.push_bind(*id)
+                            .push_bind(*newsletter)
+                            .push_bind(state.as_str())
+                            .push_bind(consent.at)
+                            .push_bind(&consent.channel)
+                            .push_bind(&consent.form)
+                            .push_bind(&consent.text);
+                    });
+                    b.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let acts: Vec<(i64, &(String, bool, i64, String))> = batch
+                    .iter()
+                    .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
+                    .flat_map(|(id, c)| c.activities.iter().map(move |a| (id, a)))
+                    .collect();
+                for chunk in acts.chunks(Self::BULK_ROWS * 4) {
+                    let mut b: QueryBuilder<$db> =
+                        QueryBuilder::new("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail) ");
+                    b.push_values(chunk, |mut v, (id, (kind, interaction, at, detail))| {
+                        v.push_bind(*id).push_bind(kind).push_bind(*interaction).push_bind(*at).push_bind(detail);
+                    });
+                    b.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(ids.len() as u64)
+            }
+
+            async fn count_contacts(&self) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) FROM contacts").fetch_one(&self.pool).await.map_err(map_err)?;
+                Ok(row.get(0))
+            }
+        }
+    };
+}

@@ -1,0 +1,62 @@
+//! SQLite, the embedded default: one file in WAL mode, migrations in migrations/sqlite.
+
+use app::store::{Backend, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    const BACKEND: Backend = Backend::Sqlite;
+    /// 24 binds a contact row; SQLite allows 32,766 bind parameters per statement.
+    const BULK_ROWS: usize = 1000;
+
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(map_err)?
+            .create_if_missing(true)
+            // WAL lets pages read while a write is under way; NORMAL is durable across
+            // application crashes and only risks the last transaction on power loss.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+/// SQLite reports unique violations as "UNIQUE constraint failed: table.column"; the
+/// constraint is named after the table and column the way PostgreSQL names it.
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            let columns = db.message().rsplit(": ").next().unwrap_or_default();
+            let constraint = match columns {
+                "contacts.email" => "contacts_email_key".to_string(),
+                "users.email" => "users_email_key".to_string(),
+                "newsletters.name" => "newsletters_name_key".to_string(),
+                other => other.replace('.', "_"),
+            };
+            return StoreError::Conflict { constraint };
+        }
+    }
+    if let sqlx::Error::RowNotFound = error {
+        return StoreError::NotFound;
+    }
+    StoreError::Database(error.to_string())
+}
+
+sql_store!(SqliteStore, sqlx::Sqlite, crate::store::rows::sqlite);

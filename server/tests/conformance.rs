@@ -1,0 +1,230 @@
+//! One storage conformance suite, run against SQLite and PostgreSQL alike: every method
+//! of `Store` behaves the same on both backends.
+
+mod common;
+
+use app::model::contact::ConsentEvidence;
+use app::model::{Channel, ContactForm, ContactQuery, ContactSort, Email, Role, SubscriptionState};
+use app::store::{BulkContact, StoreError};
+use chrono::NaiveDate;
+
+fn fields(email: &str, first: &str, last: &str) -> app::model::ContactFields {
+    ContactForm { email: email.into(), first_name: first.into(), last_name: last.into(), channel: "web".into(), ..Default::default() }
+        .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+        .unwrap()
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+async fn users_are_unique_by_email(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let id = store.create_user(&email("a@staff.example"), Role::Marketer, "hash", 10).await.unwrap();
+    let again = store.create_user(&email("a@staff.example"), Role::Admin, "hash", 11).await;
+    assert!(matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "users_email_key"), "{again:?}");
+    let user = store.user_by_email(&email("a@staff.example")).await.unwrap().unwrap();
+    assert_eq!((user.id, user.role, user.active), (id, Role::Marketer, true));
+    store.update_user(id, Role::Viewer, false).await.unwrap();
+    let user = store.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!((user.role, user.active), (Role::Viewer, false));
+    assert_eq!(store.count_active_admins().await.unwrap(), 0);
+    assert!(matches!(store.update_user(999, Role::Admin, true).await, Err(StoreError::NotFound)));
+    store.record_login(id, 99).await.unwrap();
+    assert_eq!(store.user_by_id(id).await.unwrap().unwrap().last_login_at, Some(99));
+}
+
+async fn sessions_expire_and_are_deleted(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    assert!(store.session_insert("s1", "{}", 100).await.unwrap());
+    assert!(!store.session_insert("s1", "{\"x\":1}", 100).await.unwrap(), "an existing id is not overwritten by insert");
+    assert_eq!(store.session_load("s1", 50).await.unwrap().as_deref(), Some("{}"));
+    store.session_save("s1", "{\"a\":2}", 200).await.unwrap();
+    assert_eq!(store.session_load("s1", 150).await.unwrap().as_deref(), Some("{\"a\":2}"));
+    assert_eq!(store.session_load("s1", 200).await.unwrap(), None, "expired sessions never load");
+    store.session_insert("s2", "{}", 300).await.unwrap();
+    assert_eq!(store.sessions_delete_expired(250).await.unwrap(), 1);
+    store.session_delete("s2").await.unwrap();
+    assert_eq!(store.session_load("s2", 0).await.unwrap(), None);
+}
+
+async fn login_failures_count_within_a_window(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    assert_eq!(store.login_failures("account:x", 1000, 60).await.unwrap().0, 0);
+    assert_eq!(store.add_login_failure("account:x", 1000, 60).await.unwrap(), (1, 1000));
+    assert_eq!(store.add_login_failure("account:x", 1010, 60).await.unwrap(), (2, 1000));
+    assert_eq!(store.login_failures("account:x", 1059, 60).await.unwrap(), (2, 1000));
+    assert_eq!(store.login_failures("account:x", 1060, 60).await.unwrap().0, 0, "window over");
+    assert_eq!(store.add_login_failure("account:x", 1070, 60).await.unwrap(), (1, 1070), "a new window starts");
+    store.clear_login_failures("account:x").await.unwrap();
+    assert_eq!(store.login_failures("account:x", 1071, 60).await.unwrap().0, 0);
+}
+
+async fn contacts_are_unique_by_normalised_email(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let id = store.insert_contact(&fields("Ada@Example.com", "Ada", "Lovelace"), 100, "staff@x").await.unwrap();
+    let c = store.contact(id).await.unwrap().unwrap();
+    assert_eq!(c.fields.email.as_str(), "ada@example.com");
+    assert_eq!(c.email_md5, email("ada@example.com").md5_hex());
+    assert_eq!(c.email_sha256, email("ada@example.com").sha256_hex());
+    assert_eq!((c.created_at, c.updated_at), (100, 100));
+    let dup = store.insert_contact(&fields(" ADA@example.com ", "A", "L"), 101, "staff@x").await;
+    assert!(matches!(dup, Err(StoreError::Conflict { ref constraint }) if constraint == "contacts_email_key"), "{dup:?}");
+    assert_eq!(store.contact_id_by_email(&email("ada@example.com")).await.unwrap(), Some(id));
+    assert_eq!(store.count_contacts().await.unwrap(), 1);
+    let timeline = store.timeline(id, 10).await.unwrap();
+    assert_eq!(timeline.len(), 1);
+    assert_eq!((timeline[0].kind.as_str(), timeline[0].interaction), ("created", false));
+}
+
+async fn updates_record_what_changed(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "Lovelace"), 100, "s").await.unwrap();
+    let other = store.insert_contact(&fields("bob@example.com", "Bob", "B"), 100, "s").await.unwrap();
+    let mut changed = fields("ada@example.com", "Ada", "King");
+    changed.job_title = "Analyst".into();
+    changed.birth_date = NaiveDate::from_ymd_opt(1815, 12, 10);
+    changed.custom.insert("title".into(), "Countess".into());
+    store.update_contact(id, &changed, 200, "editor@x").await.unwrap();
+    let c = store.contact(id).await.unwrap().unwrap();
+    assert_eq!(c.fields, changed);
+    assert_eq!(c.updated_at, 200);
+    let timeline = store.timeline(id, 10).await.unwrap();
+    assert_eq!(timeline[0].kind, "edited");
+    assert_eq!(timeline[0].detail, "Changed: last name, birth date, job title, custom");
+    assert_eq!(timeline[0].actor, "editor@x");
+    // Saving the same data changes nothing and records nothing.
+    store.update_contact(id, &changed, 300, "editor@x").await.unwrap();
+    assert_eq!(store.timeline(id, 10).await.unwrap().len(), 2);
+    // Taking another contact's address is refused by the unique email.
+    let taken = store.update_contact(other, &fields("ada@example.com", "Bob", "B"), 300, "s").await;
+    assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
+    assert!(matches!(store.update_contact(9999, &changed, 1, "s").await, Err(StoreError::NotFound)));
+}
+
+async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let weekly = store.ensure_newsletter("Weekly", "").await.unwrap();
+    assert_eq!(store.ensure_newsletter("Weekly", "").await.unwrap(), weekly, "ensure is idempotent");
+    for i in 0..25 {
+        let mut f = fields(&format!("person{i:02}@example.com"), &format!("P{i:02}"), &format!("Name{:02}", 24 - i));
+        f.channel = if i % 5 == 0 { Channel::Event } else { Channel::Web };
+        let id = store.insert_contact(&f, 1000 + i, "s").await.unwrap();
+        if i % 2 == 0 {
+            let consent = ConsentEvidence { at: 1000 + i, channel: "web".into(), form: "f1".into(), text: "yes".into() };
+            store.set_subscription(id, weekly, SubscriptionState::Subscribed, &consent).await.unwrap();
+        }
+    }
+    // Newest first, ten at a time, through every page and back.
+    let mut query = ContactQuery::default();
+    let mut seen = Vec::new();
+    let mut pages = Vec::new();
+    loop {
+        let page = store.list_contacts(&query, 10).await.unwrap();
+        assert_eq!(page.total, Some(25));
+        seen.extend(page.rows.iter().map(|r| r.email.clone()));
+        pages.push(page.clone());
+        match page.next {
+            Some(next) => query = ContactQuery { after: Some(next), ..Default::default() },
+            None => break,
+        }
+    }
+    assert_eq!(pages.len(), 3);
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen[0], "person24@example.com");
+    assert_eq!(seen[24], "person00@example.com");
+    let back = store.list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, 10).await.unwrap();
+    assert_eq!(back.rows, pages[1].rows, "previous page of the last page is the middle page");
+    assert!(pages[0].prev.is_none());
+
+    let by_name = store.list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, 3).await.unwrap();
+    assert_eq!(by_name.rows.iter().map(|r| r.last_name.as_str()).collect::<Vec<_>>(), ["Name00", "Name01", "Name02"]);
+
+    let events = store.list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, 50).await.unwrap();
+    assert_eq!(events.total, Some(5));
+    assert!(events.rows.iter().all(|r| r.channel == Channel::Event));
+
+    let subscribed = ContactQuery { newsletter: Some(weekly), subscription: Some(SubscriptionState::Subscribed), ..Default::default() };
+    assert_eq!(store.list_contacts(&subscribed, 50).await.unwrap().total, Some(13));
+
+    // Search matches part of a name or an address, case-insensitively; wildcards are literal.
+    let found = store.list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, 50).await.unwrap();
+    assert_eq!(found.rows.len(), 1);
+    assert_eq!(found.total, None, "free-text searches are not counted");
+    assert_eq!(store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, 50).await.unwrap().rows.len(), 10);
+    assert!(store.list_contacts(&ContactQuery { q: "%".into(), ..Default::default() }, 50).await.unwrap().rows.is_empty());
+}
+
+async fn subscriptions_keep_consent_evidence(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let n = store.ensure_newsletter("Offers", "Deals").await.unwrap();
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
+    let yes = ConsentEvidence { at: 200, channel: "event".into(), form: "salon v2".into(), text: "I agree".into() };
+    store.set_subscription(id, n, SubscriptionState::Subscribed, &yes).await.unwrap();
+    let no = ConsentEvidence { at: 300, channel: "web".into(), form: "preferences v1".into(), text: "Unsubscribe".into() };
+    store.set_subscription(id, n, SubscriptionState::Unsubscribed, &no).await.unwrap();
+    let subs = store.subscriptions(id).await.unwrap();
+    assert_eq!(subs.len(), 1);
+    assert_eq!((subs[0].state, &subs[0].consent), (SubscriptionState::Unsubscribed, &no));
+    assert_eq!(subs[0].newsletter.name, "Offers");
+    let timeline = store.timeline(id, 10).await.unwrap();
+    assert_eq!(timeline.iter().filter(|a| a.kind == "subscription").count(), 2);
+    assert_eq!(store.contact(id).await.unwrap().unwrap().updated_at, 300);
+}
+
+async fn interactions_move_the_last_interaction_forward_only(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
+    store.add_activity(id, "click", true, 500, "campaign", "").await.unwrap();
+    store.add_activity(id, "open", true, 400, "older event arriving late", "").await.unwrap();
+    store.add_activity(id, "note", false, 600, "called", "s").await.unwrap();
+    assert_eq!(store.contact(id).await.unwrap().unwrap().last_interaction_at, Some(500));
+    assert_eq!(store.timeline(id, 2).await.unwrap().iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["note", "click"]);
+}
+
+async fn bulk_inserts_skip_known_addresses(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let n = store.ensure_newsletter("Weekly", "").await.unwrap();
+    store.insert_contact(&fields("known@example.com", "K", "K"), 1, "s").await.unwrap();
+    let consent = ConsentEvidence { at: 5, channel: "import".into(), form: "file".into(), text: "ok".into() };
+    let batch: Vec<BulkContact> = ["known@example.com", "new1@example.com", "new2@example.com"]
+        .iter()
+        .map(|e| BulkContact {
+            fields: fields(e, "N", "N"),
+            created_at: 5,
+            last_interaction_at: Some(7),
+            purchase_count: 1,
+            subscriptions: vec![(n, SubscriptionState::Subscribed, consent.clone())],
+            activities: vec![("open".into(), true, 7, "x".into())],
+        })
+        .collect();
+    assert_eq!(store.insert_contacts_bulk(&batch).await.unwrap(), 2);
+    assert_eq!(store.count_contacts().await.unwrap(), 3);
+    let id = store.contact_id_by_email(&email("new2@example.com")).await.unwrap().unwrap();
+    assert_eq!(store.subscriptions(id).await.unwrap().len(), 1);
+    assert_eq!(store.timeline(id, 5).await.unwrap().len(), 1);
+    assert_eq!(store.contact(id).await.unwrap().unwrap().last_interaction_at, Some(7));
+    let known = store.contact_id_by_email(&email("known@example.com")).await.unwrap().unwrap();
+    assert!(store.subscriptions(known).await.unwrap().is_empty(), "a skipped contact gets nothing");
+}
+
+both_backends! {
+    users_are_unique_by_email,
+    sessions_expire_and_are_deleted,
+    login_failures_count_within_a_window,
+    contacts_are_unique_by_normalised_email,
+    updates_record_what_changed,
+    lists_filter_sort_and_page_by_keyset,
+    subscriptions_keep_consent_evidence,
+    interactions_move_the_last_interaction_forward_only,
+    bulk_inserts_skip_known_addresses,
+}
