@@ -68,6 +68,7 @@ impl Cursor {
 /// What `/contacts?…` asks for. Parsed leniently: an unknown value is ignored rather
 /// than failing the page, since URLs get hand-edited.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ContactQuery {
     pub q: String,
     pub channel: Option<Channel>,
