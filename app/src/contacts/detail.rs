@@ -1,8 +1,7 @@
 use super::{get_contact, ContactDetail, SetSubscription};
-use crate::auth::CurrentUser;
 use crate::model::contact::format_cents;
 use crate::model::{Permission, SubscriptionState};
-use crate::ui::{format_day, format_instant};
+use crate::ui::{allowed, format_day, format_instant, Me};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -14,10 +13,11 @@ pub fn ContactPage() -> impl IntoView {
     let subscribe = ServerAction::<SetSubscription>::new();
     // Reload after a subscription change (JavaScript on; without it the page reloads).
     let detail = Resource::new(move || (id(), subscribe.version().get()), |(id, _)| get_contact(id));
-    let can_edit = use_context::<CurrentUser>().is_some_and(|u| u.role.allows(Permission::EditContacts));
+    let me = use_context::<Me>();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let can_edit = allowed(me, Permission::EditContacts).await;
                 match detail.await {
                     Ok(d) => view! { <ContactView detail=d can_edit subscribe/> }.into_any(),
                     Err(e) => view! {

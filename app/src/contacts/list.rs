@@ -1,7 +1,6 @@
 use super::{list_contacts, list_newsletters};
-use crate::auth::CurrentUser;
 use crate::model::{Channel, ContactQuery, ContactSort, Permission, SubscriptionState};
-use crate::ui::format_day;
+use crate::ui::{format_day, IfAllowed};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -19,13 +18,14 @@ pub fn ContactsPage() -> impl IntoView {
     });
     let page = Resource::new(move || query.get(), list_contacts);
     let newsletters = Resource::new(|| (), |_| list_newsletters());
-    let can_edit = use_context::<CurrentUser>().is_some_and(|u| u.role.allows(Permission::EditContacts));
 
     view! {
         <Title text="Contacts · Carnet"/>
         <header class="page-header">
             <h1>"Contacts"</h1>
-            {can_edit.then(|| view! { <a class="button button-primary" href="/contacts/new">"Add a contact"</a> })}
+            <IfAllowed permission=Permission::EditContacts>
+                <a class="button button-primary" href="/contacts/new">"Add a contact"</a>
+            </IfAllowed>
         </header>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -4,7 +4,7 @@ mod field;
 mod shell;
 
 pub use field::{ErrorSummary, Field, FieldKind};
-pub use shell::StaffShell;
+pub use shell::{allowed, IfAllowed, Me, StaffShell};
 
 /// "2026-11-23 14:05" (UTC) for an instant in unix seconds.
 pub fn format_instant(secs: i64) -> String {

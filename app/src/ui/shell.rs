@@ -1,31 +1,63 @@
 use crate::auth::{whoami, CurrentUser, Logout};
+use crate::error::AppError;
 use crate::model::Permission;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 /// The staff app's frame: a sidebar with the sections this role may use, and the page.
 /// The signed-in user is provided as context to every page below it.
+/// The signed-in user, as a resource every staff page can await. It is provided at the
+/// top of the shell (not inside a suspense) so server and browser see the same context.
+#[derive(Clone, Copy)]
+pub struct Me(pub Resource<Result<Option<CurrentUser>, AppError>>);
+
+impl Me {
+    /// Whether the signed-in user may do this (false when signed out).
+    pub async fn allows(self, permission: Permission) -> bool {
+        self.0.await.ok().flatten().is_some_and(|u| u.role.allows(permission))
+    }
+}
+
+/// Whether the current user has `permission`, read from the shell's context.
+pub async fn allowed(me: Option<Me>, permission: Permission) -> bool {
+    match me {
+        Some(me) => me.allows(permission).await,
+        None => false,
+    }
+}
+
+/// Renders its children only for users with `permission`.
+#[component]
+pub fn IfAllowed(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let me = use_context::<Me>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move { allowed(me, permission).await.then(|| children()) })
+            }}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn StaffShell() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
+    provide_context(Me(me));
+    // The page (`Outlet`) is not inside the suspense: it renders once, on the server and
+    // in the browser alike, and awaits `Me` itself when it needs the role.
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(user)) => {
-                        provide_context(user.clone());
-                        view! {
-                            <div class="shell">
-                                <Sidebar user/>
-                                <main class="content" id="main"><Outlet/></main>
-                            </div>
-                        }
-                        .into_any()
+        <div class="shell">
+            <Suspense fallback=|| view! { <nav class="sidebar" aria-label="Main"><span class="brand">"Carnet"</span></nav> }>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(Some(user)) => view! { <Sidebar user/> }.into_any(),
+                        _ => view! { <Redirect path="/login"/> }.into_any(),
                     }
-                    _ => view! { <Redirect path="/login"/> }.into_any(),
-                }
-            })}
-        </Suspense>
+                })}
+            </Suspense>
+            <main class="content" id="main"><Outlet/></main>
+        </div>
     }
 }
 
