@@ -66,6 +66,7 @@ fn is_public(path: &str) -> bool {
     path == "/login"
         || path == "/healthz"
         || path == "/favicon.ico"
+        || path == "/favicon.svg"
         || path.starts_with("/pkg/")
         // server functions check the session and role themselves and answer with errors
         || path.starts_with("/api/")
