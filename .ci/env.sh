@@ -10,3 +10,7 @@ if [ -f "$CARNET_CACHE/toolchain" ] && [ "$(cat "$CARNET_CACHE/toolchain")" = de
   export RUSTUP_TOOLCHAIN=debian-system
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19
 fi
+# Leptos reads LEPTOS_OUTPUT_NAME at compile time to name the wasm it loads; cargo-leptos
+# sets it, plain `cargo build/test` would not, and a binary built without it asks for
+# `carnet_bg.wasm`. Setting it for every cargo call keeps all builds identical.
+export LEPTOS_OUTPUT_NAME=carnet
