@@ -17,16 +17,22 @@ test:
 	.ci/bootstrap all
 	.ci/test
 
+## e2e: only the end-to-end tests
+e2e:
+	.ci/bootstrap all
+	.ci/test e2e
+
 ## build: release binary `carnet` and the site, under $CARGO_TARGET_DIR
 build:
 	.ci/bootstrap build
 	$(ENV) cargo leptos build --release
 	@$(ENV) echo "binary: $$CARGO_TARGET_DIR/release/carnet"; echo "site:   $$CARGO_TARGET_DIR/site"
 
-## bench: seeding rate on SQLite and PostgreSQL
+## bench: seeding rate on SQLite and PostgreSQL, list latency at a million contacts
 bench:
 	.ci/bootstrap all
 	bench/seed.sh
+	bench/list.sh
 
 ## check: fast compile check of the server side
 check:

@@ -157,6 +157,8 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     let found = store.list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, 50).await.unwrap();
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.total, None, "free-text searches are not counted");
+    let exact = store.list_contacts(&ContactQuery { q: "Person07@Example.com".into(), ..Default::default() }, 50).await.unwrap();
+    assert_eq!(exact.rows.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(), ["person07@example.com"], "a whole address finds exactly its contact");
     assert_eq!(store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, 50).await.unwrap().rows.len(), 10);
     assert!(store.list_contacts(&ContactQuery { q: "%".into(), ..Default::default() }, 50).await.unwrap().rows.is_empty());
 }

@@ -334,7 +334,10 @@ macro_rules! sql_store {
                     if let Some(channel) = query.channel {
                         b.push(" AND c.channel = ").push_bind(channel.as_str());
                     }
-                    if !query.q.is_empty() {
+                    if let Ok(email) = Email::parse(&query.q) {
+                        // A whole address: one probe of the unique index instead of a scan.
+                        b.push(" AND c.email = ").push_bind(email.as_str().to_string());
+                    } else if !query.q.is_empty() {
                         let needle = query.q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                         b.push(" AND c.search LIKE ").push_bind(format!("%{needle}%")).push(" ESCAPE '\\'");
                     }
