@@ -81,6 +81,9 @@ CREATE INDEX contacts_created ON contacts (created_at, id);
 CREATE INDEX contacts_updated ON contacts (updated_at, id);
 CREATE INDEX contacts_sort_name ON contacts (sort_name, id);
 CREATE INDEX contacts_channel_created ON contacts (channel, created_at, id);
+-- Free-text search scans this narrow index (tens of bytes a contact) instead of the
+-- table (about a kilobyte a contact), and reads table rows only for matches.
+CREATE INDEX contacts_search ON contacts (search);
 
 -- Newsletters a contact can subscribe to.
 CREATE TABLE newsletters (

@@ -169,6 +169,11 @@ pub async fn seed(store: &dyn Store, count: u64, seed: u64, mut progress: impl F
     // Numbering continues after what is there, so a second seed adds new addresses.
     let offset = store.count_contacts().await? as u64;
     let mut rng = StdRng::seed_from_u64(seed ^ offset);
+    // Loading more than the table holds: build the indexes once at the end.
+    let bulk = count >= 50_000 && count >= offset;
+    if bulk {
+        store.begin_bulk_load().await?;
+    }
     let now = Utc::now().timestamp();
     let batch_size = 10_000;
     let mut inserted = 0;
@@ -179,6 +184,9 @@ pub async fn seed(store: &dyn Store, count: u64, seed: u64, mut progress: impl F
         inserted += store.insert_contacts_bulk(&batch).await?;
         n += size;
         progress(n);
+    }
+    if bulk {
+        store.ensure_indexes().await?;
     }
     Ok(SeedReport { inserted, seconds: started.elapsed().as_secs_f64() })
 }

@@ -1,6 +1,6 @@
 use super::{list_contacts, list_newsletters};
 use crate::model::{Channel, ContactQuery, ContactSort, Permission, SubscriptionState};
-use crate::ui::{format_day, IfAllowed};
+use crate::ui::{format_day, group_thousands, IfAllowed};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -94,7 +94,7 @@ pub fn ContactsPage() -> impl IntoView {
                         .into_any()
                     }
                     Ok(page) => {
-                        let total = page.total.map(|t| format!("{t} contacts")).unwrap_or_else(|| "Matching contacts".into());
+                        let total = page.total.map(|t| format!("{} contacts", group_thousands(t))).unwrap_or_else(|| "Matching contacts".into());
                         let prev = page.prev.as_deref().map(|p| q.href(None, Some(p)));
                         let next = page.next.as_deref().map(|n| q.href(Some(n), None));
                         view! {
@@ -120,7 +120,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                     <td>{row.email}</td>
                                                     <td class="hide-narrow">{row.company}</td>
                                                     <td class="hide-narrow">{row.channel.label()}</td>
-                                                    <td>{format_day(row.created_at)}</td>
+                                                    <td class="nowrap">{format_day(row.created_at)}</td>
                                                 </tr>
                                             }
                                         }).collect_view()}

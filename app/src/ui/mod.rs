@@ -15,3 +15,28 @@ pub fn format_instant(secs: i64) -> String {
 pub fn format_day(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
+
+/// 1234567 → "1,234,567".
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::group_thousands(0), "0");
+        assert_eq!(super::group_thousands(999), "999");
+        assert_eq!(super::group_thousands(1000), "1,000");
+        assert_eq!(super::group_thousands(1234567), "1,234,567");
+        assert_eq!(super::group_thousands(-4500), "-4,500");
+    }
+}

@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 /// Opens the database named by the URL (`sqlite://…` or `postgres://…`) and migrates it.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(postgres::PgStore::connect(url).await?)
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Arc::new(sqlite::SqliteStore::connect(url).await?)
     } else {
-        Err(StoreError::Database(
-            "DATABASE_URL must start with sqlite:// or postgres://".into(),
-        ))
-    }
+        return Err(StoreError::Database("DATABASE_URL must start with sqlite:// or postgres://".into()));
+    };
+    store.ensure_indexes().await?;
+    Ok(store)
 }

@@ -13,6 +13,8 @@ impl PgStore {
     const BACKEND: Backend = Backend::Postgres;
     /// 24 binds a contact row; PostgreSQL allows 65,535 bind parameters per statement.
     const BULK_ROWS: usize = 2000;
+    /// PostgreSQL plans substring searches well on its own (parallel sequential scan).
+    const SEARCH_SOURCE: &'static str = "contacts c";
 
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()

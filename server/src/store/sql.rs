@@ -13,6 +13,50 @@ macro_rules! sql_store {
         use sqlx::{QueryBuilder, Row};
         use std::collections::HashMap;
 
+        /// Secondary indexes a bulk load drops and rebuilds. The definitions are the
+        /// migrations' own (same text in both dialects); unique constraints stay.
+        const BULK_INDEXES: [(&str, &str); 9] = [
+            ("contacts_search", "contacts (search)"),
+            ("contacts_email_md5", "contacts (email_md5)"),
+            ("contacts_email_sha256", "contacts (email_sha256)"),
+            ("contacts_created", "contacts (created_at, id)"),
+            ("contacts_updated", "contacts (updated_at, id)"),
+            ("contacts_sort_name", "contacts (sort_name, id)"),
+            ("contacts_channel_created", "contacts (channel, created_at, id)"),
+            ("subscriptions_newsletter_state", "subscriptions (newsletter_id, state, contact_id)"),
+            ("activities_contact", "activities (contact_id, occurred_at)"),
+        ];
+
+        type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
+
+        /// Binds a contact's 22 stored fields, in the order of `$1`…`$22` in both the
+        /// INSERT and the UPDATE.
+        fn bind_contact<'q>(query: Query<'q>, fields: &'q ContactFields) -> Query<'q> {
+            query
+                .bind(fields.email.as_str())
+                .bind(fields.email.md5_hex())
+                .bind(fields.email.sha256_hex())
+                .bind(&fields.first_name)
+                .bind(&fields.last_name)
+                .bind(&fields.phone)
+                .bind(iso_date(fields.birth_date))
+                .bind(&fields.job_title)
+                .bind(&fields.company)
+                .bind(&fields.address_line1)
+                .bind(&fields.address_line2)
+                .bind(&fields.postal_code)
+                .bind(&fields.city)
+                .bind(&fields.country)
+                .bind(interests_text(fields))
+                .bind(iso_date(fields.last_purchase_on))
+                .bind(fields.total_spent_cents)
+                .bind(custom_json(fields))
+                .bind(fields.channel.as_str())
+                .bind(&fields.source_detail)
+                .bind(fields.sort_name())
+                .bind(fields.search_text())
+        }
+
         const CONTACT_COLUMNS: &str = "id, email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
              job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
              last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, \
@@ -200,36 +244,15 @@ macro_rules! sql_store {
             #[tracing::instrument(skip(self, fields, actor))]
             async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let row = sqlx::query(
+                let query = sqlx::query(
                     "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
                        job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
                        last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
                        created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
                      RETURNING id",
-                )
-                .bind(fields.email.as_str())
-                .bind(fields.email.md5_hex())
-                .bind(fields.email.sha256_hex())
-                .bind(&fields.first_name)
-                .bind(&fields.last_name)
-                .bind(&fields.phone)
-                .bind(iso_date(fields.birth_date))
-                .bind(&fields.job_title)
-                .bind(&fields.company)
-                .bind(&fields.address_line1)
-                .bind(&fields.address_line2)
-                .bind(&fields.postal_code)
-                .bind(&fields.city)
-                .bind(&fields.country)
-                .bind(interests_text(fields))
-                .bind(iso_date(fields.last_purchase_on))
-                .bind(fields.total_spent_cents)
-                .bind(custom_json(fields))
-                .bind(fields.channel.as_str())
-                .bind(&fields.source_detail)
-                .bind(fields.sort_name())
-                .bind(fields.search_text())
+                );
+                let row = bind_contact(query, fields)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await
@@ -262,35 +285,14 @@ macro_rules! sql_store {
                 if changed.is_empty() {
                     return Ok(());
                 }
-                sqlx::query(
+                let query = sqlx::query(
                     "UPDATE contacts SET email = $1, email_md5 = $2, email_sha256 = $3, first_name = $4, last_name = $5, \
                        phone = $6, birth_date = $7, job_title = $8, company = $9, address_line1 = $10, address_line2 = $11, \
                        postal_code = $12, city = $13, country = $14, interests = $15, last_purchase_on = $16, \
                        total_spent_cents = $17, custom = $18, channel = $19, source_detail = $20, sort_name = $21, \
                        search = $22, updated_at = $23 WHERE id = $24",
-                )
-                .bind(fields.email.as_str())
-                .bind(fields.email.md5_hex())
-                .bind(fields.email.sha256_hex())
-                .bind(&fields.first_name)
-                .bind(&fields.last_name)
-                .bind(&fields.phone)
-                .bind(iso_date(fields.birth_date))
-                .bind(&fields.job_title)
-                .bind(&fields.company)
-                .bind(&fields.address_line1)
-                .bind(&fields.address_line2)
-                .bind(&fields.postal_code)
-                .bind(&fields.city)
-                .bind(&fields.country)
-                .bind(interests_text(fields))
-                .bind(iso_date(fields.last_purchase_on))
-                .bind(fields.total_spent_cents)
-                .bind(custom_json(fields))
-                .bind(fields.channel.as_str())
-                .bind(&fields.source_detail)
-                .bind(fields.sort_name())
-                .bind(fields.search_text())
+                );
+                bind_contact(query, fields)
                 .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
@@ -365,9 +367,11 @@ macro_rules! sql_store {
                 let backwards = before.is_some();
                 let desc = descending != backwards;
 
+                let substring_search = !query.q.is_empty() && Email::parse(&query.q).is_err();
                 let mut b: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at FROM contacts c",
+                    "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at FROM ",
                 );
+                b.push(if substring_search { Self::SEARCH_SOURCE } else { "contacts c" });
                 filters(&mut b, query);
                 if let Some(cursor) = after.as_ref().or(before.as_ref()) {
                     b.push(format!(" AND (c.{key_column}, c.id) {} (", if desc { "<" } else { ">" }));
@@ -599,6 +603,23 @@ macro_rules! sql_store {
                 }
                 tx.commit().await.map_err(map_err)?;
                 Ok(ids.len() as u64)
+            }
+
+            async fn begin_bulk_load(&self) -> StoreResult<()> {
+                for (name, _) in BULK_INDEXES {
+                    sqlx::query(&format!("DROP INDEX IF EXISTS {name}")).execute(&self.pool).await.map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            async fn ensure_indexes(&self) -> StoreResult<()> {
+                for (name, definition) in BULK_INDEXES {
+                    sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} ON {definition}"))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                }
+                Ok(())
             }
 
             async fn count_contacts(&self) -> StoreResult<i64> {
