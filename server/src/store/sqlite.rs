@@ -29,6 +29,9 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536")
+            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: each checkpoint
+            // syncs, and big writes (seeding, imports) would otherwise sync hundreds of times.
+            .pragma("wal_autocheckpoint", "16384")
             .pragma("temp_store", "memory");
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = SqlitePoolOptions::new()
