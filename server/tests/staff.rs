@@ -252,6 +252,9 @@ async fn forms_work_without_javascript(db: Db) {
     assert!(location.starts_with(&referer) && location.contains("__err="), "{location}");
     let html = client.get(&location).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Enter a valid email address, like name@example.com."), "the field message renders without JavaScript");
+    assert!(html.contains("value=\"Grace\""), "what was typed comes back with the message");
+    let again = client.get(&location).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains("value=\"Grace\""), "the draft is shown once");
     assert_eq!(app.store.count_contacts().await.unwrap(), 0);
 
     let res = post(contact_form(&[("email", "grace@example.com"), ("first_name", "Grace")])).await.unwrap();

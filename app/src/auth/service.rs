@@ -67,18 +67,26 @@ fn request_parts() -> Option<axum::http::request::Parts> {
     leptos::prelude::use_context::<axum::http::request::Parts>()
 }
 
-fn session() -> Result<Session, AppError> {
+pub fn session() -> Result<Session, AppError> {
     request_parts().and_then(|p| p.extensions.get::<Session>().cloned()).ok_or_else(|| {
         tracing::error!("no session layer on this request");
         AppError::Internal
     })
 }
 
+/// Whether this request is a plain HTML form post (JavaScript off): browsers navigating
+/// accept text/html, the app's own fetches ask for data.
+pub fn is_plain_form_post() -> bool {
+    request_parts()
+        .and_then(|p| p.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
 fn client_ip() -> String {
     request_parts().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0.clone())).unwrap_or_else(|| "unknown".into())
 }
 
-fn session_error(e: tower_sessions::session::Error) -> AppError {
+pub fn session_error(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store error");
     AppError::Internal
 }

@@ -1,5 +1,5 @@
 use super::form::ContactFields;
-use super::{get_contact, UpdateContact};
+use super::{get_contact, take_contact_draft, UpdateContact};
 use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,15 +10,18 @@ pub fn EditContactPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let detail = Resource::new(id, get_contact);
+    let draft = Resource::new(id, |id| take_contact_draft(Some(id)));
     let action = ServerAction::<UpdateContact>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {
         <Title text="Edit contact · Carnet"/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let draft = draft.await.ok().flatten();
                 match detail.await {
                     Ok(d) => {
                         let contact = d.contact;
+                        let values = draft.unwrap_or_else(|| contact.fields.to_form());
                         let id = contact.id;
                         view! {
                             <header class="page-header">
@@ -27,7 +30,7 @@ pub fn EditContactPage() -> impl IntoView {
                             <ActionForm action=action>
                                 <ErrorSummary error/>
                                 <input type="hidden" name="id" value=id/>
-                                <ContactFields values=contact.fields.to_form() error/>
+                                <ContactFields values error/>
                                 <div class="form-actions">
                                     <button type="submit" class="button button-primary">"Save changes"</button>
                                     <a class="button button-quiet" href=format!("/contacts/{id}")>"Cancel"</a>

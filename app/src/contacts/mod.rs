@@ -28,6 +28,19 @@ pub struct ContactDetail {
     pub timeline: Vec<Activity>,
 }
 
+/// What was typed into a contact form the server refused, kept in the session for one
+/// page view so that a plain form post (JavaScript off) does not lose it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactDraft {
+    pub contact_id: Option<i64>,
+    pub form: ContactForm,
+}
+
+#[server(endpoint = "contacts/draft")]
+pub async fn take_contact_draft(contact_id: Option<i64>) -> Result<Option<ContactForm>, AppError> {
+    service::take_draft(contact_id).await
+}
+
 #[server(endpoint = "contacts/list")]
 pub async fn list_contacts(query: ContactQuery) -> Result<Page, AppError> {
     service::list(&query).await
@@ -40,14 +53,23 @@ pub async fn get_contact(id: i64) -> Result<ContactDetail, AppError> {
 
 #[server(endpoint = "contacts/create")]
 pub async fn create_contact(form: ContactForm) -> Result<i64, AppError> {
-    let id = service::create(&form).await?;
+    let id = match service::create(&form).await {
+        Ok(id) => id,
+        Err(e) => {
+            service::keep_draft(None, &form).await;
+            return Err(e);
+        }
+    };
     leptos_axum::redirect(&format!("/contacts/{id}"));
     Ok(id)
 }
 
 #[server(endpoint = "contacts/update")]
 pub async fn update_contact(id: i64, form: ContactForm) -> Result<(), AppError> {
-    service::update(id, &form).await?;
+    if let Err(e) = service::update(id, &form).await {
+        service::keep_draft(Some(id), &form).await;
+        return Err(e);
+    }
     leptos_axum::redirect(&format!("/contacts/{id}"));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The contact rules every entry point shares (pages, CLI, later the partner API).
 
-use super::ContactDetail;
-use crate::auth::service::require;
+use super::{ContactDetail, ContactDraft};
+use crate::auth::service::{is_plain_form_post, require, session, session_error};
 use crate::error::AppError;
 use crate::model::contact::{ConsentEvidence, Newsletter};
 use crate::model::{ContactFields, ContactForm, ContactPage, ContactQuery, FieldErrors, Permission, SubscriptionState};
@@ -90,4 +90,28 @@ pub async fn newsletters() -> Result<Vec<Newsletter>, AppError> {
     require(Permission::ViewContacts).await?;
     let state = AppState::from_context()?;
     Ok(state.store.newsletters().await?)
+}
+
+const DRAFT_KEY: &str = "contact_draft";
+
+/// After a refused plain form post, keeps what was typed for the page the browser is
+/// sent back to. (With JavaScript on, the inputs simply keep their values.)
+pub async fn keep_draft(contact_id: Option<i64>, form: &ContactForm) {
+    if !is_plain_form_post() {
+        return;
+    }
+    if let Ok(session) = session() {
+        let draft = ContactDraft { contact_id, form: form.clone() };
+        if let Err(e) = session.insert(DRAFT_KEY, draft).await {
+            tracing::warn!(error = %e, "could not keep the form draft");
+        }
+    }
+}
+
+/// The draft for this form, if the last refused post was for it; read once.
+pub async fn take_draft(contact_id: Option<i64>) -> Result<Option<ContactForm>, AppError> {
+    require(Permission::EditContacts).await?;
+    let session = session()?;
+    let draft: Option<ContactDraft> = session.remove(DRAFT_KEY).await.map_err(session_error)?;
+    Ok(draft.filter(|d| d.contact_id == contact_id).map(|d| d.form))
 }
