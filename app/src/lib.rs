@@ -7,6 +7,7 @@ pub mod auth;
 pub mod contacts;
 pub mod error;
 pub mod model;
+pub mod partners;
 pub mod ui;
 pub mod users;
 

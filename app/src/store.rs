@@ -3,6 +3,7 @@
 //! one conformance suite that runs every method against both.
 
 use crate::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+use crate::partners::{ApiKeyRecord, Partner};
 use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Role, SubscriptionState};
 use async_trait::async_trait;
 
@@ -108,4 +109,23 @@ pub trait Store: Send + Sync + 'static {
     /// … and this (re)creates any that are missing. Also run at start-up, so an
     /// interrupted load never leaves a database without its indexes.
     async fn ensure_indexes(&self) -> StoreResult<()>;
+
+    // Partners and API keys.
+    async fn create_partner(&self, name: &str, contact_email: &str, price_cents: i64, daily_quota: i64, now: i64) -> StoreResult<i64>;
+    async fn partner(&self, id: i64) -> StoreResult<Option<Partner>>;
+    async fn partners(&self) -> StoreResult<Vec<Partner>>;
+    async fn create_api_key(&self, partner_id: i64, key_hash: &str, prefix: &str, scopes: &str, now: i64, expires_at: Option<i64>) -> StoreResult<i64>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
+    /// Adds to a partner's counters for a day (UTC, `YYYY-MM-DD`).
+    async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()>;
+    async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64>;
+
+    // Suppression.
+    /// Which of these lowercase hex MD5s belong to a known address.
+    async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
+    /// Which of these lowercase hex SHA-256s belong to a known address.
+    async fn known_sha256(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
 }

@@ -1,6 +1,6 @@
 //! What each subcommand does.
 
-use crate::config::{Cli, Command, DemoArgs, SeedArgs, ServeArgs, UserCommand};
+use crate::config::{Cli, Command, DemoArgs, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand};
 use crate::{store, AppConfig, Application};
 use app::model::Role;
 use app::state::{AppState, Settings};
@@ -25,17 +25,43 @@ pub async fn run(cli: Cli) -> Result<()> {
             let password = password.trim_end_matches(['\n', '\r']);
             let role = Role::parse(&role).ok_or("unknown role")?;
             let state = AppState { store, settings: Arc::new(Settings::default()) };
-            let id = app::auth::service::create_user(&state, &email, role, password).await.map_err(|e| match e {
-                app::error::AppError::Invalid(errors) => {
-                    errors.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("\n")
-                }
-                other => other.to_string(),
-            })?;
+            let id = app::auth::service::create_user(&state, &email, role, password).await.map_err(explain)?;
             println!("{id}");
+            Ok(())
+        }
+        Command::Partner { command: PartnerCommand::Add { name, price_cents, daily_quota, contact } } => {
+            let state = AppState { store, settings: Arc::new(Settings::default()) };
+            let id = app::partners::service::create_partner(&state, &name, &contact, price_cents, daily_quota, app::state::now())
+                .await
+                .map_err(explain)?;
+            println!("partner {name:?} added with id");
+            println!("{id}");
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::Create { partner, scopes, expires_days } } => {
+            let scopes = app::model::api_key::Scope::parse_list(&scopes)?;
+            let now = app::state::now();
+            let state = AppState { store, settings: Arc::new(Settings::default()) };
+            let key = app::partners::service::issue_key(&state, partner, &scopes, expires_days.map(|d| now + d * 86_400), now)
+                .await
+                .map_err(explain)?;
+            eprintln!("This key is shown once; Carnet keeps only its SHA-256.");
+            println!("{}", key.as_str());
             Ok(())
         }
         Command::Seed(args) => seed(args, store).await,
         Command::Demo(args) => demo(args, store).await,
+    }
+}
+
+/// An error as lines a person at a terminal can act on.
+fn explain(error: app::error::AppError) -> String {
+    match error {
+        app::error::AppError::Invalid(errors) => {
+            errors.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("\n")
+        }
+        app::error::AppError::NotFound => "no such record".into(),
+        other => other.to_string(),
     }
 }
 

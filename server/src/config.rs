@@ -55,6 +55,16 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage partners (lead sellers).
+    Partner {
+        #[command(subcommand)]
+        command: PartnerCommand,
+    },
+    /// Manage partner API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Insert generated contacts (demo data, benchmarks).
     Seed(SeedArgs),
     /// Prepare the demo: migrate, seed once, make sure an admin exists and print its login.
@@ -89,6 +99,39 @@ pub enum UserCommand {
         /// Read the password from standard input (the only way: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PartnerCommand {
+    /// Add a partner; prints its id on the last line.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// What one accepted lead is billed, in cents.
+        #[arg(long)]
+        price_cents: i64,
+        /// Checks allowed per UTC day (0: no quota).
+        #[arg(long, default_value_t = 0)]
+        daily_quota: i64,
+        /// Who to contact at the partner.
+        #[arg(long, default_value = "")]
+        contact: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Issue an API key for a partner; prints the key (shown this once only).
+    Create {
+        #[arg(long)]
+        partner: i64,
+        /// Comma-separated: check, submit, export, events.
+        #[arg(long)]
+        scopes: String,
+        /// Days until the key expires (default: never).
+        #[arg(long)]
+        expires_days: Option<i64>,
     },
 }
 

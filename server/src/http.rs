@@ -62,6 +62,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .layer(axum::middleware::from_fn(middleware::staff_gate))
         .layer(sessions)
         .route("/healthz", get(healthz).with_state(state.clone()))
+        .merge(crate::api::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))

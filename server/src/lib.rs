@@ -2,6 +2,7 @@
 //! middleware and generators. `main.rs` only parses the command line and calls in here,
 //! and tests build the same application on port 0.
 
+pub mod api;
 pub mod commands;
 pub mod config;
 pub mod http;

@@ -1,6 +1,7 @@
 //! Wasm-safe types and pure rules, shared by the server and the browser and tested
 //! without a database.
 
+pub mod api_key;
 pub mod contact;
 pub mod email;
 pub mod listing;

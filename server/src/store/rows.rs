@@ -2,6 +2,8 @@
 
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
 use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
+use app::model::api_key::Scope;
+use app::partners::{ApiKeyRecord, Partner};
 use app::store::{StoreError, UserRecord};
 use chrono::NaiveDate;
 use sqlx::{ColumnIndex, Decode, Row, Type};
@@ -131,6 +133,31 @@ macro_rules! row_fns {
                 occurred_at: get(row, "occurred_at")?,
                 detail: get(row, "detail")?,
                 actor: get(row, "actor")?,
+            })
+        }
+
+        pub fn partner(row: &$row) -> Result<Partner, StoreError> {
+            Ok(Partner {
+                id: get(row, "id")?,
+                name: get(row, "name")?,
+                contact_email: get(row, "contact_email")?,
+                price_cents: get(row, "price_cents")?,
+                daily_quota: get(row, "daily_quota")?,
+                created_at: get(row, "created_at")?,
+            })
+        }
+
+        pub fn api_key(row: &$row) -> Result<ApiKeyRecord, StoreError> {
+            let scopes: String = get(row, "scopes")?;
+            Ok(ApiKeyRecord {
+                id: get(row, "id")?,
+                partner_id: get(row, "partner_id")?,
+                prefix: get(row, "prefix")?,
+                scopes: scopes.split(',').filter_map(Scope::parse).collect(),
+                created_at: get(row, "created_at")?,
+                expires_at: get(row, "expires_at")?,
+                revoked_at: get(row, "revoked_at")?,
+                last_used_at: get(row, "last_used_at")?,
             })
         }
 

@@ -9,6 +9,7 @@ macro_rules! sql_store {
         use crate::store::rows::{changed_fields, custom_json, interests_text, iso_date};
         use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
         use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, Role, SubscriptionState};
+        use app::partners::{ApiKeyRecord, Partner};
         use app::store::{BulkContact, Store, StoreResult, UserRecord};
         use sqlx::{QueryBuilder, Row};
         use std::collections::HashMap;
@@ -61,6 +62,26 @@ macro_rules! sql_store {
              job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
              last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, \
              last_interaction_at, created_at, updated_at";
+
+        impl $store {
+            /// Which of `hashes` appear in `column` (email_md5 or email_sha256): one
+            /// indexed `IN` probe per chunk.
+            async fn known_hashes(&self, column: &'static str, hashes: &[String]) -> StoreResult<Vec<String>> {
+                let mut found = Vec::new();
+                for chunk in hashes.chunks(900) {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new(format!("SELECT DISTINCT {column} FROM contacts WHERE {column} IN ("));
+                    let mut list = b.separated(", ");
+                    for hash in chunk {
+                        list.push_bind(hash.as_str());
+                    }
+                    list.push_unseparated(")");
+                    for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                        found.push(row.get(0));
+                    }
+                }
+                Ok(found)
+            }
+        }
 
         #[async_trait::async_trait]
         impl Store for $store {
@@ -603,6 +624,116 @@ macro_rules! sql_store {
                 }
                 tx.commit().await.map_err(map_err)?;
                 Ok(ids.len() as u64)
+            }
+
+            #[tracing::instrument(skip(self, contact_email))]
+            async fn create_partner(&self, name: &str, contact_email: &str, price_cents: i64, daily_quota: i64, now: i64) -> StoreResult<i64> {
+                let row = sqlx::query("INSERT INTO partners (name, contact_email, price_cents, daily_quota, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                    .bind(name)
+                    .bind(contact_email)
+                    .bind(price_cents)
+                    .bind(daily_quota)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.get(0))
+            }
+
+            async fn partner(&self, id: i64) -> StoreResult<Option<Partner>> {
+                let row = sqlx::query("SELECT * FROM partners WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(map_err)?;
+                row.as_ref().map(rows::partner).transpose()
+            }
+
+            async fn partners(&self) -> StoreResult<Vec<Partner>> {
+                let list = sqlx::query("SELECT * FROM partners ORDER BY name").fetch_all(&self.pool).await.map_err(map_err)?;
+                list.iter().map(rows::partner).collect()
+            }
+
+            #[tracing::instrument(skip(self, key_hash))]
+            async fn create_api_key(&self, partner_id: i64, key_hash: &str, prefix: &str, scopes: &str, now: i64, expires_at: Option<i64>) -> StoreResult<i64> {
+                let row = sqlx::query(
+                    "INSERT INTO api_keys (partner_id, key_hash, prefix, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(partner_id)
+                .bind(key_hash)
+                .bind(prefix)
+                .bind(scopes)
+                .bind(now)
+                .bind(expires_at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(row.get(0))
+            }
+
+            async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+                let row = sqlx::query("SELECT * FROM api_keys WHERE key_hash = $1").bind(key_hash).fetch_optional(&self.pool).await.map_err(map_err)?;
+                row.as_ref().map(rows::api_key).transpose()
+            }
+
+            async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>> {
+                let list = sqlx::query("SELECT * FROM api_keys WHERE partner_id = $1 ORDER BY created_at DESC, id DESC")
+                    .bind(partner_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                list.iter().map(rows::api_key).collect()
+            }
+
+            async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()> {
+                let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            }
+
+            async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()> {
+                // At most one write a second per key: last use is for people, not billing.
+                sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO partner_usage (partner_id, day, checks, hits) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (partner_id, day) DO UPDATE SET checks = partner_usage.checks + excluded.checks, \
+                       hits = partner_usage.hits + excluded.hits",
+                )
+                .bind(partner_id)
+                .bind(day)
+                .bind(checks)
+                .bind(hits)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT checks FROM partner_usage WHERE partner_id = $1 AND day = $2")
+                    .bind(partner_id)
+                    .bind(day)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(|r| r.get(0)).unwrap_or(0))
+            }
+
+            async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
+                self.known_hashes("email_md5", hashes).await
+            }
+
+            async fn known_sha256(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
+                self.known_hashes("email_sha256", hashes).await
             }
 
             async fn begin_bulk_load(&self) -> StoreResult<()> {

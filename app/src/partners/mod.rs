@@ -1,0 +1,100 @@
+//! Partners (lead sellers), their API keys, and the suppression check they call.
+//! The HTTP side is in the server crate (`server/src/api.rs`); the rules are here.
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::model::api_key::Scope;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    pub id: i64,
+    pub name: String,
+    pub contact_email: String,
+    pub price_cents: i64,
+    /// Checks allowed per UTC day; 0 means no quota.
+    pub daily_quota: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub partner_id: i64,
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+impl ApiKeyRecord {
+    pub fn is_usable(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// The most values one check request may carry.
+pub const MAX_CHECK_VALUES: usize = 10_000;
+
+/// `POST /api/v1/suppression/check`: exactly one of the three lists.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    pub emails: Option<Vec<String>>,
+    pub md5: Option<Vec<String>>,
+    pub sha256: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResponse {
+    pub checked: usize,
+    /// The submitted values (as submitted) that Carnet already knows.
+    pub known: Vec<String>,
+}
+
+/// A value to look up, once normalised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    Md5(String),
+    Sha256(String),
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Reads one submitted value. In `emails`, a value that is already 32 or 64 hex
+/// characters is taken as a hash (what suppression-list vendors do); anything else must
+/// be an address, normalised then hashed. Hashes are accepted in either case.
+pub fn lookup_of(list: &str, value: &str) -> Result<Lookup, String> {
+    let v = value.trim();
+    match list {
+        "md5" if is_hex(v, 32) => Ok(Lookup::Md5(v.to_ascii_lowercase())),
+        "md5" => Err("is not an MD5 (32 hexadecimal characters)".into()),
+        "sha256" if is_hex(v, 64) => Ok(Lookup::Sha256(v.to_ascii_lowercase())),
+        "sha256" => Err("is not a SHA-256 (64 hexadecimal characters)".into()),
+        _ if is_hex(v, 32) => Ok(Lookup::Md5(v.to_ascii_lowercase())),
+        _ if is_hex(v, 64) => Ok(Lookup::Sha256(v.to_ascii_lowercase())),
+        _ => crate::model::Email::parse(v).map(|e| Lookup::Sha256(e.sha256_hex())).map_err(|_| "is not a valid email address".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_read_the_way_vendors_do() {
+        let sha = crate::model::Email::parse("jane@example.com").unwrap().sha256_hex();
+        assert_eq!(lookup_of("emails", "  Jane@Example.COM "), Ok(Lookup::Sha256(sha.clone())));
+        assert_eq!(lookup_of("emails", &sha.to_uppercase()), Ok(Lookup::Sha256(sha.clone())));
+        assert_eq!(lookup_of("emails", "55502F40DC8B7C769880B10874ABC9D0"), Ok(Lookup::Md5("55502f40dc8b7c769880b10874abc9d0".into())));
+        assert_eq!(lookup_of("sha256", &sha), Ok(Lookup::Sha256(sha)));
+        assert!(lookup_of("md5", "not-a-hash").is_err());
+        assert!(lookup_of("sha256", "55502f40dc8b7c769880b10874abc9d0").is_err(), "an MD5 is not a SHA-256");
+        assert!(lookup_of("emails", "nope").is_err());
+    }
+}

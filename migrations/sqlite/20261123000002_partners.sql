@@ -1,0 +1,38 @@
+-- Partners (lead sellers) and their API keys, for the suppression API.
+
+CREATE TABLE partners (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL,
+    contact_email TEXT NOT NULL DEFAULT '',
+    -- what one accepted lead is billed, in cents of the brand's currency
+    price_cents   INTEGER NOT NULL CHECK (price_cents >= 0),
+    -- checks per day before 429; 0 means no quota
+    daily_quota   INTEGER NOT NULL DEFAULT 0 CHECK (daily_quota >= 0),
+    created_at    INTEGER NOT NULL,
+    CONSTRAINT partners_name_key UNIQUE (name)
+);
+
+-- Keys are shown once and stored only as the SHA-256 of the whole key (high-entropy
+-- secrets need no slow hash); `prefix` is the first characters, to tell keys apart.
+CREATE TABLE api_keys (
+    id           INTEGER PRIMARY KEY,
+    partner_id   INTEGER NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
+    key_hash     TEXT NOT NULL,
+    prefix       TEXT NOT NULL,
+    scopes       TEXT NOT NULL,           -- comma-separated: check,submit,export,events
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    revoked_at   INTEGER,
+    last_used_at INTEGER,
+    CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash)
+);
+CREATE INDEX api_keys_partner ON api_keys (partner_id);
+
+-- Per partner and day (UTC, 'YYYY-MM-DD'): what the partner asked and what it cost.
+CREATE TABLE partner_usage (
+    partner_id  INTEGER NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
+    day         TEXT NOT NULL,
+    checks      INTEGER NOT NULL DEFAULT 0,
+    hits        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (partner_id, day)
+);

@@ -1,0 +1,155 @@
+//! The partner API over HTTP, on both backends: keys (format, scopes, revocation,
+//! expiry), the suppression check and its refusals as RFC 9457 problems.
+
+mod common;
+
+use app::model::api_key::Scope;
+use app::model::{ContactForm, Email};
+use common::{Db, TestApp};
+use serde_json::{json, Value};
+
+struct Partner<'a> {
+    app: &'a TestApp,
+    key: String,
+}
+
+impl Partner<'_> {
+    async fn post(&self, path: &str, body: Value) -> (u16, Option<String>, Value) {
+        post_with(self.app, path, Some(&self.key), body).await
+    }
+    async fn check(&self, list: &str, values: &[&str]) -> (u16, Value) {
+        let (status, _, body) = self.post("/api/v1/suppression/check", json!({ list: values })).await;
+        (status, body)
+    }
+}
+
+async fn post_with(app: &TestApp, path: &str, key: Option<&str>, body: Value) -> (u16, Option<String>, Value) {
+    let mut req = app.client().post(format!("{}{path}", app.base)).json(&body);
+    if let Some(key) = key {
+        req = req.bearer_auth(key);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let content_type = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+    let retry_after = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    if status >= 400 {
+        assert_eq!(content_type.as_deref(), Some("application/problem+json"), "{status} {body}");
+        assert_eq!(body["status"], status, "problem documents repeat their status");
+    }
+    (status, retry_after, body)
+}
+
+async fn partner_with<'a>(app: &'a TestApp, scopes: &[Scope], quota: i64, expires_at: Option<i64>) -> Partner<'a> {
+    let state = app::state::AppState { store: app.store.clone(), settings: std::sync::Arc::new(common::test_settings()) };
+    let now = app::state::now();
+    let name = format!("Leads {}", rand_name());
+    let id = app::partners::service::create_partner(&state, &name, "ops@leads.example", 150, quota, now).await.unwrap();
+    let key = app::partners::service::issue_key(&state, id, scopes, expires_at, now).await.unwrap();
+    Partner { app, key: key.as_str().to_string() }
+}
+
+fn rand_name() -> String {
+    use rand::Rng;
+    rand::thread_rng().gen_range(0..u64::MAX).to_string()
+}
+
+async fn known_contact(app: &TestApp, email: &str) {
+    let fields = ContactForm { email: email.into(), channel: "web".into(), ..Default::default() }
+        .validate(chrono::Utc::now().date_naive())
+        .unwrap();
+    app.store.insert_contact(&fields, 1, "test").await.unwrap();
+}
+
+async fn a_check_answers_which_values_are_known(db: Db) {
+    let app = TestApp::spawn(db).await;
+    known_contact(&app, "known@example.com").await;
+    let partner = partner_with(&app, &[Scope::Check], 0, None).await;
+
+    let (status, body) = partner.check("emails", &["  KNOWN@example.com", "new@example.com"]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "checked": 2, "known": ["  KNOWN@example.com"] }), "known values come back as submitted");
+
+    let email = Email::parse("known@example.com").unwrap();
+    let md5_upper = email.md5_hex().to_uppercase();
+    let (_, body) = partner.check("md5", &[&md5_upper, &Email::parse("x@example.com").unwrap().md5_hex()]).await;
+    assert_eq!(body["known"], json!([md5_upper]), "hashes are accepted in either case");
+    let sha = email.sha256_hex();
+    let (_, body) = partner.check("sha256", &[&sha]).await;
+    assert_eq!(body["known"], json!([sha]));
+    // In `emails`, a value that is already a hash is taken as one.
+    let (_, body) = partner.check("emails", &[&email.md5_hex()]).await;
+    assert_eq!(body["checked"], 1);
+    assert_eq!(body["known"].as_array().unwrap().len(), 1);
+}
+
+async fn bad_keys_are_refused_with_401(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let partner = partner_with(&app, &[Scope::Check], 0, None).await;
+    let body = json!({ "emails": ["a@example.com"] });
+    let (status, _, problem) = post_with(&app, "/api/v1/suppression/check", None, body.clone()).await;
+    assert_eq!((status, problem["title"].as_str()), (401, Some("Unauthorized")));
+    let (status, _, problem) = post_with(&app, "/api/v1/suppression/check", Some("carnet_not-a-key"), body.clone()).await;
+    assert_eq!(status, 401);
+    assert!(problem["detail"].as_str().unwrap().contains("not a Carnet API key"), "{problem}");
+    // Well-formed (valid checksum) but never issued.
+    let stranger = app::model::api_key::ApiKey::from_random_body("0123456789abcdefghijABCDEFGHIJzz");
+    let (status, _, problem) = post_with(&app, "/api/v1/suppression/check", Some(stranger.as_str()), body.clone()).await;
+    assert_eq!((status, problem["detail"].as_str()), (401, Some("Unknown API key.")));
+    // Revoked.
+    let record = app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap();
+    assert_eq!(partner.check("emails", &["a@example.com"]).await.0, 200);
+    assert!(app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap().last_used_at.is_some());
+    app.store.revoke_api_key(record.id, app::state::now()).await.unwrap();
+    let (status, body) = partner.check("emails", &["a@example.com"]).await;
+    assert_eq!((status, body["detail"].as_str()), (401, Some("This API key was revoked.")));
+    // Expired.
+    let expired = partner_with(&app, &[Scope::Check], 0, Some(app::state::now() - 1)).await;
+    let (status, body) = expired.check("emails", &["a@example.com"]).await;
+    assert_eq!((status, body["detail"].as_str()), (401, Some("This API key has expired.")));
+    let valid_until_tomorrow = partner_with(&app, &[Scope::Check], 0, Some(app::state::now() + 86_400)).await;
+    assert_eq!(valid_until_tomorrow.check("emails", &["a@example.com"]).await.0, 200);
+}
+
+async fn scopes_limits_and_bodies_are_enforced(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let submit_only = partner_with(&app, &[Scope::Submit], 0, None).await;
+    let (status, body) = submit_only.check("emails", &["a@example.com"]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("`check`"));
+
+    let partner = partner_with(&app, &[Scope::Check], 0, None).await;
+    let many: Vec<String> = (0..10_001).map(|i| format!("p{i}@example.com")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(partner.check("emails", &refs).await.0, 413);
+    assert_eq!(partner.check("emails", &refs[..10_000]).await.0, 200, "10,000 is allowed");
+
+    let (status, body) = partner.check("emails", &["ok@example.com", "not an email"]).await;
+    assert_eq!(status, 422);
+    assert!(body["detail"].as_str().unwrap().contains("`emails[1]`"), "{body}");
+    let (status, body) = partner.check("md5", &["xyz"]).await;
+    assert_eq!((status, body["detail"].as_str().unwrap().contains("`md5[0]`")), (422, true));
+    let (status, _, _) = partner.post("/api/v1/suppression/check", json!({ "emails": ["a@example.com"], "md5": [] })).await;
+    assert_eq!(status, 422, "exactly one list");
+    let (status, _, _) = partner.post("/api/v1/suppression/check", json!({ "emails": "a@example.com" })).await;
+    assert_eq!(status, 422, "a list, not a string");
+}
+
+async fn the_daily_quota_counts_checks(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let partner = partner_with(&app, &[Scope::Check], 3, None).await;
+    assert_eq!(partner.check("emails", &["a@example.com", "b@example.com"]).await.0, 200);
+    let (status, retry_after, body) = partner.post("/api/v1/suppression/check", json!({ "emails": ["c@example.com", "d@example.com"] })).await;
+    assert_eq!(status, 429, "{body}");
+    let wait: i64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=86_400).contains(&wait));
+    assert_eq!(partner.check("emails", &["c@example.com"]).await.0, 200, "what is left of the quota can still be used");
+}
+
+both_backends!(
+    a_check_answers_which_values_are_known,
+    bad_keys_are_refused_with_401,
+    scopes_limits_and_bodies_are_enforced,
+    the_daily_quota_counts_checks,
+);
