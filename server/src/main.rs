@@ -10,6 +10,7 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.global.log).unwrap_or_else(|_| "info".into()))
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     tracing::debug!(config = ?cli.global, "starting");
     if let Err(message) = carnet::commands::run(cli).await {
