@@ -3,7 +3,7 @@
 //! one conformance suite that runs every method against both.
 
 use crate::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
-use crate::partners::{ApiKeyRecord, Partner};
+use crate::partners::{ApiKeyRecord, Partner, UsageDay};
 use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Role, SubscriptionState};
 use async_trait::async_trait;
 
@@ -48,6 +48,21 @@ pub struct BulkContact {
     pub subscriptions: Vec<(i64, SubscriptionState, ConsentEvidence)>,
     /// (kind, interaction, occurred_at, detail) for each timeline entry.
     pub activities: Vec<(String, bool, i64, String)>,
+}
+
+/// An accepted partner lead: the contact, its subscriptions, and what it is billed.
+#[derive(Clone, Debug)]
+pub struct PartnerLead {
+    pub partner_id: i64,
+    pub price_cents: i64,
+    pub fields: ContactFields,
+    /// (newsletter id, consent) for each newsletter the person subscribed to.
+    pub subscriptions: Vec<(i64, ConsentEvidence)>,
+    /// UTC day, `YYYY-MM-DD`, for the counters.
+    pub day: String,
+    pub now: i64,
+    /// Who to show on the timeline, e.g. "partner:LeadCo".
+    pub actor: String,
 }
 
 #[async_trait]
@@ -122,6 +137,17 @@ pub trait Store: Send + Sync + 'static {
     /// Adds to a partner's counters for a day (UTC, `YYYY-MM-DD`).
     async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()>;
     async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64>;
+    /// Records the contact, its subscriptions, the billing line and the counters in one
+    /// transaction; returns the lead id. `Conflict` (`contacts_email_key`) when the
+    /// address is already known, and then nothing is written or billed.
+    async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64>;
+    /// Counts a refused lead: a duplicate (already known) or an invalid one.
+    async fn count_lead_refusal(&self, partner_id: i64, day: &str, duplicate: bool) -> StoreResult<()>;
+    /// A partner's counters, day by day, for `from..=to` (`YYYY-MM-DD`).
+    async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
+    /// The stored answer to a request sent with this Idempotency-Key, if any.
+    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>>;
+    async fn save_idempotent_response(&self, partner_id: i64, key: &str, status: i64, body: &str, now: i64) -> StoreResult<()>;
 
     // Suppression.
     /// Which of these lowercase hex MD5s belong to a known address.

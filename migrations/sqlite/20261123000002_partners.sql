@@ -34,5 +34,32 @@ CREATE TABLE partner_usage (
     day         TEXT NOT NULL,
     checks      INTEGER NOT NULL DEFAULT 0,
     hits        INTEGER NOT NULL DEFAULT 0,
+    accepted    INTEGER NOT NULL DEFAULT 0,
+    duplicates  INTEGER NOT NULL DEFAULT 0,
+    invalid     INTEGER NOT NULL DEFAULT 0,
+    billed_cents INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (partner_id, day)
+);
+
+-- One row per accepted lead: what the partner is paid for. Written in the same
+-- transaction as the contact, so a lead is billed exactly when it is recorded; the
+-- unique email makes a second submission of the same address fail before billing.
+CREATE TABLE partner_leads (
+    id          INTEGER PRIMARY KEY,
+    partner_id  INTEGER NOT NULL REFERENCES partners (id),
+    contact_id  INTEGER REFERENCES contacts (id) ON DELETE SET NULL,  -- kept for billing after an erasure
+    price_cents INTEGER NOT NULL,
+    day         TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX partner_leads_partner_day ON partner_leads (partner_id, day);
+
+-- Answers to requests sent with an Idempotency-Key, replayed on retry.
+CREATE TABLE idempotent_responses (
+    partner_id  INTEGER NOT NULL REFERENCES partners (id) ON DELETE CASCADE,
+    key         TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (partner_id, key)
 );

@@ -4,7 +4,7 @@
 
 use app::model::api_key::Scope;
 use app::partners::service::{self, ApiError};
-use app::partners::CheckRequest;
+use app::partners::{CheckRequest, LeadRequest};
 use app::state::{now, AppState};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -19,6 +19,7 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/suppression/check", post(check))
+        .route("/api/v1/leads", post(submit_lead))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -45,6 +46,11 @@ fn refusal(error: ApiError) -> Response {
             problem(StatusCode::PAYLOAD_TOO_LARGE, "Too many values", &format!("Send at most {limit} values per request."))
         }
         ApiError::Invalid(detail) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", &detail),
+        ApiError::Known => problem(
+            StatusCode::CONFLICT,
+            "Already known",
+            "This address is already known to the brand: the lead is not recorded and not billed.",
+        ),
         ApiError::QuotaExceeded { retry_after_secs } => {
             let mut res = problem(StatusCode::TOO_MANY_REQUESTS, "Daily quota exceeded", "The daily quota of checks is used up.");
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -72,4 +78,67 @@ async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         Ok(answer) => axum::Json(answer).into_response(),
         Err(e) => refusal(e),
     }
+}
+
+/// `POST /api/v1/leads`. With an `Idempotency-Key`, the first answer is stored and a
+/// retry with the same key gets it again, so a lead is never billed twice.
+async fn submit_lead(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = now();
+    let caller = match service::authenticate(&state, authorization(&headers), Scope::Submit, now).await {
+        Ok(c) => c,
+        Err(e) => return refusal(e),
+    };
+    let key = match service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())) {
+        Ok(k) => k,
+        Err(e) => return refusal(e),
+    };
+    if let Some(key) = &key {
+        match state.store.idempotent_response(caller.partner.id, key).await {
+            Ok(Some((status, body))) => return replay(status, body),
+            Ok(None) => {}
+            Err(e) => return refusal(e.into()),
+        }
+    }
+    let outcome = match serde_json::from_slice::<LeadRequest>(&body) {
+        Ok(request) => service::submit_lead(&state, &caller, request, now).await,
+        Err(e) => {
+            let _ = state.store.count_lead_refusal(caller.partner.id, &service::day_of(now), false).await;
+            Err(ApiError::Invalid(format!("The body is not valid JSON for this endpoint: {e}.")))
+        }
+    };
+    let response = match outcome {
+        Ok(accepted) => (StatusCode::CREATED, axum::Json(accepted)).into_response(),
+        Err(ApiError::Internal) => return refusal(ApiError::Internal), // not stored: a retry may succeed
+        Err(e) => refusal(e),
+    };
+    match key {
+        Some(key) => remember(&state, caller.partner.id, &key, response, now).await,
+        None => response,
+    }
+}
+
+async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_BODY_BYTES).await else {
+        return refusal(ApiError::Internal);
+    };
+    let body = String::from_utf8_lossy(&bytes).to_string();
+    if let Err(e) = state.store.save_idempotent_response(partner_id, key, status.as_u16() as i64, &body, now).await {
+        tracing::error!(error = %e, "could not store an idempotent response");
+    }
+    let mut res = (status, body).into_response();
+    if let Some(ct) = content_type {
+        res.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    res
+}
+
+fn replay(status: i64, body: String) -> Response {
+    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    res
 }

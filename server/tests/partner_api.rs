@@ -147,7 +147,120 @@ async fn the_daily_quota_counts_checks(db: Db) {
     assert_eq!(partner.check("emails", &["c@example.com"]).await.0, 200, "what is left of the quota can still be used");
 }
 
+fn lead(email: &str) -> Value {
+    json!({
+        "email": email,
+        "first_name": "Lea",
+        "last_name": "Durand",
+        "source": "summer contest",
+        "consent": {
+            "text": "I agree to receive the Weekly news by email.",
+            "form": "contest form v2",
+            "at": "2026-06-01T10:00:00Z",
+            "newsletters": ["Weekly"]
+        }
+    })
+}
+
+async fn usage_today(app: &TestApp, partner_id: i64) -> app::partners::UsageDay {
+    let day = app::partners::service::day_of(app::state::now());
+    app.store.partner_usage(partner_id, &day, &day).await.unwrap().pop().unwrap_or_default()
+}
+
+async fn partner_id_of(app: &TestApp, key: &str) -> i64 {
+    app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(key).unwrap().hash()).await.unwrap().unwrap().partner_id
+}
+
+async fn a_new_lead_is_recorded_and_billed_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    known_contact(&app, "known@example.com").await;
+    let partner = partner_with(&app, &[Scope::Check, Scope::Submit], 0, None).await;
+    let partner_id = partner_id_of(&app, &partner.key).await;
+
+    let (status, _, body) = partner.post("/api/v1/leads", lead(" New.Lead@Example.com ")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["billed_cents"], 150);
+    let id = app.store.contact_id_by_email(&Email::parse("new.lead@example.com").unwrap()).await.unwrap().expect("recorded");
+    let contact = app.store.contact(id).await.unwrap().unwrap();
+    assert_eq!(contact.fields.channel, app::model::Channel::Partner);
+    assert!(contact.fields.source_detail.ends_with("· summer contest"), "{}", contact.fields.source_detail);
+    let subs = app.store.subscriptions(id).await.unwrap();
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].consent.form, "contest form v2");
+    assert_eq!(subs[0].consent.at, 1_780_308_000, "the consent keeps the time the person gave it");
+
+    // Now it is known: a check says so, and a second submission is refused unbilled.
+    let (_, body) = partner.check("emails", &["new.lead@example.com"]).await;
+    assert_eq!(body["known"].as_array().unwrap().len(), 1);
+    let (status, _, body) = partner.post("/api/v1/leads", lead("new.lead@example.com")).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(partner.post("/api/v1/leads", lead("known@example.com")).await.0, 409);
+    let (status, _, body) = partner.post("/api/v1/leads", lead("not-an-email")).await;
+    assert_eq!(status, 422);
+    assert!(body["detail"].as_str().unwrap().starts_with("`email`"), "{body}");
+    let mut no_consent = lead("x@example.com");
+    no_consent.as_object_mut().unwrap().remove("consent");
+    let (status, _, body) = partner.post("/api/v1/leads", no_consent).await;
+    assert_eq!((status, body["detail"].as_str().unwrap().starts_with("`consent`")), (422, true));
+    let mut unknown_list = lead("y@example.com");
+    unknown_list["consent"]["newsletters"] = json!(["Nope"]);
+    assert_eq!(partner.post("/api/v1/leads", unknown_list).await.0, 422);
+    assert!(app.store.contact_id_by_email(&Email::parse("y@example.com").unwrap()).await.unwrap().is_none(), "nothing half-saved");
+
+    let usage = usage_today(&app, partner_id).await;
+    assert_eq!((usage.accepted, usage.duplicates, usage.invalid, usage.billed_cents), (1, 2, 3, 150));
+
+    let checker = partner_with(&app, &[Scope::Check], 0, None).await;
+    assert_eq!(checker.post("/api/v1/leads", lead("z@example.com")).await.0, 403, "submitting needs the submit scope");
+}
+
+async fn retries_with_an_idempotency_key_are_not_billed_twice(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let partner = partner_with(&app, &[Scope::Submit], 0, None).await;
+    let partner_id = partner_id_of(&app, &partner.key).await;
+    let send = |key: &'static str, body: Value| {
+        let req = app.client().post(format!("{}/api/v1/leads", app.base)).bearer_auth(&partner.key).header("idempotency-key", key).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            let replayed = res.headers().contains_key("idempotent-replayed");
+            (res.status().as_u16(), replayed, res.json::<Value>().await.unwrap())
+        }
+    };
+    let first = send("order-42", lead("retry@example.com")).await;
+    let second = send("order-42", lead("retry@example.com")).await;
+    assert_eq!((first.0, first.1), (201, false));
+    assert_eq!((second.0, second.1), (201, true), "the retry gets the first answer again");
+    assert_eq!(first.2, second.2);
+    let other = send("order-43", lead("retry@example.com")).await;
+    assert_eq!(other.0, 409, "a new key is a new request");
+    let usage = usage_today(&app, partner_id).await;
+    assert_eq!((usage.accepted, usage.billed_cents), (1, 150));
+}
+
+async fn two_partners_racing_for_one_address_are_billed_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let a = partner_with(&app, &[Scope::Submit], 0, None).await;
+    let b = partner_with(&app, &[Scope::Submit], 0, None).await;
+    for round in 0..5 {
+        let email = format!("race{round}@example.com");
+        let (ra, rb) = tokio::join!(a.post("/api/v1/leads", lead(&email)), b.post("/api/v1/leads", lead(&email)));
+        let mut statuses = [ra.0, rb.0];
+        statuses.sort();
+        assert_eq!(statuses, [201, 409], "round {round}: exactly one is accepted");
+    }
+    let (ua, ub) = (usage_today(&app, partner_id_of(&app, &a.key).await).await, usage_today(&app, partner_id_of(&app, &b.key).await).await);
+    assert_eq!(ua.accepted + ub.accepted, 5);
+    assert_eq!(ua.billed_cents + ub.billed_cents, 5 * 150);
+    assert_eq!(ua.duplicates + ub.duplicates, 5);
+}
+
 both_backends!(
+    a_new_lead_is_recorded_and_billed_once,
+    retries_with_an_idempotency_key_are_not_billed_twice,
+    two_partners_racing_for_one_address_are_billed_once,
     a_check_answers_which_values_are_known,
     bad_keys_are_refused_with_401,
     scopes_limits_and_bodies_are_enforced,

@@ -55,6 +55,68 @@ pub struct CheckResponse {
     pub known: Vec<String>,
 }
 
+/// `POST /api/v1/leads`: a new contact offered by a partner, with the consent it gave.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadRequest {
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub job_title: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub country: String,
+    /// The partner's own campaign or site, recorded as the source detail.
+    #[serde(default)]
+    pub source: String,
+    pub consent: Option<LeadConsent>,
+}
+
+/// What the person agreed to, where and when: Carnet's consent evidence.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadConsent {
+    /// The exact words the person saw.
+    pub text: String,
+    /// The form or site, with its version.
+    pub form: String,
+    /// When (RFC 3339); defaults to the time of the request.
+    pub at: Option<String>,
+    /// Newsletters (by name) the person subscribed to.
+    #[serde(default)]
+    pub newsletters: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeadAccepted {
+    pub lead_id: i64,
+    pub billed_cents: i64,
+}
+
+/// A partner's counters for one day.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsageDay {
+    pub day: String,
+    pub checks: i64,
+    pub hits: i64,
+    pub accepted: i64,
+    pub duplicates: i64,
+    pub invalid: i64,
+    pub billed_cents: i64,
+}
+
 /// A value to look up, once normalised.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lookup {

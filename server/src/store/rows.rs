@@ -3,7 +3,7 @@
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
 use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
 use app::model::api_key::Scope;
-use app::partners::{ApiKeyRecord, Partner};
+use app::partners::{ApiKeyRecord, Partner, UsageDay};
 use app::store::{StoreError, UserRecord};
 use chrono::NaiveDate;
 use sqlx::{ColumnIndex, Decode, Row, Type};
@@ -158,6 +158,18 @@ macro_rules! row_fns {
                 expires_at: get(row, "expires_at")?,
                 revoked_at: get(row, "revoked_at")?,
                 last_used_at: get(row, "last_used_at")?,
+            })
+        }
+
+        pub fn usage_day(row: &$row) -> Result<UsageDay, StoreError> {
+            Ok(UsageDay {
+                day: get(row, "day")?,
+                checks: get(row, "checks")?,
+                hits: get(row, "hits")?,
+                accepted: get(row, "accepted")?,
+                duplicates: get(row, "duplicates")?,
+                invalid: get(row, "invalid")?,
+                billed_cents: get(row, "billed_cents")?,
             })
         }
 

@@ -9,8 +9,8 @@ macro_rules! sql_store {
         use crate::store::rows::{changed_fields, custom_json, interests_text, iso_date};
         use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
         use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, Role, SubscriptionState};
-        use app::partners::{ApiKeyRecord, Partner};
-        use app::store::{BulkContact, Store, StoreResult, UserRecord};
+        use app::partners::{ApiKeyRecord, Partner, UsageDay};
+        use app::store::{BulkContact, PartnerLead, Store, StoreResult, UserRecord};
         use sqlx::{QueryBuilder, Row};
         use std::collections::HashMap;
 
@@ -57,6 +57,14 @@ macro_rules! sql_store {
                 .bind(fields.sort_name())
                 .bind(fields.search_text())
         }
+
+        /// Inserts one contact: `bind_contact` fills $1…$22, then $23 is the instant.
+        const INSERT_CONTACT: &str = "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+               job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+               last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
+               created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+             RETURNING id";
 
         const CONTACT_COLUMNS: &str = "id, email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
              job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
@@ -265,14 +273,7 @@ macro_rules! sql_store {
             #[tracing::instrument(skip(self, fields, actor))]
             async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let query = sqlx::query(
-                    "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
-                       job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
-                       last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
-                       created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
-                     RETURNING id",
-                );
+                let query = sqlx::query(INSERT_CONTACT);
                 let row = bind_contact(query, fields)
                 .bind(now)
                 .fetch_one(&mut *tx)
@@ -726,6 +727,120 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 Ok(row.map(|r| r.get(0)).unwrap_or(0))
+            }
+
+            #[tracing::instrument(skip_all, fields(partner_id = lead.partner_id))]
+            async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let query = sqlx::query(INSERT_CONTACT);
+                let contact_id: i64 = bind_contact(query, &lead.fields)
+                    .bind(lead.now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .get(0);
+                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'created', FALSE, $2, $3, $4)")
+                    .bind(contact_id)
+                    .bind(lead.now)
+                    .bind(format!("Created (Partner: {})", lead.fields.source_detail))
+                    .bind(&lead.actor)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                for (newsletter_id, consent) in &lead.subscriptions {
+                    sqlx::query(
+                        "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
+                         VALUES ($1, $2, 'subscribed', $3, $4, $5, $6)",
+                    )
+                    .bind(contact_id)
+                    .bind(newsletter_id)
+                    .bind(consent.at)
+                    .bind(&consent.channel)
+                    .bind(&consent.form)
+                    .bind(&consent.text)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                let lead_id: i64 = sqlx::query(
+                    "INSERT INTO partner_leads (partner_id, contact_id, price_cents, day, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(lead.partner_id)
+                .bind(contact_id)
+                .bind(lead.price_cents)
+                .bind(&lead.day)
+                .bind(lead.now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .get(0);
+                sqlx::query(
+                    "INSERT INTO partner_usage (partner_id, day, accepted, billed_cents) VALUES ($1, $2, 1, $3) \
+                     ON CONFLICT (partner_id, day) DO UPDATE SET accepted = partner_usage.accepted + 1, \
+                       billed_cents = partner_usage.billed_cents + excluded.billed_cents",
+                )
+                .bind(lead.partner_id)
+                .bind(&lead.day)
+                .bind(lead.price_cents)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(lead_id)
+            }
+
+            async fn count_lead_refusal(&self, partner_id: i64, day: &str, duplicate: bool) -> StoreResult<()> {
+                let (duplicates, invalid) = if duplicate { (1i64, 0i64) } else { (0, 1) };
+                sqlx::query(
+                    "INSERT INTO partner_usage (partner_id, day, duplicates, invalid) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (partner_id, day) DO UPDATE SET duplicates = partner_usage.duplicates + excluded.duplicates, \
+                       invalid = partner_usage.invalid + excluded.invalid",
+                )
+                .bind(partner_id)
+                .bind(day)
+                .bind(duplicates)
+                .bind(invalid)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>> {
+                let list = sqlx::query("SELECT * FROM partner_usage WHERE partner_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
+                    .bind(partner_id)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                list.iter().map(rows::usage_day).collect()
+            }
+
+            async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>> {
+                let row = sqlx::query("SELECT status, body FROM idempotent_responses WHERE partner_id = $1 AND key = $2")
+                    .bind(partner_id)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(|r| (r.get(0), r.get(1))))
+            }
+
+            async fn save_idempotent_response(&self, partner_id: i64, key: &str, status: i64, body: &str, now: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO idempotent_responses (partner_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (partner_id, key) DO NOTHING",
+                )
+                .bind(partner_id)
+                .bind(key)
+                .bind(status)
+                .bind(body)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
             }
 
             async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
