@@ -150,6 +150,11 @@ pub trait Store: Send + Sync + 'static {
     async fn save_idempotent_response(&self, partner_id: i64, key: &str, status: i64, body: &str, now: i64) -> StoreResult<()>;
 
     // Suppression.
+    /// Sends every known address's hash (SHA-256 when `sha256`, else MD5) — or only those
+    /// of contacts created or changed at or after `since` — to `out`, in batches read by
+    /// id ranges: memory stays flat whatever the size of the base. Stops early, without
+    /// error, when the receiver is gone. Never sends an empty batch.
+    async fn export_hashes(&self, sha256: bool, since: Option<i64>, out: &tokio::sync::mpsc::Sender<Vec<String>>) -> StoreResult<()>;
     /// Which of these lowercase hex MD5s belong to a known address.
     async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
     /// Which of these lowercase hex SHA-256s belong to a known address.

@@ -20,6 +20,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/suppression/check", post(check))
         .route("/api/v1/leads", post(submit_lead))
+        .route(
+            "/api/v1/suppression/export",
+            axum::routing::get(export).layer(tower_http::compression::CompressionLayer::new().gzip(true)),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -140,5 +144,60 @@ fn replay(status: i64, body: String) -> Response {
     let mut res = (status, body).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    res
+}
+
+#[derive(serde::Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+    since: Option<String>,
+}
+
+/// `GET /api/v1/suppression/export?format=md5|sha256[&since=RFC3339]`: the hashed list,
+/// one lowercase hex value per line, streamed (gzip when the client accepts it).
+async fn export(State(state): State<AppState>, headers: HeaderMap, query: Result<axum::extract::Query<ExportQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let now = now();
+    if let Err(e) = service::authenticate(&state, authorization(&headers), Scope::Export, now).await {
+        return refusal(e);
+    }
+    let Ok(axum::extract::Query(query)) = query else {
+        return refusal(ApiError::Invalid("Use ?format=md5 or ?format=sha256, and optionally &since=<RFC 3339>.".into()));
+    };
+    let sha256 = match query.format.as_deref() {
+        Some("md5") => false,
+        Some("sha256") => true,
+        _ => return refusal(ApiError::Invalid("`format` must be md5 or sha256.".into())),
+    };
+    let since = match query.since.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
+        None => None,
+        Some(Ok(t)) => Some(t.timestamp()),
+        Some(Err(_)) => return refusal(ApiError::Invalid("`since` must be an RFC 3339 date and time, like 2026-11-01T00:00:00Z.".into())),
+    };
+    // A producer task reads batches by id range; the response streams them as they come,
+    // with at most a few batches in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<String>>(4);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.export_hashes(sha256, since, &tx).await {
+            tracing::error!(error = %e, "suppression export failed midway");
+            // The store never sends an empty batch: one here means "failed", and the
+            // response is aborted so the partner sees an error, not a short list.
+            let _ = tx.send(Vec::new()).await;
+        }
+    });
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        let batch = rx.recv().await?;
+        if batch.is_empty() {
+            return Some((Err(std::io::Error::other("export failed")), rx));
+        }
+        let mut text = String::with_capacity(batch.len() * 65);
+        for hash in batch {
+            text.push_str(&hash);
+            text.push('\n');
+        }
+        Some((Ok(Bytes::from(text)), rx))
+    });
+    let mut res = axum::body::Body::from_stream(body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     res
 }

@@ -56,10 +56,7 @@ fn rand_name() -> String {
 }
 
 async fn known_contact(app: &TestApp, email: &str) {
-    let fields = ContactForm { email: email.into(), channel: "web".into(), ..Default::default() }
-        .validate(chrono::Utc::now().date_naive())
-        .unwrap();
-    app.store.insert_contact(&fields, 1, "test").await.unwrap();
+    known_contact_at(app, email, 1).await;
 }
 
 async fn a_check_answers_which_values_are_known(db: Db) {
@@ -257,7 +254,54 @@ async fn two_partners_racing_for_one_address_are_billed_once(db: Db) {
     assert_eq!(ua.duplicates + ub.duplicates, 5);
 }
 
+async fn the_hashed_list_is_exported_whole_or_since_a_date(db: Db) {
+    let app = TestApp::spawn(db).await;
+    for i in 0..25 {
+        known_contact(&app, &format!("person{i}@example.com")).await;
+    }
+    let partner = partner_with(&app, &[Scope::Export], 0, None).await;
+    let get = |query: &str, gzip: bool| {
+        let mut req = app.client().get(format!("{}/api/v1/suppression/export{query}", app.base)).bearer_auth(&partner.key);
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        req.send()
+    };
+    let res = get("?format=md5", false).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let lines: Vec<String> = res.text().await.unwrap().lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 25);
+    assert!(lines.contains(&Email::parse("person7@example.com").unwrap().md5_hex()));
+    assert!(lines.iter().all(|l| l.len() == 32 && l.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
+    let res = get("?format=sha256", false).await.unwrap();
+    assert!(res.text().await.unwrap().lines().all(|l| l.len() == 64));
+
+    // Contacts in these tests were created at t=1 (1970); one created now is "new since".
+    let now = app::state::now();
+    known_contact_at(&app, "fresh@example.com", now).await;
+    let since = chrono::DateTime::from_timestamp(now - 60, 0).unwrap().to_rfc3339();
+    let res = get(&format!("?format=sha256&since={}", since.replace('+', "%2B")), false).await.unwrap();
+    assert_eq!(res.text().await.unwrap().trim(), Email::parse("fresh@example.com").unwrap().sha256_hex());
+
+    let res = get("?format=md5", true).await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip", "compressed when asked");
+
+    assert_eq!(get("?format=sha1", false).await.unwrap().status(), 422);
+    assert_eq!(get("?format=md5&since=yesterday", false).await.unwrap().status(), 422);
+    let checker = partner_with(&app, &[Scope::Check], 0, None).await;
+    let res = app.client().get(format!("{}/api/v1/suppression/export?format=md5", app.base)).bearer_auth(&checker.key).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+async fn known_contact_at(app: &TestApp, email: &str, at: i64) {
+    let fields = ContactForm { email: email.into(), channel: "web".into(), ..Default::default() }
+        .validate(chrono::Utc::now().date_naive())
+        .unwrap();
+    app.store.insert_contact(&fields, at, "test").await.unwrap();
+}
+
 both_backends!(
+    the_hashed_list_is_exported_whole_or_since_a_date,
     a_new_lead_is_recorded_and_billed_once,
     retries_with_an_idempotency_key_are_not_billed_twice,
     two_partners_racing_for_one_address_are_billed_once,

@@ -843,6 +843,28 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn export_hashes(&self, sha256: bool, since: Option<i64>, out: &tokio::sync::mpsc::Sender<Vec<String>>) -> StoreResult<()> {
+                let column = if sha256 { "email_sha256" } else { "email_md5" };
+                let sql = format!(
+                    "SELECT id, {column} FROM contacts WHERE id > $1 AND updated_at >= $2 ORDER BY id LIMIT 10000"
+                );
+                let mut after = 0i64;
+                loop {
+                    let rows = sqlx::query(&sql)
+                        .bind(after)
+                        .bind(since.unwrap_or(i64::MIN))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    let Some(last) = rows.last() else { return Ok(()) };
+                    after = last.get(0);
+                    let batch: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+                    if out.send(batch).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+
             async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
                 self.known_hashes("email_md5", hashes).await
             }
