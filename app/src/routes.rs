@@ -1,6 +1,7 @@
 use crate::auth::LoginPage;
 use crate::contacts::{ContactPage, ContactsPage, EditContactPage, NewContactPage};
 use crate::ui::StaffShell;
+use crate::partners::PartnersPage;
 use crate::users::UsersPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/edit") view=EditContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partners") view=PartnersPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -105,6 +105,11 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     assert!(ok, "{id}");
     let newsletter = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
     let contact_id = id.to_string();
+    let state = app::state::AppState { store: app.store.clone(), settings: std::sync::Arc::new(common::test_settings()) };
+    let partner_id = app::partners::service::create_partner(&state, "LeadCo", "", 150, 0, 1).await.unwrap();
+    app::partners::service::issue_key(&state, partner_id, &[app::model::api_key::Scope::Check], None, 1).await.unwrap();
+    let key_id = app.store.api_keys(partner_id).await.unwrap()[0].id.to_string();
+    let partner_id = partner_id.to_string();
     let (target_user, _) = app.add_user(Role::Viewer).await;
     let target_id = app.store.user_by_email(&app::model::Email::parse(&target_user).unwrap()).await.unwrap().unwrap().id.to_string();
 
@@ -124,6 +129,10 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             ("state".into(), "subscribed".into()),
         ], &[Role::Admin, Role::Marketer]),
         ("users/list", vec![], &[Role::Admin]),
+        ("partners/list", vec![], &[Role::Admin]),
+        ("partners/new-key", vec![], &[Role::Admin]),
+        ("partners/key", vec![("partner_id".into(), partner_id.clone()), ("check".into(), "on".into()), ("expires_days".into(), "".into())], &[Role::Admin]),
+        ("partners/revoke", vec![("key_id".into(), key_id.clone()), ("confirm".into(), "yes".into())], &[Role::Admin]),
         ("users/update", vec![("id".into(), target_id.clone()), ("role".into(), "viewer".into()), ("active".into(), "true".into())], &[Role::Admin]),
     ];
     for role in Role::ALL {
@@ -131,6 +140,12 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         // Creations need fresh addresses for each caller.
         let mut role_cases = cases.clone();
         role_cases.push(("contacts/create", contact_form(&[("email", &format!("new-{}@example.com", role.as_str()))]), &[Role::Admin, Role::Marketer]));
+        role_cases.push(("partners/add", vec![
+            ("name".into(), format!("Partner of {}", role.as_str())),
+            ("contact_email".into(), String::new()),
+            ("price".into(), "1.50".into()),
+            ("daily_quota".into(), String::new()),
+        ], &[Role::Admin]));
         role_cases.push(("users/add", vec![
             ("email".into(), format!("staff-{}@staff.example", role.as_str())),
             ("role".into(), "viewer".into()),

@@ -1,10 +1,15 @@
 //! Partners (lead sellers), their API keys, and the suppression check they call.
 //! The HTTP side is in the server crate (`server/src/api.rs`); the rules are here.
 
+mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+pub use page::PartnersPage;
+
+use crate::error::AppError;
 use crate::model::api_key::Scope;
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -159,4 +164,48 @@ mod tests {
         assert!(lookup_of("sha256", "55502f40dc8b7c769880b10874abc9d0").is_err(), "an MD5 is not a SHA-256");
         assert!(lookup_of("emails", "nope").is_err());
     }
+}
+
+/// A partner as the partners page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartnerSummary {
+    pub partner: Partner,
+    pub keys: Vec<ApiKeyRecord>,
+    pub today: UsageDay,
+}
+
+#[server(endpoint = "partners/list")]
+pub async fn list_partners() -> Result<Vec<PartnerSummary>, AppError> {
+    service::summaries().await
+}
+
+#[server(endpoint = "partners/add")]
+pub async fn add_partner(name: String, contact_email: String, price: String, daily_quota: String) -> Result<i64, AppError> {
+    service::add_partner_from_page(&name, &contact_email, &price, &daily_quota).await
+}
+
+/// Issues a key; returns it (shown once). Scopes come as one checkbox each.
+#[server(endpoint = "partners/key")]
+pub async fn create_key(
+    partner_id: i64,
+    check: Option<String>,
+    submit: Option<String>,
+    export: Option<String>,
+    events: Option<String>,
+    expires_days: String,
+) -> Result<String, AppError> {
+    let chosen = [(Scope::Check, check), (Scope::Submit, submit), (Scope::Export, export), (Scope::Events, events)];
+    let scopes: Vec<Scope> = chosen.into_iter().filter(|(_, on)| on.is_some()).map(|(s, _)| s).collect();
+    service::create_key_from_page(partner_id, &scopes, &expires_days).await
+}
+
+/// The key issued by the last plain (JavaScript-off) form post, shown once.
+#[server(endpoint = "partners/new-key")]
+pub async fn take_new_key() -> Result<Option<String>, AppError> {
+    service::take_new_key().await
+}
+
+#[server(endpoint = "partners/revoke")]
+pub async fn revoke_key(key_id: i64, confirm: Option<String>) -> Result<(), AppError> {
+    service::revoke_from_page(key_id, confirm.as_deref() == Some("yes")).await
 }

@@ -6,6 +6,11 @@ mod shell;
 pub use field::{ErrorSummary, Field, FieldKind};
 pub use shell::{allowed, IfAllowed, Me, StaffShell};
 
+/// Now, in unix seconds (works in the browser too).
+pub fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 /// "2026-11-23 14:05" (UTC) for an instant in unix seconds.
 pub fn format_instant(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0).map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()

@@ -72,7 +72,10 @@ fn Sidebar(user: CurrentUser) -> impl IntoView {
             <ul class="nav">
                 <li><A href="/contacts" exact=true>"Contacts"</A></li>
                 {can_edit.then(|| view! { <li><A href="/contacts/new">"Add a contact"</A></li> })}
-                {admin.then(|| view! { <li><A href="/users">"Staff users"</A></li> })}
+                {admin.then(|| view! {
+                    <li><A href="/partners">"Partners"</A></li>
+                    <li><A href="/users">"Staff users"</A></li>
+                })}
             </ul>
             <div class="sidebar-footer">
                 <p class="whoami">
