@@ -33,6 +33,21 @@ impl Default for LoginLimits {
     }
 }
 
+/// Partner API requests allowed per key: a token bucket refilled at `per_second`
+/// holding at most `burst`. Kept in each instance's memory (with several instances
+/// behind a load balancer, each allows this much).
+#[derive(Clone, Debug)]
+pub struct PartnerRate {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl Default for PartnerRate {
+    fn default() -> Self {
+        PartnerRate { per_second: 100.0, burst: 200.0 }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// The public origin, e.g. `https://crm.example.com`, used for links and the CSRF check.
@@ -40,6 +55,7 @@ pub struct Settings {
     /// Staff sessions end this long after sign-in, whatever the activity (OWASP: 4–8 h).
     pub session_absolute_secs: i64,
     pub login_limits: LoginLimits,
+    pub partner_rate: PartnerRate,
 }
 
 impl Default for Settings {
@@ -48,6 +64,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:3000".into(),
             session_absolute_secs: 8 * 3600,
             login_limits: LoginLimits::default(),
+            partner_rate: PartnerRate::default(),
         }
     }
 }
@@ -56,9 +73,15 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
+    pub partner_limiter: Arc<crate::partners::service::RateLimiter>,
 }
 
 impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> AppState {
+        let limiter = crate::partners::service::RateLimiter::new(settings.partner_rate.clone());
+        AppState { store, settings: Arc::new(settings), partner_limiter: Arc::new(limiter) }
+    }
+
     /// The state from the Leptos context (server functions, SSR).
     pub fn from_context() -> Result<AppState, AppError> {
         leptos::prelude::use_context::<AppState>().ok_or_else(|| {

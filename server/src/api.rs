@@ -60,6 +60,11 @@ fn refusal(error: ApiError) -> Response {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             res
         }
+        ApiError::RateLimited { retry_after_secs } => {
+            let mut res = problem(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded", "This API key sends requests too fast; slow down.");
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            res
+        }
         ApiError::Internal => problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "Something went wrong on our side."),
     }
 }

@@ -24,13 +24,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             std::io::stdin().read_to_string(&mut password).map_err(|e| e.to_string())?;
             let password = password.trim_end_matches(['\n', '\r']);
             let role = Role::parse(&role).ok_or("unknown role")?;
-            let state = AppState { store, settings: Arc::new(Settings::default()) };
+            let state = AppState::new(store, Settings::default());
             let id = app::auth::service::create_user(&state, &email, role, password).await.map_err(explain)?;
             println!("{id}");
             Ok(())
         }
         Command::Partner { command: PartnerCommand::Add { name, price_cents, daily_quota, contact } } => {
-            let state = AppState { store, settings: Arc::new(Settings::default()) };
+            let state = AppState::new(store, Settings::default());
             let id = app::partners::service::create_partner(&state, &name, &contact, price_cents, daily_quota, app::state::now())
                 .await
                 .map_err(explain)?;
@@ -41,7 +41,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Key { command: KeyCommand::Create { partner, scopes, expires_days } } => {
             let scopes = app::model::api_key::Scope::parse_list(&scopes)?;
             let now = app::state::now();
-            let state = AppState { store, settings: Arc::new(Settings::default()) };
+            let state = AppState::new(store, Settings::default());
             let key = app::partners::service::issue_key(&state, partner, &scopes, expires_days.map(|d| now + d * 86_400), now)
                 .await
                 .map_err(explain)?;
@@ -88,7 +88,11 @@ fn ensure_sqlite_dir(url: &str) -> Result<()> {
 async fn serve(args: ServeArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
     let config = AppConfig {
-        settings: Settings { public_url: public_url.clone(), ..Settings::default() },
+        settings: Settings {
+            public_url: public_url.clone(),
+            partner_rate: app::state::PartnerRate { per_second: args.partner_rate, burst: 2.0 * args.partner_rate },
+            ..Settings::default()
+        },
         site_root: args.site_root.clone().unwrap_or_else(crate::default_site_root),
         trust_proxy: args.trust_proxy,
     };
@@ -124,7 +128,7 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
         seed(SeedArgs { contacts: args.contacts, seed: 42 }, store.clone()).await?;
     }
     let email = "admin@carnet.example";
-    let state = AppState { store: store.clone(), settings: Arc::new(Settings::default()) };
+    let state = AppState::new(store.clone(), Settings::default());
     let parsed = app::model::Email::parse(email).map_err(str::to_string)?;
     let saved = std::fs::read_to_string(&args.credentials_file).ok().map(|s| s.trim().to_string());
     let exists = store.user_by_email(&parsed).await.map_err(|e| e.to_string())?;

@@ -83,6 +83,9 @@ pub struct ServeArgs {
     /// beside the binary's directory (target/site for target/release/carnet).
     #[arg(long, env = "LEPTOS_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
+    /// Partner API requests per second allowed to each key (bursts of twice as many).
+    #[arg(long, env = "CARNET_PARTNER_RATE", default_value_t = 100.0)]
+    pub partner_rate: f64,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "CARNET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,

@@ -35,7 +35,7 @@ pub struct Application {
 impl Application {
     pub async fn build(config: AppConfig, store: Arc<dyn Store>, listen: &str) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
-        let state = AppState { store, settings: Arc::new(config.settings.clone()) };
+        let state = AppState::new(store, config.settings.clone());
         let router = http::router(state.clone(), &config, listener.local_addr()?);
         Ok(Application { listener, router, state })
     }

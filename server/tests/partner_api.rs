@@ -42,7 +42,7 @@ async fn post_with(app: &TestApp, path: &str, key: Option<&str>, body: Value) ->
 }
 
 async fn partner_with<'a>(app: &'a TestApp, scopes: &[Scope], quota: i64, expires_at: Option<i64>) -> Partner<'a> {
-    let state = app::state::AppState { store: app.store.clone(), settings: std::sync::Arc::new(common::test_settings()) };
+    let state = app::state::AppState::new(app.store.clone(), common::test_settings());
     let now = app::state::now();
     let name = format!("Leads {}", rand_name());
     let id = app::partners::service::create_partner(&state, &name, "ops@leads.example", 150, quota, now).await.unwrap();
@@ -300,7 +300,23 @@ async fn known_contact_at(app: &TestApp, email: &str, at: i64) {
     app.store.insert_contact(&fields, at, "test").await.unwrap();
 }
 
+async fn each_key_is_rate_limited(db: Db) {
+    let mut settings = common::test_settings();
+    settings.partner_rate = app::state::PartnerRate { per_second: 0.5, burst: 3.0 };
+    let app = TestApp::spawn_with(db, settings).await;
+    let partner = partner_with(&app, &[Scope::Check], 0, None).await;
+    for _ in 0..3 {
+        assert_eq!(partner.check("emails", &["a@example.com"]).await.0, 200);
+    }
+    let (status, retry_after, body) = partner.post("/api/v1/suppression/check", json!({ "emails": ["a@example.com"] })).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("2"), "one token every two seconds");
+    let other = partner_with(&app, &[Scope::Check], 0, None).await;
+    assert_eq!(other.check("emails", &["a@example.com"]).await.0, 200, "another key has its own allowance");
+}
+
 both_backends!(
+    each_key_is_rate_limited,
     the_hashed_list_is_exported_whole_or_since_a_date,
     a_new_lead_is_recorded_and_billed_once,
     retries_with_an_idempotency_key_are_not_billed_twice,

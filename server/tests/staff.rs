@@ -105,7 +105,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     assert!(ok, "{id}");
     let newsletter = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
     let contact_id = id.to_string();
-    let state = app::state::AppState { store: app.store.clone(), settings: std::sync::Arc::new(common::test_settings()) };
+    let state = app::state::AppState::new(app.store.clone(), common::test_settings());
     let partner_id = app::partners::service::create_partner(&state, "LeadCo", "", 150, 0, 1).await.unwrap();
     app::partners::service::issue_key(&state, partner_id, &[app::model::api_key::Scope::Check], None, 1).await.unwrap();
     let key_id = app.store.api_keys(partner_id).await.unwrap()[0].id.to_string();

@@ -28,6 +28,8 @@ pub enum ApiError {
     Known,
     /// 429: the partner's daily quota is used up.
     QuotaExceeded { retry_after_secs: i64 },
+    /// 429: this key sends requests faster than its rate limit.
+    RateLimited { retry_after_secs: i64 },
     Internal,
 }
 
@@ -35,6 +37,33 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage error in the partner API");
         ApiError::Internal
+    }
+}
+
+/// Per-key token buckets for the partner API.
+pub struct RateLimiter {
+    rate: crate::state::PartnerRate,
+    buckets: std::sync::Mutex<std::collections::HashMap<i64, (f64, std::time::Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(rate: crate::state::PartnerRate) -> Self {
+        RateLimiter { rate, buckets: Default::default() }
+    }
+
+    /// Takes one token for this key, or says how many seconds until one is available.
+    pub fn take(&self, key_id: i64, now: std::time::Instant) -> Result<(), i64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, last) = buckets.entry(key_id).or_insert((self.rate.burst, now));
+        let refill = now.saturating_duration_since(*last).as_secs_f64() * self.rate.per_second;
+        *tokens = (*tokens + refill).min(self.rate.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.rate.per_second).ceil().max(1.0) as i64)
+        }
     }
 }
 
@@ -110,6 +139,10 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
     if !record.scopes.contains(&scope) {
         return Err(ApiError::MissingScope(scope));
     }
+    state
+        .partner_limiter
+        .take(record.id, std::time::Instant::now())
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let partner = state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
     state.store.touch_api_key(record.id, now).await?;
     Ok(PartnerKey { key: record, partner })
@@ -342,4 +375,24 @@ pub async fn revoke_from_page(key_id: i64, confirmed: bool) -> Result<(), AppErr
     state.store.revoke_api_key(key_id, crate::state::now()).await?;
     tracing::info!(by = admin.id, key_id, "API key revoked");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RateLimiter;
+    use crate::state::PartnerRate;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_key_gets_its_burst_then_its_rate() {
+        let limiter = RateLimiter::new(PartnerRate { per_second: 2.0, burst: 3.0 });
+        let t0 = Instant::now();
+        assert!((0..3).all(|_| limiter.take(1, t0).is_ok()));
+        assert_eq!(limiter.take(1, t0), Err(1));
+        assert!(limiter.take(2, t0).is_ok(), "keys have their own buckets");
+        assert!(limiter.take(1, t0 + Duration::from_millis(500)).is_ok(), "half a second refills one token at 2/s");
+        assert!(limiter.take(1, t0 + Duration::from_millis(500)).is_err());
+        assert!((0..3).all(|_| limiter.take(1, t0 + Duration::from_secs(60)).is_ok()), "refills up to the burst");
+        assert!(limiter.take(1, t0 + Duration::from_secs(60)).is_err(), "and no more");
+    }
 }

@@ -82,6 +82,7 @@ pub fn test_settings() -> Settings {
             refuse_account_after: 5,
             refuse_address_after: 50,
         },
+        partner_rate: app::state::PartnerRate { per_second: 1000.0, burst: 1000.0 },
     }
 }
 
@@ -118,7 +119,7 @@ impl TestApp {
     pub async fn add_user(&self, role: Role) -> (String, String) {
         let email = format!("{}-{}@staff.example", role.as_str(), random_suffix());
         let password = "correct horse battery".to_string();
-        let state = app::state::AppState { store: self.store.clone(), settings: Arc::new(test_settings()) };
+        let state = app::state::AppState::new(self.store.clone(), test_settings());
         app::auth::service::create_user(&state, &email, role, &password).await.expect("create user");
         (email, password)
     }
