@@ -20,6 +20,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/suppression/check", post(check))
         .route("/api/v1/leads", post(submit_lead))
+        .route("/api/v1/openapi.json", axum::routing::get(crate::api_docs::openapi_json))
+        .route("/api/v1/docs", axum::routing::get(crate::api_docs::docs_page))
         .route(
             "/api/v1/suppression/export",
             axum::routing::get(export).layer(tower_http::compression::CompressionLayer::new().gzip(true)),

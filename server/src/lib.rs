@@ -3,6 +3,7 @@
 //! and tests build the same application on port 0.
 
 pub mod api;
+pub mod api_docs;
 pub mod commands;
 pub mod config;
 pub mod http;

@@ -315,7 +315,28 @@ async fn each_key_is_rate_limited(db: Db) {
     assert_eq!(other.check("emails", &["a@example.com"]).await.0, 200, "another key has its own allowance");
 }
 
+async fn the_api_describes_itself(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let spec: Value = app.client().get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    for (path, method, codes) in [
+        ("/api/v1/suppression/check", "post", &["200", "401", "403", "413", "422", "429"][..]),
+        ("/api/v1/leads", "post", &["201", "401", "403", "409", "422", "429"][..]),
+        ("/api/v1/suppression/export", "get", &["200", "401", "403", "422", "429"][..]),
+    ] {
+        let responses = spec["paths"][path][method]["responses"].as_object().unwrap_or_else(|| panic!("{path} is described"));
+        let mut described: Vec<&str> = responses.keys().map(String::as_str).collect();
+        described.sort();
+        assert_eq!(described, codes, "{path}");
+    }
+    let page = app.client().get(format!("{}/api/v1/docs", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("POST /api/v1/leads") && html.contains("Idempotency-Key"), "the docs page is readable without a key");
+}
+
 both_backends!(
+    the_api_describes_itself,
     each_key_is_rate_limited,
     the_hashed_list_is_exported_whole_or_since_a_date,
     a_new_lead_is_recorded_and_billed_once,

@@ -22,6 +22,7 @@ pub fn PartnersPage() -> impl IntoView {
         <Title text="Partners · Carnet"/>
         <header class="page-header">
             <h1>"Partners"</h1>
+            <a class="button" href="/api/v1/docs" rel="external">"API documentation for partners"</a>
         </header>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -1,0 +1,136 @@
+//! What partners read: the OpenAPI description of `/api/v1` and a docs page.
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{json, Value};
+
+fn problem_responses(codes: &[(&str, &str)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (code, why) in codes {
+        map.insert(
+            code.to_string(),
+            json!({ "description": why, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }),
+        );
+    }
+    Value::Object(map)
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+pub fn openapi() -> Value {
+    let auth_errors = [
+        ("401", "No key, a malformed key, or an unknown, revoked or expired one."),
+        ("403", "The key lacks the scope this endpoint needs."),
+        ("429", "Over the key's rate limit or the partner's daily quota; see Retry-After."),
+    ];
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Carnet partner API",
+            "version": "1",
+            "description": "Check whether addresses are already known to the brand, submit new leads (recorded and billed only when new), and download the hashed suppression list. Authenticate with `Authorization: Bearer <key>`; errors are RFC 9457 problem documents."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/suppression/check": { "post": {
+                "summary": "Which of these addresses or hashes are already known (scope `check`)",
+                "description": "Send exactly one list of up to 10,000 values. Emails are trimmed and lowercased before hashing; in `emails`, a 32- or 64-character hex value is taken as an MD5 or SHA-256. Hashes are accepted in either case. Each value counts against the daily quota.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckRequest" } } } },
+                "responses": merge(json!({
+                    "200": { "description": "The submitted values that are known, as submitted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckResponse" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 values."), ("422", "Not one list of strings, or a value that is not what its list says (the detail names it)."), auth_errors[2]]))
+            } },
+            "/api/v1/leads": { "post": {
+                "summary": "Submit a new lead (scope `submit`)",
+                "description": "Recorded and billed at the partner's price only if the address is new. Send an `Idempotency-Key` header to make retries safe: a retry gets the first answer again and is never billed twice.",
+                "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Lead" } } } },
+                "responses": merge(json!({
+                    "201": { "description": "Accepted and billed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known: not recorded, not billed."), ("422", "Invalid: not recorded, not billed; the detail names the field."), auth_errors[2]]))
+            } },
+            "/api/v1/suppression/export": { "get": {
+                "summary": "The hashed suppression list (scope `export`)",
+                "description": "One lowercase hex value per line, streamed; gzip-compressed with `Accept-Encoding: gzip`. With `since`, only addresses added or changed since then.",
+                "parameters": [
+                    { "name": "format", "in": "query", "required": true, "schema": { "type": "string", "enum": ["md5", "sha256"] } },
+                    { "name": "since", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" } }
+                ],
+                "responses": merge(json!({
+                    "200": { "description": "The list.", "content": { "text/plain": { "schema": { "type": "string" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("422", "Unknown format or a bad date."), auth_errors[2]]))
+            } }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "carnet_ + 32 base62 characters + a 6-character checksum" } },
+            "schemas": {
+                "Problem": { "type": "object", "properties": {
+                    "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" } } },
+                "CheckRequest": { "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": {
+                    "emails": { "type": "array", "maxItems": 10000, "items": { "type": "string" } },
+                    "md5": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^[0-9a-fA-F]{32}$" } },
+                    "sha256": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$" } } } },
+                "CheckResponse": { "type": "object", "required": ["checked", "known"], "properties": {
+                    "checked": { "type": "integer" }, "known": { "type": "array", "items": { "type": "string" } } } },
+                "Lead": { "type": "object", "required": ["email", "consent"], "additionalProperties": false, "properties": {
+                    "email": { "type": "string", "format": "email" },
+                    "first_name": { "type": "string" }, "last_name": { "type": "string" }, "phone": { "type": "string" },
+                    "birth_date": { "type": "string", "format": "date" }, "company": { "type": "string" }, "job_title": { "type": "string" },
+                    "postal_code": { "type": "string" }, "city": { "type": "string" }, "country": { "type": "string" },
+                    "source": { "type": "string", "description": "Your campaign or site, recorded with the lead." },
+                    "consent": { "type": "object", "required": ["text", "form"], "additionalProperties": false, "properties": {
+                        "text": { "type": "string", "description": "The exact words the person agreed to." },
+                        "form": { "type": "string", "description": "The form or site, with its version." },
+                        "at": { "type": "string", "format": "date-time", "description": "When; defaults to now." },
+                        "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
+                "LeadAccepted": { "type": "object", "properties": { "lead_id": { "type": "integer" }, "billed_cents": { "type": "integer" } } }
+            }
+        }
+    })
+}
+
+pub async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi().to_string()).into_response()
+}
+
+/// A readable page generated from the same description, so the two never disagree.
+pub async fn docs_page() -> Html<String> {
+    let spec = openapi();
+    let mut sections = String::new();
+    if let Some(paths) = spec["paths"].as_object() {
+        for (path, methods) in paths {
+            for (method, op) in methods.as_object().into_iter().flatten() {
+                let mut codes = String::new();
+                for (code, r) in op["responses"].as_object().into_iter().flatten() {
+                    codes.push_str(&format!("<tr><td><code>{code}</code></td><td>{}</td></tr>", escape(r["description"].as_str().unwrap_or(""))));
+                }
+                sections.push_str(&format!(
+                    "<section class=\"card\"><h2><code>{} {}</code></h2><p><strong>{}</strong></p><p>{}</p>\
+                     <div class=\"table-wrap\"><table class=\"table\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Meaning</th></tr></thead><tbody>{codes}</tbody></table></div></section>",
+                    method.to_uppercase(),
+                    escape(path),
+                    escape(op["summary"].as_str().unwrap_or("")),
+                    escape(op["description"].as_str().unwrap_or("")),
+                ));
+            }
+        }
+    }
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Partner API · Carnet</title><link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
+         <body><main class=\"content\" id=\"main\"><header class=\"page-header\"><h1>Carnet partner API</h1>\
+         <a class=\"button\" href=\"/api/v1/openapi.json\">OpenAPI description (JSON)</a></header>\
+         <p>{}</p>{sections}</main></body></html>",
+        escape(spec["info"]["description"].as_str().unwrap_or(""))
+    ))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
