@@ -19,6 +19,7 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/suppression/check", post(check))
+        .route("/api/v1/suppression/check/stream", post(check_stream))
         .route("/api/v1/leads", post(submit_lead))
         .route("/api/v1/openapi.json", axum::routing::get(crate::api_docs::openapi_json))
         .route("/api/v1/docs", axum::routing::get(crate::api_docs::docs_page))
@@ -205,6 +206,69 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, query: Result
         Some((Ok(Bytes::from(text)), rx))
     });
     let mut res = axum::body::Body::from_stream(body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res
+}
+
+/// Lines looked up per store round trip in the streaming check.
+const STREAM_BATCH: usize = 5_000;
+
+/// `POST /api/v1/suppression/check/stream`: a text body of one value per line (emails,
+/// MD5s or SHA-256s, mixed), answered with the known ones, one per line, as they are
+/// found. Input and output both stream: memory holds a batch or two, whatever the size.
+/// Lines that are neither an address nor a hash cannot be known and are skipped.
+async fn check_stream(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
+    use futures::StreamExt;
+    let now = now();
+    let caller = match service::authenticate(&state, authorization(&headers), Scope::Check, now).await {
+        Ok(c) => c,
+        Err(e) => return refusal(e),
+    };
+    if let Err(e) = service::quota_left(&state, &caller, now).await {
+        return refusal(e);
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut input = body.into_data_stream();
+        let mut pending = Vec::<u8>::new();
+        let mut lines: Vec<String> = Vec::with_capacity(STREAM_BATCH);
+        let mut finished = false;
+        while !finished {
+            match input.next().await {
+                Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
+                Some(Err(_)) => return,
+                None => finished = true,
+            }
+            // Take every complete line (and, at the end, the last one without a newline).
+            let cut = if finished { pending.len() } else { pending.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
+            for line in pending.drain(..cut).collect::<Vec<u8>>().split(|b| *b == b'\n') {
+                let line = String::from_utf8_lossy(line).trim().to_string();
+                if !line.is_empty() {
+                    lines.push(line);
+                }
+            }
+            if lines.len() >= STREAM_BATCH || (finished && !lines.is_empty()) {
+                let batch = std::mem::take(&mut lines);
+                match service::check_lines(&state, &caller, &batch, now).await {
+                    Ok(known) if known.is_empty() => {}
+                    Ok(known) => {
+                        let mut text = known.join("\n");
+                        text.push('\n');
+                        if tx.send(Ok(Bytes::from(text))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(?e, "streaming check stopped");
+                        let _ = tx.send(Err(std::io::Error::other("check stopped"))).await;
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut res = axum::body::Body::from_stream(stream).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     res
 }

@@ -46,6 +46,14 @@ pub fn openapi() -> Value {
                     "200": { "description": "The submitted values that are known, as submitted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckResponse" } } } }
                 }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 values."), ("422", "Not one list of strings, or a value that is not what its list says (the detail names it)."), auth_errors[2]]))
             } },
+            "/api/v1/suppression/check/stream": { "post": {
+                "summary": "Scrub a long list, streamed (scope `check`)",
+                "description": "A text body of one value per line (emails, MD5s or SHA-256s, mixed). The known values come back one per line as they are found; input and output both stream, so millions of lines need no more memory than a few. Lines that are neither an address nor a hash are skipped. Every line counts against the daily quota; when it runs out mid-stream the response is cut off.",
+                "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } },
+                "responses": merge(json!({
+                    "200": { "description": "The known values, as sent, one per line.", "content": { "text/plain": { "schema": { "type": "string" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], auth_errors[2]]))
+            } },
             "/api/v1/leads": { "post": {
                 "summary": "Submit a new lead (scope `submit`)",
                 "description": "Recorded and billed at the partner's price only if the address is new. Send an `Idempotency-Key` header to make retries safe: a retry gets the first answer again and is never billed twice.",

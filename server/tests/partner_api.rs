@@ -323,6 +323,7 @@ async fn the_api_describes_itself(db: Db) {
         ("/api/v1/suppression/check", "post", &["200", "401", "403", "413", "422", "429"][..]),
         ("/api/v1/leads", "post", &["201", "401", "403", "409", "422", "429"][..]),
         ("/api/v1/suppression/export", "get", &["200", "401", "403", "422", "429"][..]),
+        ("/api/v1/suppression/check/stream", "post", &["200", "401", "403", "429"][..]),
     ] {
         let responses = spec["paths"][path][method]["responses"].as_object().unwrap_or_else(|| panic!("{path} is described"));
         let mut described: Vec<&str> = responses.keys().map(String::as_str).collect();
@@ -335,7 +336,44 @@ async fn the_api_describes_itself(db: Db) {
     assert!(html.contains("POST /api/v1/leads") && html.contains("Idempotency-Key"), "the docs page is readable without a key");
 }
 
+async fn the_streaming_check_answers_line_by_line(db: Db) {
+    let app = TestApp::spawn(db).await;
+    for i in 0..3 {
+        known_contact(&app, &format!("known{i}@example.com")).await;
+    }
+    let partner = partner_with(&app, &[Scope::Check], 0, None).await;
+    // 12,000 lines: more than one batch, mixed kinds, a blank and a junk line.
+    let mut body = String::new();
+    for i in 0..12_000 {
+        body.push_str(&format!("unknown{i}@example.com\n"));
+        if i == 10 {
+            body.push_str(" Known0@Example.com \n\nnot a value\n");
+        }
+        if i == 6_000 {
+            body.push_str(&format!("{}\n", Email::parse("known1@example.com").unwrap().md5_hex().to_uppercase()));
+        }
+    }
+    body.push_str(&Email::parse("known2@example.com").unwrap().sha256_hex()); // last line, no newline
+    let res = app.client().post(format!("{}/api/v1/suppression/check/stream", app.base)).bearer_auth(&partner.key).body(body).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let known: Vec<&str> = text.lines().collect();
+    assert_eq!(known, [
+        "Known0@Example.com",
+        Email::parse("known1@example.com").unwrap().md5_hex().to_uppercase().as_str(),
+        Email::parse("known2@example.com").unwrap().sha256_hex().as_str(),
+    ]);
+    let partner_id = partner_id_of(&app, &partner.key).await;
+    assert_eq!(usage_today(&app, partner_id).await.checks, 12_004, "every line counts as a check");
+
+    let limited = partner_with(&app, &[Scope::Check], 2, None).await;
+    assert_eq!(limited.check("emails", &["a@example.com", "b@example.com"]).await.0, 200);
+    let res = app.client().post(format!("{}/api/v1/suppression/check/stream", app.base)).bearer_auth(&limited.key).body("c@example.com\n").send().await.unwrap();
+    assert_eq!(res.status(), 429, "no quota left: refused before streaming");
+}
+
 both_backends!(
+    the_streaming_check_answers_line_by_line,
     the_api_describes_itself,
     each_key_is_rate_limited,
     the_hashed_list_is_exported_whole_or_since_a_date,

@@ -123,7 +123,7 @@ pub struct UsageDay {
 }
 
 /// A value to look up, once normalised.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Lookup {
     Md5(String),
     Sha256(String),

@@ -148,6 +148,45 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
     Ok(PartnerKey { key: record, partner })
 }
 
+/// Refuses at once when the partner's daily quota is already used up.
+pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: i64) -> Result<(), ApiError> {
+    if caller.partner.daily_quota > 0 && state.store.partner_checks_on(caller.partner.id, &day_of(now)).await? >= caller.partner.daily_quota {
+        return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
+    }
+    Ok(())
+}
+
+/// One batch of the streaming check: values read as in `emails` (invalid ones skipped),
+/// counted against the quota, answered with the known ones.
+pub async fn check_lines(state: &AppState, caller: &PartnerKey, lines: &[String], now: i64) -> Result<Vec<String>, ApiError> {
+    let lookups: Vec<(usize, Lookup)> = lines.iter().enumerate().filter_map(|(i, l)| lookup_of("emails", l).ok().map(|x| (i, x))).collect();
+    let day = day_of(now);
+    if caller.partner.daily_quota > 0 {
+        let used = state.store.partner_checks_on(caller.partner.id, &day).await?;
+        if used + lines.len() as i64 > caller.partner.daily_quota {
+            return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
+        }
+    }
+    let found = known_of(state, lookups.iter().map(|(_, l)| l)).await?;
+    let known: Vec<String> = lookups.iter().filter(|(_, l)| found.contains(l)).map(|(i, _)| lines[*i].clone()).collect();
+    state.store.add_partner_usage(caller.partner.id, &day, lines.len() as i64, known.len() as i64).await?;
+    Ok(known)
+}
+
+/// The lookups that are known, in one store round trip per kind.
+async fn known_of<'a>(state: &AppState, lookups: impl Iterator<Item = &'a Lookup>) -> Result<std::collections::HashSet<Lookup>, ApiError> {
+    let (mut md5, mut sha) = (Vec::new(), Vec::new());
+    for l in lookups {
+        match l {
+            Lookup::Md5(h) => md5.push(h.clone()),
+            Lookup::Sha256(h) => sha.push(h.clone()),
+        }
+    }
+    let mut known: std::collections::HashSet<Lookup> = state.store.known_md5(&md5).await?.into_iter().map(Lookup::Md5).collect();
+    known.extend(state.store.known_sha256(&sha).await?.into_iter().map(Lookup::Sha256));
+    Ok(known)
+}
+
 /// The suppression check: which of the submitted values Carnet already knows.
 pub async fn check(state: &AppState, caller: &PartnerKey, request: CheckRequest, now: i64) -> Result<CheckResponse, ApiError> {
     let (list, values) = match (request.emails, request.md5, request.sha256) {
@@ -170,19 +209,8 @@ pub async fn check(state: &AppState, caller: &PartnerKey, request: CheckRequest,
             return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
         }
     }
-    let md5: Vec<String> = lookups.iter().filter_map(|l| if let Lookup::Md5(h) = l { Some(h.clone()) } else { None }).collect();
-    let sha: Vec<String> = lookups.iter().filter_map(|l| if let Lookup::Sha256(h) = l { Some(h.clone()) } else { None }).collect();
-    let known_md5: std::collections::HashSet<String> = state.store.known_md5(&md5).await?.into_iter().collect();
-    let known_sha: std::collections::HashSet<String> = state.store.known_sha256(&sha).await?.into_iter().collect();
-    let known: Vec<String> = values
-        .iter()
-        .zip(&lookups)
-        .filter(|(_, l)| match l {
-            Lookup::Md5(h) => known_md5.contains(h),
-            Lookup::Sha256(h) => known_sha.contains(h),
-        })
-        .map(|(v, _)| v.clone())
-        .collect();
+    let found = known_of(state, lookups.iter()).await?;
+    let known: Vec<String> = values.iter().zip(&lookups).filter(|(_, l)| found.contains(l)).map(|(v, _)| v.clone()).collect();
     state.store.add_partner_usage(caller.partner.id, &day, values.len() as i64, known.len() as i64).await?;
     Ok(CheckResponse { checked: values.len(), known })
 }
