@@ -74,12 +74,18 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     pub partner_limiter: Arc<crate::partners::service::RateLimiter>,
+    pub partner_usage: Arc<crate::partners::service::UsageBuffer>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> AppState {
         let limiter = crate::partners::service::RateLimiter::new(settings.partner_rate.clone());
-        AppState { store, settings: Arc::new(settings), partner_limiter: Arc::new(limiter) }
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            partner_limiter: Arc::new(limiter),
+            partner_usage: Default::default(),
+        }
     }
 
     /// The state from the Leptos context (server functions, SSR).

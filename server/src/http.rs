@@ -79,8 +79,18 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Periodic chores: purge expired sessions.
+/// Periodic chores: write partner usage every second, purge expired sessions.
 pub fn spawn_housekeeping(state: AppState) {
+    let usage = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = usage.partner_usage.flush(usage.store.as_ref()).await {
+                tracing::warn!(error = %e, "could not write partner usage (kept for the next try)");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {

@@ -52,9 +52,15 @@ impl Application {
     /// Serves until the process is stopped (Ctrl-C or SIGTERM finishes in-flight requests).
     pub async fn run(self) -> std::io::Result<()> {
         http::spawn_housekeeping(self.state.clone());
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let state = self.state.clone();
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
-            .await
+            .await;
+        // What the last second gathered is written before the process ends.
+        if let Err(e) = state.partner_usage.flush(state.store.as_ref()).await {
+            tracing::error!(error = %e, "could not write the last partner usage");
+        }
+        served
     }
 }
 

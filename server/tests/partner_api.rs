@@ -97,7 +97,8 @@ async fn bad_keys_are_refused_with_401(db: Db) {
     // Revoked.
     let record = app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap();
     assert_eq!(partner.check("emails", &["a@example.com"]).await.0, 200);
-    assert!(app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap().last_used_at.is_some());
+    app.state.partner_usage.flush(app.store.as_ref()).await.unwrap();
+    assert!(app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap().last_used_at.is_some(), "last use is recorded");
     app.store.revoke_api_key(record.id, app::state::now()).await.unwrap();
     let (status, body) = partner.check("emails", &["a@example.com"]).await;
     assert_eq!((status, body["detail"].as_str()), (401, Some("This API key was revoked.")));
@@ -160,6 +161,7 @@ fn lead(email: &str) -> Value {
 }
 
 async fn usage_today(app: &TestApp, partner_id: i64) -> app::partners::UsageDay {
+    app.state.partner_usage.flush(app.store.as_ref()).await.unwrap();
     let day = app::partners::service::day_of(app::state::now());
     app.store.partner_usage(partner_id, &day, &day).await.unwrap().pop().unwrap_or_default()
 }

@@ -67,6 +67,54 @@ impl RateLimiter {
     }
 }
 
+/// Check counters and key "last used" times, gathered in memory and written to the
+/// store about once a second (see `flush`): a check then costs two indexed reads and no
+/// write. Counters are additive upserts, so several instances sum correctly; a crash
+/// loses at most the last second of check counts (leads are billed in their own
+/// transaction, never through this buffer).
+#[derive(Default)]
+pub struct UsageBuffer {
+    counts: std::sync::Mutex<std::collections::HashMap<(i64, String), (i64, i64)>>,
+    touched: std::sync::Mutex<std::collections::HashMap<i64, i64>>,
+}
+
+impl UsageBuffer {
+    pub fn add(&self, partner_id: i64, day: &str, checks: i64, hits: i64) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = counts.entry((partner_id, day.to_string())).or_default();
+        entry.0 += checks;
+        entry.1 += hits;
+    }
+
+    /// Checks counted here and not yet written.
+    pub fn pending_checks(&self, partner_id: i64, day: &str) -> i64 {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(&(partner_id, day.to_string())).map_or(0, |c| c.0)
+    }
+
+    pub fn touch(&self, key_id: i64, now: i64) {
+        self.touched.lock().unwrap_or_else(|e| e.into_inner()).insert(key_id, now);
+    }
+
+    /// Writes what was gathered. On a storage error the counts are put back.
+    pub async fn flush(&self, store: &dyn crate::store::Store) -> Result<(), StoreError> {
+        let counts: Vec<((i64, String), (i64, i64))> = std::mem::take(&mut *self.counts.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        for (i, ((partner_id, day), (checks, hits))) in counts.iter().enumerate() {
+            if let Err(e) = store.add_partner_usage(*partner_id, day, *checks, *hits).await {
+                for ((p, d), (c, h)) in &counts[i..] {
+                    self.add(*p, d, *c, *h);
+                }
+                return Err(e);
+            }
+        }
+        let touched: Vec<(i64, i64)> = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        for (key_id, at) in touched {
+            store.touch_api_key(key_id, at).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The partner behind a valid key.
 #[derive(Clone, Debug)]
 pub struct PartnerKey {
@@ -144,13 +192,18 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
         .take(record.id, std::time::Instant::now())
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let partner = state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
-    state.store.touch_api_key(record.id, now).await?;
+    state.partner_usage.touch(record.id, now);
     Ok(PartnerKey { key: record, partner })
+}
+
+/// Checks counted today: written ones plus those still in this instance's buffer.
+async fn checks_today(state: &AppState, partner_id: i64, day: &str) -> Result<i64, ApiError> {
+    Ok(state.store.partner_checks_on(partner_id, day).await? + state.partner_usage.pending_checks(partner_id, day))
 }
 
 /// Refuses at once when the partner's daily quota is already used up.
 pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: i64) -> Result<(), ApiError> {
-    if caller.partner.daily_quota > 0 && state.store.partner_checks_on(caller.partner.id, &day_of(now)).await? >= caller.partner.daily_quota {
+    if caller.partner.daily_quota > 0 && checks_today(state, caller.partner.id, &day_of(now)).await? >= caller.partner.daily_quota {
         return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
     }
     Ok(())
@@ -162,14 +215,14 @@ pub async fn check_lines(state: &AppState, caller: &PartnerKey, lines: &[String]
     let lookups: Vec<(usize, Lookup)> = lines.iter().enumerate().filter_map(|(i, l)| lookup_of("emails", l).ok().map(|x| (i, x))).collect();
     let day = day_of(now);
     if caller.partner.daily_quota > 0 {
-        let used = state.store.partner_checks_on(caller.partner.id, &day).await?;
+        let used = checks_today(state, caller.partner.id, &day).await?;
         if used + lines.len() as i64 > caller.partner.daily_quota {
             return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
         }
     }
     let found = known_of(state, lookups.iter().map(|(_, l)| l)).await?;
     let known: Vec<String> = lookups.iter().filter(|(_, l)| found.contains(l)).map(|(i, _)| lines[*i].clone()).collect();
-    state.store.add_partner_usage(caller.partner.id, &day, lines.len() as i64, known.len() as i64).await?;
+    state.partner_usage.add(caller.partner.id, &day, lines.len() as i64, known.len() as i64);
     Ok(known)
 }
 
@@ -204,14 +257,14 @@ pub async fn check(state: &AppState, caller: &PartnerKey, request: CheckRequest,
     }
     let day = day_of(now);
     if caller.partner.daily_quota > 0 {
-        let used = state.store.partner_checks_on(caller.partner.id, &day).await?;
+        let used = checks_today(state, caller.partner.id, &day).await?;
         if used + values.len() as i64 > caller.partner.daily_quota {
             return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
         }
     }
     let found = known_of(state, lookups.iter()).await?;
     let known: Vec<String> = values.iter().zip(&lookups).filter(|(_, l)| found.contains(l)).map(|(v, _)| v.clone()).collect();
-    state.store.add_partner_usage(caller.partner.id, &day, values.len() as i64, known.len() as i64).await?;
+    state.partner_usage.add(caller.partner.id, &day, values.len() as i64, known.len() as i64);
     Ok(CheckResponse { checked: values.len(), known })
 }
 

@@ -89,6 +89,7 @@ pub fn test_settings() -> Settings {
 pub struct TestApp {
     pub base: String,
     pub store: Arc<dyn Store>,
+    pub state: app::state::AppState,
     _db: FreshDb,
 }
 
@@ -103,8 +104,9 @@ impl TestApp {
         let config = AppConfig { settings, site_root: std::env::temp_dir().join("carnet-no-site"), trust_proxy: false };
         let app = Application::build(config, store.clone(), "127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
         tokio::spawn(app.run());
-        TestApp { base, store, _db: fresh }
+        TestApp { base, store, state, _db: fresh }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
