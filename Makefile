@@ -28,11 +28,12 @@ build:
 	$(ENV) cargo leptos build --release
 	@$(ENV) echo "binary: $$CARGO_TARGET_DIR/release/carnet"; echo "site:   $$CARGO_TARGET_DIR/site"
 
-## bench: seeding rate on SQLite and PostgreSQL, list latency at a million contacts
+## bench: seeding rate, list latency, partner API throughput (SQLite and PostgreSQL)
 bench:
 	.ci/bootstrap all
 	bench/seed.sh
 	bench/list.sh
+	bench/partner_api.sh
 
 ## check: fast compile check of the server side
 check:
