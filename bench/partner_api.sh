@@ -40,7 +40,7 @@ run_backend() {
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
   # One known address to check, read back through the export (any known hash works
   # the same; an address exercises normalisation and hashing too).
-  known="$(curl -fs -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/export?format=sha256" | head -1)"
+  known="$(curl -fs -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/export?format=sha256" | head -1 || true)"
   cat > "$work/check.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"sha256": ["$known"]}'
@@ -56,7 +56,7 @@ LUA
   p99="$(awk '$1=="99%" {print $2}' "$work/check.out")"
 
   # Streaming: 2 million lines, half known MD5s from the export, half unknown.
-  curl -fs -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/export?format=md5" | head -1000000 > "$work/known.txt"
+  curl -fs -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/export?format=md5" | head -1000000 > "$work/known.txt" || true
   python3 - "$work/known.txt" "$work/stream.txt" <<'PY'
 import hashlib, sys
 known = open(sys.argv[1]).read().split()

@@ -1,7 +1,7 @@
 use crate::auth::LoginPage;
 use crate::contacts::{ContactPage, ContactsPage, EditContactPage, NewContactPage};
 use crate::ui::StaffShell;
-use crate::partners::PartnersPage;
+use crate::partners::{PartnersPage, StatementPage};
 use crate::users::UsersPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/:id/edit") view=EditContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners") view=PartnersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/partners/:id/statement") view=StatementPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

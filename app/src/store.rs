@@ -3,7 +3,7 @@
 //! one conformance suite that runs every method against both.
 
 use crate::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
-use crate::partners::{ApiKeyRecord, Partner, UsageDay};
+use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Role, SubscriptionState};
 use async_trait::async_trait;
 
@@ -134,6 +134,11 @@ pub trait Store: Send + Sync + 'static {
     async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
     async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
     async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
+    /// Adds to a key's request count for a day.
+    async fn add_key_requests(&self, key_id: i64, day: &str, requests: i64) -> StoreResult<()>;
+    async fn add_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The most recent audit entries, newest first.
+    async fn audit_entries(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
     /// Adds to a partner's counters for a day (UTC, `YYYY-MM-DD`).
     async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()>;
     async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64>;

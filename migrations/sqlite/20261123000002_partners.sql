@@ -63,3 +63,22 @@ CREATE TABLE idempotent_responses (
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (partner_id, key)
 );
+
+-- Key use: requests per key and day (written each second from memory, like usage).
+CREATE TABLE api_key_usage (
+    key_id   INTEGER NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    day      TEXT NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, day)
+);
+
+-- Who did what to partners and their keys, and when: the management audit trail.
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,      -- a staff email, or "cli"
+    action     TEXT NOT NULL,      -- partner.add, key.create, key.revoke
+    partner_id INTEGER,
+    detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_at ON audit_log (at);

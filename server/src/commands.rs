@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Partner { command: PartnerCommand::Add { name, price_cents, daily_quota, contact } } => {
             let state = AppState::new(store, Settings::default());
-            let id = app::partners::service::create_partner(&state, &name, &contact, price_cents, daily_quota, app::state::now())
+            let id = app::partners::service::create_partner(&state, "cli", &name, &contact, price_cents, daily_quota, app::state::now())
                 .await
                 .map_err(explain)?;
             println!("partner {name:?} added with id");
@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let scopes = app::model::api_key::Scope::parse_list(&scopes)?;
             let now = app::state::now();
             let state = AppState::new(store, Settings::default());
-            let key = app::partners::service::issue_key(&state, partner, &scopes, expires_days.map(|d| now + d * 86_400), now)
+            let key = app::partners::service::issue_key(&state, "cli", partner, &scopes, expires_days.map(|d| now + d * 86_400), now)
                 .await
                 .map_err(explain)?;
             eprintln!("This key is shown once; Carnet keeps only its SHA-256.");

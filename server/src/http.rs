@@ -53,6 +53,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
 
     Router::new()
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .route("/partners/{id}/statement.csv", get(crate::downloads::statement_csv).with_state(state.clone()))
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())

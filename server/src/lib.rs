@@ -6,6 +6,7 @@ pub mod api;
 pub mod api_docs;
 pub mod commands;
 pub mod config;
+pub mod downloads;
 pub mod http;
 pub mod middleware;
 pub mod seed;

@@ -45,8 +45,8 @@ async fn partner_with<'a>(app: &'a TestApp, scopes: &[Scope], quota: i64, expire
     let state = app::state::AppState::new(app.store.clone(), common::test_settings());
     let now = app::state::now();
     let name = format!("Leads {}", rand_name());
-    let id = app::partners::service::create_partner(&state, &name, "ops@leads.example", 150, quota, now).await.unwrap();
-    let key = app::partners::service::issue_key(&state, id, scopes, expires_at, now).await.unwrap();
+    let id = app::partners::service::create_partner(&state, "test", &name, "ops@leads.example", 150, quota, now).await.unwrap();
+    let key = app::partners::service::issue_key(&state, "test", id, scopes, expires_at, now).await.unwrap();
     Partner { app, key: key.as_str().to_string() }
 }
 
@@ -374,7 +374,47 @@ async fn the_streaming_check_answers_line_by_line(db: Db) {
     assert_eq!(res.status(), 429, "no quota left: refused before streaming");
 }
 
+async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let partner = partner_with(&app, &[Scope::Check, Scope::Submit], 0, None).await;
+    let partner_id = partner_id_of(&app, &partner.key).await;
+    assert_eq!(partner.check("emails", &["a@example.com", "b@example.com"]).await.0, 200);
+    assert_eq!(partner.post("/api/v1/leads", lead("month1@example.com")).await.0, 201);
+    assert_eq!(partner.post("/api/v1/leads", lead("month1@example.com")).await.0, 409);
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+
+    let admin = app.login_as(app::model::Role::Admin).await;
+    let res = admin.get(format!("{}/partners/{partner_id}/statement.csv?month={month}", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "day,checks,known,leads_accepted,duplicates_refused,invalid_refused,billed");
+    assert_eq!(lines[1], format!("{today},2,0,1,1,0,1.50"));
+    assert_eq!(lines[2], "total,2,0,1,1,0,1.50");
+
+    let html = admin.get(format!("{}/partners/{partner_id}/statement?month={month}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Download CSV") && html.contains("1.50"), "the statement page renders on the server");
+
+    // Management leaves an audit trail, and key use is counted per key.
+    let (ok, trail) = app.call_json(&admin, "partners/audit", &[]).await;
+    assert!(ok, "{trail}");
+    let actions: Vec<&str> = trail.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["key.create", "partner.add"], "newest first");
+    assert_eq!(trail[0]["actor"], "test");
+    assert_eq!(app.store.api_keys(partner_id).await.unwrap()[0].requests_today, 3);
+
+    let marketer = app.login_as(app::model::Role::Marketer).await;
+    let res = marketer.get(format!("{}/partners/{partner_id}/statement.csv", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), 403, "statements are for admins");
+    let res = app.client().get(format!("{}/partners/{partner_id}/statement.csv", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), 303, "anonymous visitors are sent to sign in");
+}
+
 both_backends!(
+    the_monthly_statement_adds_up_and_downloads_as_csv,
     the_streaming_check_answers_line_by_line,
     the_api_describes_itself,
     each_key_is_rate_limited,

@@ -106,8 +106,8 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     let newsletter = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
     let contact_id = id.to_string();
     let state = app::state::AppState::new(app.store.clone(), common::test_settings());
-    let partner_id = app::partners::service::create_partner(&state, "LeadCo", "", 150, 0, 1).await.unwrap();
-    app::partners::service::issue_key(&state, partner_id, &[app::model::api_key::Scope::Check], None, 1).await.unwrap();
+    let partner_id = app::partners::service::create_partner(&state, "test", "LeadCo", "", 150, 0, 1).await.unwrap();
+    app::partners::service::issue_key(&state, "test", partner_id, &[app::model::api_key::Scope::Check], None, 1).await.unwrap();
     let key_id = app.store.api_keys(partner_id).await.unwrap()[0].id.to_string();
     let partner_id = partner_id.to_string();
     let (target_user, _) = app.add_user(Role::Viewer).await;
@@ -131,6 +131,8 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         ("users/list", vec![], &[Role::Admin]),
         ("partners/list", vec![], &[Role::Admin]),
         ("partners/new-key", vec![], &[Role::Admin]),
+        ("partners/audit", vec![], &[Role::Admin]),
+        ("partners/statement", vec![("partner_id".into(), partner_id.clone()), ("month".into(), "2026-11".into())], &[Role::Admin]),
         ("partners/key", vec![("partner_id".into(), partner_id.clone()), ("check".into(), "on".into()), ("expires_days".into(), "".into())], &[Role::Admin]),
         ("partners/revoke", vec![("key_id".into(), key_id.clone()), ("confirm".into(), "yes".into())], &[Role::Admin]),
         ("users/update", vec![("id".into(), target_id.clone()), ("role".into(), "viewer".into()), ("active".into(), "true".into())], &[Role::Admin]),

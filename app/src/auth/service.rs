@@ -152,8 +152,11 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// The signed-in, active user of this request, if any. Ends sessions past the absolute
 /// timeout (the idle timeout is the session cookie's own expiry).
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    let state = AppState::from_context()?;
-    let session = session()?;
+    user_of(&AppState::from_context()?, &session()?).await
+}
+
+/// The signed-in, active user of a session (for handlers outside Leptos, e.g. downloads).
+pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session.get::<i64>(SESSION_USER).await.map_err(session_error)? else {
         return Ok(None);
     };

@@ -2,10 +2,12 @@
 //! The HTTP side is in the server crate (`server/src/api.rs`); the rules are here.
 
 mod page;
+mod statement;
 #[cfg(feature = "ssr")]
 pub mod service;
 
 pub use page::PartnersPage;
+pub use statement::StatementPage;
 
 use crate::error::AppError;
 use crate::model::api_key::Scope;
@@ -33,6 +35,8 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// Requests made with this key today (as last written).
+    pub requests_today: i64,
 }
 
 impl ApiKeyRecord {
@@ -166,6 +170,16 @@ mod tests {
     }
 }
 
+/// One line of the audit trail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub partner_id: Option<i64>,
+    pub detail: String,
+}
+
 /// A partner as the partners page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartnerSummary {
@@ -177,6 +191,11 @@ pub struct PartnerSummary {
 #[server(endpoint = "partners/list")]
 pub async fn list_partners() -> Result<Vec<PartnerSummary>, AppError> {
     service::summaries().await
+}
+
+#[server(endpoint = "partners/audit")]
+pub async fn audit_trail() -> Result<Vec<AuditEntry>, AppError> {
+    service::audit_trail().await
 }
 
 #[server(endpoint = "partners/add")]
@@ -208,4 +227,46 @@ pub async fn take_new_key() -> Result<Option<String>, AppError> {
 #[server(endpoint = "partners/revoke")]
 pub async fn revoke_key(key_id: i64, confirm: Option<String>) -> Result<(), AppError> {
     service::revoke_from_page(key_id, confirm.as_deref() == Some("yes")).await
+}
+
+/// A partner's month: one line per day with activity, and the totals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Statement {
+    pub partner: Partner,
+    /// `YYYY-MM`
+    pub month: String,
+    pub days: Vec<UsageDay>,
+    pub totals: UsageDay,
+}
+
+impl Statement {
+    /// The statement as CSV (one line per day, then the totals).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("day,checks,known,leads_accepted,duplicates_refused,invalid_refused,billed\n");
+        for d in self.days.iter().chain(std::iter::once(&self.totals)) {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                d.day,
+                d.checks,
+                d.hits,
+                d.accepted,
+                d.duplicates,
+                d.invalid,
+                crate::model::contact::format_cents(d.billed_cents)
+            ));
+        }
+        out
+    }
+}
+
+/// `YYYY-MM` if valid.
+pub fn parse_month(s: &str) -> Option<(i32, u32)> {
+    let (y, m) = s.trim().split_once('-')?;
+    let (y, m) = (y.parse::<i32>().ok()?, m.parse::<u32>().ok()?);
+    ((2000..=2100).contains(&y) && (1..=12).contains(&m) && s.trim().len() == 7).then_some((y, m))
+}
+
+#[server(endpoint = "partners/statement")]
+pub async fn partner_statement(partner_id: i64, month: String) -> Result<Statement, AppError> {
+    service::statement(partner_id, &month).await
 }

@@ -1,4 +1,4 @@
-use super::{list_partners, take_new_key, AddPartner, CreateKey, PartnerSummary, RevokeKey};
+use super::{audit_trail, list_partners, take_new_key, AddPartner, CreateKey, PartnerSummary, RevokeKey};
 use crate::model::contact::format_cents;
 use crate::ui::{format_day, format_instant, now_secs, ErrorSummary, Field, FieldKind};
 use leptos::prelude::*;
@@ -14,6 +14,10 @@ pub fn PartnersPage() -> impl IntoView {
         |_| list_partners(),
     );
     let flashed_key = Resource::new(|| (), |_| take_new_key());
+    let audit = Resource::new(
+        move || (add.version().get(), create.version().get(), revoke.version().get()),
+        |_| audit_trail(),
+    );
     let add_error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(|r| r.err()));
@@ -56,6 +60,29 @@ pub fn PartnersPage() -> impl IntoView {
                 <div class="form-actions"><button type="submit" class="button button-primary">"Add partner"</button></div>
             </ActionForm>
         </section>
+        <section class="card" aria-labelledby="audit-h">
+            <h2 id="audit-h">"Audit trail"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match audit.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ol class="timeline">
+                                {list.into_iter().map(|e| view! {
+                                    <li>
+                                        <time>{format_instant(e.at)}</time>
+                                        <span class="timeline-kind">{e.action}</span>
+                                        <span>{e.detail}</span>
+                                        <span class="muted small">" · " {e.actor}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                        Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 
@@ -84,6 +111,7 @@ fn PartnerCard(summary: PartnerSummary, create: ServerAction<CreateKey>, revoke:
             <h2 id=heading_id>{p.name.clone()}</h2>
             <p class="muted">{format!("{} per accepted lead · {quota}", format_cents(p.price_cents))}
                 {(!p.contact_email.is_empty()).then(|| format!(" · {}", p.contact_email))}</p>
+            <p><a href=format!("/partners/{partner_id}/statement")>{format!("Monthly statement for {}", p.name)}</a></p>
             <p>{format!("Today: {} checks, {} known, {} leads accepted, {} duplicates refused, {} invalid refused, {} billed.",
                 u.checks, u.hits, u.accepted, u.duplicates, u.invalid, format_cents(u.billed_cents))}</p>
             {if summary.keys.is_empty() {
@@ -94,7 +122,7 @@ fn PartnerCard(summary: PartnerSummary, create: ServerAction<CreateKey>, revoke:
                     <table class="table">
                         <thead><tr>
                             <th scope="col">"Key"</th><th scope="col">"Scopes"</th><th scope="col" class="hide-narrow">"Created"</th>
-                            <th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col">"Status"</th>
+                            <th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col">"Requests today"</th><th scope="col">"Status"</th>
                             <th scope="col"><span class="visually-hidden">"Action"</span></th>
                         </tr></thead>
                         <tbody>
@@ -110,6 +138,7 @@ fn PartnerCard(summary: PartnerSummary, create: ServerAction<CreateKey>, revoke:
                                     <td class="hide-narrow nowrap">{format_day(k.created_at)}</td>
                                     <td class="nowrap">{k.expires_at.map(format_day).unwrap_or_else(|| "Never".into())}</td>
                                     <td class="nowrap">{k.last_used_at.map(format_instant).unwrap_or_else(|| "Never".into())}</td>
+                                    <td>{k.requests_today}</td>
                                     <td>{status}</td>
                                     <td>
                                         {usable.then(|| view! {

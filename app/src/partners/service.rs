@@ -75,7 +75,8 @@ impl RateLimiter {
 #[derive(Default)]
 pub struct UsageBuffer {
     counts: std::sync::Mutex<std::collections::HashMap<(i64, String), (i64, i64)>>,
-    touched: std::sync::Mutex<std::collections::HashMap<i64, i64>>,
+    /// key id → (last use, requests per day)
+    touched: std::sync::Mutex<std::collections::HashMap<i64, (i64, std::collections::HashMap<String, i64>)>>,
 }
 
 impl UsageBuffer {
@@ -92,8 +93,11 @@ impl UsageBuffer {
         counts.get(&(partner_id, day.to_string())).map_or(0, |c| c.0)
     }
 
-    pub fn touch(&self, key_id: i64, now: i64) {
-        self.touched.lock().unwrap_or_else(|e| e.into_inner()).insert(key_id, now);
+    pub fn touch(&self, key_id: i64, day: &str, now: i64) {
+        let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+        let (last, days) = touched.entry(key_id).or_default();
+        *last = (*last).max(now);
+        *days.entry(day.to_string()).or_default() += 1;
     }
 
     /// Writes what was gathered. On a storage error the counts are put back.
@@ -107,9 +111,12 @@ impl UsageBuffer {
                 return Err(e);
             }
         }
-        let touched: Vec<(i64, i64)> = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
-        for (key_id, at) in touched {
+        let touched: Vec<_> = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        for (key_id, (at, days)) in touched {
             store.touch_api_key(key_id, at).await?;
+            for (day, requests) in days {
+                store.add_key_requests(key_id, &day, requests).await?;
+            }
         }
         Ok(())
     }
@@ -130,7 +137,13 @@ fn seconds_to_midnight(now: i64) -> i64 {
     86_400 - now.rem_euclid(86_400)
 }
 
-pub async fn create_partner(state: &AppState, name: &str, contact_email: &str, price_cents: i64, daily_quota: i64, now: i64) -> Result<i64, AppError> {
+/// Writes one line of the audit trail; a failure is logged, never hidden from the log.
+async fn audit(state: &AppState, actor: &str, action: &str, partner_id: Option<i64>, detail: String, now: i64) -> Result<(), AppError> {
+    let entry = super::AuditEntry { at: now, actor: actor.to_string(), action: action.to_string(), partner_id, detail };
+    Ok(state.store.add_audit(&entry).await?)
+}
+
+pub async fn create_partner(state: &AppState, actor: &str, name: &str, contact_email: &str, price_cents: i64, daily_quota: i64, now: i64) -> Result<i64, AppError> {
     let mut errors = FieldErrors::default();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -150,14 +163,18 @@ pub async fn create_partner(state: &AppState, name: &str, contact_email: &str, p
         return Err(AppError::Invalid(errors));
     }
     match state.store.create_partner(name, contact_email, price_cents, daily_quota, now).await {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            let detail = format!("{name}: {} per lead, daily quota {daily_quota}", crate::model::contact::format_cents(price_cents));
+            audit(state, actor, "partner.add", Some(id), detail, now).await?;
+            Ok(id)
+        }
         Err(StoreError::Conflict { .. }) => Err(AppError::Invalid(FieldErrors::single("name", "A partner with this name already exists."))),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Issues a key for a partner. The key itself is returned once and never stored.
-pub async fn issue_key(state: &AppState, partner_id: i64, scopes: &[Scope], expires_at: Option<i64>, now: i64) -> Result<ApiKey, AppError> {
+pub async fn issue_key(state: &AppState, actor: &str, partner_id: i64, scopes: &[Scope], expires_at: Option<i64>, now: i64) -> Result<ApiKey, AppError> {
     state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
     let alphabet = ApiKey::random_body_alphabet();
     let body: String = {
@@ -167,6 +184,8 @@ pub async fn issue_key(state: &AppState, partner_id: i64, scopes: &[Scope], expi
     let key = ApiKey::from_random_body(&body);
     state.store.create_api_key(partner_id, &key.hash(), &key.display_prefix(), &Scope::join(scopes), now, expires_at).await?;
     tracing::info!(partner_id, prefix = %key.display_prefix(), "API key issued");
+    let expiry = expires_at.map(|e| format!(", expires {}", day_of(e))).unwrap_or_default();
+    audit(state, actor, "key.create", Some(partner_id), format!("{}… scopes {}{expiry}", key.display_prefix(), Scope::join(scopes)), now).await?;
     Ok(key)
 }
 
@@ -192,7 +211,7 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
         .take(record.id, std::time::Instant::now())
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
     let partner = state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
-    state.partner_usage.touch(record.id, now);
+    state.partner_usage.touch(record.id, &day_of(now), now);
     Ok(PartnerKey { key: record, partner })
 }
 
@@ -413,7 +432,7 @@ pub async fn add_partner_from_page(name: &str, contact_email: &str, price: &str,
     } else {
         daily_quota.trim().parse::<i64>().map_err(|_| AppError::Invalid(FieldErrors::single("daily_quota", "Enter a whole number of checks per day (0 for none).")))?
     };
-    let id = create_partner(&state, name, contact_email, price_cents, daily_quota, crate::state::now()).await?;
+    let id = create_partner(&state, &admin.email, name, contact_email, price_cents, daily_quota, crate::state::now()).await?;
     tracing::info!(by = admin.id, partner_id = id, "partner added");
     Ok(id)
 }
@@ -432,7 +451,7 @@ pub async fn create_key_from_page(partner_id: i64, scopes: &[Scope], expires_day
             _ => return Err(AppError::Invalid(FieldErrors::single("expires_days", "Enter a number of days from 1 to 3650, or leave empty."))),
         },
     };
-    let key = issue_key(&state, partner_id, scopes, expires_at, now).await?;
+    let key = issue_key(&state, &admin.email, partner_id, scopes, expires_at, now).await?;
     tracing::info!(by = admin.id, partner_id, "API key created on the partners page");
     if is_plain_form_post() {
         // Without JavaScript the answer is lost in the redirect: keep the key in the
@@ -453,8 +472,10 @@ pub async fn revoke_from_page(key_id: i64, confirmed: bool) -> Result<(), AppErr
         return Err(AppError::Refused("Tick the box to confirm: calls with this key will stop at once.".into()));
     }
     let state = AppState::from_context()?;
-    state.store.revoke_api_key(key_id, crate::state::now()).await?;
+    let now = crate::state::now();
+    state.store.revoke_api_key(key_id, now).await?;
     tracing::info!(by = admin.id, key_id, "API key revoked");
+    audit(&state, &admin.email, "key.revoke", None, format!("key #{key_id}"), now).await?;
     Ok(())
 }
 
@@ -476,4 +497,35 @@ mod tests {
         assert!((0..3).all(|_| limiter.take(1, t0 + Duration::from_secs(60)).is_ok()), "refills up to the burst");
         assert!(limiter.take(1, t0 + Duration::from_secs(60)).is_err(), "and no more");
     }
+}
+
+/// A partner's monthly statement (admins).
+pub async fn statement(partner_id: i64, month: &str) -> Result<super::Statement, AppError> {
+    require(Permission::ManageSettings).await?;
+    statement_for(&AppState::from_context()?, partner_id, month).await
+}
+
+pub async fn statement_for(state: &AppState, partner_id: i64, month: &str) -> Result<super::Statement, AppError> {
+    let (year, mon) = super::parse_month(month).ok_or_else(|| AppError::Invalid(FieldErrors::single("month", "Choose a month as YYYY-MM.")))?;
+    let partner = state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
+    // Today's checks may still be in this instance's buffer.
+    state.partner_usage.flush(state.store.as_ref()).await?;
+    let from = format!("{year:04}-{mon:02}-01");
+    let to = format!("{year:04}-{mon:02}-31");
+    let days = state.store.partner_usage(partner_id, &from, &to).await?;
+    let mut totals = super::UsageDay { day: "total".into(), ..Default::default() };
+    for d in &days {
+        totals.checks += d.checks;
+        totals.hits += d.hits;
+        totals.accepted += d.accepted;
+        totals.duplicates += d.duplicates;
+        totals.invalid += d.invalid;
+        totals.billed_cents += d.billed_cents;
+    }
+    Ok(super::Statement { partner, month: format!("{year:04}-{mon:02}"), days, totals })
+}
+
+pub async fn audit_trail() -> Result<Vec<super::AuditEntry>, AppError> {
+    require(Permission::ManageSettings).await?;
+    Ok(AppState::from_context()?.store.audit_entries(50).await?)
 }

@@ -3,7 +3,7 @@
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
 use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
 use app::model::api_key::Scope;
-use app::partners::{ApiKeyRecord, Partner, UsageDay};
+use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use app::store::{StoreError, UserRecord};
 use chrono::NaiveDate;
 use sqlx::{ColumnIndex, Decode, Row, Type};
@@ -158,6 +158,17 @@ macro_rules! row_fns {
                 expires_at: get(row, "expires_at")?,
                 revoked_at: get(row, "revoked_at")?,
                 last_used_at: get(row, "last_used_at")?,
+                requests_today: get(row, "requests_today")?,
+            })
+        }
+
+        pub fn audit_entry(row: &$row) -> Result<AuditEntry, StoreError> {
+            Ok(AuditEntry {
+                at: get(row, "at")?,
+                actor: get(row, "actor")?,
+                action: get(row, "action")?,
+                partner_id: get(row, "partner_id")?,
+                detail: get(row, "detail")?,
             })
         }
 

@@ -9,7 +9,7 @@ macro_rules! sql_store {
         use crate::store::rows::{changed_fields, custom_json, interests_text, iso_date};
         use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
         use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, Role, SubscriptionState};
-        use app::partners::{ApiKeyRecord, Partner, UsageDay};
+        use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
         use app::store::{BulkContact, PartnerLead, Store, StoreResult, UserRecord};
         use sqlx::{QueryBuilder, Row};
         use std::collections::HashMap;
@@ -669,13 +669,23 @@ macro_rules! sql_store {
             }
 
             async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-                let row = sqlx::query("SELECT * FROM api_keys WHERE key_hash = $1").bind(key_hash).fetch_optional(&self.pool).await.map_err(map_err)?;
+                let row = sqlx::query("SELECT k.*, CAST(0 AS BIGINT) AS requests_today FROM api_keys k WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
                 row.as_ref().map(rows::api_key).transpose()
             }
 
             async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>> {
-                let list = sqlx::query("SELECT * FROM api_keys WHERE partner_id = $1 ORDER BY created_at DESC, id DESC")
-                    .bind(partner_id)
+                let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+                let list = sqlx::query(
+                    "SELECT k.*, COALESCE(u.requests, 0) AS requests_today FROM api_keys k \
+                     LEFT JOIN api_key_usage u ON u.key_id = k.id AND u.day = $2 \
+                     WHERE k.partner_id = $1 ORDER BY k.created_at DESC, k.id DESC",
+                )
+                .bind(partner_id)
+                .bind(today)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;
@@ -701,6 +711,42 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn add_key_requests(&self, key_id: i64, day: &str, requests: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO api_key_usage (key_id, day, requests) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_usage.requests + excluded.requests",
+                )
+                .bind(key_id)
+                .bind(day)
+                .bind(requests)
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn add_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+                sqlx::query("INSERT INTO audit_log (at, actor, action, partner_id, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(entry.at)
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(entry.partner_id)
+                    .bind(&entry.detail)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn audit_entries(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+                let list = sqlx::query("SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                list.iter().map(rows::audit_entry).collect()
             }
 
             async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()> {
