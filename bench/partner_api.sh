@@ -69,7 +69,7 @@ PY
   lines="$(wc -l < "$work/stream.txt")"
   before="$(rss_kb "$server")"
   start="$(date +%s.%N)"
-  found="$(curl -fs -T "$work/stream.txt" -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/check/stream" | wc -l)"
+  found="$(curl -fs -H 'Expect:' -X POST -T "$work/stream.txt" -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/check/stream" | wc -l)"
   end="$(date +%s.%N)"
   after="$(hwm_kb "$server")"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""

@@ -75,6 +75,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub partner_limiter: Arc<crate::partners::service::RateLimiter>,
     pub partner_usage: Arc<crate::partners::service::UsageBuffer>,
+    pub key_cache: Arc<crate::partners::service::KeyCache>,
 }
 
 impl AppState {
@@ -85,6 +86,7 @@ impl AppState {
             settings: Arc::new(settings),
             partner_limiter: Arc::new(limiter),
             partner_usage: Default::default(),
+            key_cache: Default::default(),
         }
     }
 

@@ -99,10 +99,17 @@ async fn bad_keys_are_refused_with_401(db: Db) {
     assert_eq!(partner.check("emails", &["a@example.com"]).await.0, 200);
     app.state.partner_usage.flush(app.store.as_ref()).await.unwrap();
     assert!(app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap().last_used_at.is_some(), "last use is recorded");
-    app.store.revoke_api_key(record.id, app::state::now()).await.unwrap();
+    app::partners::service::revoke_key(&app.state, "test", record.id, app::state::now()).await.unwrap();
     let (status, body) = partner.check("emails", &["a@example.com"]).await;
     assert_eq!((status, body["detail"].as_str()), (401, Some("This API key was revoked.")));
     // Expired.
+    // Another instance learns of a revocation within a second (its cache's lifetime).
+    let other_instance = partner_with(&app, &[Scope::Check], 0, None).await;
+    assert_eq!(other_instance.check("emails", &["a@example.com"]).await.0, 200);
+    let other_id = app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&other_instance.key).unwrap().hash()).await.unwrap().unwrap().id;
+    app.store.revoke_api_key(other_id, app::state::now()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(other_instance.check("emails", &["a@example.com"]).await.0, 401);
     let expired = partner_with(&app, &[Scope::Check], 0, Some(app::state::now() - 1)).await;
     let (status, body) = expired.check("emails", &["a@example.com"]).await;
     assert_eq!((status, body["detail"].as_str()), (401, Some("This API key has expired.")));

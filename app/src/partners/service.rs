@@ -122,6 +122,35 @@ impl UsageBuffer {
     }
 }
 
+/// Valid keys and their partners, remembered for a second so that a busy partner's
+/// requests do not each read the same two rows. A revocation or expiry therefore takes
+/// effect within a second on every instance (at once on the one that revoked).
+#[derive(Default)]
+pub struct KeyCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, PartnerKey)>>,
+}
+
+impl KeyCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+    fn get(&self, key_hash: &str) -> Option<PartnerKey> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(key_hash).filter(|(at, _)| at.elapsed() < Self::TTL).map(|(_, k)| k.clone())
+    }
+
+    fn put(&self, key_hash: String, key: PartnerKey) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 10_000 {
+            entries.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+        }
+        entries.insert(key_hash, (std::time::Instant::now(), key));
+    }
+
+    pub fn forget_key(&self, key_id: i64) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, (_, k)| k.key.id != key_id);
+    }
+}
+
 /// The partner behind a valid key.
 #[derive(Clone, Debug)]
 pub struct PartnerKey {
@@ -196,7 +225,18 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .ok_or(ApiError::Unauthorized("Send the API key as `Authorization: Bearer <key>`."))?;
     let key = ApiKey::parse(raw).ok_or(ApiError::Unauthorized("This is not a Carnet API key (check for a typo)."))?;
-    let record = state.store.api_key_by_hash(&key.hash()).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
+    let hash = key.hash();
+    let caller = match state.key_cache.get(&hash) {
+        Some(cached) => cached,
+        None => {
+            let record = state.store.api_key_by_hash(&hash).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
+            let partner = state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
+            let found = PartnerKey { key: record, partner };
+            state.key_cache.put(hash, found.clone());
+            found
+        }
+    };
+    let record = &caller.key;
     if record.revoked_at.is_some() {
         return Err(ApiError::Unauthorized("This API key was revoked."));
     }
@@ -210,9 +250,8 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
         .partner_limiter
         .take(record.id, std::time::Instant::now())
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
-    let partner = state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
     state.partner_usage.touch(record.id, &day_of(now), now);
-    Ok(PartnerKey { key: record, partner })
+    Ok(caller)
 }
 
 /// Checks counted today: written ones plus those still in this instance's buffer.
@@ -472,10 +511,15 @@ pub async fn revoke_from_page(key_id: i64, confirmed: bool) -> Result<(), AppErr
         return Err(AppError::Refused("Tick the box to confirm: calls with this key will stop at once.".into()));
     }
     let state = AppState::from_context()?;
-    let now = crate::state::now();
+    revoke_key(&state, &admin.email, key_id, crate::state::now()).await
+}
+
+/// Revokes a key: refused from now on here, within a second on other instances.
+pub async fn revoke_key(state: &AppState, actor: &str, key_id: i64, now: i64) -> Result<(), AppError> {
     state.store.revoke_api_key(key_id, now).await?;
-    tracing::info!(by = admin.id, key_id, "API key revoked");
-    audit(&state, &admin.email, "key.revoke", None, format!("key #{key_id}"), now).await?;
+    state.key_cache.forget_key(key_id);
+    tracing::info!(key_id, "API key revoked");
+    audit(state, actor, "key.revoke", None, format!("key #{key_id}"), now).await?;
     Ok(())
 }
 
