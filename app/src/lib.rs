@@ -17,6 +17,6 @@ pub mod state;
 pub mod store;
 
 mod routes;
-pub use routes::App;
 #[cfg(feature = "ssr")]
 pub use routes::shell;
+pub use routes::App;

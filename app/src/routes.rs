@@ -1,7 +1,7 @@
 use crate::auth::LoginPage;
 use crate::contacts::{ContactPage, ContactsPage, EditContactPage, NewContactPage};
-use crate::ui::StaffShell;
 use crate::partners::{PartnersPage, StatementPage};
+use crate::ui::StaffShell;
 use crate::users::UsersPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};

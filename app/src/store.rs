@@ -3,8 +3,8 @@
 //! one conformance suite that runs every method against both.
 
 use crate::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
-use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Role, SubscriptionState};
+use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -105,13 +105,27 @@ pub trait Store: Send + Sync + 'static {
     async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>>;
     async fn list_contacts(&self, query: &ContactQuery, limit: usize) -> StoreResult<ContactPage>;
     async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>>;
-    async fn add_activity(&self, contact_id: i64, kind: &str, interaction: bool, at: i64, detail: &str, actor: &str) -> StoreResult<()>;
+    async fn add_activity(
+        &self,
+        contact_id: i64,
+        kind: &str,
+        interaction: bool,
+        at: i64,
+        detail: &str,
+        actor: &str,
+    ) -> StoreResult<()>;
 
     // Newsletters and subscriptions.
     async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<i64>;
     async fn newsletters(&self) -> StoreResult<Vec<Newsletter>>;
     async fn subscriptions(&self, contact_id: i64) -> StoreResult<Vec<Subscription>>;
-    async fn set_subscription(&self, contact_id: i64, newsletter_id: i64, state: SubscriptionState, consent: &ConsentEvidence) -> StoreResult<()>;
+    async fn set_subscription(
+        &self,
+        contact_id: i64,
+        newsletter_id: i64,
+        state: SubscriptionState,
+        consent: &ConsentEvidence,
+    ) -> StoreResult<()>;
 
     // Bulk.
     /// Inserts many contacts at once (seeding, imports); addresses already present are
@@ -126,10 +140,25 @@ pub trait Store: Send + Sync + 'static {
     async fn ensure_indexes(&self) -> StoreResult<()>;
 
     // Partners and API keys.
-    async fn create_partner(&self, name: &str, contact_email: &str, price_cents: i64, daily_quota: i64, now: i64) -> StoreResult<i64>;
+    async fn create_partner(
+        &self,
+        name: &str,
+        contact_email: &str,
+        price_cents: i64,
+        daily_quota: i64,
+        now: i64,
+    ) -> StoreResult<i64>;
     async fn partner(&self, id: i64) -> StoreResult<Option<Partner>>;
     async fn partners(&self) -> StoreResult<Vec<Partner>>;
-    async fn create_api_key(&self, partner_id: i64, key_hash: &str, prefix: &str, scopes: &str, now: i64, expires_at: Option<i64>) -> StoreResult<i64>;
+    async fn create_api_key(
+        &self,
+        partner_id: i64,
+        key_hash: &str,
+        prefix: &str,
+        scopes: &str,
+        now: i64,
+        expires_at: Option<i64>,
+    ) -> StoreResult<i64>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
     async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
     async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
@@ -152,14 +181,26 @@ pub trait Store: Send + Sync + 'static {
     async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
     /// The stored answer to a request sent with this Idempotency-Key, if any.
     async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>>;
-    async fn save_idempotent_response(&self, partner_id: i64, key: &str, status: i64, body: &str, now: i64) -> StoreResult<()>;
+    async fn save_idempotent_response(
+        &self,
+        partner_id: i64,
+        key: &str,
+        status: i64,
+        body: &str,
+        now: i64,
+    ) -> StoreResult<()>;
 
     // Suppression.
     /// Sends every known address's hash (SHA-256 when `sha256`, else MD5) — or only those
     /// of contacts created or changed at or after `since` — to `out`, in batches read by
     /// id ranges: memory stays flat whatever the size of the base. Stops early, without
     /// error, when the receiver is gone. Never sends an empty batch.
-    async fn export_hashes(&self, sha256: bool, since: Option<i64>, out: &tokio::sync::mpsc::Sender<Vec<String>>) -> StoreResult<()>;
+    async fn export_hashes(
+        &self,
+        sha256: bool,
+        since: Option<i64>,
+        out: &tokio::sync::mpsc::Sender<Vec<String>>,
+    ) -> StoreResult<()>;
     /// Which of these lowercase hex MD5s belong to a known address.
     async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
     /// Which of these lowercase hex SHA-256s belong to a known address.

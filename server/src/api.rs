@@ -33,7 +33,8 @@ pub fn router(state: AppState) -> Router {
 
 /// An RFC 9457 problem document.
 pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
+    let body =
+        serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
@@ -49,9 +50,11 @@ fn refusal(error: ApiError) -> Response {
             "Forbidden",
             &format!("This API key does not have the `{}` scope.", scope.as_str()),
         ),
-        ApiError::TooManyValues { limit } => {
-            problem(StatusCode::PAYLOAD_TOO_LARGE, "Too many values", &format!("Send at most {limit} values per request."))
-        }
+        ApiError::TooManyValues { limit } => problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many values",
+            &format!("Send at most {limit} values per request."),
+        ),
         ApiError::Invalid(detail) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", &detail),
         ApiError::Known => problem(
             StatusCode::CONFLICT,
@@ -59,16 +62,23 @@ fn refusal(error: ApiError) -> Response {
             "This address is already known to the brand: the lead is not recorded and not billed.",
         ),
         ApiError::QuotaExceeded { retry_after_secs } => {
-            let mut res = problem(StatusCode::TOO_MANY_REQUESTS, "Daily quota exceeded", "The daily quota of checks is used up.");
+            let mut res =
+                problem(StatusCode::TOO_MANY_REQUESTS, "Daily quota exceeded", "The daily quota of checks is used up.");
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             res
         }
         ApiError::RateLimited { retry_after_secs } => {
-            let mut res = problem(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded", "This API key sends requests too fast; slow down.");
+            let mut res = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit exceeded",
+                "This API key sends requests too fast; slow down.",
+            );
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             res
         }
-        ApiError::Internal => problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "Something went wrong on our side."),
+        ApiError::Internal => {
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "Something went wrong on our side.")
+        }
     }
 }
 
@@ -163,13 +173,19 @@ struct ExportQuery {
 
 /// `GET /api/v1/suppression/export?format=md5|sha256[&since=RFC3339]`: the hashed list,
 /// one lowercase hex value per line, streamed (gzip when the client accepts it).
-async fn export(State(state): State<AppState>, headers: HeaderMap, query: Result<axum::extract::Query<ExportQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let now = now();
     if let Err(e) = service::authenticate(&state, authorization(&headers), Scope::Export, now).await {
         return refusal(e);
     }
     let Ok(axum::extract::Query(query)) = query else {
-        return refusal(ApiError::Invalid("Use ?format=md5 or ?format=sha256, and optionally &since=<RFC 3339>.".into()));
+        return refusal(ApiError::Invalid(
+            "Use ?format=md5 or ?format=sha256, and optionally &since=<RFC 3339>.".into(),
+        ));
     };
     let sha256 = match query.format.as_deref() {
         Some("md5") => false,
@@ -179,7 +195,11 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, query: Result
     let since = match query.since.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
         None => None,
         Some(Ok(t)) => Some(t.timestamp()),
-        Some(Err(_)) => return refusal(ApiError::Invalid("`since` must be an RFC 3339 date and time, like 2026-11-01T00:00:00Z.".into())),
+        Some(Err(_)) => {
+            return refusal(ApiError::Invalid(
+                "`since` must be an RFC 3339 date and time, like 2026-11-01T00:00:00Z.".into(),
+            ))
+        }
     };
     // A producer task reads batches by id range; the response streams them as they come,
     // with at most a few batches in memory.
@@ -240,7 +260,8 @@ async fn check_stream(State(state): State<AppState>, headers: HeaderMap, body: a
                 None => finished = true,
             }
             // Take every complete line (and, at the end, the last one without a newline).
-            let cut = if finished { pending.len() } else { pending.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
+            let cut =
+                if finished { pending.len() } else { pending.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
             for line in pending.drain(..cut).collect::<Vec<u8>>().split(|b| *b == b'\n') {
                 let line = String::from_utf8_lossy(line).trim().to_string();
                 if !line.is_empty() {

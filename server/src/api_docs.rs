@@ -116,7 +116,10 @@ pub async fn docs_page() -> Html<String> {
             for (method, op) in methods.as_object().into_iter().flatten() {
                 let mut codes = String::new();
                 for (code, r) in op["responses"].as_object().into_iter().flatten() {
-                    codes.push_str(&format!("<tr><td><code>{code}</code></td><td>{}</td></tr>", escape(r["description"].as_str().unwrap_or(""))));
+                    codes.push_str(&format!(
+                        "<tr><td><code>{code}</code></td><td>{}</td></tr>",
+                        escape(r["description"].as_str().unwrap_or(""))
+                    ));
                 }
                 sections.push_str(&format!(
                     "<section class=\"card\"><h2><code>{} {}</code></h2><p><strong>{}</strong></p><p>{}</p>\

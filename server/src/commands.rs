@@ -31,9 +31,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Partner { command: PartnerCommand::Add { name, price_cents, daily_quota, contact } } => {
             let state = AppState::new(store, Settings::default());
-            let id = app::partners::service::create_partner(&state, "cli", &name, &contact, price_cents, daily_quota, app::state::now())
-                .await
-                .map_err(explain)?;
+            let id = app::partners::service::create_partner(
+                &state,
+                "cli",
+                &name,
+                &contact,
+                price_cents,
+                daily_quota,
+                app::state::now(),
+            )
+            .await
+            .map_err(explain)?;
             println!("partner {name:?} added with id");
             println!("{id}");
             Ok(())
@@ -42,9 +50,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             let scopes = app::model::api_key::Scope::parse_list(&scopes)?;
             let now = app::state::now();
             let state = AppState::new(store, Settings::default());
-            let key = app::partners::service::issue_key(&state, "cli", partner, &scopes, expires_days.map(|d| now + d * 86_400), now)
-                .await
-                .map_err(explain)?;
+            let key = app::partners::service::issue_key(
+                &state,
+                "cli",
+                partner,
+                &scopes,
+                expires_days.map(|d| now + d * 86_400),
+                now,
+            )
+            .await
+            .map_err(explain)?;
             eprintln!("This key is shown once; Carnet keeps only its SHA-256.");
             println!("{}", key.as_str());
             Ok(())
@@ -99,7 +114,9 @@ async fn serve(args: ServeArgs, store: Arc<dyn app::store::Store>) -> Result<()>
     if !config.site_root.join("pkg").exists() {
         tracing::warn!(site_root = %config.site_root.display(), "no built site here: pages will render without styles or scripts (run `make build`)");
     }
-    let app = Application::build(config, store, &args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let app = Application::build(config, store, &args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!(address = %app.local_addr(), public_url, "Carnet is serving");
     println!("Carnet is serving on http://{}", app.local_addr());
     app.run().await.map_err(|e| e.to_string())

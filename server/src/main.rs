@@ -3,7 +3,6 @@
 use carnet::config::Cli;
 use clap::Parser;
 
-
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

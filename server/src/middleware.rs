@@ -105,14 +105,29 @@ mod tests {
     fn cross_site_posts_are_refused_and_same_site_ones_pass() {
         let public = "https://crm.example.com";
         let post = Method::POST;
-        assert!(same_origin(&post, &headers(&[("host", "crm.example.com"), ("origin", "https://crm.example.com")]), public));
-        assert!(same_origin(&post, &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]), public));
+        assert!(same_origin(
+            &post,
+            &headers(&[("host", "crm.example.com"), ("origin", "https://crm.example.com")]),
+            public
+        ));
+        assert!(same_origin(
+            &post,
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]),
+            public
+        ));
         assert!(same_origin(&post, &headers(&[("sec-fetch-site", "same-origin")]), public));
         assert!(same_origin(&post, &headers(&[]), public), "non-browser clients pass");
-        assert!(!same_origin(&post, &headers(&[("host", "crm.example.com"), ("origin", "https://evil.example")]), public));
+        assert!(!same_origin(
+            &post,
+            &headers(&[("host", "crm.example.com"), ("origin", "https://evil.example")]),
+            public
+        ));
         assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "cross-site")]), public));
         assert!(!same_origin(&post, &headers(&[("sec-fetch-site", "same-site")]), public));
         assert!(!same_origin(&post, &headers(&[("origin", "null")]), public));
-        assert!(same_origin(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]), public), "GET changes nothing");
+        assert!(
+            same_origin(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")]), public),
+            "GET changes nothing"
+        );
     }
 }

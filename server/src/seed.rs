@@ -13,7 +13,8 @@ use std::time::Instant;
 const FIRST: &[&str] = &[
     "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Emma", "Louise", "Jade", "Alice", "Lucas", "Hugo", "Louis",
     "Gabriel", "Arthur", "Jules", "Adam", "Raphaël", "Nathan", "Paul", "Marie", "Julie", "Thomas", "Nicolas", "Sophie",
-    "Antoine", "Claire", "Pierre", "Anne", "Olivier", "Amina", "Yanis", "Mei", "Sofia", "Noah", "Mila", "Elena", "Omar",
+    "Antoine", "Claire", "Pierre", "Anne", "Olivier", "Amina", "Yanis", "Mei", "Sofia", "Noah", "Mila", "Elena",
+    "Omar",
 ];
 const LAST: &[&str] = &[
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
@@ -22,12 +23,23 @@ const LAST: &[&str] = &[
 ];
 const DOMAINS: &[&str] = &["example.com", "example.fr", "example.org", "mail.example", "example.net", "example.co.uk"];
 const CITIES: &[(&str, &str)] = &[
-    ("Paris", "75011"), ("Lyon", "69003"), ("Marseille", "13006"), ("Toulouse", "31000"), ("Nantes", "44000"),
-    ("Lille", "59000"), ("Bordeaux", "33000"), ("Strasbourg", "67000"), ("Rennes", "35000"), ("Nice", "06000"),
+    ("Paris", "75011"),
+    ("Lyon", "69003"),
+    ("Marseille", "13006"),
+    ("Toulouse", "31000"),
+    ("Nantes", "44000"),
+    ("Lille", "59000"),
+    ("Bordeaux", "33000"),
+    ("Strasbourg", "67000"),
+    ("Rennes", "35000"),
+    ("Nice", "06000"),
 ];
-const INTERESTS: &[&str] = &["running", "cooking", "travel", "books", "gardening", "tea", "cycling", "design", "wine", "yoga", "music"];
-const JOBS: &[&str] = &["", "", "Buyer", "Marketing manager", "Engineer", "Teacher", "Nurse", "Shop owner", "Designer", "Accountant"];
-const COMPANIES: &[&str] = &["", "", "", "Acme SA", "Boulangerie Roux", "Studio Nord", "Atelier Bleu", "Transports Morel"];
+const INTERESTS: &[&str] =
+    &["running", "cooking", "travel", "books", "gardening", "tea", "cycling", "design", "wine", "yoga", "music"];
+const JOBS: &[&str] =
+    &["", "", "Buyer", "Marketing manager", "Engineer", "Teacher", "Nurse", "Shop owner", "Designer", "Accountant"];
+const COMPANIES: &[&str] =
+    &["", "", "", "Acme SA", "Boulangerie Roux", "Studio Nord", "Atelier Bleu", "Transports Morel"];
 
 /// Channel mix: most contacts come from the web, the rest from every other channel.
 const CHANNELS: &[(Channel, u32, &str)] = &[
@@ -68,13 +80,18 @@ fn ascii(s: &str) -> String {
 pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkContact {
     let first = *pick(rng, FIRST);
     let last = *pick(rng, LAST);
-    let email = Email::parse(&format!("{}.{}.{n}@{}", ascii(first), ascii(last), pick(rng, DOMAINS))).expect("generated email is valid");
+    let email = Email::parse(&format!("{}.{}.{n}@{}", ascii(first), ascii(last), pick(rng, DOMAINS)))
+        .expect("generated email is valid");
     let roll = rng.gen_range(0..100);
     let mut acc = 0;
-    let (channel, _, source) = CHANNELS.iter().find(|(_, w, _)| {
-        acc += w;
-        roll < acc
-    }).copied().unwrap_or(CHANNELS[0]);
+    let (channel, _, source) = CHANNELS
+        .iter()
+        .find(|(_, w, _)| {
+            acc += w;
+            roll < acc
+        })
+        .copied()
+        .unwrap_or(CHANNELS[0]);
     let two_years = 730 * 86_400;
     let created_at = now - rng.gen_range(0..two_years);
     let (city, postal) = *pick(rng, CITIES);
@@ -117,7 +134,11 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkC
     let mut subscriptions = Vec::new();
     for id in newsletters {
         if rng.gen_range(0..3) > 0 {
-            let state = if rng.gen_range(0..100) < 12 { SubscriptionState::Unsubscribed } else { SubscriptionState::Subscribed };
+            let state = if rng.gen_range(0..100) < 12 {
+                SubscriptionState::Unsubscribed
+            } else {
+                SubscriptionState::Subscribed
+            };
             subscriptions.push((*id, state, consent.clone()));
         }
     }
@@ -130,17 +151,33 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkC
             email,
             first_name: first.to_string(),
             last_name: last.to_string(),
-            phone: if rng.gen_range(0..2) == 0 { format!("+33 6 {:02} {:02} {:02} {:02}", rng.gen_range(0..100), rng.gen_range(0..100), rng.gen_range(0..100), rng.gen_range(0..100)) } else { String::new() },
+            phone: if rng.gen_range(0..2) == 0 {
+                format!(
+                    "+33 6 {:02} {:02} {:02} {:02}",
+                    rng.gen_range(0..100),
+                    rng.gen_range(0..100),
+                    rng.gen_range(0..100),
+                    rng.gen_range(0..100)
+                )
+            } else {
+                String::new()
+            },
             birth_date,
             job_title: pick(rng, JOBS).to_string(),
             company: pick(rng, COMPANIES).to_string(),
-            address_line1: if rng.gen_range(0..2) == 0 { format!("{} rue {}", rng.gen_range(1..120), pick(rng, LAST)) } else { String::new() },
+            address_line1: if rng.gen_range(0..2) == 0 {
+                format!("{} rue {}", rng.gen_range(1..120), pick(rng, LAST))
+            } else {
+                String::new()
+            },
             address_line2: String::new(),
             postal_code: postal.to_string(),
             city: city.to_string(),
             country: "France".to_string(),
             interests,
-            last_purchase_on: last_purchase.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|d| d.date_naive()),
+            last_purchase_on: last_purchase
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map(|d| d.date_naive()),
             total_spent_cents: spent,
             custom,
             channel,
@@ -160,7 +197,12 @@ pub struct SeedReport {
 }
 
 /// Generates `count` contacts in batches; `progress` hears after every batch.
-pub async fn seed(store: &dyn Store, count: u64, seed: u64, mut progress: impl FnMut(u64)) -> Result<SeedReport, StoreError> {
+pub async fn seed(
+    store: &dyn Store,
+    count: u64,
+    seed: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<SeedReport, StoreError> {
     let started = Instant::now();
     let mut newsletters = Vec::new();
     for (name, description) in NEWSLETTERS {

@@ -9,9 +9,15 @@ use app::store::{BulkContact, StoreError};
 use chrono::NaiveDate;
 
 fn fields(email: &str, first: &str, last: &str) -> app::model::ContactFields {
-    ContactForm { email: email.into(), first_name: first.into(), last_name: last.into(), channel: "web".into(), ..Default::default() }
-        .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
-        .unwrap()
+    ContactForm {
+        email: email.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        channel: "web".into(),
+        ..Default::default()
+    }
+    .validate(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())
+    .unwrap()
 }
 
 fn email(s: &str) -> Email {
@@ -23,7 +29,10 @@ async fn users_are_unique_by_email(db: common::Db) {
     let store = common::store(&fresh).await;
     let id = store.create_user(&email("a@staff.example"), Role::Marketer, "hash", 10).await.unwrap();
     let again = store.create_user(&email("a@staff.example"), Role::Admin, "hash", 11).await;
-    assert!(matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "users_email_key"), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "users_email_key"),
+        "{again:?}"
+    );
     let user = store.user_by_email(&email("a@staff.example")).await.unwrap().unwrap();
     assert_eq!((user.id, user.role, user.active), (id, Role::Marketer, true));
     store.update_user(id, Role::Viewer, false).await.unwrap();
@@ -39,7 +48,10 @@ async fn sessions_expire_and_are_deleted(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     assert!(store.session_insert("s1", "{}", 100).await.unwrap());
-    assert!(!store.session_insert("s1", "{\"x\":1}", 100).await.unwrap(), "an existing id is not overwritten by insert");
+    assert!(
+        !store.session_insert("s1", "{\"x\":1}", 100).await.unwrap(),
+        "an existing id is not overwritten by insert"
+    );
     assert_eq!(store.session_load("s1", 50).await.unwrap().as_deref(), Some("{}"));
     store.session_save("s1", "{\"a\":2}", 200).await.unwrap();
     assert_eq!(store.session_load("s1", 150).await.unwrap().as_deref(), Some("{\"a\":2}"));
@@ -73,7 +85,10 @@ async fn contacts_are_unique_by_normalised_email(db: common::Db) {
     assert_eq!(c.email_sha256, email("ada@example.com").sha256_hex());
     assert_eq!((c.created_at, c.updated_at), (100, 100));
     let dup = store.insert_contact(&fields(" ADA@example.com ", "A", "L"), 101, "staff@x").await;
-    assert!(matches!(dup, Err(StoreError::Conflict { ref constraint }) if constraint == "contacts_email_key"), "{dup:?}");
+    assert!(
+        matches!(dup, Err(StoreError::Conflict { ref constraint }) if constraint == "contacts_email_key"),
+        "{dup:?}"
+    );
     assert_eq!(store.contact_id_by_email(&email("ada@example.com")).await.unwrap(), Some(id));
     assert_eq!(store.count_contacts().await.unwrap(), 1);
     let timeline = store.timeline(id, 10).await.unwrap();
@@ -117,7 +132,8 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
         f.channel = if i % 5 == 0 { Channel::Event } else { Channel::Web };
         let id = store.insert_contact(&f, 1000 + i, "s").await.unwrap();
         if i % 2 == 0 {
-            let consent = ConsentEvidence { at: 1000 + i, channel: "web".into(), form: "f1".into(), text: "yes".into() };
+            let consent =
+                ConsentEvidence { at: 1000 + i, channel: "web".into(), form: "f1".into(), text: "yes".into() };
             store.set_subscription(id, weekly, SubscriptionState::Subscribed, &consent).await.unwrap();
         }
     }
@@ -139,28 +155,50 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     assert_eq!(seen.len(), 25);
     assert_eq!(seen[0], "person24@example.com");
     assert_eq!(seen[24], "person00@example.com");
-    let back = store.list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, 10).await.unwrap();
+    let back =
+        store.list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, 10).await.unwrap();
     assert_eq!(back.rows, pages[1].rows, "previous page of the last page is the middle page");
     assert!(pages[0].prev.is_none());
 
-    let by_name = store.list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, 3).await.unwrap();
+    let by_name =
+        store.list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, 3).await.unwrap();
     assert_eq!(by_name.rows.iter().map(|r| r.last_name.as_str()).collect::<Vec<_>>(), ["Name00", "Name01", "Name02"]);
 
-    let events = store.list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, 50).await.unwrap();
+    let events =
+        store.list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, 50).await.unwrap();
     assert_eq!(events.total, Some(5));
     assert!(events.rows.iter().all(|r| r.channel == Channel::Event));
 
-    let subscribed = ContactQuery { newsletter: Some(weekly), subscription: Some(SubscriptionState::Subscribed), ..Default::default() };
+    let subscribed = ContactQuery {
+        newsletter: Some(weekly),
+        subscription: Some(SubscriptionState::Subscribed),
+        ..Default::default()
+    };
     assert_eq!(store.list_contacts(&subscribed, 50).await.unwrap().total, Some(13));
 
     // Search matches part of a name or an address, case-insensitively; wildcards are literal.
     let found = store.list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, 50).await.unwrap();
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.total, None, "free-text searches are not counted");
-    let exact = store.list_contacts(&ContactQuery { q: "Person07@Example.com".into(), ..Default::default() }, 50).await.unwrap();
-    assert_eq!(exact.rows.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(), ["person07@example.com"], "a whole address finds exactly its contact");
-    assert_eq!(store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, 50).await.unwrap().rows.len(), 10);
-    assert!(store.list_contacts(&ContactQuery { q: "%".into(), ..Default::default() }, 50).await.unwrap().rows.is_empty());
+    let exact = store
+        .list_contacts(&ContactQuery { q: "Person07@Example.com".into(), ..Default::default() }, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        exact.rows.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(),
+        ["person07@example.com"],
+        "a whole address finds exactly its contact"
+    );
+    assert_eq!(
+        store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, 50).await.unwrap().rows.len(),
+        10
+    );
+    assert!(store
+        .list_contacts(&ContactQuery { q: "%".into(), ..Default::default() }, 50)
+        .await
+        .unwrap()
+        .rows
+        .is_empty());
 }
 
 async fn subscriptions_keep_consent_evidence(db: common::Db) {
@@ -170,7 +208,8 @@ async fn subscriptions_keep_consent_evidence(db: common::Db) {
     let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
     let yes = ConsentEvidence { at: 200, channel: "event".into(), form: "salon v2".into(), text: "I agree".into() };
     store.set_subscription(id, n, SubscriptionState::Subscribed, &yes).await.unwrap();
-    let no = ConsentEvidence { at: 300, channel: "web".into(), form: "preferences v1".into(), text: "Unsubscribe".into() };
+    let no =
+        ConsentEvidence { at: 300, channel: "web".into(), form: "preferences v1".into(), text: "Unsubscribe".into() };
     store.set_subscription(id, n, SubscriptionState::Unsubscribed, &no).await.unwrap();
     let subs = store.subscriptions(id).await.unwrap();
     assert_eq!(subs.len(), 1);
@@ -189,7 +228,10 @@ async fn interactions_move_the_last_interaction_forward_only(db: common::Db) {
     store.add_activity(id, "open", true, 400, "older event arriving late", "").await.unwrap();
     store.add_activity(id, "note", false, 600, "called", "s").await.unwrap();
     assert_eq!(store.contact(id).await.unwrap().unwrap().last_interaction_at, Some(500));
-    assert_eq!(store.timeline(id, 2).await.unwrap().iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["note", "click"]);
+    assert_eq!(
+        store.timeline(id, 2).await.unwrap().iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(),
+        ["note", "click"]
+    );
 }
 
 async fn bulk_inserts_skip_known_addresses(db: common::Db) {

@@ -45,7 +45,9 @@ async fn partner_with<'a>(app: &'a TestApp, scopes: &[Scope], quota: i64, expire
     let state = app::state::AppState::new(app.store.clone(), common::test_settings());
     let now = app::state::now();
     let name = format!("Leads {}", rand_name());
-    let id = app::partners::service::create_partner(&state, "test", &name, "ops@leads.example", 150, quota, now).await.unwrap();
+    let id = app::partners::service::create_partner(&state, "test", &name, "ops@leads.example", 150, quota, now)
+        .await
+        .unwrap();
     let key = app::partners::service::issue_key(&state, "test", id, scopes, expires_at, now).await.unwrap();
     Partner { app, key: key.as_str().to_string() }
 }
@@ -87,18 +89,34 @@ async fn bad_keys_are_refused_with_401(db: Db) {
     let body = json!({ "emails": ["a@example.com"] });
     let (status, _, problem) = post_with(&app, "/api/v1/suppression/check", None, body.clone()).await;
     assert_eq!((status, problem["title"].as_str()), (401, Some("Unauthorized")));
-    let (status, _, problem) = post_with(&app, "/api/v1/suppression/check", Some("carnet_not-a-key"), body.clone()).await;
+    let (status, _, problem) =
+        post_with(&app, "/api/v1/suppression/check", Some("carnet_not-a-key"), body.clone()).await;
     assert_eq!(status, 401);
     assert!(problem["detail"].as_str().unwrap().contains("not a Carnet API key"), "{problem}");
     // Well-formed (valid checksum) but never issued.
     let stranger = app::model::api_key::ApiKey::from_random_body("0123456789abcdefghijABCDEFGHIJzz");
-    let (status, _, problem) = post_with(&app, "/api/v1/suppression/check", Some(stranger.as_str()), body.clone()).await;
+    let (status, _, problem) =
+        post_with(&app, "/api/v1/suppression/check", Some(stranger.as_str()), body.clone()).await;
     assert_eq!((status, problem["detail"].as_str()), (401, Some("Unknown API key.")));
     // Revoked.
-    let record = app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap();
+    let record = app
+        .store
+        .api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(partner.check("emails", &["a@example.com"]).await.0, 200);
     app.state.partner_usage.flush(app.store.as_ref()).await.unwrap();
-    assert!(app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash()).await.unwrap().unwrap().last_used_at.is_some(), "last use is recorded");
+    assert!(
+        app.store
+            .api_key_by_hash(&app::model::api_key::ApiKey::parse(&partner.key).unwrap().hash())
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used_at
+            .is_some(),
+        "last use is recorded"
+    );
     app::partners::service::revoke_key(&app.state, "test", record.id, app::state::now()).await.unwrap();
     let (status, body) = partner.check("emails", &["a@example.com"]).await;
     assert_eq!((status, body["detail"].as_str()), (401, Some("This API key was revoked.")));
@@ -106,7 +124,13 @@ async fn bad_keys_are_refused_with_401(db: Db) {
     // Another instance learns of a revocation within a second (its cache's lifetime).
     let other_instance = partner_with(&app, &[Scope::Check], 0, None).await;
     assert_eq!(other_instance.check("emails", &["a@example.com"]).await.0, 200);
-    let other_id = app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(&other_instance.key).unwrap().hash()).await.unwrap().unwrap().id;
+    let other_id = app
+        .store
+        .api_key_by_hash(&app::model::api_key::ApiKey::parse(&other_instance.key).unwrap().hash())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     app.store.revoke_api_key(other_id, app::state::now()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(other_instance.check("emails", &["a@example.com"]).await.0, 401);
@@ -135,7 +159,8 @@ async fn scopes_limits_and_bodies_are_enforced(db: Db) {
     assert!(body["detail"].as_str().unwrap().contains("`emails[1]`"), "{body}");
     let (status, body) = partner.check("md5", &["xyz"]).await;
     assert_eq!((status, body["detail"].as_str().unwrap().contains("`md5[0]`")), (422, true));
-    let (status, _, _) = partner.post("/api/v1/suppression/check", json!({ "emails": ["a@example.com"], "md5": [] })).await;
+    let (status, _, _) =
+        partner.post("/api/v1/suppression/check", json!({ "emails": ["a@example.com"], "md5": [] })).await;
     assert_eq!(status, 422, "exactly one list");
     let (status, _, _) = partner.post("/api/v1/suppression/check", json!({ "emails": "a@example.com" })).await;
     assert_eq!(status, 422, "a list, not a string");
@@ -145,7 +170,8 @@ async fn the_daily_quota_counts_checks(db: Db) {
     let app = TestApp::spawn(db).await;
     let partner = partner_with(&app, &[Scope::Check], 3, None).await;
     assert_eq!(partner.check("emails", &["a@example.com", "b@example.com"]).await.0, 200);
-    let (status, retry_after, body) = partner.post("/api/v1/suppression/check", json!({ "emails": ["c@example.com", "d@example.com"] })).await;
+    let (status, retry_after, body) =
+        partner.post("/api/v1/suppression/check", json!({ "emails": ["c@example.com", "d@example.com"] })).await;
     assert_eq!(status, 429, "{body}");
     let wait: i64 = retry_after.expect("Retry-After").parse().unwrap();
     assert!((1..=86_400).contains(&wait));
@@ -174,7 +200,12 @@ async fn usage_today(app: &TestApp, partner_id: i64) -> app::partners::UsageDay 
 }
 
 async fn partner_id_of(app: &TestApp, key: &str) -> i64 {
-    app.store.api_key_by_hash(&app::model::api_key::ApiKey::parse(key).unwrap().hash()).await.unwrap().unwrap().partner_id
+    app.store
+        .api_key_by_hash(&app::model::api_key::ApiKey::parse(key).unwrap().hash())
+        .await
+        .unwrap()
+        .unwrap()
+        .partner_id
 }
 
 async fn a_new_lead_is_recorded_and_billed_once(db: Db) {
@@ -187,7 +218,8 @@ async fn a_new_lead_is_recorded_and_billed_once(db: Db) {
     let (status, _, body) = partner.post("/api/v1/leads", lead(" New.Lead@Example.com ")).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["billed_cents"], 150);
-    let id = app.store.contact_id_by_email(&Email::parse("new.lead@example.com").unwrap()).await.unwrap().expect("recorded");
+    let id =
+        app.store.contact_id_by_email(&Email::parse("new.lead@example.com").unwrap()).await.unwrap().expect("recorded");
     let contact = app.store.contact(id).await.unwrap().unwrap();
     assert_eq!(contact.fields.channel, app::model::Channel::Partner);
     assert!(contact.fields.source_detail.ends_with("· summer contest"), "{}", contact.fields.source_detail);
@@ -212,7 +244,10 @@ async fn a_new_lead_is_recorded_and_billed_once(db: Db) {
     let mut unknown_list = lead("y@example.com");
     unknown_list["consent"]["newsletters"] = json!(["Nope"]);
     assert_eq!(partner.post("/api/v1/leads", unknown_list).await.0, 422);
-    assert!(app.store.contact_id_by_email(&Email::parse("y@example.com").unwrap()).await.unwrap().is_none(), "nothing half-saved");
+    assert!(
+        app.store.contact_id_by_email(&Email::parse("y@example.com").unwrap()).await.unwrap().is_none(),
+        "nothing half-saved"
+    );
 
     let usage = usage_today(&app, partner_id).await;
     assert_eq!((usage.accepted, usage.duplicates, usage.invalid, usage.billed_cents), (1, 2, 3, 150));
@@ -227,7 +262,12 @@ async fn retries_with_an_idempotency_key_are_not_billed_twice(db: Db) {
     let partner = partner_with(&app, &[Scope::Submit], 0, None).await;
     let partner_id = partner_id_of(&app, &partner.key).await;
     let send = |key: &'static str, body: Value| {
-        let req = app.client().post(format!("{}/api/v1/leads", app.base)).bearer_auth(&partner.key).header("idempotency-key", key).json(&body);
+        let req = app
+            .client()
+            .post(format!("{}/api/v1/leads", app.base))
+            .bearer_auth(&partner.key)
+            .header("idempotency-key", key)
+            .json(&body);
         async move {
             let res = req.send().await.unwrap();
             let replayed = res.headers().contains_key("idempotent-replayed");
@@ -257,7 +297,10 @@ async fn two_partners_racing_for_one_address_are_billed_once(db: Db) {
         statuses.sort();
         assert_eq!(statuses, [201, 409], "round {round}: exactly one is accepted");
     }
-    let (ua, ub) = (usage_today(&app, partner_id_of(&app, &a.key).await).await, usage_today(&app, partner_id_of(&app, &b.key).await).await);
+    let (ua, ub) = (
+        usage_today(&app, partner_id_of(&app, &a.key).await).await,
+        usage_today(&app, partner_id_of(&app, &b.key).await).await,
+    );
     assert_eq!(ua.accepted + ub.accepted, 5);
     assert_eq!(ua.billed_cents + ub.billed_cents, 5 * 150);
     assert_eq!(ua.duplicates + ub.duplicates, 5);
@@ -270,7 +313,8 @@ async fn the_hashed_list_is_exported_whole_or_since_a_date(db: Db) {
     }
     let partner = partner_with(&app, &[Scope::Export], 0, None).await;
     let get = |query: &str, gzip: bool| {
-        let mut req = app.client().get(format!("{}/api/v1/suppression/export{query}", app.base)).bearer_auth(&partner.key);
+        let mut req =
+            app.client().get(format!("{}/api/v1/suppression/export{query}", app.base)).bearer_auth(&partner.key);
         if gzip {
             req = req.header("accept-encoding", "gzip");
         }
@@ -298,7 +342,13 @@ async fn the_hashed_list_is_exported_whole_or_since_a_date(db: Db) {
     assert_eq!(get("?format=sha1", false).await.unwrap().status(), 422);
     assert_eq!(get("?format=md5&since=yesterday", false).await.unwrap().status(), 422);
     let checker = partner_with(&app, &[Scope::Check], 0, None).await;
-    let res = app.client().get(format!("{}/api/v1/suppression/export?format=md5", app.base)).bearer_auth(&checker.key).send().await.unwrap();
+    let res = app
+        .client()
+        .get(format!("{}/api/v1/suppression/export?format=md5", app.base))
+        .bearer_auth(&checker.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
 }
 
@@ -317,7 +367,8 @@ async fn each_key_is_rate_limited(db: Db) {
     for _ in 0..3 {
         assert_eq!(partner.check("emails", &["a@example.com"]).await.0, 200);
     }
-    let (status, retry_after, body) = partner.post("/api/v1/suppression/check", json!({ "emails": ["a@example.com"] })).await;
+    let (status, retry_after, body) =
+        partner.post("/api/v1/suppression/check", json!({ "emails": ["a@example.com"] })).await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(retry_after.as_deref(), Some("2"), "one token every two seconds");
     let other = partner_with(&app, &[Scope::Check], 0, None).await;
@@ -326,7 +377,8 @@ async fn each_key_is_rate_limited(db: Db) {
 
 async fn the_api_describes_itself(db: Db) {
     let app = TestApp::spawn(db).await;
-    let spec: Value = app.client().get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    let spec: Value =
+        app.client().get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
     for (path, method, codes) in [
         ("/api/v1/suppression/check", "post", &["200", "401", "403", "413", "422", "429"][..]),
@@ -334,7 +386,8 @@ async fn the_api_describes_itself(db: Db) {
         ("/api/v1/suppression/export", "get", &["200", "401", "403", "422", "429"][..]),
         ("/api/v1/suppression/check/stream", "post", &["200", "401", "403", "429"][..]),
     ] {
-        let responses = spec["paths"][path][method]["responses"].as_object().unwrap_or_else(|| panic!("{path} is described"));
+        let responses =
+            spec["paths"][path][method]["responses"].as_object().unwrap_or_else(|| panic!("{path} is described"));
         let mut described: Vec<&str> = responses.keys().map(String::as_str).collect();
         described.sort();
         assert_eq!(described, codes, "{path}");
@@ -342,7 +395,10 @@ async fn the_api_describes_itself(db: Db) {
     let page = app.client().get(format!("{}/api/v1/docs", app.base)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("POST /api/v1/leads") && html.contains("Idempotency-Key"), "the docs page is readable without a key");
+    assert!(
+        html.contains("POST /api/v1/leads") && html.contains("Idempotency-Key"),
+        "the docs page is readable without a key"
+    );
 }
 
 async fn the_streaming_check_answers_line_by_line(db: Db) {
@@ -363,21 +419,38 @@ async fn the_streaming_check_answers_line_by_line(db: Db) {
         }
     }
     body.push_str(&Email::parse("known2@example.com").unwrap().sha256_hex()); // last line, no newline
-    let res = app.client().post(format!("{}/api/v1/suppression/check/stream", app.base)).bearer_auth(&partner.key).body(body).send().await.unwrap();
+    let res = app
+        .client()
+        .post(format!("{}/api/v1/suppression/check/stream", app.base))
+        .bearer_auth(&partner.key)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
     let known: Vec<&str> = text.lines().collect();
-    assert_eq!(known, [
-        "Known0@Example.com",
-        Email::parse("known1@example.com").unwrap().md5_hex().to_uppercase().as_str(),
-        Email::parse("known2@example.com").unwrap().sha256_hex().as_str(),
-    ]);
+    assert_eq!(
+        known,
+        [
+            "Known0@Example.com",
+            Email::parse("known1@example.com").unwrap().md5_hex().to_uppercase().as_str(),
+            Email::parse("known2@example.com").unwrap().sha256_hex().as_str(),
+        ]
+    );
     let partner_id = partner_id_of(&app, &partner.key).await;
     assert_eq!(usage_today(&app, partner_id).await.checks, 12_004, "every line counts as a check");
 
     let limited = partner_with(&app, &[Scope::Check], 2, None).await;
     assert_eq!(limited.check("emails", &["a@example.com", "b@example.com"]).await.0, 200);
-    let res = app.client().post(format!("{}/api/v1/suppression/check/stream", app.base)).bearer_auth(&limited.key).body("c@example.com\n").send().await.unwrap();
+    let res = app
+        .client()
+        .post(format!("{}/api/v1/suppression/check/stream", app.base))
+        .bearer_auth(&limited.key)
+        .body("c@example.com\n")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 429, "no quota left: refused before streaming");
 }
 
@@ -393,7 +466,8 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
 
     let admin = app.login_as(app::model::Role::Admin).await;
-    let res = admin.get(format!("{}/partners/{partner_id}/statement.csv?month={month}", app.base)).send().await.unwrap();
+    let res =
+        admin.get(format!("{}/partners/{partner_id}/statement.csv?month={month}", app.base)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
     let csv = res.text().await.unwrap();
@@ -402,7 +476,14 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
     assert_eq!(lines[1], format!("{today},2,0,1,1,0,1.50"));
     assert_eq!(lines[2], "total,2,0,1,1,0,1.50");
 
-    let html = admin.get(format!("{}/partners/{partner_id}/statement?month={month}", app.base)).send().await.unwrap().text().await.unwrap();
+    let html = admin
+        .get(format!("{}/partners/{partner_id}/statement?month={month}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Download CSV") && html.contains("1.50"), "the statement page renders on the server");
 
     // Management leaves an audit trail, and key use is counted per key.

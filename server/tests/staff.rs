@@ -59,7 +59,8 @@ async fn wrong_passwords_are_slowed_then_refused(db: Db) {
     let (email, password) = app.add_user(Role::Viewer).await;
     let client = app.client();
     for _ in 0..5 {
-        let (ok, err) = app.call_json(&client, "auth/login", &[("email", &email), ("password", "wrong password!")]).await;
+        let (ok, err) =
+            app.call_json(&client, "auth/login", &[("email", &email), ("password", "wrong password!")]).await;
         assert!(!ok);
         assert_eq!(err, serde_json::json!({"Refused": "Wrong email or password."}));
     }
@@ -68,7 +69,9 @@ async fn wrong_passwords_are_slowed_then_refused(db: Db) {
     assert!(!ok);
     assert!(err["RateLimited"]["retry_after_secs"].as_u64().unwrap() > 3000, "{err}");
     // An unknown account answers exactly like a wrong password.
-    let (_, err) = app.call_json(&client, "auth/login", &[("email", "nobody@staff.example"), ("password", "whatever it is")]).await;
+    let (_, err) = app
+        .call_json(&client, "auth/login", &[("email", "nobody@staff.example"), ("password", "whatever it is")])
+        .await;
     assert_eq!(err, serde_json::json!({"Refused": "Wrong email or password."}));
 }
 
@@ -101,58 +104,104 @@ async fn cross_site_requests_are_refused(db: Db) {
 async fn roles_are_enforced_on_every_server_function(db: Db) {
     let app = TestApp::spawn(db).await;
     let owner = app.login_as(Role::Admin).await;
-    let (ok, id) = app.call_json(&owner, "contacts/create", &form_pairs(&contact_form(&[("email", "seed@example.com")]))).await;
+    let (ok, id) =
+        app.call_json(&owner, "contacts/create", &form_pairs(&contact_form(&[("email", "seed@example.com")]))).await;
     assert!(ok, "{id}");
     let newsletter = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
     let contact_id = id.to_string();
     let state = app::state::AppState::new(app.store.clone(), common::test_settings());
     let partner_id = app::partners::service::create_partner(&state, "test", "LeadCo", "", 150, 0, 1).await.unwrap();
-    app::partners::service::issue_key(&state, "test", partner_id, &[app::model::api_key::Scope::Check], None, 1).await.unwrap();
+    app::partners::service::issue_key(&state, "test", partner_id, &[app::model::api_key::Scope::Check], None, 1)
+        .await
+        .unwrap();
     let key_id = app.store.api_keys(partner_id).await.unwrap()[0].id.to_string();
     let partner_id = partner_id.to_string();
     let (target_user, _) = app.add_user(Role::Viewer).await;
-    let target_id = app.store.user_by_email(&app::model::Email::parse(&target_user).unwrap()).await.unwrap().unwrap().id.to_string();
+    let target_id = app
+        .store
+        .user_by_email(&app::model::Email::parse(&target_user).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
 
     // (endpoint, form, roles allowed)
     let mut cases: Vec<(&str, Vec<(String, String)>, &[Role])> = vec![
         ("contacts/list", vec![("query[q]".into(), String::new())], &[Role::Admin, Role::Marketer, Role::Viewer]),
         ("contacts/detail", vec![("id".into(), contact_id.clone())], &[Role::Admin, Role::Marketer, Role::Viewer]),
         ("newsletters/list", vec![], &[Role::Admin, Role::Marketer, Role::Viewer]),
-        ("contacts/update", {
-            let mut f = contact_form(&[("email", "seed@example.com"), ("job_title", "x")]);
-            f.push(("id".into(), contact_id.clone()));
-            f
-        }, &[Role::Admin, Role::Marketer]),
-        ("contacts/subscription", vec![
-            ("contact_id".into(), contact_id.clone()),
-            ("newsletter_id".into(), newsletter.clone()),
-            ("state".into(), "subscribed".into()),
-        ], &[Role::Admin, Role::Marketer]),
+        (
+            "contacts/update",
+            {
+                let mut f = contact_form(&[("email", "seed@example.com"), ("job_title", "x")]);
+                f.push(("id".into(), contact_id.clone()));
+                f
+            },
+            &[Role::Admin, Role::Marketer],
+        ),
+        (
+            "contacts/subscription",
+            vec![
+                ("contact_id".into(), contact_id.clone()),
+                ("newsletter_id".into(), newsletter.clone()),
+                ("state".into(), "subscribed".into()),
+            ],
+            &[Role::Admin, Role::Marketer],
+        ),
         ("users/list", vec![], &[Role::Admin]),
         ("partners/list", vec![], &[Role::Admin]),
         ("partners/new-key", vec![], &[Role::Admin]),
         ("partners/audit", vec![], &[Role::Admin]),
-        ("partners/statement", vec![("partner_id".into(), partner_id.clone()), ("month".into(), "2026-11".into())], &[Role::Admin]),
-        ("partners/key", vec![("partner_id".into(), partner_id.clone()), ("check".into(), "on".into()), ("expires_days".into(), "".into())], &[Role::Admin]),
+        (
+            "partners/statement",
+            vec![("partner_id".into(), partner_id.clone()), ("month".into(), "2026-11".into())],
+            &[Role::Admin],
+        ),
+        (
+            "partners/key",
+            vec![
+                ("partner_id".into(), partner_id.clone()),
+                ("check".into(), "on".into()),
+                ("expires_days".into(), "".into()),
+            ],
+            &[Role::Admin],
+        ),
         ("partners/revoke", vec![("key_id".into(), key_id.clone()), ("confirm".into(), "yes".into())], &[Role::Admin]),
-        ("users/update", vec![("id".into(), target_id.clone()), ("role".into(), "viewer".into()), ("active".into(), "true".into())], &[Role::Admin]),
+        (
+            "users/update",
+            vec![("id".into(), target_id.clone()), ("role".into(), "viewer".into()), ("active".into(), "true".into())],
+            &[Role::Admin],
+        ),
     ];
     for role in Role::ALL {
         let client = app.login_as(role).await;
         // Creations need fresh addresses for each caller.
         let mut role_cases = cases.clone();
-        role_cases.push(("contacts/create", contact_form(&[("email", &format!("new-{}@example.com", role.as_str()))]), &[Role::Admin, Role::Marketer]));
-        role_cases.push(("partners/add", vec![
-            ("name".into(), format!("Partner of {}", role.as_str())),
-            ("contact_email".into(), String::new()),
-            ("price".into(), "1.50".into()),
-            ("daily_quota".into(), String::new()),
-        ], &[Role::Admin]));
-        role_cases.push(("users/add", vec![
-            ("email".into(), format!("staff-{}@staff.example", role.as_str())),
-            ("role".into(), "viewer".into()),
-            ("password".into(), "long enough pass".into()),
-        ], &[Role::Admin]));
+        role_cases.push((
+            "contacts/create",
+            contact_form(&[("email", &format!("new-{}@example.com", role.as_str()))]),
+            &[Role::Admin, Role::Marketer],
+        ));
+        role_cases.push((
+            "partners/add",
+            vec![
+                ("name".into(), format!("Partner of {}", role.as_str())),
+                ("contact_email".into(), String::new()),
+                ("price".into(), "1.50".into()),
+                ("daily_quota".into(), String::new()),
+            ],
+            &[Role::Admin],
+        ));
+        role_cases.push((
+            "users/add",
+            vec![
+                ("email".into(), format!("staff-{}@staff.example", role.as_str())),
+                ("role".into(), "viewer".into()),
+                ("password".into(), "long enough pass".into()),
+            ],
+            &[Role::Admin],
+        ));
         for (endpoint, form, allowed) in &role_cases {
             let (ok, answer) = app.call_json(&client, endpoint, &form_pairs(form)).await;
             if allowed.contains(&role) {
@@ -181,10 +230,14 @@ async fn admins_cannot_remove_the_last_admin(db: Db) {
     let client = app.client();
     app.sign_in(&client, &email, &password).await;
     let me = app.store.user_by_email(&app::model::Email::parse(&email).unwrap()).await.unwrap().unwrap();
-    let (ok, err) = app.call_json(&client, "users/update", &[("id", &me.id.to_string()), ("role", "viewer"), ("active", "true")]).await;
+    let (ok, err) = app
+        .call_json(&client, "users/update", &[("id", &me.id.to_string()), ("role", "viewer"), ("active", "true")])
+        .await;
     assert!(!ok);
     assert_eq!(err, serde_json::json!({"Refused": "You cannot demote or deactivate your own account."}));
-    let (ok, err) = app.call_json(&client, "users/add", &[("email", "x@staff.example"), ("role", "viewer"), ("password", "short")]).await;
+    let (ok, err) = app
+        .call_json(&client, "users/add", &[("email", "x@staff.example"), ("role", "viewer"), ("password", "short")])
+        .await;
     assert!(!ok);
     assert_eq!(err["Invalid"][0]["field"], "password");
 }
@@ -216,11 +269,19 @@ async fn a_contact_is_created_found_and_edited(db: Db) {
 
     // The server renders the list and the profile (JavaScript off).
     let html = app.get(&client, "/contacts?q=lovelace").await.text().await.unwrap();
-    assert!(html.contains("Ada Lovelace") && html.contains(&format!("/contacts/{id}")), "search results render on the server");
+    assert!(
+        html.contains("Ada Lovelace") && html.contains(&format!("/contacts/{id}")),
+        "search results render on the server"
+    );
     let html = app.get(&client, &format!("/contacts/{id}")).await.text().await.unwrap();
     assert!(html.contains("ada.lovelace@example.com") && html.contains("Salon 2026"));
 
-    let mut edit = contact_form(&[("email", "ada.lovelace@example.com"), ("first_name", "Ada"), ("last_name", "King"), ("channel", "event")]);
+    let mut edit = contact_form(&[
+        ("email", "ada.lovelace@example.com"),
+        ("first_name", "Ada"),
+        ("last_name", "King"),
+        ("channel", "event"),
+    ]);
     edit.push(("id".into(), id.to_string()));
     let (ok, err) = app.call_json(&client, "contacts/update", &form_pairs(&edit)).await;
     assert!(ok, "{err}");
@@ -239,11 +300,14 @@ async fn invalid_input_is_explained_and_nothing_is_saved(db: Db) {
     assert_eq!(fields, ["email", "phone", "birth_date"]);
     assert_eq!(app.store.count_contacts().await.unwrap(), 0);
 
-    let (ok, _) = app.call_json(&client, "contacts/create", &form_pairs(&contact_form(&[("email", "ada@example.com")]))).await;
+    let (ok, _) =
+        app.call_json(&client, "contacts/create", &form_pairs(&contact_form(&[("email", "ada@example.com")]))).await;
     assert!(ok);
-    let (ok, err) = app.call_json(&client, "contacts/create", &form_pairs(&contact_form(&[("email", "ADA@example.com ")]))).await;
+    let (ok, err) =
+        app.call_json(&client, "contacts/create", &form_pairs(&contact_form(&[("email", "ADA@example.com ")]))).await;
     assert!(!ok);
-    let existing = app.store.contact_id_by_email(&app::model::Email::parse("ada@example.com").unwrap()).await.unwrap().unwrap();
+    let existing =
+        app.store.contact_id_by_email(&app::model::Email::parse("ada@example.com").unwrap()).await.unwrap().unwrap();
     assert_eq!(err, serde_json::json!({"DuplicateEmail": {"existing_id": existing}}));
     assert_eq!(app.store.count_contacts().await.unwrap(), 1);
 }
@@ -268,7 +332,10 @@ async fn forms_work_without_javascript(db: Db) {
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with(&referer) && location.contains("__err="), "{location}");
     let html = client.get(&location).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Enter a valid email address, like name@example.com."), "the field message renders without JavaScript");
+    assert!(
+        html.contains("Enter a valid email address, like name@example.com."),
+        "the field message renders without JavaScript"
+    );
     assert!(html.contains("value=\"Grace\""), "what was typed comes back with the message");
     let again = client.get(&location).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
     assert!(!again.contains("value=\"Grace\""), "the draft is shown once");
@@ -276,7 +343,8 @@ async fn forms_work_without_javascript(db: Db) {
 
     let res = post(contact_form(&[("email", "grace@example.com"), ("first_name", "Grace")])).await.unwrap();
     assert_eq!(res.status(), 302);
-    let id = app.store.contact_id_by_email(&app::model::Email::parse("grace@example.com").unwrap()).await.unwrap().unwrap();
+    let id =
+        app.store.contact_id_by_email(&app::model::Email::parse("grace@example.com").unwrap()).await.unwrap().unwrap();
     assert_eq!(res.headers()["location"], format!("/contacts/{id}").as_str());
 }
 

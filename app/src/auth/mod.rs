@@ -24,7 +24,11 @@ pub struct CurrentUser {
 /// Only same-site paths may follow a sign-in (no open redirect through `?next=`).
 pub fn safe_next(next: &str) -> String {
     let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://");
-    if ok && next != "/login" { next.to_string() } else { "/contacts".to_string() }
+    if ok && next != "/login" {
+        next.to_string()
+    } else {
+        "/contacts".to_string()
+    }
 }
 
 #[server(endpoint = "auth/login")]

@@ -78,12 +78,16 @@ pub fn session() -> Result<Session, AppError> {
 /// accept text/html, the app's own fetches ask for data.
 pub fn is_plain_form_post() -> bool {
     request_parts()
-        .and_then(|p| p.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
 fn client_ip() -> String {
-    request_parts().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0.clone())).unwrap_or_else(|| "unknown".into())
+    request_parts()
+        .and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 pub fn session_error(e: tower_sessions::session::Error) -> AppError {
@@ -105,10 +109,14 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
     let (account_failures, account_since) = state.store.login_failures(&account, now, limits.window_secs).await?;
     let (address_failures, address_since) = state.store.login_failures(&address, now, limits.window_secs).await?;
     if account_failures >= limits.refuse_account_after {
-        return Err(AppError::RateLimited { retry_after_secs: (account_since + limits.window_secs - now).max(1) as u64 });
+        return Err(AppError::RateLimited {
+            retry_after_secs: (account_since + limits.window_secs - now).max(1) as u64,
+        });
     }
     if address_failures >= limits.refuse_address_after {
-        return Err(AppError::RateLimited { retry_after_secs: (address_since + limits.window_secs - now).max(1) as u64 });
+        return Err(AppError::RateLimited {
+            retry_after_secs: (address_since + limits.window_secs - now).max(1) as u64,
+        });
     }
     let excess = (account_failures - limits.slow_after).max(address_failures - 4 * limits.slow_after).max(0) as u64;
     if excess > 0 {
@@ -177,7 +185,11 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
 /// The gate at the top of every server function: signed in, and allowed.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     let user = current_user().await?.ok_or(AppError::Unauthenticated)?;
-    if user.role.allows(permission) { Ok(user) } else { Err(AppError::Forbidden) }
+    if user.role.allows(permission) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// Creates a staff account (CLI and the users page share this).
@@ -193,9 +205,10 @@ pub async fn create_user(state: &AppState, email: &str, role: Role, password: &s
     let hash = hash_password(password.to_string()).await?;
     match state.store.create_user(&email, role, &hash, now()).await {
         Ok(id) => Ok(id),
-        Err(crate::store::StoreError::Conflict { .. }) => {
-            Err(AppError::Invalid(crate::model::FieldErrors::single("email", "A staff account with this email already exists.")))
-        }
+        Err(crate::store::StoreError::Conflict { .. }) => Err(AppError::Invalid(crate::model::FieldErrors::single(
+            "email",
+            "A staff account with this email already exists.",
+        ))),
         Err(e) => Err(e.into()),
     }
 }

@@ -37,7 +37,12 @@ impl SessionStore for DbSessionStore {
         // Ids are 128 random bits; on the astronomically rare collision, draw again.
         loop {
             let data = encode(record)?;
-            if self.store.session_insert(&record.id.to_string(), &data, record.expiry_date.unix_timestamp()).await.map_err(backend)? {
+            if self
+                .store
+                .session_insert(&record.id.to_string(), &data, record.expiry_date.unix_timestamp())
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -46,13 +51,18 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
-        self.store.session_save(&record.id.to_string(), &data, record.expiry_date.unix_timestamp()).await.map_err(backend)
+        self.store
+            .session_save(&record.id.to_string(), &data, record.expiry_date.unix_timestamp())
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         match self.store.session_load(&id.to_string(), now).await.map_err(backend)? {
-            Some(data) => serde_json::from_str(&data).map(Some).map_err(|e| session_store::Error::Decode(e.to_string())),
+            Some(data) => {
+                serde_json::from_str(&data).map(Some).map_err(|e| session_store::Error::Decode(e.to_string()))
+            }
             None => Ok(None),
         }
     }

@@ -46,11 +46,16 @@ fn ContactView(detail: ContactDetail, can_edit: bool, subscribe: ServerAction<Se
     let f = c.fields.clone();
     let name = f.display_name();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-    let address = [f.address_line1.clone(), f.address_line2.clone(), format!("{} {}", f.postal_code, f.city).trim().to_string(), f.country.clone()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let address = [
+        f.address_line1.clone(),
+        f.address_line2.clone(),
+        format!("{} {}", f.postal_code, f.city).trim().to_string(),
+        f.country.clone(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
     let custom = f.custom.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ");
     let contact_id = c.id;
     view! {

@@ -36,7 +36,9 @@ async fn duplicate(state: &AppState, fields: &ContactFields, error: StoreError) 
         StoreError::Conflict { constraint } if constraint == "contacts_email_key" => {
             match state.store.contact_id_by_email(&fields.email).await {
                 Ok(Some(existing_id)) => AppError::DuplicateEmail { existing_id },
-                _ => AppError::Invalid(FieldErrors::single("email", "A contact with this email address already exists.")),
+                _ => {
+                    AppError::Invalid(FieldErrors::single("email", "A contact with this email address already exists."))
+                }
             }
         }
         other => other.into(),

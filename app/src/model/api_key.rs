@@ -37,7 +37,8 @@ impl Scope {
     pub fn parse_list(s: &str) -> Result<Vec<Scope>, String> {
         let mut scopes = Vec::new();
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let scope = Scope::parse(name).ok_or_else(|| format!("unknown scope {name:?} (use check, submit, export, events)"))?;
+            let scope = Scope::parse(name)
+                .ok_or_else(|| format!("unknown scope {name:?} (use check, submit, export, events)"))?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }

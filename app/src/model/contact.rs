@@ -192,8 +192,11 @@ pub fn parse_cents(value: &str) -> Option<i64> {
         return Some(0);
     }
     let (units, fraction) = value.split_once('.').unwrap_or((&value, ""));
-    if units.is_empty() || !units.chars().all(|c| c.is_ascii_digit()) || fraction.len() > 2
-        || !fraction.chars().all(|c| c.is_ascii_digit()) || units.len() > 12
+    if units.is_empty()
+        || !units.chars().all(|c| c.is_ascii_digit())
+        || fraction.len() > 2
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+        || units.len() > 12
     {
         return None;
     }
@@ -330,7 +333,11 @@ impl ContactFields {
 
     pub fn display_name(&self) -> String {
         let name = format!("{} {}", self.first_name, self.last_name).trim().to_string();
-        if name.is_empty() { self.email.to_string() } else { name }
+        if name.is_empty() {
+            self.email.to_string()
+        } else {
+            name
+        }
     }
 }
 

@@ -126,7 +126,11 @@ impl ContactQuery {
             parts.push(("before".into(), b.into()));
         }
         let query: Vec<String> = parts.iter().map(|(k, v)| format!("{k}={}", url_encode(v))).collect();
-        if query.is_empty() { "/contacts".into() } else { format!("/contacts?{}", query.join("&")) }
+        if query.is_empty() {
+            "/contacts".into()
+        } else {
+            format!("/contacts?{}", query.join("&"))
+        }
     }
 
     pub fn is_filtered(&self) -> bool {

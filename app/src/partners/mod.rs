@@ -2,9 +2,9 @@
 //! The HTTP side is in the server crate (`server/src/api.rs`); the rules are here.
 
 mod page;
-mod statement;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod statement;
 
 pub use page::PartnersPage;
 pub use statement::StatementPage;
@@ -149,7 +149,9 @@ pub fn lookup_of(list: &str, value: &str) -> Result<Lookup, String> {
         "sha256" => Err("is not a SHA-256 (64 hexadecimal characters)".into()),
         _ if is_hex(v, 32) => Ok(Lookup::Md5(v.to_ascii_lowercase())),
         _ if is_hex(v, 64) => Ok(Lookup::Sha256(v.to_ascii_lowercase())),
-        _ => crate::model::Email::parse(v).map(|e| Lookup::Sha256(e.sha256_hex())).map_err(|_| "is not a valid email address".into()),
+        _ => crate::model::Email::parse(v)
+            .map(|e| Lookup::Sha256(e.sha256_hex()))
+            .map_err(|_| "is not a valid email address".into()),
     }
 }
 
@@ -162,7 +164,10 @@ mod tests {
         let sha = crate::model::Email::parse("jane@example.com").unwrap().sha256_hex();
         assert_eq!(lookup_of("emails", "  Jane@Example.COM "), Ok(Lookup::Sha256(sha.clone())));
         assert_eq!(lookup_of("emails", &sha.to_uppercase()), Ok(Lookup::Sha256(sha.clone())));
-        assert_eq!(lookup_of("emails", "55502F40DC8B7C769880B10874ABC9D0"), Ok(Lookup::Md5("55502f40dc8b7c769880b10874abc9d0".into())));
+        assert_eq!(
+            lookup_of("emails", "55502F40DC8B7C769880B10874ABC9D0"),
+            Ok(Lookup::Md5("55502f40dc8b7c769880b10874abc9d0".into()))
+        );
         assert_eq!(lookup_of("sha256", &sha), Ok(Lookup::Sha256(sha)));
         assert!(lookup_of("md5", "not-a-hash").is_err());
         assert!(lookup_of("sha256", "55502f40dc8b7c769880b10874abc9d0").is_err(), "an MD5 is not a SHA-256");
@@ -199,7 +204,12 @@ pub async fn audit_trail() -> Result<Vec<AuditEntry>, AppError> {
 }
 
 #[server(endpoint = "partners/add")]
-pub async fn add_partner(name: String, contact_email: String, price: String, daily_quota: String) -> Result<i64, AppError> {
+pub async fn add_partner(
+    name: String,
+    contact_email: String,
+    price: String,
+    daily_quota: String,
+) -> Result<i64, AppError> {
     service::add_partner_from_page(&name, &contact_email, &price, &daily_quota).await
 }
 

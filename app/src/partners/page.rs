@@ -14,10 +14,8 @@ pub fn PartnersPage() -> impl IntoView {
         |_| list_partners(),
     );
     let flashed_key = Resource::new(|| (), |_| take_new_key());
-    let audit = Resource::new(
-        move || (add.version().get(), create.version().get(), revoke.version().get()),
-        |_| audit_trail(),
-    );
+    let audit =
+        Resource::new(move || (add.version().get(), create.version().get(), revoke.version().get()), |_| audit_trail());
     let add_error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(|r| r.err()));
@@ -97,12 +95,17 @@ fn NewKey(key: String) -> impl IntoView {
 }
 
 #[component]
-fn PartnerCard(summary: PartnerSummary, create: ServerAction<CreateKey>, revoke: ServerAction<RevokeKey>) -> impl IntoView {
+fn PartnerCard(
+    summary: PartnerSummary,
+    create: ServerAction<CreateKey>,
+    revoke: ServerAction<RevokeKey>,
+) -> impl IntoView {
     let p = summary.partner;
     let heading = format!("partner-{}-h", p.id);
     let heading_id = heading.clone();
     let u = summary.today;
-    let quota = if p.daily_quota == 0 { "no daily quota".to_string() } else { format!("{} checks a day", p.daily_quota) };
+    let quota =
+        if p.daily_quota == 0 { "no daily quota".to_string() } else { format!("{} checks a day", p.daily_quota) };
     let now = now_secs();
     let partner_id = p.id;
     let name = p.name.clone();

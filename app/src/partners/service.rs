@@ -1,15 +1,17 @@
 //! Partner rules: creating partners and keys, authenticating a key, and the check.
 
-use super::{lookup_of, ApiKeyRecord, CheckRequest, CheckResponse, LeadAccepted, LeadRequest, Lookup, MAX_CHECK_VALUES};
-use crate::model::contact::ConsentEvidence;
-use crate::model::ContactForm;
-use crate::store::PartnerLead;
+use super::{
+    lookup_of, ApiKeyRecord, CheckRequest, CheckResponse, LeadAccepted, LeadRequest, Lookup, MAX_CHECK_VALUES,
+};
 use crate::auth::service::{is_plain_form_post, require, session, session_error};
 use crate::error::AppError;
-use crate::model::Permission;
 use crate::model::api_key::{ApiKey, Scope};
+use crate::model::contact::ConsentEvidence;
+use crate::model::ContactForm;
 use crate::model::FieldErrors;
+use crate::model::Permission;
 use crate::state::AppState;
+use crate::store::PartnerLead;
 use crate::store::StoreError;
 use rand::Rng;
 
@@ -21,15 +23,21 @@ pub enum ApiError {
     /// 403: the key lacks this scope.
     MissingScope(Scope),
     /// 413: more values than one request may carry.
-    TooManyValues { limit: usize },
+    TooManyValues {
+        limit: usize,
+    },
     /// 422: the body is not what the endpoint takes; says where.
     Invalid(String),
     /// 409: the address is already known (the lead is not recorded nor billed).
     Known,
     /// 429: the partner's daily quota is used up.
-    QuotaExceeded { retry_after_secs: i64 },
+    QuotaExceeded {
+        retry_after_secs: i64,
+    },
     /// 429: this key sends requests faster than its rate limit.
-    RateLimited { retry_after_secs: i64 },
+    RateLimited {
+        retry_after_secs: i64,
+    },
     Internal,
 }
 
@@ -102,7 +110,8 @@ impl UsageBuffer {
 
     /// Writes what was gathered. On a storage error the counts are put back.
     pub async fn flush(&self, store: &dyn crate::store::Store) -> Result<(), StoreError> {
-        let counts: Vec<((i64, String), (i64, i64))> = std::mem::take(&mut *self.counts.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        let counts: Vec<((i64, String), (i64, i64))> =
+            std::mem::take(&mut *self.counts.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
         for (i, ((partner_id, day), (checks, hits))) in counts.iter().enumerate() {
             if let Err(e) = store.add_partner_usage(*partner_id, day, *checks, *hits).await {
                 for ((p, d), (c, h)) in &counts[i..] {
@@ -111,7 +120,8 @@ impl UsageBuffer {
                 return Err(e);
             }
         }
-        let touched: Vec<_> = std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        let touched: Vec<_> =
+            std::mem::take(&mut *self.touched.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
         for (key_id, (at, days)) in touched {
             store.touch_api_key(key_id, at).await?;
             for (day, requests) in days {
@@ -167,12 +177,27 @@ fn seconds_to_midnight(now: i64) -> i64 {
 }
 
 /// Writes one line of the audit trail; a failure is logged, never hidden from the log.
-async fn audit(state: &AppState, actor: &str, action: &str, partner_id: Option<i64>, detail: String, now: i64) -> Result<(), AppError> {
+async fn audit(
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    partner_id: Option<i64>,
+    detail: String,
+    now: i64,
+) -> Result<(), AppError> {
     let entry = super::AuditEntry { at: now, actor: actor.to_string(), action: action.to_string(), partner_id, detail };
     Ok(state.store.add_audit(&entry).await?)
 }
 
-pub async fn create_partner(state: &AppState, actor: &str, name: &str, contact_email: &str, price_cents: i64, daily_quota: i64, now: i64) -> Result<i64, AppError> {
+pub async fn create_partner(
+    state: &AppState,
+    actor: &str,
+    name: &str,
+    contact_email: &str,
+    price_cents: i64,
+    daily_quota: i64,
+    now: i64,
+) -> Result<i64, AppError> {
     let mut errors = FieldErrors::default();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -193,17 +218,29 @@ pub async fn create_partner(state: &AppState, actor: &str, name: &str, contact_e
     }
     match state.store.create_partner(name, contact_email, price_cents, daily_quota, now).await {
         Ok(id) => {
-            let detail = format!("{name}: {} per lead, daily quota {daily_quota}", crate::model::contact::format_cents(price_cents));
+            let detail = format!(
+                "{name}: {} per lead, daily quota {daily_quota}",
+                crate::model::contact::format_cents(price_cents)
+            );
             audit(state, actor, "partner.add", Some(id), detail, now).await?;
             Ok(id)
         }
-        Err(StoreError::Conflict { .. }) => Err(AppError::Invalid(FieldErrors::single("name", "A partner with this name already exists."))),
+        Err(StoreError::Conflict { .. }) => {
+            Err(AppError::Invalid(FieldErrors::single("name", "A partner with this name already exists.")))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Issues a key for a partner. The key itself is returned once and never stored.
-pub async fn issue_key(state: &AppState, actor: &str, partner_id: i64, scopes: &[Scope], expires_at: Option<i64>, now: i64) -> Result<ApiKey, AppError> {
+pub async fn issue_key(
+    state: &AppState,
+    actor: &str,
+    partner_id: i64,
+    scopes: &[Scope],
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<ApiKey, AppError> {
     state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
     let alphabet = ApiKey::random_body_alphabet();
     let body: String = {
@@ -211,16 +248,32 @@ pub async fn issue_key(state: &AppState, actor: &str, partner_id: i64, scopes: &
         (0..32).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect()
     };
     let key = ApiKey::from_random_body(&body);
-    state.store.create_api_key(partner_id, &key.hash(), &key.display_prefix(), &Scope::join(scopes), now, expires_at).await?;
+    state
+        .store
+        .create_api_key(partner_id, &key.hash(), &key.display_prefix(), &Scope::join(scopes), now, expires_at)
+        .await?;
     tracing::info!(partner_id, prefix = %key.display_prefix(), "API key issued");
     let expiry = expires_at.map(|e| format!(", expires {}", day_of(e))).unwrap_or_default();
-    audit(state, actor, "key.create", Some(partner_id), format!("{}… scopes {}{expiry}", key.display_prefix(), Scope::join(scopes)), now).await?;
+    audit(
+        state,
+        actor,
+        "key.create",
+        Some(partner_id),
+        format!("{}… scopes {}{expiry}", key.display_prefix(), Scope::join(scopes)),
+        now,
+    )
+    .await?;
     Ok(key)
 }
 
 /// Checks the `Authorization: Bearer …` value and the scope. A malformed key is refused
 /// by its checksum before any database lookup.
-pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: Scope, now: i64) -> Result<PartnerKey, ApiError> {
+pub async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+    scope: Scope,
+    now: i64,
+) -> Result<PartnerKey, ApiError> {
     let raw = authorization
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
         .ok_or(ApiError::Unauthorized("Send the API key as `Authorization: Bearer <key>`."))?;
@@ -230,7 +283,8 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>, scope: 
         Some(cached) => cached,
         None => {
             let record = state.store.api_key_by_hash(&hash).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
-            let partner = state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
+            let partner =
+                state.store.partner(record.partner_id).await?.ok_or(ApiError::Unauthorized("Unknown API key."))?;
             let found = PartnerKey { key: record, partner };
             state.key_cache.put(hash, found.clone());
             found
@@ -261,7 +315,9 @@ async fn checks_today(state: &AppState, partner_id: i64, day: &str) -> Result<i6
 
 /// Refuses at once when the partner's daily quota is already used up.
 pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: i64) -> Result<(), ApiError> {
-    if caller.partner.daily_quota > 0 && checks_today(state, caller.partner.id, &day_of(now)).await? >= caller.partner.daily_quota {
+    if caller.partner.daily_quota > 0
+        && checks_today(state, caller.partner.id, &day_of(now)).await? >= caller.partner.daily_quota
+    {
         return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
     }
     Ok(())
@@ -269,8 +325,14 @@ pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: i64) -> Resu
 
 /// One batch of the streaming check: values read as in `emails` (invalid ones skipped),
 /// counted against the quota, answered with the known ones.
-pub async fn check_lines(state: &AppState, caller: &PartnerKey, lines: &[String], now: i64) -> Result<Vec<String>, ApiError> {
-    let lookups: Vec<(usize, Lookup)> = lines.iter().enumerate().filter_map(|(i, l)| lookup_of("emails", l).ok().map(|x| (i, x))).collect();
+pub async fn check_lines(
+    state: &AppState,
+    caller: &PartnerKey,
+    lines: &[String],
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
+    let lookups: Vec<(usize, Lookup)> =
+        lines.iter().enumerate().filter_map(|(i, l)| lookup_of("emails", l).ok().map(|x| (i, x))).collect();
     let day = day_of(now);
     if caller.partner.daily_quota > 0 {
         let used = checks_today(state, caller.partner.id, &day).await?;
@@ -279,13 +341,17 @@ pub async fn check_lines(state: &AppState, caller: &PartnerKey, lines: &[String]
         }
     }
     let found = known_of(state, lookups.iter().map(|(_, l)| l)).await?;
-    let known: Vec<String> = lookups.iter().filter(|(_, l)| found.contains(l)).map(|(i, _)| lines[*i].clone()).collect();
+    let known: Vec<String> =
+        lookups.iter().filter(|(_, l)| found.contains(l)).map(|(i, _)| lines[*i].clone()).collect();
     state.partner_usage.add(caller.partner.id, &day, lines.len() as i64, known.len() as i64);
     Ok(known)
 }
 
 /// The lookups that are known, in one store round trip per kind.
-async fn known_of<'a>(state: &AppState, lookups: impl Iterator<Item = &'a Lookup>) -> Result<std::collections::HashSet<Lookup>, ApiError> {
+async fn known_of<'a>(
+    state: &AppState,
+    lookups: impl Iterator<Item = &'a Lookup>,
+) -> Result<std::collections::HashSet<Lookup>, ApiError> {
     let (mut md5, mut sha) = (Vec::new(), Vec::new());
     for l in lookups {
         match l {
@@ -293,18 +359,26 @@ async fn known_of<'a>(state: &AppState, lookups: impl Iterator<Item = &'a Lookup
             Lookup::Sha256(h) => sha.push(h.clone()),
         }
     }
-    let mut known: std::collections::HashSet<Lookup> = state.store.known_md5(&md5).await?.into_iter().map(Lookup::Md5).collect();
+    let mut known: std::collections::HashSet<Lookup> =
+        state.store.known_md5(&md5).await?.into_iter().map(Lookup::Md5).collect();
     known.extend(state.store.known_sha256(&sha).await?.into_iter().map(Lookup::Sha256));
     Ok(known)
 }
 
 /// The suppression check: which of the submitted values Carnet already knows.
-pub async fn check(state: &AppState, caller: &PartnerKey, request: CheckRequest, now: i64) -> Result<CheckResponse, ApiError> {
+pub async fn check(
+    state: &AppState,
+    caller: &PartnerKey,
+    request: CheckRequest,
+    now: i64,
+) -> Result<CheckResponse, ApiError> {
     let (list, values) = match (request.emails, request.md5, request.sha256) {
         (Some(v), None, None) => ("emails", v),
         (None, Some(v), None) => ("md5", v),
         (None, None, Some(v)) => ("sha256", v),
-        _ => return Err(ApiError::Invalid("Send exactly one of `emails`, `md5` or `sha256`, a list of strings.".into())),
+        _ => {
+            return Err(ApiError::Invalid("Send exactly one of `emails`, `md5` or `sha256`, a list of strings.".into()))
+        }
     };
     if values.len() > MAX_CHECK_VALUES {
         return Err(ApiError::TooManyValues { limit: MAX_CHECK_VALUES });
@@ -321,7 +395,8 @@ pub async fn check(state: &AppState, caller: &PartnerKey, request: CheckRequest,
         }
     }
     let found = known_of(state, lookups.iter()).await?;
-    let known: Vec<String> = values.iter().zip(&lookups).filter(|(_, l)| found.contains(l)).map(|(v, _)| v.clone()).collect();
+    let known: Vec<String> =
+        values.iter().zip(&lookups).filter(|(_, l)| found.contains(l)).map(|(v, _)| v.clone()).collect();
     state.partner_usage.add(caller.partner.id, &day, values.len() as i64, known.len() as i64);
     Ok(CheckResponse { checked: values.len(), known })
 }
@@ -362,9 +437,15 @@ fn read_lead(
         let first = &errors.0[0];
         invalid_lead(&first.field, &first.message)
     })?;
-    let consent = request.consent.as_ref().ok_or_else(|| invalid_lead("consent", "Send the consent the person gave: text, form and when."))?;
+    let consent = request
+        .consent
+        .as_ref()
+        .ok_or_else(|| invalid_lead("consent", "Send the consent the person gave: text, form and when."))?;
     if consent.text.trim().is_empty() || consent.text.len() > 2000 {
-        return Err(invalid_lead("consent.text", "Give the exact words the person agreed to (up to 2,000 characters)."));
+        return Err(invalid_lead(
+            "consent.text",
+            "Give the exact words the person agreed to (up to 2,000 characters).",
+        ));
     }
     if consent.form.trim().is_empty() || consent.form.len() > 200 {
         return Err(invalid_lead("consent.form", "Name the form or site, with its version (up to 200 characters)."));
@@ -404,7 +485,12 @@ fn read_lead(
 /// A lead from a partner: recorded and billed if the address is new, refused (and not
 /// billed) if it is known or invalid. Two partners racing with the same new address:
 /// the unique email lets exactly one insert, and billing is in the same transaction.
-pub async fn submit_lead(state: &AppState, caller: &PartnerKey, request: LeadRequest, now: i64) -> Result<LeadAccepted, ApiError> {
+pub async fn submit_lead(
+    state: &AppState,
+    caller: &PartnerKey,
+    request: LeadRequest,
+    now: i64,
+) -> Result<LeadAccepted, ApiError> {
     let day = day_of(now);
     let partner = &caller.partner;
     let newsletters = state.store.newsletters().await?;
@@ -438,7 +524,9 @@ pub async fn submit_lead(state: &AppState, caller: &PartnerKey, request: LeadReq
 pub fn idempotency_key(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     match raw {
         None => Ok(None),
-        Some(k) if !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_string())),
+        Some(k) if !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_string()))
+        }
         Some(_) => Err(ApiError::Invalid("`Idempotency-Key` must be 1 to 200 visible ASCII characters.".into())),
     }
 }
@@ -460,18 +548,30 @@ pub async fn summaries() -> Result<Vec<super::PartnerSummary>, AppError> {
     Ok(list)
 }
 
-pub async fn add_partner_from_page(name: &str, contact_email: &str, price: &str, daily_quota: &str) -> Result<i64, AppError> {
+pub async fn add_partner_from_page(
+    name: &str,
+    contact_email: &str,
+    price: &str,
+    daily_quota: &str,
+) -> Result<i64, AppError> {
     let admin = require(Permission::ManageSettings).await?;
     let state = AppState::from_context()?;
-    let price_cents = crate::model::contact::parse_cents(price)
-        .filter(|_| !price.trim().is_empty())
-        .ok_or_else(|| AppError::Invalid(FieldErrors::single("price", "Enter the price of one accepted lead, like 1.50.")))?;
+    let price_cents =
+        crate::model::contact::parse_cents(price).filter(|_| !price.trim().is_empty()).ok_or_else(|| {
+            AppError::Invalid(FieldErrors::single("price", "Enter the price of one accepted lead, like 1.50."))
+        })?;
     let daily_quota = if daily_quota.trim().is_empty() {
         0
     } else {
-        daily_quota.trim().parse::<i64>().map_err(|_| AppError::Invalid(FieldErrors::single("daily_quota", "Enter a whole number of checks per day (0 for none).")))?
+        daily_quota.trim().parse::<i64>().map_err(|_| {
+            AppError::Invalid(FieldErrors::single(
+                "daily_quota",
+                "Enter a whole number of checks per day (0 for none).",
+            ))
+        })?
     };
-    let id = create_partner(&state, &admin.email, name, contact_email, price_cents, daily_quota, crate::state::now()).await?;
+    let id = create_partner(&state, &admin.email, name, contact_email, price_cents, daily_quota, crate::state::now())
+        .await?;
     tracing::info!(by = admin.id, partner_id = id, "partner added");
     Ok(id)
 }
@@ -487,7 +587,12 @@ pub async fn create_key_from_page(partner_id: i64, scopes: &[Scope], expires_day
         "" => None,
         d => match d.parse::<i64>() {
             Ok(days) if (1..=3650).contains(&days) => Some(now + days * 86_400),
-            _ => return Err(AppError::Invalid(FieldErrors::single("expires_days", "Enter a number of days from 1 to 3650, or leave empty."))),
+            _ => {
+                return Err(AppError::Invalid(FieldErrors::single(
+                    "expires_days",
+                    "Enter a number of days from 1 to 3650, or leave empty.",
+                )))
+            }
         },
     };
     let key = issue_key(&state, &admin.email, partner_id, scopes, expires_at, now).await?;
@@ -550,7 +655,8 @@ pub async fn statement(partner_id: i64, month: &str) -> Result<super::Statement,
 }
 
 pub async fn statement_for(state: &AppState, partner_id: i64, month: &str) -> Result<super::Statement, AppError> {
-    let (year, mon) = super::parse_month(month).ok_or_else(|| AppError::Invalid(FieldErrors::single("month", "Choose a month as YYYY-MM.")))?;
+    let (year, mon) = super::parse_month(month)
+        .ok_or_else(|| AppError::Invalid(FieldErrors::single("month", "Choose a month as YYYY-MM.")))?;
     let partner = state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
     // Today's checks may still be in this instance's buffer.
     state.partner_usage.flush(state.store.as_ref()).await?;

@@ -11,8 +11,10 @@ pub fn StatementPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let this_month = || chrono::DateTime::from_timestamp(now_secs(), 0).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
-    let month = move || query.read().get("month").filter(|m| super::parse_month(m).is_some()).unwrap_or_else(this_month);
+    let this_month =
+        || chrono::DateTime::from_timestamp(now_secs(), 0).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
+    let month =
+        move || query.read().get("month").filter(|m| super::parse_month(m).is_some()).unwrap_or_else(this_month);
     let statement = Resource::new(move || (id(), month()), |(id, month)| partner_statement(id, month));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

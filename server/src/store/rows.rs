@@ -1,8 +1,8 @@
 //! Decoding rows into model types, shared by both backends.
 
+use app::model::api_key::Scope;
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
 use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
-use app::model::api_key::Scope;
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use app::store::{StoreError, UserRecord};
 use chrono::NaiveDate;

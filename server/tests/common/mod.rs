@@ -43,7 +43,11 @@ pub struct FreshDb {
 
 fn random_suffix() -> String {
     use rand::Rng;
-    rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(12).map(|c| char::from(c).to_ascii_lowercase()).collect()
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(12)
+        .map(|c| char::from(c).to_ascii_lowercase())
+        .collect()
 }
 
 /// A new, empty database: a temporary SQLite file, or a new PostgreSQL database.
@@ -152,7 +156,12 @@ impl TestApp {
     }
 
     /// Calls a server function and returns its JSON answer, `Ok` or `Err`.
-    pub async fn call_json(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> (bool, serde_json::Value) {
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (bool, serde_json::Value) {
         let res = self.call(client, endpoint, form).await;
         let ok = res.status().is_success();
         let text = res.text().await.expect("body");
