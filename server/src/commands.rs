@@ -2,6 +2,7 @@
 
 use crate::config::{Cli, Command, DemoArgs, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand};
 use crate::{store, AppConfig, Application};
+use app::model::api_key::Scope;
 use app::model::Role;
 use app::state::{AppState, Settings};
 use std::io::Read;
@@ -171,6 +172,17 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&args.credentials_file, std::fs::Permissions::from_mode(0o600));
+    }
+    if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
+        // A partner with a key, so the partners page and the API have something to show.
+        let now = app::state::now();
+        let partner = app::partners::service::create_partner(&state, "demo", "LeadCo (demo)", "ops@leadco.example", 150, 100_000, now)
+            .await
+            .map_err(explain)?;
+        let key = app::partners::service::issue_key(&state, "demo", partner, &[Scope::Check, Scope::Submit, Scope::Export], None, now)
+            .await
+            .map_err(explain)?;
+        println!("  Demo partner API key (shown once): {}", key.as_str());
     }
     println!("\n  Demo admin login:  {email}  /  {password}\n");
     Ok(())
