@@ -149,8 +149,14 @@ fn PartnerCard(
                                                 <div class="inline-form">
                                                     <input type="hidden" name="key_id" value=k.id/>
                                                     <input type="checkbox" id=confirm_id.clone() name="confirm" value="yes" required/>
-                                                    <label for=confirm_id>{format!("Confirm revoking {prefix}…")}</label>
-                                                    <button type="submit" class="button button-small">{format!("Revoke {prefix}…")}</button>
+                                                    <label for=confirm_id>
+                                                        "Confirm"
+                                                        <span class="visually-hidden">{format!(" revoking {prefix}…")}</span>
+                                                    </label>
+                                                    <button type="submit" class="button button-small">
+                                                        "Revoke"
+                                                        <span class="visually-hidden">{format!(" {prefix}…")}</span>
+                                                    </button>
                                                 </div>
                                             </ActionForm>
                                         })}
