@@ -76,6 +76,7 @@ pub struct AppState {
     pub partner_limiter: Arc<crate::partners::service::RateLimiter>,
     pub partner_usage: Arc<crate::partners::service::UsageBuffer>,
     pub key_cache: Arc<crate::partners::service::KeyCache>,
+    pub known_hashes: Arc<crate::partners::service::KnownHashes>,
 }
 
 impl AppState {
@@ -87,6 +88,7 @@ impl AppState {
             partner_limiter: Arc::new(limiter),
             partner_usage: Default::default(),
             key_cache: Default::default(),
+            known_hashes: Default::default(),
         }
     }
 

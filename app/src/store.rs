@@ -201,6 +201,13 @@ pub trait Store: Send + Sync + 'static {
         since: Option<i64>,
         out: &tokio::sync::mpsc::Sender<Vec<String>>,
     ) -> StoreResult<()>;
+    /// Calls `each(md5, sha256)` for every contact created or changed at or after
+    /// `since` (all of them with `i64::MIN`), streaming rows rather than loading them.
+    async fn for_each_hash_since(
+        &self,
+        since: i64,
+        each: &mut (dyn for<'r> FnMut(&'r str, &'r str) + Send),
+    ) -> StoreResult<()>;
     /// Which of these lowercase hex MD5s belong to a known address.
     async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
     /// Which of these lowercase hex SHA-256s belong to a known address.

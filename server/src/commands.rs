@@ -176,12 +176,27 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
         // A partner with a key, so the partners page and the API have something to show.
         let now = app::state::now();
-        let partner = app::partners::service::create_partner(&state, "demo", "LeadCo (demo)", "ops@leadco.example", 150, 100_000, now)
-            .await
-            .map_err(explain)?;
-        let key = app::partners::service::issue_key(&state, "demo", partner, &[Scope::Check, Scope::Submit, Scope::Export], None, now)
-            .await
-            .map_err(explain)?;
+        let partner = app::partners::service::create_partner(
+            &state,
+            "demo",
+            "LeadCo (demo)",
+            "ops@leadco.example",
+            150,
+            100_000,
+            now,
+        )
+        .await
+        .map_err(explain)?;
+        let key = app::partners::service::issue_key(
+            &state,
+            "demo",
+            partner,
+            &[Scope::Check, Scope::Submit, Scope::Export],
+            None,
+            now,
+        )
+        .await
+        .map_err(explain)?;
         println!("  Demo partner API key (shown once): {}", key.as_str());
     }
     println!("\n  Demo admin login:  {email}  /  {password}\n");

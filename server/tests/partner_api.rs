@@ -441,6 +441,19 @@ async fn the_streaming_check_answers_line_by_line(db: Db) {
     let partner_id = partner_id_of(&app, &partner.key).await;
     assert_eq!(usage_today(&app, partner_id).await.checks, 12_004, "every line counts as a check");
 
+    // A contact added after the first scrub is known to the next one (a second later).
+    known_contact_at(&app, "later@example.com", app::state::now()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = app
+        .client()
+        .post(format!("{}/api/v1/suppression/check/stream", app.base))
+        .bearer_auth(&partner.key)
+        .body("later@example.com\nnobody@example.com\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "later@example.com\n");
+
     let limited = partner_with(&app, &[Scope::Check], 2, None).await;
     assert_eq!(limited.check("emails", &["a@example.com", "b@example.com"]).await.0, 200);
     let res = app

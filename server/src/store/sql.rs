@@ -911,6 +911,17 @@ macro_rules! sql_store {
                 }
             }
 
+            async fn for_each_hash_since(&self, since: i64, each: &mut (dyn for<'r> FnMut(&'r str, &'r str) + Send)) -> StoreResult<()> {
+                use futures::TryStreamExt;
+                let mut rows = sqlx::query("SELECT email_md5, email_sha256 FROM contacts WHERE updated_at >= $1")
+                    .bind(since)
+                    .fetch(&self.pool);
+                while let Some(row) = rows.try_next().await.map_err(map_err)? {
+                    each(row.get::<&str, _>(0), row.get::<&str, _>(1));
+                }
+                Ok(())
+            }
+
             async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
                 self.known_hashes("email_md5", hashes).await
             }
