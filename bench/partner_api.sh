@@ -65,19 +65,23 @@ with open(sys.argv[2], "w") as out:
         out.write(h + "\n")
         out.write(hashlib.md5(f"nobody{i}@nowhere.example".encode()).hexdigest() + "\n")
 PY
-  local lines before start end found after
+  local lines before start end found after cold warm
   lines="$(wc -l < "$work/stream.txt")"
   before="$(rss_kb "$server")"
-  start="$(date +%s.%N)"
-  found="$(curl -fs -H 'Expect:' -X POST -T "$work/stream.txt" -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/check/stream" | wc -l)"
-  end="$(date +%s.%N)"
+  scrub() { curl -fs -H 'Expect:' -X POST -T "$work/stream.txt" -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/v1/suppression/check/stream" | wc -l; }
+  # The first scrub also loads the known hashes into memory; the second finds them there.
+  start="$(date +%s.%N)"; found="$(scrub)"; end="$(date +%s.%N)"
+  cold="$(echo "$end - $start" | bc -l)"
+  start="$(date +%s.%N)"; found="$(scrub)"; end="$(date +%s.%N)"
+  warm="$(echo "$end - $start" | bc -l)"
   after="$(hwm_kb "$server")"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
   printf '\n%s, %s contacts\n' "$label" "$N"
   printf '  /healthz                         %10.0f req/s\n' "$health"
   printf '  single-email check               %10.0f req/s  (%.0f%% of /healthz)  p50 %s  p99 %s\n' "$check" "$(echo "$check * 100 / $health" | bc -l)" "$p50" "$p99"
-  printf '  streaming check                  %10.0f hashes/s  (%s lines, %s known, %.1f s)\n' "$(echo "$lines / ($end - $start)" | bc -l)" "$lines" "$found" "$(echo "$end - $start" | bc -l)"
+  printf '  streaming check, first scrub     %10.0f hashes/s  (%s lines, %s known, %.1f s, loads the hash set)\n' "$(echo "$lines / $cold" | bc -l)" "$lines" "$found" "$cold"
+  printf '  streaming check, next scrubs     %10.0f hashes/s  (%.1f s)\n' "$(echo "$lines / $warm" | bc -l)" "$warm"
   printf '  server memory                    %10s KiB before streaming, peak %s KiB\n' "$before" "$after"
 }
 
