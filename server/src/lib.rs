@@ -53,6 +53,16 @@ impl Application {
     /// Serves until the process is stopped (Ctrl-C or SIGTERM finishes in-flight requests).
     pub async fn run(self) -> std::io::Result<()> {
         http::spawn_housekeeping(self.state.clone());
+        // Partners scrub lists against an in-memory set of known hashes: load it now, in
+        // the background, when there are partners, so the first scrub need not wait.
+        let warm = self.state.clone();
+        tokio::spawn(async move {
+            if warm.store.partners().await.is_ok_and(|p| !p.is_empty()) {
+                if let Err(e) = warm.known_hashes.known(warm.store.as_ref(), &[], app::state::now()).await {
+                    tracing::warn!(error = %e, "could not load the known hashes");
+                }
+            }
+        });
         let state = self.state.clone();
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
