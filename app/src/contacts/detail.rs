@@ -30,6 +30,17 @@ pub fn ContactPage() -> impl IntoView {
     }
 }
 
+/// The status with today's default thresholds (settings arrive with the engagement work).
+fn engagement_label(last_interaction_at: Option<i64>, created_at: i64) -> String {
+    use crate::model::engagement::{classify, Thresholds};
+    let c = classify(last_interaction_at, created_at, crate::ui::now_secs(), &Thresholds::default());
+    if c.never_engaged {
+        format!("{} (never engaged)", c.status.label())
+    } else {
+        c.status.label().to_string()
+    }
+}
+
 fn row(label: &'static str, value: String) -> impl IntoView {
     let empty = value.is_empty();
     view! {
@@ -97,6 +108,7 @@ fn ContactView(detail: ContactDetail, can_edit: bool, subscribe: ServerAction<Se
                     {row("Added", format_instant(c.created_at))}
                     {row("Updated", format_instant(c.updated_at))}
                     {row("Last interaction", c.last_interaction_at.map(format_day).unwrap_or_default())}
+                    {row("Engagement", engagement_label(c.last_interaction_at, c.created_at))}
                     {row("Email MD5", c.email_md5.clone())}
                 </dl>
             </section>

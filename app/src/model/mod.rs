@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod contact;
 pub mod email;
+pub mod engagement;
 pub mod listing;
 pub mod role;
 
