@@ -507,6 +507,16 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
     assert_eq!(trail[0]["actor"], "test");
     assert_eq!(app.store.api_keys(partner_id).await.unwrap()[0].requests_today, 3);
 
+    // A key form with no scope or a bad expiry says why, and creates nothing.
+    let keys_before = app.store.api_keys(partner_id).await.unwrap().len();
+    let pid = partner_id.to_string();
+    let (ok, err) = app.call_json(&admin, "partners/key", &[("partner_id", &pid), ("expires_days", "")]).await;
+    assert_eq!((ok, err), (false, json!({"Refused": "Choose at least one scope for the key."})));
+    let (ok, err) =
+        app.call_json(&admin, "partners/key", &[("partner_id", &pid), ("check", "on"), ("expires_days", "soon")]).await;
+    assert!(!ok && err["Refused"].as_str().unwrap().contains("number of days"), "{err}");
+    assert_eq!(app.store.api_keys(partner_id).await.unwrap().len(), keys_before);
+
     let marketer = app.login_as(app::model::Role::Marketer).await;
     let res = marketer.get(format!("{}/partners/{partner_id}/statement.csv", app.base)).send().await.unwrap();
     assert_eq!(res.status(), 403, "statements are for admins");
