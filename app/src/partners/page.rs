@@ -41,7 +41,7 @@ pub fn PartnersPage() -> impl IntoView {
                         <div class="empty-state"><p>"No partners yet. Add the first one below."</p></div>
                     }.into_any(),
                     Ok(list) => list.into_iter().map(|p| view! { <PartnerCard summary=p create revoke/> }).collect_view().into_any(),
-                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => crate::ui::error_alert(&e).into_any(),
                 }
             })}
         </Suspense>
@@ -76,7 +76,7 @@ pub fn PartnersPage() -> impl IntoView {
                                 }).collect_view()}
                             </ol>
                         }.into_any(),
-                        Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => crate::ui::error_alert(&e).into_any(),
                     }
                 })}
             </Suspense>

@@ -63,7 +63,7 @@ pub fn StatementPage() -> impl IntoView {
                             }}
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => crate::ui::error_alert(&e).into_any(),
                 }
             })}
         </Suspense>

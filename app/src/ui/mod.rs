@@ -6,6 +6,13 @@ mod shell;
 pub use field::{ErrorSummary, Field, FieldKind};
 pub use shell::{allowed, IfAllowed, Me, StaffShell};
 
+/// A page-level error (a resource that could not be loaded), announced to screen readers.
+pub fn error_alert(error: &crate::error::AppError) -> impl leptos::IntoView + use<> {
+    use leptos::prelude::*;
+    let message = error.to_string();
+    view! { <p class="alert alert-error" role="alert">{message}</p> }
+}
+
 /// Now, in unix seconds (works in the browser too).
 pub fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()

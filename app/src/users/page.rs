@@ -59,7 +59,7 @@ pub fn UsersPage() -> impl IntoView {
                         </table>
                         </div>
                     }.into_any(),
-                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => crate::ui::error_alert(&e).into_any(),
                 }
             })}
         </Suspense>
