@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod contacts;
+pub mod engagement;
 pub mod error;
 pub mod model;
 pub mod partners;

@@ -77,6 +77,8 @@ pub struct AppState {
     pub partner_usage: Arc<crate::partners::service::UsageBuffer>,
     pub key_cache: Arc<crate::partners::service::KeyCache>,
     pub known_hashes: Arc<crate::partners::service::KnownHashes>,
+    /// The tracking links' signing secret, read once from the settings table.
+    pub tracking_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             partner_usage: Default::default(),
             key_cache: Default::default(),
             known_hashes: Default::default(),
+            tracking_secret: Default::default(),
         }
     }
 

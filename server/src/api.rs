@@ -32,13 +32,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// An RFC 9457 problem document.
-pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
     let body =
         serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
-fn refusal(error: ApiError) -> Response {
+pub(crate) fn refusal(error: ApiError) -> Response {
     match error {
         ApiError::Unauthorized(detail) => {
             let mut res = problem(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
@@ -82,7 +82,7 @@ fn refusal(error: ApiError) -> Response {
     }
 }
 
-fn authorization(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }
 
@@ -139,7 +139,7 @@ async fn submit_lead(State(state): State<AppState>, headers: HeaderMap, body: By
     }
 }
 
-async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
+pub(crate) async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
     let status = response.status();
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_BODY_BYTES).await else {
@@ -156,7 +156,7 @@ async fn remember(state: &AppState, partner_id: i64, key: &str, response: Respon
     res
 }
 
-fn replay(status: i64, body: String) -> Response {
+pub(crate) fn replay(status: i64, body: String) -> Response {
     let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
     let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
     let mut res = (status, body).into_response();

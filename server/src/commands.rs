@@ -124,7 +124,7 @@ async fn serve(args: ServeArgs, store: Arc<dyn app::store::Store>) -> Result<()>
 }
 
 async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
-    let report = crate::seed::seed(store.as_ref(), args.contacts, args.seed, |n| {
+    let report = crate::seed::seed(store.as_ref(), args.contacts, args.seed, args.events_per_contact, |n| {
         if n % 100_000 == 0 {
             eprintln!("  {n} contacts…");
         }
@@ -132,8 +132,9 @@ async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     .await
     .map_err(|e| e.to_string())?;
     println!(
-        "seeded {} contacts in {:.1} s ({:.0} contacts/s)",
+        "seeded {} contacts and {} events in {:.1} s ({:.0} contacts/s)",
         report.inserted,
+        report.events,
         report.seconds,
         report.inserted as f64 / report.seconds.max(1e-9)
     );
@@ -143,7 +144,7 @@ async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
 async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     if store.count_contacts().await.map_err(|e| e.to_string())? == 0 {
         println!("Seeding {} demo contacts…", args.contacts);
-        seed(SeedArgs { contacts: args.contacts, seed: 42 }, store.clone()).await?;
+        seed(SeedArgs { contacts: args.contacts, seed: 42, events_per_contact: 4.0 }, store.clone()).await?;
     }
     let email = "admin@carnet.example";
     let state = AppState::new(store.clone(), Settings::default());

@@ -146,6 +146,9 @@ pub struct SeedArgs {
     /// Random seed, for repeatable data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Interactions per contact, on average (opens, clicks, visits, purchases…).
+    #[arg(long, default_value_t = 4.0)]
+    pub events_per_contact: f64,
 }
 
 #[derive(Args, Debug, Clone)]

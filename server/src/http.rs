@@ -64,6 +64,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .layer(sessions)
         .route("/healthz", get(healthz).with_state(state.clone()))
         .merge(crate::api::router(state.clone()))
+        .merge(crate::events_api::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))
@@ -80,7 +81,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Periodic chores: write partner usage every second, purge expired sessions.
+/// Periodic chores: write partner usage every second, run background jobs, refresh
+/// the engagement dashboard when stale, purge expired sessions.
 pub fn spawn_housekeeping(state: AppState) {
     let usage = state.clone();
     tokio::spawn(async move {
@@ -89,6 +91,32 @@ pub fn spawn_housekeeping(state: AppState) {
             tick.tick().await;
             if let Err(e) = usage.partner_usage.flush(usage.store.as_ref()).await {
                 tracing::warn!(error = %e, "could not write partner usage (kept for the next try)");
+            }
+        }
+    });
+    let jobs = state.clone();
+    tokio::spawn(async move {
+        // Background jobs (bulk actions, imports), and the dashboard kept fresh.
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut last_refresh_check = 0;
+        loop {
+            tick.tick().await;
+            loop {
+                match app::engagement::service::run_next_job(&jobs).await {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not run background jobs");
+                        break;
+                    }
+                }
+            }
+            let now = app::state::now();
+            if now - last_refresh_check >= 60 {
+                last_refresh_check = now;
+                if let Err(e) = app::engagement::service::refresh_if_stale(&jobs, now).await {
+                    tracing::warn!(error = %e, "could not refresh the engagement dashboard");
+                }
             }
         }
     });

@@ -7,6 +7,7 @@ pub mod api_docs;
 pub mod commands;
 pub mod config;
 pub mod downloads;
+pub mod events_api;
 pub mod http;
 pub mod middleware;
 pub mod seed;

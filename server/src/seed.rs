@@ -1,10 +1,12 @@
 //! Realistic generated contacts: several acquisition channels, subscriptions with consent
 //! evidence, and interactions spread over two years. Used by the demo and benchmarks.
 
+use app::engagement::MonthCounts;
 use app::model::contact::ConsentEvidence;
+use app::model::engagement::EngagementSettings;
 use app::model::{Channel, ContactFields, Email, SubscriptionState};
 use app::store::{BulkContact, Store, StoreError};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -41,15 +43,22 @@ const JOBS: &[&str] =
 const COMPANIES: &[&str] =
     &["", "", "", "Acme SA", "Boulangerie Roux", "Studio Nord", "Atelier Bleu", "Transports Morel"];
 
-/// Channel mix: most contacts come from the web, the rest from every other channel.
-const CHANNELS: &[(Channel, u32, &str)] = &[
-    (Channel::Web, 40, "Newsletter footer form v3"),
-    (Channel::PointOfSale, 18, "Shop Lyon Part-Dieu"),
-    (Channel::CallCentre, 10, "Inbound order line"),
-    (Channel::OrderForm, 8, "Spring catalogue 2025"),
-    (Channel::Event, 9, "Salon Maison & Objet"),
-    (Channel::Partner, 10, "LeadCo co-registration"),
-    (Channel::Import, 5, "Legacy CRM import"),
+/// Channel mix (weight in %), source detail, and the share of contacts that ever
+/// engage: co-registration leads and trade-show sign-ups produce the most inactives.
+const CHANNELS: &[(Channel, u32, &str, u32)] = &[
+    (Channel::Web, 40, "Newsletter footer form v3", 85),
+    (Channel::PointOfSale, 18, "Shop Lyon Part-Dieu", 80),
+    (Channel::CallCentre, 10, "Inbound order line", 72),
+    (Channel::OrderForm, 8, "Spring catalogue 2025", 75),
+    (Channel::Event, 9, "Salon Maison & Objet", 50),
+    (Channel::Partner, 10, "LeadCo co-registration", 40),
+    (Channel::Import, 5, "Legacy CRM import", 60),
+];
+
+/// What engagers do, by weight.
+const EVENT_MIX: &[&str] = &[
+    "open", "open", "open", "open", "open", "open", "open", "open", "open", "click", "click", "click", "click",
+    "visit", "visit", "visit", "purchase", "purchase", "form_submission", "profile_update", "reply",
 ];
 
 pub const NEWSLETTERS: &[(&str, &str)] = &[
@@ -77,16 +86,16 @@ fn ascii(s: &str) -> String {
 }
 
 /// One generated contact; `n` makes the address unique.
-pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkContact {
+pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_per_contact: f64) -> BulkContact {
     let first = *pick(rng, FIRST);
     let last = *pick(rng, LAST);
     let email = Email::parse(&format!("{}.{}.{n}@{}", ascii(first), ascii(last), pick(rng, DOMAINS)))
         .expect("generated email is valid");
     let roll = rng.gen_range(0..100);
     let mut acc = 0;
-    let (channel, _, source) = CHANNELS
+    let (channel, _, source, _) = CHANNELS
         .iter()
-        .find(|(_, w, _)| {
+        .find(|(_, w, _, _)| {
             acc += w;
             roll < acc
         })
@@ -103,27 +112,38 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkC
     interests.sort();
     interests.dedup();
 
-    // Interactions: a share of contacts never engage; the others engage for a while and
-    // then, for many, go quiet — which is what the engagement dashboards show.
+    // Interactions: how likely a contact is to engage depends on where it came from
+    // (the dashboard's "which sources produce inactives"); engagers stay active for a
+    // while and many then go quiet; some only ever "open" (privacy proxies), so they
+    // count as engaged only when opens count.
     let mut activities = Vec::new();
-    let mut last_interaction_at = None;
     let mut purchases = 0;
     let mut spent = 0;
     let mut last_purchase = None;
-    if rng.gen_range(0..100) >= 18 {
-        let active_until = created_at + rng.gen_range(0..=(now - created_at).max(1));
-        let count = rng.gen_range(1..4);
+    let quality = CHANNELS.iter().find(|c| c.0 == channel).map(|c| c.3).unwrap_or(70);
+    if rng.gen_range(0..100) < quality && events_per_contact > 0.0 {
+        let life = (now - created_at).max(1);
+        let active_until = if rng.gen_range(0..100) < 35 { now } else { created_at + rng.gen_range(0..=life) };
+        let mean = events_per_contact * 100.0 / quality as f64;
+        let count = rng.gen_range(1..=((2.0 * mean - 1.0).round() as i64).max(1));
+        let opens_only = rng.gen_range(0..100) < 20;
         for _ in 0..count {
             let at = rng.gen_range(created_at..=active_until.max(created_at));
-            let kind = *pick(rng, &["open", "open", "click", "visit", "purchase"]);
+            let kind = if opens_only { "open" } else { *pick(rng, EVENT_MIX) };
             if kind == "purchase" {
                 purchases += 1;
                 spent += rng.gen_range(1500..25000);
                 last_purchase = last_purchase.max(Some(at));
             }
-            activities.push((kind.to_string(), true, at, format!("{kind} (generated)")));
-            last_interaction_at = last_interaction_at.max(Some(at));
+            activities.push((kind.to_string(), true, at, String::new()));
         }
+    }
+    // A few addresses bounce hard or complain: suppressed, unsubscribed everywhere.
+    let roll = rng.gen_range(0..1000);
+    let suppressed = (roll < 25).then(|| if roll < 20 { "hard_bounce" } else { "complaint" });
+    if let Some(kind) = suppressed {
+        let at = rng.gen_range(created_at..=now);
+        activities.push((kind.to_string(), false, at, String::new()));
     }
     let consent = ConsentEvidence {
         at: created_at,
@@ -134,7 +154,7 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkC
     let mut subscriptions = Vec::new();
     for id in newsletters {
         if rng.gen_range(0..3) > 0 {
-            let state = if rng.gen_range(0..100) < 12 {
+            let state = if suppressed.is_some() || rng.gen_range(0..100) < 12 {
                 SubscriptionState::Unsubscribed
             } else {
                 SubscriptionState::Subscribed
@@ -184,7 +204,6 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkC
             source_detail: source.to_string(),
         },
         created_at,
-        last_interaction_at,
         purchase_count: purchases,
         subscriptions,
         activities,
@@ -194,13 +213,66 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64) -> BulkC
 pub struct SeedReport {
     pub inserted: u64,
     pub seconds: f64,
+    pub events: u64,
 }
 
-/// Generates `count` contacts in batches; `progress` hears after every batch.
+/// The month-end snapshots Carnet would have taken while the generated history
+/// unfolded: for each of the 23 months before this one, the contacts per status at
+/// its last second, under the default settings.
+struct History {
+    months: Vec<(String, i64)>,
+    counts: Vec<[i64; 5]>,
+    settings: EngagementSettings,
+}
+
+impl History {
+    fn new(now: i64) -> History {
+        let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
+        let mut start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+        let mut months = Vec::new();
+        for _ in 0..23 {
+            let end = start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0) - 1;
+            start = start - chrono::Months::new(1);
+            months.push((start.format("%Y-%m").to_string(), end));
+        }
+        months.reverse();
+        let counts = vec![[0; 5]; months.len()];
+        History { months, counts, settings: EngagementSettings::default() }
+    }
+
+    fn add(&mut self, c: &BulkContact) {
+        let opens = self.settings.opens_count;
+        for (i, (_, end)) in self.months.iter().enumerate() {
+            if c.created_at > *end {
+                continue;
+            }
+            let last = c
+                .activities
+                .iter()
+                .filter(|(kind, interaction, at, _)| *interaction && (opens || kind != "open") && at <= end)
+                .map(|a| a.2)
+                .max();
+            let status = self.settings.bounds(*end).status(last, c.created_at);
+            self.counts[i][status.index()] += 1;
+        }
+    }
+
+    async fn save(self, store: &dyn Store, now: i64) -> Result<(), StoreError> {
+        for ((month, _), counts) in self.months.into_iter().zip(self.counts) {
+            store.put_engagement_month(&MonthCounts { month, counts }, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Generates `count` contacts in batches; `progress` hears after every batch. Each
+/// contact gets `events_per_contact` interactions on average. Seeding an empty base
+/// also writes the past months' snapshots, so the trend chart has a history.
 pub async fn seed(
     store: &dyn Store,
     count: u64,
     seed: u64,
+    events_per_contact: f64,
     mut progress: impl FnMut(u64),
 ) -> Result<SeedReport, StoreError> {
     let started = Instant::now();
@@ -217,12 +289,19 @@ pub async fn seed(
         store.begin_bulk_load().await?;
     }
     let now = Utc::now().timestamp();
+    let mut history = (offset == 0).then(|| History::new(now));
     let batch_size = 10_000;
     let mut inserted = 0;
+    let mut events = 0;
     let mut n = 0;
     while n < count {
         let size = batch_size.min(count - n);
-        let batch: Vec<BulkContact> = (0..size).map(|i| contact(&mut rng, offset + n + i, &newsletters, now)).collect();
+        let batch: Vec<BulkContact> =
+            (0..size).map(|i| contact(&mut rng, offset + n + i, &newsletters, now, events_per_contact)).collect();
+        if let Some(h) = history.as_mut() {
+            batch.iter().for_each(|c| h.add(c));
+        }
+        events += batch.iter().map(|c| c.activities.len() as u64).sum::<u64>();
         inserted += store.insert_contacts_bulk(&batch).await?;
         n += size;
         progress(n);
@@ -230,5 +309,8 @@ pub async fn seed(
     if bulk {
         store.ensure_indexes().await?;
     }
-    Ok(SeedReport { inserted, seconds: started.elapsed().as_secs_f64() })
+    if let Some(h) = history {
+        h.save(store, now).await?;
+    }
+    Ok(SeedReport { inserted, seconds: started.elapsed().as_secs_f64(), events })
 }

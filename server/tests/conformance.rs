@@ -8,6 +8,11 @@ use app::model::{Channel, ContactForm, ContactQuery, ContactSort, Email, Role, S
 use app::store::{BulkContact, StoreError};
 use chrono::NaiveDate;
 
+/// Statuses as of now under the default settings.
+fn bounds() -> app::model::engagement::StatusBounds {
+    app::model::engagement::EngagementSettings::default().bounds(chrono::Utc::now().timestamp())
+}
+
 fn fields(email: &str, first: &str, last: &str) -> app::model::ContactFields {
     ContactForm {
         email: email.into(),
@@ -142,7 +147,7 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     let mut seen = Vec::new();
     let mut pages = Vec::new();
     loop {
-        let page = store.list_contacts(&query, 10).await.unwrap();
+        let page = store.list_contacts(&query, &bounds(), 10).await.unwrap();
         assert_eq!(page.total, Some(25));
         seen.extend(page.rows.iter().map(|r| r.email.clone()));
         pages.push(page.clone());
@@ -156,16 +161,16 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     assert_eq!(seen[0], "person24@example.com");
     assert_eq!(seen[24], "person00@example.com");
     let back =
-        store.list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, 10).await.unwrap();
+        store.list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, &bounds(), 10).await.unwrap();
     assert_eq!(back.rows, pages[1].rows, "previous page of the last page is the middle page");
     assert!(pages[0].prev.is_none());
 
     let by_name =
-        store.list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, 3).await.unwrap();
+        store.list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, &bounds(), 3).await.unwrap();
     assert_eq!(by_name.rows.iter().map(|r| r.last_name.as_str()).collect::<Vec<_>>(), ["Name00", "Name01", "Name02"]);
 
     let events =
-        store.list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, 50).await.unwrap();
+        store.list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, &bounds(), 50).await.unwrap();
     assert_eq!(events.total, Some(5));
     assert!(events.rows.iter().all(|r| r.channel == Channel::Event));
 
@@ -174,14 +179,14 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
         subscription: Some(SubscriptionState::Subscribed),
         ..Default::default()
     };
-    assert_eq!(store.list_contacts(&subscribed, 50).await.unwrap().total, Some(13));
+    assert_eq!(store.list_contacts(&subscribed, &bounds(), 50).await.unwrap().total, Some(13));
 
     // Search matches part of a name or an address, case-insensitively; wildcards are literal.
-    let found = store.list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, 50).await.unwrap();
+    let found = store.list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, &bounds(), 50).await.unwrap();
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.total, None, "free-text searches are not counted");
     let exact = store
-        .list_contacts(&ContactQuery { q: "Person07@Example.com".into(), ..Default::default() }, 50)
+        .list_contacts(&ContactQuery { q: "Person07@Example.com".into(), ..Default::default() }, &bounds(), 50)
         .await
         .unwrap();
     assert_eq!(
@@ -190,11 +195,11 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
         "a whole address finds exactly its contact"
     );
     assert_eq!(
-        store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, 50).await.unwrap().rows.len(),
+        store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, &bounds(), 50).await.unwrap().rows.len(),
         10
     );
     assert!(store
-        .list_contacts(&ContactQuery { q: "%".into(), ..Default::default() }, 50)
+        .list_contacts(&ContactQuery { q: "%".into(), ..Default::default() }, &bounds(), 50)
         .await
         .unwrap()
         .rows
@@ -245,18 +250,22 @@ async fn bulk_inserts_skip_known_addresses(db: common::Db) {
         .map(|e| BulkContact {
             fields: fields(e, "N", "N"),
             created_at: 5,
-            last_interaction_at: Some(7),
             purchase_count: 1,
             subscriptions: vec![(n, SubscriptionState::Subscribed, consent.clone())],
-            activities: vec![("open".into(), true, 7, "x".into())],
+            activities: vec![("open".into(), true, 7, "x".into()), ("click".into(), true, 6, "y".into())],
         })
         .collect();
     assert_eq!(store.insert_contacts_bulk(&batch).await.unwrap(), 2);
     assert_eq!(store.count_contacts().await.unwrap(), 3);
     let id = store.contact_id_by_email(&email("new2@example.com")).await.unwrap().unwrap();
     assert_eq!(store.subscriptions(id).await.unwrap().len(), 1);
-    assert_eq!(store.timeline(id, 5).await.unwrap().len(), 1);
-    assert_eq!(store.contact(id).await.unwrap().unwrap().last_interaction_at, Some(7));
+    assert_eq!(store.timeline(id, 5).await.unwrap().len(), 2);
+    let loaded = store.contact(id).await.unwrap().unwrap();
+    assert_eq!(
+        (loaded.last_interaction_at, loaded.last_signal_at, loaded.last_open_at, loaded.last_click_at),
+        (Some(7), Some(6), Some(7), Some(6)),
+        "engagement instants are derived from the loaded timeline"
+    );
     let known = store.contact_id_by_email(&email("known@example.com")).await.unwrap().unwrap();
     assert!(store.subscriptions(known).await.unwrap().is_empty(), "a skipped contact gets nothing");
 }
@@ -269,7 +278,6 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
         .map(|i| BulkContact {
             fields: fields(&format!("bulk{i}@example.com"), "Bulk", &format!("Loaded{i:02}")),
             created_at: 100 + i,
-            last_interaction_at: None,
             purchase_count: 0,
             subscriptions: vec![],
             activities: vec![],
@@ -279,9 +287,9 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
     store.ensure_indexes().await.unwrap();
     store.ensure_indexes().await.unwrap();
     // Every query shape still answers, including the ones that name an index.
-    let found = store.list_contacts(&ContactQuery { q: "loaded1".into(), ..Default::default() }, 50).await.unwrap();
+    let found = store.list_contacts(&ContactQuery { q: "loaded1".into(), ..Default::default() }, &bounds(), 50).await.unwrap();
     assert_eq!(found.rows.len(), 10);
-    let newest = store.list_contacts(&ContactQuery::default(), 5).await.unwrap();
+    let newest = store.list_contacts(&ContactQuery::default(), &bounds(), 5).await.unwrap();
     assert_eq!(newest.rows[0].email, "bulk29@example.com");
 }
 

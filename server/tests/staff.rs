@@ -350,7 +350,7 @@ async fn forms_work_without_javascript(db: Db) {
 
 async fn the_list_pages_through_every_contact(db: Db) {
     let app = TestApp::spawn(db).await;
-    carnet::seed::seed(app.store.as_ref(), 120, 7, |_| {}).await.unwrap();
+    carnet::seed::seed(app.store.as_ref(), 120, 7, 4.0, |_| {}).await.unwrap();
     let client = app.login_as(Role::Viewer).await;
     let mut seen = std::collections::HashSet::new();
     let mut form: Vec<(String, String)> = vec![("query[sort]".into(), "name".into())];

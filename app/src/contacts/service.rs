@@ -15,7 +15,8 @@ fn today() -> chrono::NaiveDate {
 pub async fn list(query: &ContactQuery) -> Result<ContactPage, AppError> {
     require(Permission::ViewContacts).await?;
     let state = AppState::from_context()?;
-    Ok(state.store.list_contacts(query, ContactQuery::PAGE_SIZE).await?)
+    let bounds = crate::engagement::service::settings(&state).await?.bounds(now());
+    Ok(state.store.list_contacts(query, &bounds, ContactQuery::PAGE_SIZE).await?)
 }
 
 pub async fn detail(id: i64) -> Result<ContactDetail, AppError> {

@@ -349,9 +349,29 @@ pub struct Contact {
     pub email_md5: String,
     pub email_sha256: String,
     pub purchase_count: i64,
+    /// Every interaction, opens included.
     pub last_interaction_at: Option<i64>,
+    /// Interactions other than opens.
+    pub last_signal_at: Option<i64>,
+    pub last_open_at: Option<i64>,
+    pub last_click_at: Option<i64>,
+    pub suppressed_at: Option<i64>,
+    /// `hard_bounce`, `complaint` or `manual`.
+    pub suppression_reason: Option<String>,
+    pub pool: super::engagement::Pool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Contact {
+    /// The last interaction that counts under these settings.
+    pub fn last_activity(&self, settings: &super::engagement::EngagementSettings) -> Option<i64> {
+        if settings.opens_count {
+            self.last_interaction_at
+        } else {
+            self.last_signal_at
+        }
+    }
 }
 
 /// One line of the contacts list.
@@ -365,6 +385,10 @@ pub struct ContactRow {
     pub channel: Channel,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The status at the time of the query (settings applied by the store).
+    pub status: super::engagement::EngagementStatus,
+    pub suppressed: bool,
+    pub pool: super::engagement::Pool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -399,6 +423,8 @@ pub struct Activity {
     pub occurred_at: i64,
     pub detail: String,
     pub actor: String,
+    /// The campaign an event belongs to, if its sender said.
+    pub campaign: String,
 }
 
 #[cfg(test)]

@@ -30,6 +30,53 @@ impl EngagementStatus {
             EngagementStatus::New => "New",
         }
     }
+    /// The value in URLs (`/contacts?status=…`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngagementStatus::RecentActivity => "recent",
+            EngagementStatus::Engaged => "engaged",
+            EngagementStatus::Disengaged => "disengaged",
+            EngagementStatus::Inactive => "inactive",
+            EngagementStatus::New => "new",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub const ALL: [EngagementStatus; 5] = [
+        EngagementStatus::RecentActivity,
+        EngagementStatus::Engaged,
+        EngagementStatus::Disengaged,
+        EngagementStatus::Inactive,
+        EngagementStatus::New,
+    ];
+    /// Index in `ALL`, for counters.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Which sending pool a contact belongs to. The inactive pool is kept, but out of the
+/// main sending lists, so it can be worked from a separate account without hurting the
+/// main account's reputation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Pool {
+    #[default]
+    Main,
+    Inactive,
+}
+
+impl Pool {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pool::Main => "main",
+            Pool::Inactive => "inactive",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Pool> {
+        [Pool::Main, Pool::Inactive].into_iter().find(|p| p.as_str() == s)
+    }
 }
 
 /// The thresholds, in days since the last interaction (settings, per business).
@@ -45,6 +92,113 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds { recent_days: 7, engaged_days: 90, disengaged_days: 270, new_days: 90 }
+    }
+}
+
+/// Everything that decides a status: the thresholds, and whether opens count as
+/// interactions (privacy proxies pre-fetch images, so opens are weak evidence). Stored
+/// in the settings table and shared by every instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EngagementSettings {
+    pub thresholds: Thresholds,
+    pub opens_count: bool,
+    /// "No interaction in N months", the list-cleaning count on the dashboard.
+    pub idle_months: i64,
+}
+
+impl Default for EngagementSettings {
+    fn default() -> Self {
+        EngagementSettings { thresholds: Thresholds::default(), opens_count: false, idle_months: 6 }
+    }
+}
+
+impl EngagementSettings {
+    /// Checks a settings form: every limit positive and in increasing order.
+    pub fn validate(&self) -> Result<(), super::FieldErrors> {
+        let t = &self.thresholds;
+        let mut errors = super::FieldErrors::default();
+        for (field, v) in [
+            ("recent_days", t.recent_days),
+            ("engaged_days", t.engaged_days),
+            ("disengaged_days", t.disengaged_days),
+            ("new_days", t.new_days),
+        ] {
+            if !(1..=3650).contains(&v) {
+                errors.add(field, "Enter a number of days between 1 and 3650.");
+            }
+        }
+        if errors.is_empty() && !(t.recent_days < t.engaged_days && t.engaged_days < t.disengaged_days) {
+            errors.add("engaged_days", "Each limit must be longer than the one before: recent < engaged < disengaged.");
+        }
+        if !(1..=120).contains(&self.idle_months) {
+            errors.add("idle_months", "Enter a number of months between 1 and 120.");
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The stored column that holds "the last interaction" under these settings.
+    pub fn activity_column(&self) -> &'static str {
+        if self.opens_count {
+            "last_interaction_at"
+        } else {
+            "last_signal_at"
+        }
+    }
+
+    pub fn bounds(&self, now: i64) -> StatusBounds {
+        let t = &self.thresholds;
+        StatusBounds {
+            column: self.activity_column(),
+            now,
+            recent_from: now - t.recent_days * DAY,
+            engaged_from: now - t.engaged_days * DAY,
+            disengaged_from: now - t.disengaged_days * DAY,
+            new_from: now - t.new_days * DAY,
+        }
+    }
+}
+
+/// The statuses at one instant as ranges of the activity column `c` (and of
+/// `created_at` when `c` is empty). This is how the database selects a status: it is
+/// the same rule as `classify`, which a test checks value by value.
+///
+/// | status     | rule                                                        |
+/// |------------|-------------------------------------------------------------|
+/// | recent     | `c >= recent_from`                                          |
+/// | engaged    | `engaged_from <= c < recent_from`                           |
+/// | disengaged | `disengaged_from <= c < engaged_from`                       |
+/// | inactive   | `c < disengaged_from`, or `c` empty and `created_at < new_from` |
+/// | new        | `c` empty and `created_at >= new_from`                      |
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusBounds {
+    pub column: &'static str,
+    pub now: i64,
+    pub recent_from: i64,
+    pub engaged_from: i64,
+    pub disengaged_from: i64,
+    pub new_from: i64,
+}
+
+impl StatusBounds {
+    /// "No interaction in `months` months" starts here (a month counted as 30 days).
+    pub fn idle_from(&self, months: i64) -> i64 {
+        self.now - months * 30 * DAY
+    }
+
+    pub fn status(&self, last: Option<i64>, created_at: i64) -> EngagementStatus {
+        match last {
+            Some(c) if c >= self.recent_from => EngagementStatus::RecentActivity,
+            Some(c) if c >= self.engaged_from => EngagementStatus::Engaged,
+            Some(c) if c >= self.disengaged_from => EngagementStatus::Disengaged,
+            Some(_) => EngagementStatus::Inactive,
+            None if created_at >= self.new_from => EngagementStatus::New,
+            None => EngagementStatus::Inactive,
+        }
     }
 }
 
@@ -110,6 +264,40 @@ mod tests {
         let stale = classify(None, NOW - 90 * DAY - 1, NOW, &t);
         assert_eq!(stale, Classification { status: Inactive, never_engaged: true });
         assert!(!classify(Some(NOW - 300 * DAY), NOW - 400 * DAY, NOW, &t).never_engaged, "inactive, but engaged once");
+    }
+
+    #[test]
+    fn the_database_ranges_agree_with_classify_everywhere_near_the_edges() {
+        let settings = EngagementSettings::default();
+        let t = &settings.thresholds;
+        let b = settings.bounds(NOW);
+        let mut ages: Vec<i64> = vec![0, 1, 400 * DAY];
+        for days in [t.recent_days, t.engaged_days, t.disengaged_days, t.new_days] {
+            ages.extend([days * DAY - 1, days * DAY, days * DAY + 1]);
+        }
+        for &age in &ages {
+            for &created_age in &ages {
+                let created = NOW - created_age.max(age);
+                for last in [Some(NOW - age), None] {
+                    assert_eq!(
+                        b.status(last, created),
+                        classify(last, created, NOW, t).status,
+                        "last {last:?}, created {created}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn settings_refuse_limits_out_of_order() {
+        let mut s = EngagementSettings::default();
+        assert!(s.validate().is_ok());
+        s.thresholds.engaged_days = 5;
+        assert!(s.validate().unwrap_err().get("engaged_days").is_some());
+        s.thresholds.engaged_days = 0;
+        assert!(s.validate().unwrap_err().get("engaged_days").unwrap().contains("between"));
+        assert_eq!(EngagementSettings { opens_count: true, ..Default::default() }.activity_column(), "last_interaction_at");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The contacts list as a URL: search, filters, sort and a keyset cursor, so that any
 //! list a person sees can be bookmarked and shared, and page 5,000 costs what page 1 does.
 
+use super::engagement::{EngagementStatus, Pool};
 use super::{Channel, ContactRow, SubscriptionState};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,60 @@ pub struct ContactQuery {
     pub after: Option<String>,
     /// … or strictly before it (previous page).
     pub before: Option<String>,
+    pub status: Option<EngagementStatus>,
+    /// A list-cleaning view from the dashboard.
+    pub clean: Option<Cleaning>,
+    /// For `clean=idle`: months without an interaction.
+    pub idle_months: Option<i64>,
+    pub pool: Option<Pool>,
+}
+
+/// The list-cleaning views: each a count on the dashboard and a list here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cleaning {
+    NeverOpened,
+    NeverClicked,
+    /// No interaction in `idle_months` months (never-engaged contacts older than that too).
+    Idle,
+    HardBounce,
+    Complaint,
+    /// Suppressed for any reason (bounce, complaint, staff).
+    Suppressed,
+}
+
+impl Cleaning {
+    pub const ALL: [Cleaning; 6] = [
+        Cleaning::NeverOpened,
+        Cleaning::NeverClicked,
+        Cleaning::Idle,
+        Cleaning::HardBounce,
+        Cleaning::Complaint,
+        Cleaning::Suppressed,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cleaning::NeverOpened => "never_opened",
+            Cleaning::NeverClicked => "never_clicked",
+            Cleaning::Idle => "idle",
+            Cleaning::HardBounce => "hard_bounce",
+            Cleaning::Complaint => "complaint",
+            Cleaning::Suppressed => "suppressed",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Cleaning::NeverOpened => "Never opened",
+            Cleaning::NeverClicked => "Never clicked",
+            Cleaning::Idle => "No interaction in N months",
+            Cleaning::HardBounce => "Hard bounces",
+            Cleaning::Complaint => "Complaints",
+            Cleaning::Suppressed => "Suppressed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 impl ContactQuery {
@@ -95,6 +150,10 @@ impl ContactQuery {
                 "sort" => query.sort = ContactSort::parse(v).unwrap_or_default(),
                 "after" if !v.is_empty() => query.after = Some(v.to_string()),
                 "before" if !v.is_empty() => query.before = Some(v.to_string()),
+                "status" => query.status = EngagementStatus::parse(v),
+                "clean" => query.clean = Cleaning::parse(v),
+                "idle" => query.idle_months = v.parse().ok().filter(|m| (1..=120).contains(m)),
+                "pool" => query.pool = Pool::parse(v),
                 _ => {}
             }
         }
@@ -116,6 +175,18 @@ impl ContactQuery {
         if let Some(s) = self.subscription {
             parts.push(("subscription".into(), s.as_str().into()));
         }
+        if let Some(s) = self.status {
+            parts.push(("status".into(), s.as_str().into()));
+        }
+        if let Some(c) = self.clean {
+            parts.push(("clean".into(), c.as_str().into()));
+        }
+        if let Some(m) = self.idle_months {
+            parts.push(("idle".into(), m.to_string()));
+        }
+        if let Some(p) = self.pool {
+            parts.push(("pool".into(), p.as_str().into()));
+        }
         if self.sort != ContactSort::default() {
             parts.push(("sort".into(), self.sort.as_str().into()));
         }
@@ -134,7 +205,18 @@ impl ContactQuery {
     }
 
     pub fn is_filtered(&self) -> bool {
-        !self.q.is_empty() || self.channel.is_some() || self.subscription.is_some() || self.newsletter.is_some()
+        !self.q.is_empty()
+            || self.channel.is_some()
+            || self.subscription.is_some()
+            || self.newsletter.is_some()
+            || self.status.is_some()
+            || self.clean.is_some()
+            || self.pool.is_some()
+    }
+
+    /// The same list, without paging: what a bulk action applies to.
+    pub fn without_cursor(&self) -> ContactQuery {
+        ContactQuery { after: None, before: None, ..self.clone() }
     }
 }
 
@@ -179,10 +261,17 @@ mod tests {
             channel: Some(Channel::CallCentre),
             subscription: Some(SubscriptionState::Subscribed),
             sort: ContactSort::Name,
+            status: Some(EngagementStatus::Disengaged),
+            clean: Some(Cleaning::Idle),
+            idle_months: Some(6),
+            pool: Some(Pool::Inactive),
             ..Default::default()
         };
         let href = q.href(Some("abc"), None);
-        assert_eq!(href, "/contacts?q=jane+%26+co&channel=call_centre&subscription=subscribed&sort=name&after=abc");
+        assert_eq!(
+            href,
+            "/contacts?q=jane+%26+co&channel=call_centre&subscription=subscribed&status=disengaged&clean=idle&idle=6&pool=inactive&sort=name&after=abc"
+        );
         let decoded: Vec<(String, String)> = href
             .split_once('?')
             .unwrap()
@@ -199,7 +288,15 @@ mod tests {
 
     #[test]
     fn unknown_values_are_ignored_not_fatal() {
-        let q = ContactQuery::from_pairs([("sort", "sideways"), ("channel", "fax"), ("newsletter", "x")]);
+        let q = ContactQuery::from_pairs([
+            ("sort", "sideways"),
+            ("channel", "fax"),
+            ("newsletter", "x"),
+            ("status", "asleep"),
+            ("clean", "x"),
+            ("idle", "9999"),
+            ("pool", "deep"),
+        ]);
         assert_eq!(q, ContactQuery::default());
     }
 }

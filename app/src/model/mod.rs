@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod contact;
 pub mod email;
 pub mod engagement;
+pub mod events;
 pub mod listing;
 pub mod role;
 

@@ -6,6 +6,8 @@
 
 #[macro_use]
 mod sql;
+#[macro_use]
+mod engagement_sql;
 pub mod postgres;
 mod rows;
 pub mod sqlite;

@@ -1,7 +1,9 @@
 //! Decoding rows into model types, shared by both backends.
 
+use app::engagement::{Job, MonthCounts};
 use app::model::api_key::Scope;
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+use app::model::engagement::{Pool, StatusBounds};
 use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use app::store::{StoreError, UserRecord};
@@ -36,6 +38,40 @@ pub fn interests_text(fields: &ContactFields) -> String {
 
 pub fn custom_json(fields: &ContactFields) -> String {
     serde_json::to_string(&fields.custom).unwrap_or_else(|_| "{}".into())
+}
+
+/// What a bulk-loaded contact's timeline says about its engagement: the instants
+/// stored on the contact row, derived from its activities (kind, interaction, at).
+#[derive(Default)]
+pub struct BulkEngagement {
+    pub last_interaction_at: Option<i64>,
+    pub last_signal_at: Option<i64>,
+    pub last_open_at: Option<i64>,
+    pub last_click_at: Option<i64>,
+    pub suppressed: Option<(i64, &'static str)>,
+}
+
+impl BulkEngagement {
+    pub fn of(activities: &[(String, bool, i64, String)]) -> BulkEngagement {
+        let mut e = BulkEngagement::default();
+        for (kind, interaction, at, _) in activities {
+            let at = Some(*at);
+            if *interaction {
+                e.last_interaction_at = e.last_interaction_at.max(at);
+                if kind != "open" {
+                    e.last_signal_at = e.last_signal_at.max(at);
+                }
+            }
+            match kind.as_str() {
+                "open" => e.last_open_at = e.last_open_at.max(at),
+                "click" => e.last_click_at = e.last_click_at.max(at),
+                "hard_bounce" if e.suppressed.is_none() => e.suppressed = at.map(|a| (a, "hard_bounce")),
+                "complaint" if e.suppressed.is_none() => e.suppressed = at.map(|a| (a, "complaint")),
+                _ => {}
+            }
+        }
+        e
+    }
 }
 
 /// Names of the fields that differ, for the timeline ("Changed: email, phone").
@@ -107,20 +143,35 @@ macro_rules! row_fns {
                 email_sha256: get(row, "email_sha256")?,
                 purchase_count: get(row, "purchase_count")?,
                 last_interaction_at: get(row, "last_interaction_at")?,
+                last_signal_at: get(row, "last_signal_at")?,
+                last_open_at: get(row, "last_open_at")?,
+                last_click_at: get(row, "last_click_at")?,
+                suppressed_at: get(row, "suppressed_at")?,
+                suppression_reason: get(row, "suppression_reason")?,
+                pool: pool(row)?,
                 created_at: get(row, "created_at")?,
                 updated_at: get(row, "updated_at")?,
             })
         }
 
-        pub fn contact_row(row: &$row) -> Result<ContactRow, StoreError> {
+        fn pool(row: &$row) -> Result<Pool, StoreError> {
+            Pool::parse(&get::<_, String>(row, "pool")?).ok_or_else(|| bad("contacts.pool"))
+        }
+
+        /// A list row; `activity_at` is the settings' activity column, selected under that name.
+        pub fn contact_row(row: &$row, bounds: &StatusBounds) -> Result<ContactRow, StoreError> {
+            let created_at = get(row, "created_at")?;
             Ok(ContactRow {
+                status: bounds.status(get(row, "activity_at")?, created_at),
+                suppressed: get::<_, Option<i64>>(row, "suppressed_at")?.is_some(),
+                pool: pool(row)?,
                 id: get(row, "id")?,
                 email: get(row, "email")?,
                 first_name: get(row, "first_name")?,
                 last_name: get(row, "last_name")?,
                 company: get(row, "company")?,
                 channel: Channel::parse(&get::<_, String>(row, "channel")?).ok_or_else(|| bad("contacts.channel"))?,
-                created_at: get(row, "created_at")?,
+                created_at,
                 updated_at: get(row, "updated_at")?,
             })
         }
@@ -133,6 +184,36 @@ macro_rules! row_fns {
                 occurred_at: get(row, "occurred_at")?,
                 detail: get(row, "detail")?,
                 actor: get(row, "actor")?,
+                campaign: get(row, "campaign")?,
+            })
+        }
+
+        pub fn job(row: &$row) -> Result<Job, StoreError> {
+            Ok(Job {
+                id: get(row, "id")?,
+                kind: get(row, "kind")?,
+                state: get(row, "state")?,
+                params: get(row, "params")?,
+                total: get(row, "total")?,
+                done: get(row, "done")?,
+                next_id: get(row, "next_id")?,
+                message: get(row, "message")?,
+                created_by: get(row, "created_by")?,
+                created_at: get(row, "created_at")?,
+                updated_at: get(row, "updated_at")?,
+            })
+        }
+
+        pub fn month(row: &$row) -> Result<MonthCounts, StoreError> {
+            Ok(MonthCounts {
+                month: get(row, "month")?,
+                counts: [
+                    get(row, "recent")?,
+                    get(row, "engaged")?,
+                    get(row, "disengaged")?,
+                    get(row, "inactive")?,
+                    get(row, "new")?,
+                ],
             })
         }
 

@@ -10,13 +10,14 @@ macro_rules! sql_store {
         use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
         use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, Role, SubscriptionState};
         use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
+        use app::model::engagement::StatusBounds;
         use app::store::{BulkContact, PartnerLead, Store, StoreResult, UserRecord};
         use sqlx::{QueryBuilder, Row};
         use std::collections::HashMap;
 
         /// Secondary indexes a bulk load drops and rebuilds. The definitions are the
         /// migrations' own (same text in both dialects); unique constraints stay.
-        const BULK_INDEXES: [(&str, &str); 9] = [
+        const BULK_INDEXES: [(&str, &str); 12] = [
             ("contacts_search", "contacts (search)"),
             ("contacts_email_md5", "contacts (email_md5)"),
             ("contacts_email_sha256", "contacts (email_sha256)"),
@@ -26,6 +27,9 @@ macro_rules! sql_store {
             ("contacts_channel_created", "contacts (channel, created_at, id)"),
             ("subscriptions_newsletter_state", "subscriptions (newsletter_id, state, contact_id)"),
             ("activities_contact", "activities (contact_id, occurred_at)"),
+            ("contacts_activity", "contacts (last_interaction_at, created_at)"),
+            ("contacts_signal", "contacts (last_signal_at, created_at)"),
+            ("contacts_suppressed", "contacts (suppression_reason, suppressed_at)"),
         ];
 
         type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
@@ -69,7 +73,86 @@ macro_rules! sql_store {
         const CONTACT_COLUMNS: &str = "id, email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
              job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
              last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, \
-             last_interaction_at, created_at, updated_at";
+             last_interaction_at, last_signal_at, last_open_at, last_click_at, suppressed_at, suppression_reason, pool, \
+             created_at, updated_at";
+
+        /// The WHERE clause of a list (`/contacts?…`): search, channel, subscriptions,
+        /// engagement status, list cleaning and pool. Also what bulk actions apply to.
+        fn contact_filters<'a>(b: &mut QueryBuilder<'a, $db>, query: &'a ContactQuery, bounds: &StatusBounds) {
+            use app::model::engagement::EngagementStatus as S;
+            use app::model::listing::Cleaning;
+            b.push(" WHERE 1 = 1");
+            if let Some(channel) = query.channel {
+                b.push(" AND c.channel = ").push_bind(channel.as_str());
+            }
+            if let Ok(email) = Email::parse(&query.q) {
+                // A whole address: one probe of the unique index instead of a scan.
+                b.push(" AND c.email = ").push_bind(email.as_str().to_string());
+            } else if !query.q.is_empty() {
+                let needle = query.q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                b.push(" AND c.search LIKE ").push_bind(format!("%{needle}%")).push(" ESCAPE '\\'");
+            }
+            if query.newsletter.is_some() || query.subscription.is_some() {
+                b.push(" AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id");
+                if let Some(n) = query.newsletter {
+                    b.push(" AND s.newsletter_id = ").push_bind(n);
+                }
+                if let Some(state) = query.subscription {
+                    b.push(" AND s.state = ").push_bind(state.as_str());
+                }
+                b.push(")");
+            }
+            // Statuses are ranges of one indexed column (see `StatusBounds`).
+            let col = format!("c.{}", bounds.column);
+            match query.status {
+                None => {}
+                Some(S::RecentActivity) => {
+                    b.push(format!(" AND {col} >= ")).push_bind(bounds.recent_from);
+                }
+                Some(S::Engaged) => {
+                    b.push(format!(" AND {col} >= ")).push_bind(bounds.engaged_from);
+                    b.push(format!(" AND {col} < ")).push_bind(bounds.recent_from);
+                }
+                Some(S::Disengaged) => {
+                    b.push(format!(" AND {col} >= ")).push_bind(bounds.disengaged_from);
+                    b.push(format!(" AND {col} < ")).push_bind(bounds.engaged_from);
+                }
+                Some(S::Inactive) => {
+                    b.push(format!(" AND ({col} < ")).push_bind(bounds.disengaged_from);
+                    b.push(format!(" OR ({col} IS NULL AND c.created_at < ")).push_bind(bounds.new_from).push("))");
+                }
+                Some(S::New) => {
+                    b.push(format!(" AND {col} IS NULL AND c.created_at >= ")).push_bind(bounds.new_from);
+                }
+            }
+            match query.clean {
+                None => {}
+                Some(Cleaning::NeverOpened) => {
+                    b.push(" AND c.last_open_at IS NULL");
+                }
+                Some(Cleaning::NeverClicked) => {
+                    b.push(" AND c.last_click_at IS NULL");
+                }
+                Some(Cleaning::Idle) => {
+                    let months = query.idle_months.unwrap_or(6);
+                    let from = bounds.idle_from(months);
+                    b.push(format!(" AND ({col} < ")).push_bind(from);
+                    b.push(format!(" OR ({col} IS NULL AND c.created_at < ")).push_bind(from).push("))");
+                }
+                Some(Cleaning::HardBounce) => {
+                    b.push(" AND c.suppression_reason = 'hard_bounce'");
+                }
+                Some(Cleaning::Complaint) => {
+                    b.push(" AND c.suppression_reason = 'complaint'");
+                }
+                Some(Cleaning::Suppressed) => {
+                    b.push(" AND c.suppressed_at IS NOT NULL");
+                }
+            }
+            if let Some(pool) = query.pool {
+                b.push(" AND c.pool = ").push_bind(pool.as_str());
+            }
+        }
 
         impl $store {
             /// Which of `hashes` appear in `column` (email_md5 or email_sha256): one
@@ -352,31 +435,7 @@ macro_rules! sql_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn list_contacts(&self, query: &ContactQuery, limit: usize) -> StoreResult<ContactPage> {
-                fn filters<'a>(b: &mut QueryBuilder<'a, $db>, query: &'a ContactQuery) {
-                    b.push(" WHERE 1 = 1");
-                    if let Some(channel) = query.channel {
-                        b.push(" AND c.channel = ").push_bind(channel.as_str());
-                    }
-                    if let Ok(email) = Email::parse(&query.q) {
-                        // A whole address: one probe of the unique index instead of a scan.
-                        b.push(" AND c.email = ").push_bind(email.as_str().to_string());
-                    } else if !query.q.is_empty() {
-                        let needle = query.q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                        b.push(" AND c.search LIKE ").push_bind(format!("%{needle}%")).push(" ESCAPE '\\'");
-                    }
-                    if query.newsletter.is_some() || query.subscription.is_some() {
-                        b.push(" AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id");
-                        if let Some(n) = query.newsletter {
-                            b.push(" AND s.newsletter_id = ").push_bind(n);
-                        }
-                        if let Some(state) = query.subscription {
-                            b.push(" AND s.state = ").push_bind(state.as_str());
-                        }
-                        b.push(")");
-                    }
-                }
-
+            async fn list_contacts(&self, query: &ContactQuery, bounds: &StatusBounds, limit: usize) -> StoreResult<ContactPage> {
                 let (key_column, descending) = match query.sort {
                     ContactSort::Newest => ("created_at", true),
                     ContactSort::Oldest => ("created_at", false),
@@ -391,10 +450,14 @@ macro_rules! sql_store {
 
                 let substring_search = !query.q.is_empty() && Email::parse(&query.q).is_err();
                 let mut b: QueryBuilder<$db> = QueryBuilder::new(
-                    "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at FROM ",
+                    format!(
+                        "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at, \
+                         c.{} AS activity_at, c.suppressed_at, c.pool FROM ",
+                        bounds.column
+                    ),
                 );
                 b.push(if substring_search { Self::SEARCH_SOURCE } else { "contacts c" });
-                filters(&mut b, query);
+                contact_filters(&mut b, query, bounds);
                 if let Some(cursor) = after.as_ref().or(before.as_ref()) {
                     b.push(format!(" AND (c.{key_column}, c.id) {} (", if desc { "<" } else { ">" }));
                     if key_column == "sort_name" {
@@ -408,7 +471,7 @@ macro_rules! sql_store {
                 b.push(format!(" ORDER BY c.{key_column} {dir}, c.id {dir} LIMIT "));
                 b.push_bind((limit + 1) as i64);
                 let fetched = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
-                let mut list = fetched.iter().map(rows::contact_row).collect::<StoreResult<Vec<_>>>()?;
+                let mut list = fetched.iter().map(|r| rows::contact_row(r, bounds)).collect::<StoreResult<Vec<_>>>()?;
                 let more = list.len() > limit;
                 list.truncate(limit);
                 if backwards {
@@ -427,7 +490,7 @@ macro_rules! sql_store {
                 // Counting a free-text search means scanning every row: only count when cheap.
                 let total = if query.q.is_empty() {
                     let mut count: QueryBuilder<$db> = QueryBuilder::new("SELECT COUNT(*) FROM contacts c");
-                    filters(&mut count, query);
+                    contact_filters(&mut count, query, bounds);
                     let row = count.build().fetch_one(&self.pool).await.map_err(map_err)?;
                     Some(row.get::<i64, _>(0))
                 } else {
@@ -464,6 +527,14 @@ macro_rules! sql_store {
                         .execute(&self.pool)
                         .await
                         .map_err(map_err)?;
+                    if kind != "open" {
+                        sqlx::query("UPDATE contacts SET last_signal_at = $1 WHERE id = $2 AND (last_signal_at IS NULL OR last_signal_at < $1)")
+                            .bind(at)
+                            .bind(contact_id)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    }
                 }
                 Ok(())
             }
@@ -556,10 +627,12 @@ macro_rules! sql_store {
                         "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
                            job_title, company, address_line1, postal_code, city, country, interests, last_purchase_on, \
                            total_spent_cents, purchase_count, channel, source_detail, sort_name, search, \
-                           last_interaction_at, created_at, updated_at) ",
+                           last_interaction_at, last_signal_at, last_open_at, last_click_at, suppressed_at, suppression_reason, \
+                           created_at, updated_at) ",
                     );
                     b.push_values(chunk, |mut v, c| {
                         let f = &c.fields;
+                        let e = crate::store::rows::BulkEngagement::of(&c.activities);
                         v.push_bind(f.email.as_str())
                             .push_bind(f.email.md5_hex())
                             .push_bind(f.email.sha256_hex())
@@ -581,7 +654,12 @@ macro_rules! sql_store {
                             .push_bind(&f.source_detail)
                             .push_bind(f.sort_name())
                             .push_bind(f.search_text())
-                            .push_bind(c.last_interaction_at)
+                            .push_bind(e.last_interaction_at)
+                            .push_bind(e.last_signal_at)
+                            .push_bind(e.last_open_at)
+                            .push_bind(e.last_click_at)
+                            .push_bind(e.suppressed.map(|(at, _)| at))
+                            .push_bind(e.suppressed.map(|(_, reason)| reason))
                             .push_bind(c.created_at)
                             .push_bind(c.created_at);
                     });

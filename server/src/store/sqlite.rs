@@ -67,3 +67,4 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, crate::store::rows::sqlite);
+sql_engagement_store!(SqliteStore, sqlx::Sqlite);

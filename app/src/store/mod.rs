@@ -7,6 +7,9 @@ use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Rol
 use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use async_trait::async_trait;
 
+mod engagement;
+pub use engagement::{EngagementStore, NewEvent, NewJob};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint refused the write; `constraint` names it (e.g. `contacts_email_key`).
@@ -42,11 +45,12 @@ pub struct UserRecord {
 pub struct BulkContact {
     pub fields: ContactFields,
     pub created_at: i64,
-    pub last_interaction_at: Option<i64>,
     pub purchase_count: i64,
     /// (newsletter id, state, consent) for each subscription.
     pub subscriptions: Vec<(i64, SubscriptionState, ConsentEvidence)>,
-    /// (kind, interaction, occurred_at, detail) for each timeline entry.
+    /// (kind, interaction, occurred_at, detail) for each timeline entry. The contact's
+    /// last interaction, signal, open and click, and its suppression by a hard bounce
+    /// or complaint, are derived from these.
     pub activities: Vec<(String, bool, i64, String)>,
 }
 
@@ -66,7 +70,7 @@ pub struct PartnerLead {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: EngagementStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Answers when the database answers (health checks).
     async fn ping(&self) -> StoreResult<()>;
@@ -103,7 +107,13 @@ pub trait Store: Send + Sync + 'static {
     async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()>;
     async fn contact(&self, id: i64) -> StoreResult<Option<Contact>>;
     async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>>;
-    async fn list_contacts(&self, query: &ContactQuery, limit: usize) -> StoreResult<ContactPage>;
+    /// A page of the list; `bounds` decides the statuses (shown and filtered).
+    async fn list_contacts(
+        &self,
+        query: &ContactQuery,
+        bounds: &crate::model::engagement::StatusBounds,
+        limit: usize,
+    ) -> StoreResult<ContactPage>;
     async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>>;
     async fn add_activity(
         &self,

@@ -1,0 +1,123 @@
+//! Events in: checked one by one, resolved to contacts in bulk, recorded in one
+//! transaction. Shared by the events API, staff, CSV imports and tracking links.
+
+use crate::model::events::{parse_event, EventTarget, ValidEvent};
+use crate::state::AppState;
+use crate::store::{NewEvent, StoreError};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Events per API request.
+pub const MAX_EVENTS: usize = 10_000;
+
+/// What happened to one event of a batch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemResult {
+    pub index: usize,
+    /// "recorded", "error" or, when the batch was refused as a whole, "not_recorded".
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IngestReport {
+    pub recorded: usize,
+    pub failed: usize,
+    pub results: Vec<ItemResult>,
+}
+
+/// Checks every event and finds its contact. Returns, per input, the event ready to
+/// record or why it cannot be.
+pub async fn resolve(
+    state: &AppState,
+    items: &[serde_json::Value],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<Result<NewEvent, String>>, StoreError> {
+    let parsed: Vec<Result<ValidEvent, String>> = items.iter().map(|v| parse_event(v, now)).collect();
+    resolve_valid(state, parsed, actor).await
+}
+
+/// Finds the contacts of already checked events (emails and ids, looked up in bulk).
+pub async fn resolve_valid(
+    state: &AppState,
+    parsed: Vec<Result<ValidEvent, String>>,
+    actor: &str,
+) -> Result<Vec<Result<NewEvent, String>>, StoreError> {
+    let mut emails: Vec<String> = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
+    for e in parsed.iter().flatten() {
+        match &e.target {
+            EventTarget::Email(email) => emails.push(email.as_str().to_string()),
+            EventTarget::ContactId(id) => ids.push(*id),
+        }
+    }
+    emails.sort_unstable();
+    emails.dedup();
+    ids.sort_unstable();
+    ids.dedup();
+    let by_email: HashMap<String, i64> = state.store.contact_ids_by_email(&emails).await?;
+    let known_ids: std::collections::HashSet<i64> = state.store.existing_contact_ids(&ids).await?.into_iter().collect();
+    Ok(parsed
+        .into_iter()
+        .map(|p| {
+            let e = p?;
+            let contact_id = match &e.target {
+                EventTarget::Email(email) => *by_email.get(email.as_str()).ok_or("unknown contact: no contact has this email")?,
+                EventTarget::ContactId(id) => {
+                    if known_ids.contains(id) {
+                        *id
+                    } else {
+                        return Err(format!("unknown contact: no contact has id {id}"));
+                    }
+                }
+            };
+            Ok(NewEvent {
+                contact_id,
+                kind: e.kind,
+                occurred_at: e.occurred_at,
+                campaign: e.campaign,
+                meta: e.meta,
+                actor: actor.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// Records what can be recorded. With `atomic`, one bad event refuses the whole batch
+/// and nothing is recorded; otherwise good events are recorded and bad ones reported.
+/// Either way each event is recorded whole or not at all, in one transaction.
+pub async fn ingest(
+    state: &AppState,
+    items: &[serde_json::Value],
+    actor: &str,
+    atomic: bool,
+    now: i64,
+) -> Result<IngestReport, StoreError> {
+    let resolved = resolve(state, items, actor, now).await?;
+    let failed = resolved.iter().filter(|r| r.is_err()).count();
+    let refuse_all = atomic && failed > 0;
+    let mut good = Vec::with_capacity(resolved.len() - failed);
+    let mut results = Vec::with_capacity(resolved.len());
+    for (index, r) in resolved.into_iter().enumerate() {
+        match r {
+            Ok(event) => {
+                results.push(ItemResult {
+                    index,
+                    status: if refuse_all { "not_recorded" } else { "recorded" },
+                    contact_id: Some(event.contact_id),
+                    error: None,
+                });
+                good.push(event);
+            }
+            Err(error) => results.push(ItemResult { index, status: "error", contact_id: None, error: Some(error) }),
+        }
+    }
+    if !refuse_all {
+        state.store.record_events(&good, now).await?;
+    }
+    Ok(IngestReport { recorded: if refuse_all { 0 } else { good.len() }, failed, results })
+}

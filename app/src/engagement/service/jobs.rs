@@ -1,0 +1,261 @@
+//! Long work as background jobs: bulk actions over a list (move to the inactive pool,
+//! back to the main pool, suppress) and event imports. A job is stored with its
+//! parameters; whichever instance holds its lease works through it in chunks, writing
+//! its progress after each, and another instance takes over if that one dies.
+
+use super::{resolve_valid, settings};
+use crate::engagement::Job;
+use crate::model::contact::ConsentEvidence;
+use crate::model::engagement::{EngagementSettings, Pool};
+use crate::model::events::{parse_event, ValidEvent};
+use crate::model::ContactQuery;
+use crate::state::AppState;
+use crate::store::{NewJob, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Contacts per chunk of a bulk action; events per chunk of an import.
+pub const CHUNK: i64 = 1000;
+const IMPORT_CHUNK: usize = 5000;
+/// How long a job stays with an instance that stops reporting progress.
+pub const LEASE_SECS: i64 = 60;
+/// Lines of an import file, at most.
+pub const MAX_IMPORT_LINES: usize = 500_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    /// Out of the main sending lists, kept and worked from a separate account.
+    MoveToInactivePool,
+    MoveToMainPool,
+    /// Unsubscribed everywhere; the address is kept (hashed) so it is never re-bought.
+    Suppress,
+}
+
+impl BulkAction {
+    pub fn parse(s: &str) -> Option<BulkAction> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+}
+
+/// What a bulk job applies to: the list as it was when staff confirmed it (statuses
+/// at that instant, under those settings).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BulkParams {
+    pub query: ContactQuery,
+    pub action: BulkAction,
+    pub at: i64,
+    pub settings: EngagementSettings,
+}
+
+pub async fn start_bulk(
+    state: &AppState,
+    query: &ContactQuery,
+    action: BulkAction,
+    actor: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    let settings = settings(state).await?;
+    let total = state.store.count_matching(query, &settings.bounds(now)).await?;
+    let params = BulkParams { query: query.without_cursor(), action, at: now, settings };
+    let params = serde_json::to_string(&params).map_err(|e| StoreError::Database(e.to_string()))?;
+    state
+        .store
+        .create_job(&NewJob { kind: "bulk".into(), params, payload: String::new(), total, created_by: actor.into(), now })
+        .await
+}
+
+/// Reads an events CSV: a header naming `email` or `contact_id`, `type`,
+/// `occurred_at` and optionally `campaign`, then one event per line. Returns the
+/// events, or every problem found (line numbers as a spreadsheet shows them).
+pub fn parse_events_csv(text: &str, now: i64) -> Result<Vec<ValidEvent>, Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(vec![format!("The first line must name the columns: {e}")]),
+    };
+    let known = ["email", "contact_id", "type", "occurred_at", "campaign"];
+    let mut errors = Vec::new();
+    for h in headers.iter() {
+        if !known.contains(&h) {
+            errors.push(format!("Unknown column `{h}`: the columns are {}.", known.join(", ")));
+        }
+    }
+    if !headers.iter().any(|h| h == "type") || !headers.iter().any(|h| h == "occurred_at") {
+        errors.push("The columns `type` and `occurred_at` are required.".into());
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut events = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        if line > MAX_IMPORT_LINES + 1 {
+            errors.push(format!("The file has more than {MAX_IMPORT_LINES} events; split it."));
+            break;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("Line {line}: {e}"));
+                continue;
+            }
+        };
+        let mut obj = serde_json::Map::new();
+        for (h, v) in headers.iter().zip(record.iter()) {
+            if v.is_empty() {
+                continue;
+            }
+            let value = match h {
+                "contact_id" => match v.parse::<i64>() {
+                    Ok(n) => serde_json::Value::from(n),
+                    Err(_) => serde_json::Value::from(v),
+                },
+                _ => serde_json::Value::from(v),
+            };
+            obj.insert(h.to_string(), value);
+        }
+        match parse_event(&serde_json::Value::Object(obj), now) {
+            Ok(e) => events.push(e),
+            Err(e) => errors.push(format!("Line {line}: {e}")),
+        }
+        if errors.len() >= 50 {
+            errors.push("… and maybe more: fix these first.".into());
+            break;
+        }
+    }
+    if events.is_empty() && errors.is_empty() {
+        errors.push("The file has no events.".into());
+    }
+    if errors.is_empty() {
+        Ok(events)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks a whole import (format and contacts) before anything is recorded: a file
+/// with any bad line is refused whole, with the problems listed. A good one becomes a
+/// job; returns its id.
+pub async fn start_import(state: &AppState, csv: String, actor: &str, now: i64) -> Result<Result<i64, Vec<String>>, StoreError> {
+    let events = match parse_events_csv(&csv, now) {
+        Ok(e) => e,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let resolved = resolve_valid(state, events.into_iter().map(Ok).collect(), actor).await?;
+    let errors: Vec<String> = resolved
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().err().map(|e| format!("Line {}: {e}", i + 2)))
+        .take(50)
+        .collect();
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let total = resolved.len() as i64;
+    let job = NewJob { kind: "import_events".into(), params: "{}".into(), payload: csv, total, created_by: actor.into(), now };
+    Ok(Ok(state.store.create_job(&job).await?))
+}
+
+/// Runs the next job waiting, if any, to its end. Returns whether there was one.
+pub async fn run_next_job(state: &AppState) -> Result<bool, StoreError> {
+    let now = crate::state::now();
+    let Some((job, payload)) = state.store.claim_job(now, now + LEASE_SECS).await? else {
+        return Ok(false);
+    };
+    let outcome = match job.kind.as_str() {
+        "bulk" => run_bulk(state, &job).await,
+        "import_events" => run_import(state, &job, &payload).await,
+        other => Err(StoreError::Database(format!("unknown job kind {other}"))),
+    };
+    let now = crate::state::now();
+    match outcome {
+        Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
+        Err(e) => {
+            tracing::error!(job = job.id, error = %e, "job failed");
+            state.store.finish_job(job.id, true, "Stopped by an error on our side; the work done so far is kept.", now).await?
+        }
+    }
+    Ok(true)
+}
+
+async fn run_bulk(state: &AppState, job: &Job) -> Result<String, StoreError> {
+    let params: BulkParams = serde_json::from_str(&job.params).map_err(|e| StoreError::Database(e.to_string()))?;
+    let bounds = params.settings.bounds(params.at);
+    let actor = job.created_by.as_str();
+    let (mut done, mut next_id, mut changed) = (job.done, job.next_id, 0u64);
+    loop {
+        let ids = state.store.contact_ids_matching(&params.query, &bounds, next_id, CHUNK).await?;
+        let Some(last) = ids.last().copied() else { break };
+        let now = crate::state::now();
+        changed += match params.action {
+            BulkAction::MoveToInactivePool => state.store.set_pool(&ids, Pool::Inactive, now, actor).await?,
+            BulkAction::MoveToMainPool => state.store.set_pool(&ids, Pool::Main, now, actor).await?,
+            BulkAction::Suppress => {
+                let consent = ConsentEvidence {
+                    at: now,
+                    channel: "staff".into(),
+                    form: format!("bulk action #{}", job.id),
+                    text: format!("Suppressed by {actor} from a list-cleaning action."),
+                };
+                state.store.suppress_contacts(&ids, "manual", &consent, actor).await?
+            }
+        };
+        done += ids.len() as i64;
+        next_id = last;
+        state.store.job_progress(job.id, done, next_id, now, now + LEASE_SECS).await?;
+    }
+    Ok(format!("{changed} of {done} contacts changed (the others already were)."))
+}
+
+async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, StoreError> {
+    let now = crate::state::now();
+    let events = parse_events_csv(csv, now).map_err(|e| StoreError::Database(e.join("; ")))?;
+    let (mut done, mut skipped) = (job.next_id as usize, 0usize);
+    while done < events.len() {
+        let chunk: Vec<Result<ValidEvent, String>> =
+            events[done..(done + IMPORT_CHUNK).min(events.len())].iter().cloned().map(Ok).collect();
+        let n = chunk.len();
+        let resolved = resolve_valid(state, chunk, &format!("import by {}", job.created_by)).await?;
+        // A contact deleted since the file was checked: its events are skipped.
+        let good: Vec<_> = resolved.into_iter().filter_map(Result::ok).collect();
+        skipped += n - good.len();
+        let now = crate::state::now();
+        state.store.record_events(&good, now).await?;
+        done += n;
+        state.store.job_progress(job.id, done as i64, done as i64, now, now + LEASE_SECS).await?;
+    }
+    Ok(if skipped == 0 {
+        format!("{done} events imported.")
+    } else {
+        format!("{} events imported; {skipped} skipped (their contact was deleted meanwhile).", done - skipped)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_000_000;
+
+    #[test]
+    fn a_csv_is_read_with_quotes_and_optional_columns() {
+        let csv = "email,type,occurred_at,campaign\n\
+                   ann@example.com,click,2026-11-01T10:00:00Z,\"Sale, autumn\"\n\
+                   bob@example.com,open,2026-11-02T10:00:00Z,\n";
+        let events = parse_events_csv(csv, NOW).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].campaign, "Sale, autumn");
+        assert_eq!(events[1].campaign, "");
+    }
+
+    #[test]
+    fn a_csv_with_any_bad_line_is_refused_with_every_line_named() {
+        let csv = "contact_id,type,occurred_at\n1,open,2026-11-01T10:00:00Z\nx,open,2026-11-01T10:00:00Z\n2,wink,2026-11-01T10:00:00Z\n";
+        let errors = parse_events_csv(csv, NOW).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("Line 3:") && errors[0].contains("positive integer"));
+        assert!(errors[1].starts_with("Line 4:") && errors[1].contains("unknown type"));
+        assert!(parse_events_csv("email,when\n", NOW).unwrap_err()[0].contains("Unknown column `when`"));
+        assert!(parse_events_csv("email,type,occurred_at\n", NOW).unwrap_err()[0].contains("no events"));
+    }
+}

@@ -1,0 +1,109 @@
+//! The engagement part of the store: settings, events, the dashboard's aggregates,
+//! bulk actions and background jobs. A supertrait of `Store`, written by its own macro
+//! in the server crate.
+
+use super::StoreResult;
+use crate::engagement::{Attrition, BreakdownRow, Job, MonthCounts};
+use crate::model::contact::ConsentEvidence;
+use crate::model::engagement::{Pool, StatusBounds};
+use crate::model::events::EventKind;
+use crate::model::{Contact, ContactQuery};
+use async_trait::async_trait;
+use std::collections::HashMap;
+
+/// An event about a known contact, ready to record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub contact_id: i64,
+    pub kind: EventKind,
+    pub occurred_at: i64,
+    pub campaign: String,
+    pub meta: String,
+    /// Who sent it, for the timeline: "api:<partner>", "tracking", a staff email, "import".
+    pub actor: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewJob {
+    pub kind: String,
+    pub params: String,
+    pub payload: String,
+    pub total: i64,
+    pub created_by: String,
+    pub now: i64,
+}
+
+#[async_trait]
+pub trait EngagementStore: Send + Sync {
+    // Settings shared by every instance.
+    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+    async fn put_setting(&self, name: &str, value: &str, now: i64) -> StoreResult<()>;
+    /// Stores `value` unless the setting exists; returns what is stored (the first
+    /// instance to write wins, so all instances agree on generated secrets).
+    async fn setting_or_insert(&self, name: &str, value: &str, now: i64) -> StoreResult<String>;
+
+    // Events.
+    /// The ids of these normalised addresses, for those that are known.
+    async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>>;
+    /// Which of these ids exist.
+    async fn existing_contact_ids(&self, ids: &[i64]) -> StoreResult<Vec<i64>>;
+    /// Records the events in one transaction: timeline rows; the last interaction,
+    /// signal, open and click instants (moved forward only); purchases counted;
+    /// subscriptions ended by unsubscribes, bounces and complaints; addresses
+    /// suppressed by hard bounces and complaints.
+    async fn record_events(&self, events: &[NewEvent], now: i64) -> StoreResult<()>;
+
+    // The dashboard's aggregates.
+    /// The whole base grouped by channel, source detail and status, with the
+    /// list-cleaning counts; `idle_from` is the "no interaction since" instant.
+    async fn engagement_breakdown(&self, bounds: &StatusBounds, idle_from: i64) -> StoreResult<Vec<BreakdownRow>>;
+    /// Contacts lost between `start` and `now` among those created before `start`;
+    /// `inactive_after` and `new_for` are the disengaged and new limits in seconds.
+    async fn attrition(
+        &self,
+        bounds: &StatusBounds,
+        start: i64,
+        now: i64,
+        inactive_after: i64,
+        new_for: i64,
+    ) -> StoreResult<Attrition>;
+    async fn snapshot(&self, name: &str) -> StoreResult<Option<(i64, String)>>;
+    async fn put_snapshot(&self, name: &str, taken_at: i64, body: &str) -> StoreResult<()>;
+    /// Months from `from` (`YYYY-MM`) on, oldest first.
+    async fn engagement_months(&self, from: &str) -> StoreResult<Vec<MonthCounts>>;
+    async fn put_engagement_month(&self, month: &MonthCounts, now: i64) -> StoreResult<()>;
+
+    // Bulk actions over a list.
+    /// Ids of contacts matching the list, above `after_id`, in id order.
+    async fn contact_ids_matching(
+        &self,
+        query: &ContactQuery,
+        bounds: &StatusBounds,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>>;
+    async fn count_matching(&self, query: &ContactQuery, bounds: &StatusBounds) -> StoreResult<i64>;
+    /// Moves contacts to a pool, with a timeline entry each; returns how many moved.
+    async fn set_pool(&self, ids: &[i64], pool: Pool, now: i64, actor: &str) -> StoreResult<u64>;
+    /// Suppresses contacts: unsubscribed everywhere with this evidence, the address
+    /// kept (hashed) so it is never re-bought. Returns how many were newly suppressed.
+    async fn suppress_contacts(
+        &self,
+        ids: &[i64],
+        reason: &str,
+        consent: &ConsentEvidence,
+        actor: &str,
+    ) -> StoreResult<u64>;
+    /// Whole contacts, in id order (exports).
+    async fn contacts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+
+    // Background jobs.
+    async fn create_job(&self, job: &NewJob) -> StoreResult<i64>;
+    /// Takes the oldest queued job, or a running one whose lease ran out (its instance
+    /// died), and leases it until `lease_until`.
+    async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<(Job, String)>>;
+    async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()>;
+    async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()>;
+    async fn job(&self, id: i64) -> StoreResult<Option<Job>>;
+    async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>>;
+}

@@ -1,0 +1,571 @@
+//! `sql_engagement_store!` writes `EngagementStore` once for a backend, like
+//! `sql_store!` does for `Store`, in a child module of the backend's module (so it can
+//! use that module's `rows`, `map_err`, `contact_filters` and constants).
+//!
+//! Portability notes: `UPDATE … FROM (VALUES …) AS v` works in SQLite ≥ 3.33 and
+//! PostgreSQL, whose VALUES columns are both named column1, column2, …; "the larger of
+//! two instants" is written as a CASE because SQLite spells it max() and PostgreSQL
+//! GREATEST(); GROUP BY uses column positions so the same expression is not bound twice.
+
+macro_rules! sql_engagement_store {
+    ($store:ty, $db:ty) => {
+        mod engagement_impl {
+            use super::*;
+            use app::engagement::{Attrition, BreakdownRow, Job, MonthCounts};
+            use app::model::contact::ConsentEvidence;
+            use app::model::engagement::{EngagementStatus, Pool, StatusBounds};
+            use app::model::events::EventKind;
+            use app::model::{Contact, ContactQuery};
+            use app::store::{EngagementStore, NewEvent, NewJob, StoreResult};
+            use sqlx::{QueryBuilder, Row};
+            use std::collections::HashMap;
+
+            /// The status of `c` as a number (index in `EngagementStatus::ALL`). The
+            /// bounds are integers computed here, never user text.
+            fn status_case(b: &StatusBounds) -> String {
+                let col = format!("c.{}", b.column);
+                format!(
+                    "CAST(CASE WHEN {col} >= {} THEN 0 WHEN {col} >= {} THEN 1 WHEN {col} >= {} THEN 2 \
+                     WHEN {col} IS NOT NULL THEN 3 WHEN c.created_at >= {} THEN 4 ELSE 3 END AS BIGINT)",
+                    b.recent_from, b.engaged_from, b.disengaged_from, b.new_from
+                )
+            }
+
+            /// What a batch of events does to each contact.
+            #[derive(Default)]
+            struct Effect {
+                last_interaction: Option<i64>,
+                last_signal: Option<i64>,
+                last_open: Option<i64>,
+                last_click: Option<i64>,
+                purchases: i64,
+                last_purchase_on: Option<String>,
+                /// The first unsubscribing event: (at, kind, actor).
+                unsubscribe: Option<(i64, EventKind, String)>,
+                suppress: Option<(i64, EventKind)>,
+            }
+
+            fn effects(events: &[NewEvent]) -> HashMap<i64, Effect> {
+                let mut map: HashMap<i64, Effect> = HashMap::new();
+                for e in events {
+                    let fx = map.entry(e.contact_id).or_default();
+                    let at = Some(e.occurred_at);
+                    if e.kind.is_interaction() {
+                        fx.last_interaction = fx.last_interaction.max(at);
+                        if e.kind != EventKind::Open {
+                            fx.last_signal = fx.last_signal.max(at);
+                        }
+                    }
+                    match e.kind {
+                        EventKind::Open => fx.last_open = fx.last_open.max(at),
+                        EventKind::Click => fx.last_click = fx.last_click.max(at),
+                        EventKind::Purchase => {
+                            fx.purchases += 1;
+                            let day = chrono::DateTime::from_timestamp(e.occurred_at, 0)
+                                .map(|d| d.date_naive().format("%Y-%m-%d").to_string());
+                            fx.last_purchase_on = fx.last_purchase_on.take().max(day);
+                        }
+                        _ => {}
+                    }
+                    if e.kind.unsubscribes() && fx.unsubscribe.as_ref().map_or(true, |u| u.0 > e.occurred_at) {
+                        fx.unsubscribe = Some((e.occurred_at, e.kind, e.actor.clone()));
+                    }
+                    if e.kind.suppresses() && fx.suppress.map_or(true, |s| s.0 > e.occurred_at) {
+                        fx.suppress = Some((e.occurred_at, e.kind));
+                    }
+                }
+                map
+            }
+
+            fn unsubscribe_evidence(at: i64, kind: EventKind, actor: &str) -> ConsentEvidence {
+                ConsentEvidence {
+                    at,
+                    channel: "events".into(),
+                    form: actor.to_string(),
+                    text: format!("Subscription ended by a {} event.", kind.as_str().replace('_', " ")),
+                }
+            }
+
+            /// Ends every subscription of these contacts still open, with this evidence.
+            async fn end_subscriptions<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                ids: &[i64],
+                consent: &ConsentEvidence,
+            ) -> StoreResult<()> {
+                for chunk in ids.chunks(900) {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE subscriptions SET state = 'unsubscribed', consent_at = ");
+                    b.push_bind(consent.at)
+                        .push(", consent_channel = ")
+                        .push_bind(consent.channel.clone())
+                        .push(", consent_form = ")
+                        .push_bind(consent.form.clone())
+                        .push(", consent_text = ")
+                        .push_bind(consent.text.clone())
+                        .push(" WHERE state <> 'unsubscribed' AND contact_id IN (");
+                    let mut list = b.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    b.push(")");
+                    b.build().execute(&mut **tx).await.map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            async fn timeline_rows<'c>(
+                tx: &mut sqlx::Transaction<'c, $db>,
+                ids: &[i64],
+                kind: &str,
+                at: i64,
+                detail: &str,
+                actor: &str,
+            ) -> StoreResult<()> {
+                for chunk in ids.chunks(<$store>::BULK_ROWS * 3) {
+                    let mut b: QueryBuilder<$db> =
+                        QueryBuilder::new("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) ");
+                    b.push_values(chunk, |mut v, id| {
+                        v.push_bind(*id).push_bind(kind).push_bind(false).push_bind(at).push_bind(detail).push_bind(actor);
+                    });
+                    b.build().execute(&mut **tx).await.map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            fn id_list<'a>(b: &mut QueryBuilder<'a, $db>, ids: &'a [i64]) {
+                b.push("(");
+                let mut list = b.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                b.push(")");
+            }
+
+            #[async_trait::async_trait]
+            impl EngagementStore for $store {
+                async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+                    let row = sqlx::query("SELECT value FROM settings WHERE name = $1")
+                        .bind(name)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(|r| r.get(0)))
+                }
+
+                async fn put_setting(&self, name: &str, value: &str, now: i64) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    )
+                    .bind(name)
+                    .bind(value)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn setting_or_insert(&self, name: &str, value: &str, now: i64) -> StoreResult<String> {
+                    sqlx::query("INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                        .bind(name)
+                        .bind(value)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    self.setting(name).await?.ok_or(app::store::StoreError::NotFound)
+                }
+
+                async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
+                    let mut found = HashMap::with_capacity(emails.len());
+                    for chunk in emails.chunks(900) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT id, email FROM contacts WHERE email IN (");
+                        let mut list = b.separated(", ");
+                        for e in chunk {
+                            list.push_bind(e.as_str());
+                        }
+                        b.push(")");
+                        for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                            found.insert(row.get::<String, _>(1), row.get::<i64, _>(0));
+                        }
+                    }
+                    Ok(found)
+                }
+
+                async fn existing_contact_ids(&self, ids: &[i64]) -> StoreResult<Vec<i64>> {
+                    let mut found = Vec::with_capacity(ids.len());
+                    for chunk in ids.chunks(900) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT id FROM contacts WHERE id IN ");
+                        id_list(&mut b, chunk);
+                        for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                            found.push(row.get::<i64, _>(0));
+                        }
+                    }
+                    Ok(found)
+                }
+
+                #[tracing::instrument(skip_all, fields(events = events.len()))]
+                async fn record_events(&self, events: &[NewEvent], _now: i64) -> StoreResult<()> {
+                    if events.is_empty() {
+                        return Ok(());
+                    }
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    for chunk in events.chunks(<$store>::BULK_ROWS * 2) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                            "INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor, campaign, meta) ",
+                        );
+                        b.push_values(chunk, |mut v, e| {
+                            v.push_bind(e.contact_id)
+                                .push_bind(e.kind.as_str())
+                                .push_bind(e.kind.is_interaction())
+                                .push_bind(e.occurred_at)
+                                .push_bind("")
+                                .push_bind(e.actor.as_str())
+                                .push_bind(e.campaign.as_str())
+                                .push_bind(e.meta.as_str());
+                        });
+                        b.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    let mut fx: Vec<(i64, Effect)> = effects(events).into_iter().collect();
+                    fx.sort_unstable_by_key(|(id, _)| *id); // a stable lock order across writers
+                    let moved: Vec<&(i64, Effect)> = fx
+                        .iter()
+                        .filter(|(_, f)| f.last_interaction.is_some() || f.last_open.is_some() || f.last_click.is_some())
+                        .collect();
+                    // Each instant only moves forward: a late, older event changes nothing.
+                    for chunk in moved.chunks(<$store>::BULK_ROWS * 3) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE contacts SET ");
+                        for (i, col) in ["last_interaction_at", "last_signal_at", "last_open_at", "last_click_at", "last_purchase_on"]
+                            .iter()
+                            .enumerate()
+                        {
+                            let v = format!("v.column{}", i + 2);
+                            b.push(format!(
+                                "{col} = CASE WHEN {v} IS NOT NULL AND (contacts.{col} IS NULL OR contacts.{col} < {v}) \
+                                 THEN {v} ELSE contacts.{col} END, "
+                            ));
+                        }
+                        b.push("purchase_count = contacts.purchase_count + v.column7 FROM (");
+                        b.push_values(chunk, |mut v, (id, f)| {
+                            v.push_bind(*id)
+                                .push_bind(f.last_interaction)
+                                .push_bind(f.last_signal)
+                                .push_bind(f.last_open)
+                                .push_bind(f.last_click)
+                                .push_bind(f.last_purchase_on.clone())
+                                .push_bind(f.purchases);
+                        });
+                        b.push(") AS v WHERE contacts.id = v.column1");
+                        b.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    for (id, f) in &fx {
+                        if let Some((at, kind, actor)) = &f.unsubscribe {
+                            end_subscriptions(&mut tx, &[*id], &unsubscribe_evidence(*at, *kind, actor)).await?;
+                        }
+                        if let Some((at, kind)) = f.suppress {
+                            sqlx::query("UPDATE contacts SET suppressed_at = $1, suppression_reason = $2 WHERE id = $3 AND suppressed_at IS NULL")
+                                .bind(at)
+                                .bind(kind.as_str())
+                                .bind(*id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(())
+                }
+
+                #[tracing::instrument(skip_all)]
+                async fn engagement_breakdown(&self, bounds: &StatusBounds, idle_from: i64) -> StoreResult<Vec<BreakdownRow>> {
+                    let col = format!("c.{}", bounds.column);
+                    let sql = format!(
+                        "SELECT c.channel, c.source_detail, {status} AS status, COUNT(*) AS contacts, \
+                         SUM(CASE WHEN {col} IS NULL AND c.created_at < {new_from} THEN 1 ELSE 0 END) AS never_engaged, \
+                         SUM(CASE WHEN c.last_open_at IS NULL THEN 1 ELSE 0 END) AS never_opened, \
+                         SUM(CASE WHEN c.last_click_at IS NULL THEN 1 ELSE 0 END) AS never_clicked, \
+                         SUM(CASE WHEN {col} < {idle_from} OR ({col} IS NULL AND c.created_at < {idle_from}) THEN 1 ELSE 0 END) AS idle, \
+                         SUM(CASE WHEN c.suppression_reason = 'hard_bounce' THEN 1 ELSE 0 END) AS hard_bounces, \
+                         SUM(CASE WHEN c.suppression_reason = 'complaint' THEN 1 ELSE 0 END) AS complaints, \
+                         SUM(CASE WHEN c.suppressed_at IS NOT NULL THEN 1 ELSE 0 END) AS suppressed, \
+                         SUM(CASE WHEN c.pool = 'inactive' THEN 1 ELSE 0 END) AS pooled \
+                         FROM contacts c GROUP BY 1, 2, 3",
+                        status = status_case(bounds),
+                        new_from = bounds.new_from,
+                    );
+                    let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
+                    rows.iter()
+                        .map(|r| {
+                            let status: i64 = r.try_get("status").map_err(map_err)?;
+                            let n = |name: &str| r.try_get::<Option<i64>, _>(name).map(|v| v.unwrap_or(0)).map_err(map_err);
+                            Ok(BreakdownRow {
+                                channel: r.try_get("channel").map_err(map_err)?,
+                                source: r.try_get("source_detail").map_err(map_err)?,
+                                status: EngagementStatus::ALL[status.clamp(0, 4) as usize],
+                                contacts: n("contacts")?,
+                                never_engaged: n("never_engaged")?,
+                                never_opened: n("never_opened")?,
+                                never_clicked: n("never_clicked")?,
+                                idle: n("idle")?,
+                                hard_bounces: n("hard_bounces")?,
+                                complaints: n("complaints")?,
+                                suppressed: n("suppressed")?,
+                                pooled: n("pooled")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                #[tracing::instrument(skip_all)]
+                async fn attrition(
+                    &self,
+                    bounds: &StatusBounds,
+                    start: i64,
+                    now: i64,
+                    inactive_after: i64,
+                    new_for: i64,
+                ) -> StoreResult<Attrition> {
+                    let col = format!("c.{}", bounds.column);
+                    // One category per contact, in this order: bounced, unsubscribed, gone inactive.
+                    let sql = format!(
+                        "SELECT CAST(CASE \
+                           WHEN c.suppressed_at >= {start} AND c.suppression_reason = 'hard_bounce' THEN 1 \
+                           WHEN c.suppressed_at >= {start} THEN 2 \
+                           WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id AND s.state = 'unsubscribed' AND s.consent_at >= {start}) \
+                             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id AND s.state = 'subscribed') THEN 2 \
+                           WHEN {col} >= {gone_from} AND {col} < {gone_to} THEN 3 \
+                           WHEN {col} IS NULL AND c.created_at >= {new_gone_from} AND c.created_at < {new_gone_to} THEN 3 \
+                           ELSE 0 END AS BIGINT) AS lost, COUNT(*) AS contacts \
+                         FROM contacts c WHERE c.created_at < {start} GROUP BY 1",
+                        gone_from = start - inactive_after,
+                        gone_to = now - inactive_after,
+                        new_gone_from = start - new_for,
+                        new_gone_to = now - new_for,
+                    );
+                    let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
+                    let mut a = Attrition::default();
+                    for r in rows {
+                        let (lost, n): (i64, i64) = (r.get(0), r.get(1));
+                        a.base += n;
+                        match lost {
+                            1 => a.bounced += n,
+                            2 => a.unsubscribed += n,
+                            3 => a.gone_inactive += n,
+                            _ => {}
+                        }
+                    }
+                    Ok(a)
+                }
+
+                async fn snapshot(&self, name: &str) -> StoreResult<Option<(i64, String)>> {
+                    let row = sqlx::query("SELECT taken_at, body FROM snapshots WHERE name = $1")
+                        .bind(name)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(|r| (r.get(0), r.get(1))))
+                }
+
+                async fn put_snapshot(&self, name: &str, taken_at: i64, body: &str) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO snapshots (name, taken_at, body) VALUES ($1, $2, $3) \
+                         ON CONFLICT (name) DO UPDATE SET taken_at = excluded.taken_at, body = excluded.body",
+                    )
+                    .bind(name)
+                    .bind(taken_at)
+                    .bind(body)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn engagement_months(&self, from: &str) -> StoreResult<Vec<MonthCounts>> {
+                    let rows = sqlx::query("SELECT * FROM engagement_months WHERE month >= $1 ORDER BY month")
+                        .bind(from)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    rows.iter().map(rows::month).collect()
+                }
+
+                async fn put_engagement_month(&self, m: &MonthCounts, now: i64) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO engagement_months (month, recent, engaged, disengaged, inactive, new, taken_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (month) DO UPDATE SET recent = excluded.recent, \
+                         engaged = excluded.engaged, disengaged = excluded.disengaged, inactive = excluded.inactive, \
+                         new = excluded.new, taken_at = excluded.taken_at",
+                    )
+                    .bind(&m.month)
+                    .bind(m.counts[0])
+                    .bind(m.counts[1])
+                    .bind(m.counts[2])
+                    .bind(m.counts[3])
+                    .bind(m.counts[4])
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn contact_ids_matching(
+                    &self,
+                    query: &ContactQuery,
+                    bounds: &StatusBounds,
+                    after_id: i64,
+                    limit: i64,
+                ) -> StoreResult<Vec<i64>> {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT c.id FROM contacts c");
+                    contact_filters(&mut b, query, bounds);
+                    b.push(" AND c.id > ").push_bind(after_id).push(" ORDER BY c.id LIMIT ").push_bind(limit);
+                    let rows = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
+                    Ok(rows.iter().map(|r| r.get(0)).collect())
+                }
+
+                async fn count_matching(&self, query: &ContactQuery, bounds: &StatusBounds) -> StoreResult<i64> {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT COUNT(*) FROM contacts c");
+                    contact_filters(&mut b, query, bounds);
+                    Ok(b.build().fetch_one(&self.pool).await.map_err(map_err)?.get(0))
+                }
+
+                async fn set_pool(&self, ids: &[i64], pool: Pool, now: i64, actor: &str) -> StoreResult<u64> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let mut moved = Vec::new();
+                    for chunk in ids.chunks(900) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE contacts SET pool = ");
+                        b.push_bind(pool.as_str()).push(" WHERE pool <> ").push_bind(pool.as_str()).push(" AND id IN ");
+                        id_list(&mut b, chunk);
+                        b.push(" RETURNING id");
+                        moved.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
+                    }
+                    let detail = match pool {
+                        Pool::Inactive => "Moved to the inactive pool",
+                        Pool::Main => "Moved back to the main pool",
+                    };
+                    timeline_rows(&mut tx, &moved, "pool", now, detail, actor).await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(moved.len() as u64)
+                }
+
+                async fn suppress_contacts(
+                    &self,
+                    ids: &[i64],
+                    reason: &str,
+                    consent: &ConsentEvidence,
+                    actor: &str,
+                ) -> StoreResult<u64> {
+                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let mut newly = Vec::new();
+                    for chunk in ids.chunks(900) {
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE contacts SET suppressed_at = ");
+                        b.push_bind(consent.at)
+                            .push(", suppression_reason = ")
+                            .push_bind(reason)
+                            .push(" WHERE suppressed_at IS NULL AND id IN ");
+                        id_list(&mut b, chunk);
+                        b.push(" RETURNING id");
+                        newly.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
+                    }
+                    end_subscriptions(&mut tx, ids, consent).await?;
+                    timeline_rows(&mut tx, &newly, "suppressed", consent.at, &consent.text, actor).await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(newly.len() as u64)
+                }
+
+                async fn contacts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+                    let mut out = Vec::with_capacity(ids.len());
+                    for chunk in ids.chunks(900) {
+                        let mut b: QueryBuilder<$db> =
+                            QueryBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN "));
+                        id_list(&mut b, chunk);
+                        b.push(" ORDER BY id");
+                        for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                            out.push(rows::contact(&row)?);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn create_job(&self, job: &NewJob) -> StoreResult<i64> {
+                    let row = sqlx::query(
+                        "INSERT INTO jobs (kind, state, params, payload, total, created_by, created_at, updated_at) \
+                         VALUES ($1, 'queued', $2, $3, $4, $5, $6, $6) RETURNING id",
+                    )
+                    .bind(&job.kind)
+                    .bind(&job.params)
+                    .bind(&job.payload)
+                    .bind(job.total)
+                    .bind(&job.created_by)
+                    .bind(job.now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.get(0))
+                }
+
+                async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<(Job, String)>> {
+                    // The WHERE is repeated on the outer UPDATE: when two instances pick the
+                    // same job, the second re-checks it after the first commits and skips it.
+                    let row = sqlx::query(
+                        "UPDATE jobs SET state = 'running', lease_until = $2, updated_at = $1 \
+                         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) ORDER BY id LIMIT 1) \
+                         AND (state = 'queued' OR (state = 'running' AND lease_until < $1)) RETURNING *",
+                    )
+                    .bind(now)
+                    .bind(lease_until)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    match row {
+                        Some(r) => Ok(Some((rows::job(&r)?, r.try_get("payload").map_err(map_err)?))),
+                        None => Ok(None),
+                    }
+                }
+
+                async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()> {
+                    sqlx::query("UPDATE jobs SET done = $2, next_id = $3, updated_at = $4, lease_until = $5 WHERE id = $1")
+                        .bind(id)
+                        .bind(done)
+                        .bind(next_id)
+                        .bind(now)
+                        .bind(lease_until)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()> {
+                    sqlx::query("UPDATE jobs SET state = $2, message = $3, updated_at = $4, payload = '' WHERE id = $1")
+                        .bind(id)
+                        .bind(if failed { "failed" } else { "done" })
+                        .bind(message)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn job(&self, id: i64) -> StoreResult<Option<Job>> {
+                    let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    row.as_ref().map(rows::job).transpose()
+                }
+
+                async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>> {
+                    let rows = sqlx::query("SELECT * FROM jobs ORDER BY id DESC LIMIT $1")
+                        .bind(limit)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    rows.iter().map(rows::job).collect()
+                }
+            }
+        }
+    };
+}
