@@ -1,5 +1,6 @@
 use crate::auth::LoginPage;
 use crate::contacts::{ContactPage, ContactsPage, EditContactPage, NewContactPage};
+use crate::engagement::{BulkPage, EngagementPage, EngagementSettingsPage, ImportPage, JobPage};
 use crate::partners::{PartnersPage, StatementPage};
 use crate::ui::StaffShell;
 use crate::users::UsersPage;
@@ -47,8 +48,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/contacts"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/new") view=NewContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/bulk") view=BulkPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/edit") view=EditContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/engagement") view=EngagementPage ssr=SsrMode::Async/>
+                    <Route path=path!("/engagement/settings") view=EngagementSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/engagement/import") view=ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners") view=PartnersPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners/:id/statement") view=StatementPage ssr=SsrMode::Async/>

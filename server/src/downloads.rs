@@ -1,4 +1,5 @@
-//! File downloads for signed-in staff (outside Leptos: a browser saves them).
+//! Files for signed-in staff, outside Leptos: downloads a browser saves (statements,
+//! list exports) and the events CSV upload.
 
 use app::model::Permission;
 use app::state::AppState;
@@ -42,5 +43,118 @@ pub async fn statement_csv(
         Err(app::error::AppError::NotFound) => (StatusCode::NOT_FOUND, "No such partner.").into_response(),
         Err(e @ app::error::AppError::Invalid(_)) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `/contacts/export.csv?<list filters>`: the list as CSV (marketers and admins),
+/// streamed in chunks read by id so any size exports in flat memory.
+pub async fn contacts_csv(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    match app::auth::service::user_of(&state, &session).await {
+        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => {}
+        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    let list = app::model::ContactQuery::from_query_string(query.as_deref().unwrap_or_default());
+    let settings = match app::engagement::service::settings(&state).await {
+        Ok(s) => s,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let bounds = settings.bounds(app::state::now());
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        if tx.send(Ok(app::engagement::service::csv_header())).await.is_err() {
+            return;
+        }
+        let mut after = 0;
+        loop {
+            match app::engagement::service::export_chunk(&state, &list, &bounds, settings.opens_count, after).await {
+                Ok(Some((bytes, last))) => {
+                    after = last;
+                    if tx.send(Ok(bytes)).await.is_err() {
+                        return; // the browser went away
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    // Abort the response rather than hand over a silently truncated file.
+                    tracing::error!(error = %e, "contacts export failed");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            }
+        }
+    });
+    let day = chrono::Utc::now().format("%Y-%m-%d");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"carnet-contacts-{day}.csv\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(tokio_stream_of(rx)),
+    )
+        .into_response()
+}
+
+fn tokio_stream_of<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> + Send + 'static {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Upload limit for an events CSV (about 400,000 lines).
+pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
+
+/// `POST /engagement/import` (multipart, field `file`): checks the whole file, then
+/// either starts the import job and shows its progress, or goes back to the form with
+/// every problem listed (kept in the session for that one page view).
+pub async fn import_events(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let user = match app::auth::service::user_of(&state, &session).await {
+        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => user,
+        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
+        Ok(None) => return axum::response::Redirect::to("/login?next=%2Fengagement%2Fimport").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let back = |errors: Vec<String>| {
+        let session = session.clone();
+        async move {
+            let _ = session.insert(app::engagement::service::IMPORT_ERRORS_KEY, errors).await;
+            axum::response::Redirect::to("/engagement/import").into_response()
+        }
+    };
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
+                Ok(bytes) => file = Some(bytes),
+                Err(_) => return back(vec![format!("The file is too large: the limit is {} MB.", MAX_IMPORT_BYTES / 1024 / 1024)]).await,
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => return back(vec!["The upload was interrupted or too large; try again.".into()]).await,
+        }
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return back(vec!["Choose a CSV file to import.".into()]).await;
+    };
+    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+        return back(vec!["The file must be UTF-8 text (CSV).".into()]).await;
+    };
+    match app::engagement::service::start_import(&state, text, &user.email, app::state::now()).await {
+        Ok(Ok(job)) => axum::response::Redirect::to(&format!("/jobs/{job}")).into_response(),
+        Ok(Err(errors)) => back(errors).await,
+        Err(e) => {
+            tracing::error!(error = %e, "import failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }

@@ -54,6 +54,13 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
     Router::new()
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .route("/partners/{id}/statement.csv", get(crate::downloads::statement_csv).with_state(state.clone()))
+        .route("/contacts/export.csv", get(crate::downloads::contacts_csv).with_state(state.clone()))
+        .route(
+            "/engagement/import",
+            axum::routing::post(crate::downloads::import_events)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::downloads::MAX_IMPORT_BYTES + 64 * 1024))
+                .with_state(state.clone()),
+        )
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())

@@ -57,8 +57,8 @@ const CHANNELS: &[(Channel, u32, &str, u32)] = &[
 
 /// What engagers do, by weight.
 const EVENT_MIX: &[&str] = &[
-    "open", "open", "open", "open", "open", "open", "open", "open", "open", "click", "click", "click", "click",
-    "visit", "visit", "visit", "purchase", "purchase", "form_submission", "profile_update", "reply",
+    "open", "open", "open", "open", "open", "open", "click", "click", "click", "click", "visit", "visit", "visit",
+    "purchase", "purchase", "form_submission", "profile_update", "reply",
 ];
 
 pub const NEWSLETTERS: &[(&str, &str)] = &[
@@ -123,10 +123,10 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
     let quality = CHANNELS.iter().find(|c| c.0 == channel).map(|c| c.3).unwrap_or(70);
     if rng.gen_range(0..100) < quality && events_per_contact > 0.0 {
         let life = (now - created_at).max(1);
-        let active_until = if rng.gen_range(0..100) < 35 { now } else { created_at + rng.gen_range(0..=life) };
+        let active_until = if rng.gen_range(0..100) < 45 { now } else { created_at + rng.gen_range(0..=life) };
         let mean = events_per_contact * 100.0 / quality as f64;
         let count = rng.gen_range(1..=((2.0 * mean - 1.0).round() as i64).max(1));
-        let opens_only = rng.gen_range(0..100) < 20;
+        let opens_only = rng.gen_range(0..100) < 12;
         for _ in 0..count {
             let at = rng.gen_range(created_at..=active_until.max(created_at));
             let kind = if opens_only { "open" } else { *pick(rng, EVENT_MIX) };

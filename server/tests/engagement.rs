@@ -38,7 +38,7 @@ async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, create
 }
 
 async fn event(app: &TestApp, id: i64, kind: EventKind, at: i64) {
-    let e = NewEvent { contact_id: id, kind, occurred_at: at, campaign: String::new(), meta: String::new(), actor: "test".into() };
+    let e = NewEvent { contact_id: id, kind, occurred_at: at, campaign: String::new(), meta: String::new(), detail: String::new(), actor: "test".into() };
     app.store.record_events(&[e], now()).await.unwrap();
 }
 

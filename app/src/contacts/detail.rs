@@ -1,7 +1,10 @@
 use super::{get_contact, ContactDetail, SetSubscription};
 use crate::model::contact::format_cents;
 use crate::model::{Permission, SubscriptionState};
-use crate::ui::{allowed, format_day, format_instant, Me};
+use crate::engagement::{status_badge, AddInteraction};
+use crate::model::engagement::{classify, Classification, EngagementSettings};
+use crate::model::events::EventKind;
+use crate::ui::{allowed, format_day, format_instant, ErrorSummary, Field, FieldKind, Me};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -11,15 +14,19 @@ pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let subscribe = ServerAction::<SetSubscription>::new();
-    // Reload after a subscription change (JavaScript on; without it the page reloads).
-    let detail = Resource::new(move || (id(), subscribe.version().get()), |(id, _)| get_contact(id));
+    let interaction = ServerAction::<AddInteraction>::new();
+    // Reload after a change (JavaScript on; without it the page reloads).
+    let detail = Resource::new(
+        move || (id(), subscribe.version().get(), interaction.version().get()),
+        |(id, _, _)| get_contact(id),
+    );
     let me = use_context::<Me>();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let can_edit = allowed(me, Permission::EditContacts).await;
                 match detail.await {
-                    Ok(d) => view! { <ContactView detail=d can_edit subscribe/> }.into_any(),
+                    Ok(d) => view! { <ContactView detail=d can_edit subscribe interaction/> }.into_any(),
                     Err(e) => view! {
                         <Title text="Contact · Carnet"/>
                         <p class="alert alert-error" role="alert">{e.to_string()}</p>
@@ -30,15 +37,9 @@ pub fn ContactPage() -> impl IntoView {
     }
 }
 
-/// The status with today's default thresholds (settings arrive with the engagement work).
-fn engagement_label(last_interaction_at: Option<i64>, created_at: i64) -> String {
-    use crate::model::engagement::{classify, Thresholds};
-    let c = classify(last_interaction_at, created_at, crate::ui::now_secs(), &Thresholds::default());
-    if c.never_engaged {
-        format!("{} (never engaged)", c.status.label())
-    } else {
-        c.status.label().to_string()
-    }
+/// The status now, under the brand's settings.
+fn classification(c: &crate::model::Contact, settings: &EngagementSettings) -> Classification {
+    classify(c.last_activity(settings), c.created_at, crate::ui::now_secs(), &settings.thresholds)
 }
 
 fn row(label: &'static str, value: String) -> impl IntoView {
@@ -52,8 +53,17 @@ fn row(label: &'static str, value: String) -> impl IntoView {
 }
 
 #[component]
-fn ContactView(detail: ContactDetail, can_edit: bool, subscribe: ServerAction<SetSubscription>) -> impl IntoView {
+fn ContactView(
+    detail: ContactDetail,
+    can_edit: bool,
+    subscribe: ServerAction<SetSubscription>,
+    interaction: ServerAction<AddInteraction>,
+) -> impl IntoView {
     let c = detail.contact;
+    let settings = detail.settings.clone();
+    let status = classification(&c, &settings);
+    let interaction_error = Signal::derive(move || interaction.value().get().and_then(|r| r.err()));
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let f = c.fields.clone();
     let name = f.display_name();
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
@@ -74,7 +84,7 @@ fn ContactView(detail: ContactDetail, can_edit: bool, subscribe: ServerAction<Se
         <header class="page-header">
             <div>
                 <h1>{name.clone()}</h1>
-                <p class="muted">{f.email.to_string()}</p>
+                <p class="muted">{f.email.to_string()}" "{status_badge(status.status, c.suppressed_at.is_some(), c.pool)}</p>
             </div>
             {can_edit.then(|| view! { <a class="button button-primary" href=format!("/contacts/{contact_id}/edit")>"Edit"</a> })}
         </header>
@@ -107,10 +117,40 @@ fn ContactView(detail: ContactDetail, can_edit: bool, subscribe: ServerAction<Se
                     {row("Source detail", f.source_detail.clone())}
                     {row("Added", format_instant(c.created_at))}
                     {row("Updated", format_instant(c.updated_at))}
-                    {row("Last interaction", c.last_interaction_at.map(format_day).unwrap_or_default())}
-                    {row("Engagement", engagement_label(c.last_interaction_at, c.created_at))}
                     {row("Email MD5", c.email_md5.clone())}
                 </dl>
+            </section>
+            <section class="card" aria-labelledby="engagement-h">
+                <h2 id="engagement-h">"Engagement"</h2>
+                <dl>
+                    {row("Status", if status.never_engaged { format!("{} (never engaged)", status.status.label()) } else { status.status.label().to_string() })}
+                    {row("Last interaction", c.last_activity(&settings).map(format_day).unwrap_or_default())}
+                    {row("Last open", c.last_open_at.map(format_day).unwrap_or_default())}
+                    {row("Last click", c.last_click_at.map(format_day).unwrap_or_default())}
+                    {row("Pool", if c.pool == crate::model::engagement::Pool::Inactive { "Inactive pool".to_string() } else { "Main".to_string() })}
+                    {row("Suppressed", match (&c.suppression_reason, c.suppressed_at) {
+                        (Some(reason), Some(at)) => format!("{} on {}", reason.replace('_', " "), format_day(at)),
+                        _ => String::new(),
+                    })}
+                </dl>
+                {can_edit.then(|| view! {
+                    <details class="add-interaction" open=interaction_error.get_untracked().is_some()>
+                        <summary>"Add an interaction"</summary>
+                        <ActionForm action=interaction>
+                            <ErrorSummary error=interaction_error/>
+                            <input type="hidden" name="contact_id" value=contact_id/>
+                            <div class="field">
+                                <label for="interaction-kind">"What happened"</label>
+                                <select id="interaction-kind" name="kind">
+                                    {EventKind::MANUAL.into_iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <Field label="Date" name="day" key="day" kind=FieldKind::Date value=today.clone() error=interaction_error/>
+                            <Field label="Note (optional)" name="note" key="note" error=interaction_error/>
+                            <button type="submit" class="button">"Add"</button>
+                        </ActionForm>
+                    </details>
+                })}
             </section>
         </div>
         <section class="card" aria-labelledby="subs-h">
@@ -170,8 +210,9 @@ fn ContactView(detail: ContactDetail, can_edit: bool, subscribe: ServerAction<Se
                         {detail.timeline.into_iter().map(|a| view! {
                             <li class:interaction=a.interaction>
                                 <time>{format_instant(a.occurred_at)}</time>
-                                <span class="timeline-kind">{a.kind}</span>
+                                <span class="timeline-kind">{EventKind::parse(&a.kind).map(|k| k.label().to_string()).unwrap_or(a.kind)}</span>
                                 <span>{a.detail}</span>
+                                {(!a.campaign.is_empty()).then(|| view! { <span class="muted small">" · campaign " {a.campaign}</span> })}
                                 {(!a.actor.is_empty()).then(|| view! { <span class="muted small">" · " {a.actor}</span> })}
                             </li>
                         }).collect_view()}

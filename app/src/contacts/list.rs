@@ -1,4 +1,6 @@
 use super::{list_contacts, list_newsletters};
+use crate::engagement::status_badge;
+use crate::model::engagement::{EngagementStatus, Pool};
 use crate::model::{Channel, ContactQuery, ContactSort, Permission, SubscriptionState};
 use crate::ui::{format_day, group_thousands, IfAllowed};
 use leptos::prelude::*;
@@ -6,7 +8,8 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-const KEYS: [&str; 7] = ["q", "channel", "newsletter", "subscription", "sort", "after", "before"];
+const KEYS: [&str; 11] =
+    ["q", "channel", "newsletter", "subscription", "status", "clean", "idle", "pool", "sort", "after", "before"];
 
 #[component]
 pub fn ContactsPage() -> impl IntoView {
@@ -66,6 +69,27 @@ pub fn ContactsPage() -> impl IntoView {
                                 </select>
                             </div>
                             <div class="field">
+                                <label for="contacts-status">"Engagement"</label>
+                                <select id="contacts-status" name="status">
+                                    <option value="">"Any status"</option>
+                                    {EngagementStatus::ALL.into_iter().map(|s| view! {
+                                        <option value=s.as_str() selected=q.status == Some(s)>{s.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="contacts-pool">"Pool"</label>
+                                <select id="contacts-pool" name="pool">
+                                    <option value="">"Both pools"</option>
+                                    <option value="main" selected=q.pool == Some(Pool::Main)>"Main"</option>
+                                    <option value="inactive" selected=q.pool == Some(Pool::Inactive)>"Inactive pool"</option>
+                                </select>
+                            </div>
+                            {q.clean.map(|c| view! {
+                                <input type="hidden" name="clean" value=c.as_str()/>
+                                {q.idle_months.map(|m| view! { <input type="hidden" name="idle" value=m/> })}
+                            })}
+                            <div class="field">
                                 <label for="contacts-sort">"Sort"</label>
                                 <select id="contacts-sort" name="sort">
                                     {ContactSort::ALL.into_iter().map(|s| view! {
@@ -97,8 +121,18 @@ pub fn ContactsPage() -> impl IntoView {
                         let total = page.total.map(|t| format!("{} contacts", group_thousands(t))).unwrap_or_else(|| "Matching contacts".into());
                         let prev = page.prev.as_deref().map(|p| q.href(None, Some(p)));
                         let next = page.next.as_deref().map(|n| q.href(Some(n), None));
+                        let bulk = format!("/contacts/bulk?{}", q.query_string());
+                        let cleaning = q.clean.map(|_| crate::engagement::describe_list(&q));
                         view! {
-                            <p class="muted" aria-live="polite">{total}</p>
+                            {cleaning.map(|c| view! {
+                                <p class="chip">{format!("List cleaning: {c}")}" "<a href="/contacts" aria-label="Clear the list-cleaning filter">"×"</a></p>
+                            })}
+                            <div class="list-actions">
+                                <p class="muted" aria-live="polite">{total}</p>
+                                <IfAllowed permission=Permission::EditContacts>
+                                    <a class="button" href=bulk.clone()>"Act on these contacts…"</a>
+                                </IfAllowed>
+                            </div>
                             <div class="table-wrap">
                                 <table class="table">
                                     <thead>
@@ -107,6 +141,7 @@ pub fn ContactsPage() -> impl IntoView {
                                             <th scope="col">"Email"</th>
                                             <th scope="col" class="hide-narrow">"Company"</th>
                                             <th scope="col" class="hide-narrow">"Channel"</th>
+                                            <th scope="col">"Engagement"</th>
                                             <th scope="col">"Added"</th>
                                         </tr>
                                     </thead>
@@ -120,6 +155,7 @@ pub fn ContactsPage() -> impl IntoView {
                                                     <td>{row.email}</td>
                                                     <td class="hide-narrow">{row.company}</td>
                                                     <td class="hide-narrow">{row.channel.label()}</td>
+                                                    <td>{status_badge(row.status, row.suppressed, row.pool)}</td>
                                                     <td class="nowrap">{format_day(row.created_at)}</td>
                                                 </tr>
                                             }

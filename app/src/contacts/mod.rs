@@ -26,6 +26,8 @@ pub struct ContactDetail {
     pub subscriptions: Vec<Subscription>,
     pub newsletters: Vec<Newsletter>,
     pub timeline: Vec<Activity>,
+    /// The engagement settings the status is computed with.
+    pub settings: crate::model::engagement::EngagementSettings,
 }
 
 /// What was typed into a contact form the server refused, kept in the session for one

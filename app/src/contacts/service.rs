@@ -28,6 +28,7 @@ pub async fn detail(id: i64) -> Result<ContactDetail, AppError> {
         subscriptions: state.store.subscriptions(id).await?,
         newsletters: state.store.newsletters().await?,
         timeline: state.store.timeline(id, 100).await?,
+        settings: crate::engagement::service::settings(&state).await?,
     })
 }
 

@@ -2,11 +2,120 @@
 //! statuses out (a range of one indexed instant, so never stale), the `/engagement`
 //! dashboard and the list-cleaning bulk actions.
 
+mod bulk;
+mod charts;
+mod import;
+mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod settings;
 
+pub use bulk::{describe as describe_list, BulkPage, JobPage};
+pub use import::ImportPage;
+pub use page::EngagementPage;
+pub use settings::EngagementSettingsPage;
+
+use crate::error::AppError;
 use crate::model::engagement::{EngagementSettings, EngagementStatus};
+use crate::model::ContactQuery;
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+#[server(endpoint = "engagement/dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
+    service::dashboard_for_staff().await
+}
+
+/// Recomputes the dashboard now (it is otherwise refreshed every 15 minutes).
+#[server(endpoint = "engagement/refresh")]
+pub async fn refresh_dashboard() -> Result<(), AppError> {
+    service::refresh_for_staff().await?;
+    leptos_axum::redirect("/engagement");
+    Ok(())
+}
+
+#[server(endpoint = "engagement/bulk-count")]
+pub async fn bulk_count(query: ContactQuery) -> Result<i64, AppError> {
+    service::bulk_count(&query).await
+}
+
+/// Starts a bulk action on the list `list` (a `/contacts` query string), once confirmed.
+#[server(endpoint = "engagement/bulk")]
+pub async fn start_bulk(list: String, action: String, confirm: Option<String>) -> Result<i64, AppError> {
+    let id = service::bulk_for_staff(&list, &action, confirm.is_some()).await?;
+    leptos_axum::redirect(&format!("/jobs/{id}"));
+    Ok(id)
+}
+
+#[server(endpoint = "jobs/get")]
+pub async fn get_job(id: i64) -> Result<Job, AppError> {
+    service::job_for_staff(id).await
+}
+
+#[server(endpoint = "jobs/list")]
+pub async fn list_jobs() -> Result<Vec<Job>, AppError> {
+    service::jobs_for_staff().await
+}
+
+/// The problems found in the last refused import (once: they are removed as read).
+#[server(endpoint = "engagement/import-errors")]
+pub async fn take_import_errors() -> Result<Vec<String>, AppError> {
+    crate::auth::service::require(crate::model::Permission::EditContacts).await?;
+    let session = crate::auth::service::session()?;
+    Ok(session
+        .remove::<Vec<String>>(service::IMPORT_ERRORS_KEY)
+        .await
+        .map_err(crate::auth::service::session_error)?
+        .unwrap_or_default())
+}
+
+#[server(endpoint = "contacts/interaction")]
+pub async fn add_interaction(contact_id: i64, kind: String, day: String, note: String) -> Result<(), AppError> {
+    service::add_interaction(contact_id, &kind, &day, &note).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/contacts/{contact_id}"));
+    }
+    Ok(())
+}
+
+#[server(endpoint = "engagement/settings")]
+pub async fn get_engagement_settings() -> Result<EngagementSettings, AppError> {
+    service::settings_for_staff().await
+}
+
+#[server(endpoint = "engagement/settings/save")]
+pub async fn save_engagement_settings(
+    recent_days: String,
+    engaged_days: String,
+    disengaged_days: String,
+    new_days: String,
+    idle_months: String,
+    opens_count: Option<String>,
+) -> Result<(), AppError> {
+    let mut errors = crate::model::FieldErrors::default();
+    let mut number = |field: &str, text: &str| -> i64 {
+        text.trim().parse::<i64>().unwrap_or_else(|_| {
+            errors.add(field, "Enter a whole number.");
+            0
+        })
+    };
+    let settings = EngagementSettings {
+        thresholds: crate::model::engagement::Thresholds {
+            recent_days: number("recent_days", &recent_days),
+            engaged_days: number("engaged_days", &engaged_days),
+            disengaged_days: number("disengaged_days", &disengaged_days),
+            new_days: number("new_days", &new_days),
+        },
+        idle_months: number("idle_months", &idle_months),
+        opens_count: opens_count.is_some(),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    service::save_settings_for_staff(settings).await?;
+    leptos_axum::redirect("/engagement/settings?saved=1");
+    Ok(())
+}
 
 /// Contacts per status at the end of a month (`YYYY-MM`), in `EngagementStatus::ALL` order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -137,6 +246,21 @@ impl Job {
     }
     pub fn finished(&self) -> bool {
         self.state == "done" || self.state == "failed"
+    }
+}
+
+/// The status badge of the contacts list and profile page, with the pool and a
+/// suppression when there is one.
+pub fn status_badge(
+    status: EngagementStatus,
+    suppressed: bool,
+    pool: crate::model::engagement::Pool,
+) -> impl IntoView + use<> {
+    let class = format!("badge badge-status {}", charts::status_class(status));
+    view! {
+        <span class=class>{status.label()}</span>
+        {(pool == crate::model::engagement::Pool::Inactive).then(|| view! { " " <span class="badge">"Inactive pool"</span> })}
+        {suppressed.then(|| view! { " " <span class="badge badge-danger">"Suppressed"</span> })}
     }
 }
 

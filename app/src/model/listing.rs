@@ -160,6 +160,23 @@ impl ContactQuery {
         query
     }
 
+    /// Reads `q=…&status=…` (a list URL's query string, as `href` writes it).
+    pub fn from_query_string(qs: &str) -> Self {
+        let pairs: Vec<(String, String)> = qs
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(k, v)| (url_decode(k), url_decode(v)))
+            .collect();
+        Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// The query string of this list without paging (`""` for all contacts).
+    pub fn query_string(&self) -> String {
+        self.without_cursor().href(None, None).split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default()
+    }
+
     /// The URL of this list, with a different cursor.
     pub fn href(&self, after: Option<&str>, before: Option<&str>) -> String {
         let mut parts: Vec<(String, String)> = Vec::new();
@@ -233,6 +250,30 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
+/// Reverses `url_encode` (and any %XX escape); invalid escapes are kept as typed.
+pub fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// One page of the list with the cursors to its neighbours.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContactPage {
@@ -283,7 +324,12 @@ mod tests {
             })
             .collect();
         let back = ContactQuery::from_pairs(decoded.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        assert_eq!(back, ContactQuery { after: Some("abc".into()), ..q });
+        assert_eq!(back, ContactQuery { after: Some("abc".into()), ..q.clone() });
+        let again = ContactQuery::from_query_string(href.split_once('?').unwrap().1);
+        assert_eq!(again, ContactQuery { after: Some("abc".into()), ..q.clone() });
+        assert_eq!(ContactQuery::from_query_string(&q.query_string()), q);
+        assert_eq!(url_decode("100%"), "100%");
+        assert_eq!(url_decode("caf%C3%A9+%25"), "café %");
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct NewEvent {
     pub occurred_at: i64,
     pub campaign: String,
     pub meta: String,
+    /// What the timeline says besides the kind (a staff note).
+    pub detail: String,
     /// Who sent it, for the timeline: "api:<partner>", "tracking", a staff email, "import".
     pub actor: String,
 }

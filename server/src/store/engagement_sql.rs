@@ -219,7 +219,7 @@ macro_rules! sql_engagement_store {
                                 .push_bind(e.kind.as_str())
                                 .push_bind(e.kind.is_interaction())
                                 .push_bind(e.occurred_at)
-                                .push_bind("")
+                                .push_bind(e.detail.as_str())
                                 .push_bind(e.actor.as_str())
                                 .push_bind(e.campaign.as_str())
                                 .push_bind(e.meta.as_str());

@@ -81,6 +81,7 @@ pub async fn resolve_valid(
                 occurred_at: e.occurred_at,
                 campaign: e.campaign,
                 meta: e.meta,
+                detail: String::new(),
                 actor: actor.to_string(),
             })
         })

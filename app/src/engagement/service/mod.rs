@@ -4,12 +4,16 @@
 
 mod dashboard;
 mod events;
+mod exports;
 mod jobs;
+mod staff;
 mod tracking;
 
 pub use dashboard::*;
 pub use events::*;
+pub use exports::*;
 pub use jobs::*;
+pub use staff::*;
 pub use tracking::*;
 
 use crate::model::engagement::EngagementSettings;

@@ -106,6 +106,7 @@ pub async fn track(state: &AppState, token: &str, kind: EventKind, now: i64) -> 
         occurred_at: now,
         campaign: link.m.clone(),
         meta: String::new(),
+        detail: String::new(),
         actor: "tracking".into(),
     };
     state.store.record_events(&[event], now).await?;

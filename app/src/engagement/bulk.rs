@@ -1,0 +1,166 @@
+//! Bulk actions on a list (`/contacts/bulk?<the list's filters>`), confirmed before
+//! they run, and the progress page of the job that runs them (`/jobs/{id}`).
+
+use super::{bulk_count, get_job, StartBulk};
+use crate::model::ContactQuery;
+use crate::ui::{format_instant, group_thousands, ErrorSummary};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Words for what a list holds, e.g. "status: Inactive · channel: Partner".
+pub fn describe(q: &ContactQuery) -> String {
+    let mut parts = Vec::new();
+    if !q.q.is_empty() {
+        parts.push(format!("search “{}”", q.q));
+    }
+    if let Some(s) = q.status {
+        parts.push(format!("status: {}", s.label()));
+    }
+    if let Some(c) = q.clean {
+        parts.push(match (c, q.idle_months) {
+            (crate::model::listing::Cleaning::Idle, Some(m)) => format!("no interaction in {m} months"),
+            _ => c.label().to_string(),
+        });
+    }
+    if let Some(c) = q.channel {
+        parts.push(format!("channel: {}", c.label()));
+    }
+    if let Some(p) = q.pool {
+        parts.push(format!("pool: {}", p.as_str()));
+    }
+    if q.newsletter.is_some() || q.subscription.is_some() {
+        parts.push("subscription filter".into());
+    }
+    if parts.is_empty() {
+        "all contacts".into()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+#[component]
+pub fn BulkPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        let keys = ["q", "channel", "newsletter", "subscription", "status", "clean", "idle", "pool"];
+        let pairs: Vec<(&str, String)> = keys.iter().filter_map(|k| map.get(k).map(|v| (*k, v))).collect();
+        ContactQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+    });
+    let count = Resource::new(move || query.get(), bulk_count);
+    let start = ServerAction::<StartBulk>::new();
+    let error = Signal::derive(move || start.value().get().and_then(|r| r.err()));
+    view! {
+        <Title text="Act on a list · Carnet"/>
+        <header class="page-header"><h1>"Act on a list"</h1></header>
+        <ErrorSummary error/>
+        <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
+            {move || Suspend::new(async move {
+                let q = query.get_untracked();
+                let list_href = q.href(None, None);
+                let qs = q.query_string();
+                match count.await {
+                    Err(e) => crate::ui::error_alert(&e).into_any(),
+                    Ok(0) => view! {
+                        <div class="empty-state"><p>"No contacts match this list, so there is nothing to do."</p><a href=list_href>"Back to the list"</a></div>
+                    }.into_any(),
+                    Ok(n) => {
+                        let export = if qs.is_empty() { "/contacts/export.csv".to_string() } else { format!("/contacts/export.csv?{qs}") };
+                        view! {
+                            <p>
+                                <strong>{format!("{} contacts", group_thousands(n))}</strong>
+                                {format!(" match this list ({}). ", describe(&q))}
+                                <a href=list_href>"See them"</a>
+                            </p>
+                            <section class="card" aria-labelledby="bulk-h">
+                                <h2 id="bulk-h">"Change them"</h2>
+                                <ActionForm action=start>
+                                    <input type="hidden" name="list" value=qs.clone()/>
+                                    <fieldset class="field" aria-describedby="bulk-action-error">
+                                        <legend>"What to do"</legend>
+                                        <label class="choice"><input type="radio" name="action" value="move_to_inactive_pool" checked=true/>
+                                            " Move to the inactive pool — kept, out of the main sending lists, worked from a separate account"</label>
+                                        <label class="choice"><input type="radio" name="action" value="move_to_main_pool"/>
+                                            " Move back to the main pool"</label>
+                                        <label class="choice"><input type="radio" name="action" value="suppress"/>
+                                            " Suppress — unsubscribe from every newsletter; the address stays known so it is never bought again"</label>
+                                        {move || error.get().and_then(|e| e.field("action")).map(|m| view! { <p class="field-error" id="bulk-action-error">{m}</p> })}
+                                    </fieldset>
+                                    <div class="field" class:field-invalid=move || error.get().and_then(|e| e.field("confirm")).is_some()>
+                                        <label class="choice"><input type="checkbox" name="confirm" value="yes"/>
+                                            {format!(" I confirm: apply this to the {} contacts of this list", group_thousands(n))}</label>
+                                        {move || error.get().and_then(|e| e.field("confirm")).map(|m| view! { <p class="field-error">{m}</p> })}
+                                    </div>
+                                    <button type="submit" class="button button-primary">"Start"</button>
+                                    <p class="muted small">"It runs in the background; you will see its progress."</p>
+                                </ActionForm>
+                            </section>
+                            <section class="card" aria-labelledby="export-h">
+                                <h2 id="export-h">"Export them"</h2>
+                                <p>"A CSV file of these contacts (personal data: keep it safe), streamed as it is read."</p>
+                                <a class="button" href=export download="">"Download CSV"</a>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let (tick, set_tick) = signal(0u32);
+    let job = Resource::new(move || (id(), tick.get()), |(id, _)| get_job(id));
+    // With JavaScript, poll every second until the job ends; without it, the page
+    // reloads itself (the <noscript> refresh below).
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || set_tick.update(|t| *t += 1), std::time::Duration::from_secs(1)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <Title text="Progress · Carnet"/>
+        <header class="page-header"><h1>"Background work"</h1></header>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match job.await {
+                    Err(e) => crate::ui::error_alert(&e).into_any(),
+                    Ok(j) => {
+                        let what = match j.kind.as_str() {
+                            "import_events" => "Importing events".to_string(),
+                            _ => match serde_json::from_str::<serde_json::Value>(&j.params).ok().and_then(|p| p["action"].as_str().map(str::to_string)).as_deref() {
+                                Some("move_to_inactive_pool") => "Moving contacts to the inactive pool".into(),
+                                Some("move_to_main_pool") => "Moving contacts back to the main pool".into(),
+                                Some("suppress") => "Suppressing contacts".into(),
+                                _ => "Working".into(),
+                            },
+                        };
+                        let finished = j.finished();
+                        let state = match j.state.as_str() {
+                            "queued" => "Waiting to start",
+                            "running" => "Running",
+                            "done" => "Done",
+                            _ => "Stopped",
+                        };
+                        view! {
+                            {(!finished).then(|| view! { <noscript><meta http-equiv="refresh" content="2"/></noscript> })}
+                            <section class="card">
+                                <h2>{what}</h2>
+                                <p aria-live="polite"><strong>{state}</strong>
+                                    {format!(" · {} of {} ({}%)", group_thousands(j.done), group_thousands(j.total), j.percent())}</p>
+                                <progress max="100" value=j.percent() aria-label="Progress">{format!("{}%", j.percent())}</progress>
+                                {(!j.message.is_empty()).then(|| view! { <p class=if j.state == "failed" { "alert alert-error" } else { "alert alert-success" }>{j.message.clone()}</p> })}
+                                <p class="muted small">{format!("Started by {} at {} UTC.", j.created_by, format_instant(j.created_at))}</p>
+                                {finished.then(|| view! { <p><a href="/engagement">"Back to the dashboard"</a>" · "<a href="/contacts">"Contacts"</a></p> })}
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
