@@ -126,8 +126,59 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         .id
         .to_string();
 
+    let job_id = app::engagement::service::start_bulk(
+        &app.state,
+        &app::model::ContactQuery::default(),
+        app::engagement::service::BulkAction::MoveToMainPool,
+        "test",
+        app::state::now(),
+    )
+    .await
+    .unwrap()
+    .to_string();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    const ALL: &[Role] = &[Role::Admin, Role::Marketer, Role::Viewer];
+    const EDITORS: &[Role] = &[Role::Admin, Role::Marketer];
+
     // (endpoint, form, roles allowed)
     let mut cases: Vec<(&str, Vec<(String, String)>, &[Role])> = vec![
+        ("engagement/dashboard", vec![], ALL),
+        ("engagement/refresh", vec![], ALL),
+        ("engagement/settings", vec![], ALL),
+        ("jobs/list", vec![], ALL),
+        ("jobs/get", vec![("id".into(), job_id.clone())], ALL),
+        ("engagement/bulk-count", vec![("query[status]".into(), "inactive".into())], EDITORS),
+        (
+            "engagement/bulk",
+            vec![
+                ("list".into(), "status=new".into()),
+                ("action".into(), "move_to_main_pool".into()),
+                ("confirm".into(), "yes".into()),
+            ],
+            EDITORS,
+        ),
+        (
+            "contacts/interaction",
+            vec![
+                ("contact_id".into(), contact_id.clone()),
+                ("kind".into(), "visit".into()),
+                ("day".into(), today.clone()),
+                ("note".into(), "came to the shop".into()),
+            ],
+            EDITORS,
+        ),
+        ("engagement/import-errors", vec![], EDITORS),
+        (
+            "engagement/settings/save",
+            vec![
+                ("recent_days".into(), "7".into()),
+                ("engaged_days".into(), "90".into()),
+                ("disengaged_days".into(), "270".into()),
+                ("new_days".into(), "90".into()),
+                ("idle_months".into(), "6".into()),
+            ],
+            &[Role::Admin],
+        ),
         ("contacts/list", vec![("query[q]".into(), String::new())], &[Role::Admin, Role::Marketer, Role::Viewer]),
         ("contacts/detail", vec![("id".into(), contact_id.clone())], &[Role::Admin, Role::Marketer, Role::Viewer]),
         ("newsletters/list", vec![], &[Role::Admin, Role::Marketer, Role::Viewer]),

@@ -168,6 +168,10 @@ pub async fn run_next_job(state: &AppState) -> Result<bool, StoreError> {
         other => Err(StoreError::Database(format!("unknown job kind {other}"))),
     };
     let now = crate::state::now();
+    // Bulk actions and imports move the figures: the dashboard follows at once.
+    if let Err(e) = super::refresh(state, now).await {
+        tracing::warn!(error = %e, "could not refresh the dashboard after a job");
+    }
     match outcome {
         Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
         Err(e) => {
