@@ -28,12 +28,13 @@ build:
 	$(ENV) cargo leptos build --release
 	@$(ENV) echo "binary: $$CARGO_TARGET_DIR/release/carnet"; echo "site:   $$CARGO_TARGET_DIR/site"
 
-## bench: seeding rate, list latency, partner API throughput (SQLite and PostgreSQL)
+## bench: seeding rate, list latency, partner API throughput, engagement (SQLite and PostgreSQL)
 bench:
 	.ci/bootstrap all
 	bench/seed.sh
 	bench/list.sh
 	bench/partner_api.sh
+	bench/engagement.sh
 
 ## check: fast compile check of the server side
 check:

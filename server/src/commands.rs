@@ -67,6 +67,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Seed(args) => seed(args, store).await,
         Command::Demo(args) => demo(args, store).await,
+        Command::Dashboard => {
+            let started = std::time::Instant::now();
+            let state = AppState::new(store, Settings::default());
+            let d = app::engagement::service::refresh(&state, app::state::now()).await.map_err(|e| e.to_string())?;
+            println!("engagement dashboard: {} contacts in {:.2} s", d.total, started.elapsed().as_secs_f64());
+            Ok(())
+        }
     }
 }
 

@@ -69,6 +69,9 @@ pub enum Command {
     Seed(SeedArgs),
     /// Prepare the demo: migrate, seed once, make sure an admin exists and print its login.
     Demo(DemoArgs),
+    /// Recompute the engagement dashboard now (it is otherwise refreshed every 15
+    /// minutes and after every bulk action or import) and print how long it took.
+    Dashboard,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -2,15 +2,15 @@
 //! `sql_store!` does for `Store`, in a child module of the backend's module (so it can
 //! use that module's `rows`, `map_err`, `contact_filters` and constants).
 //!
-//! Portability notes: `UPDATE … FROM (VALUES …) AS v` works in SQLite ≥ 3.33 and
-//! PostgreSQL, whose VALUES columns are both named column1, column2, …; "the larger of
-//! two instants" is written as a CASE because SQLite spells it max() and PostgreSQL
-//! GREATEST(); GROUP BY uses column positions so the same expression is not bound twice.
+//! The ingestion hot path (`$bulk`) is written per backend in `events_bulk.rs`.
+//! GROUP BY uses column positions so the same expression is not bound twice.
 
 macro_rules! sql_engagement_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $bulk:path) => {
         mod engagement_impl {
             use super::*;
+            use $bulk as bulk;
+            use crate::store::events_bulk::EffectRow;
             use app::engagement::{Attrition, BreakdownRow, Job, MonthCounts};
             use app::model::contact::ConsentEvidence;
             use app::model::engagement::{EngagementStatus, Pool, StatusBounds};
@@ -23,10 +23,10 @@ macro_rules! sql_engagement_store {
             /// The status of `c` as a number (index in `EngagementStatus::ALL`). The
             /// bounds are integers computed here, never user text.
             fn status_case(b: &StatusBounds) -> String {
-                let col = format!("c.{}", b.column);
+                let col = format!("e.{}", b.column);
                 format!(
                     "CAST(CASE WHEN {col} >= {} THEN 0 WHEN {col} >= {} THEN 1 WHEN {col} >= {} THEN 2 \
-                     WHEN {col} IS NOT NULL THEN 3 WHEN c.created_at >= {} THEN 4 ELSE 3 END AS BIGINT)",
+                     WHEN {col} IS NOT NULL THEN 3 WHEN e.created_at >= {} THEN 4 ELSE 3 END AS BIGINT)",
                     b.recent_from, b.engaged_from, b.disengaged_from, b.new_from
                 )
             }
@@ -177,31 +177,11 @@ macro_rules! sql_engagement_store {
                 }
 
                 async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
-                    let mut found = HashMap::with_capacity(emails.len());
-                    for chunk in emails.chunks(900) {
-                        let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT id, email FROM contacts WHERE email IN (");
-                        let mut list = b.separated(", ");
-                        for e in chunk {
-                            list.push_bind(e.as_str());
-                        }
-                        b.push(")");
-                        for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
-                            found.insert(row.get::<String, _>(1), row.get::<i64, _>(0));
-                        }
-                    }
-                    Ok(found)
+                    bulk::ids_by_email(&self.pool, emails).await
                 }
 
                 async fn existing_contact_ids(&self, ids: &[i64]) -> StoreResult<Vec<i64>> {
-                    let mut found = Vec::with_capacity(ids.len());
-                    for chunk in ids.chunks(900) {
-                        let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT id FROM contacts WHERE id IN ");
-                        id_list(&mut b, chunk);
-                        for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
-                            found.push(row.get::<i64, _>(0));
-                        }
-                    }
-                    Ok(found)
+                    bulk::existing_ids(&self.pool, ids).await
                 }
 
                 #[tracing::instrument(skip_all, fields(events = events.len()))]
@@ -210,60 +190,30 @@ macro_rules! sql_engagement_store {
                         return Ok(());
                     }
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
-                    for chunk in events.chunks(<$store>::BULK_ROWS * 2) {
-                        let mut b: QueryBuilder<$db> = QueryBuilder::new(
-                            "INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor, campaign, meta) ",
-                        );
-                        b.push_values(chunk, |mut v, e| {
-                            v.push_bind(e.contact_id)
-                                .push_bind(e.kind.as_str())
-                                .push_bind(e.kind.is_interaction())
-                                .push_bind(e.occurred_at)
-                                .push_bind(e.detail.as_str())
-                                .push_bind(e.actor.as_str())
-                                .push_bind(e.campaign.as_str())
-                                .push_bind(e.meta.as_str());
-                        });
-                        b.build().execute(&mut *tx).await.map_err(map_err)?;
-                    }
+                    bulk::insert_events(&mut tx, events).await?;
                     let mut fx: Vec<(i64, Effect)> = effects(events).into_iter().collect();
                     fx.sort_unstable_by_key(|(id, _)| *id); // a stable lock order across writers
-                    let moved: Vec<&(i64, Effect)> = fx
+                    let moved: Vec<EffectRow> = fx
                         .iter()
                         .filter(|(_, f)| f.last_interaction.is_some() || f.last_open.is_some() || f.last_click.is_some())
+                        .map(|(id, f)| EffectRow {
+                            id: *id,
+                            last_interaction: f.last_interaction,
+                            last_signal: f.last_signal,
+                            last_open: f.last_open,
+                            last_click: f.last_click,
+                            last_purchase_on: f.last_purchase_on.clone(),
+                            purchases: f.purchases,
+                        })
                         .collect();
                     // Each instant only moves forward: a late, older event changes nothing.
-                    for chunk in moved.chunks(<$store>::BULK_ROWS * 3) {
-                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE contacts SET ");
-                        for (i, col) in ["last_interaction_at", "last_signal_at", "last_open_at", "last_click_at", "last_purchase_on"]
-                            .iter()
-                            .enumerate()
-                        {
-                            let v = format!("v.column{}", i + 2);
-                            b.push(format!(
-                                "{col} = CASE WHEN {v} IS NOT NULL AND (contacts.{col} IS NULL OR contacts.{col} < {v}) \
-                                 THEN {v} ELSE contacts.{col} END, "
-                            ));
-                        }
-                        b.push("purchase_count = contacts.purchase_count + v.column7 FROM (");
-                        b.push_values(chunk, |mut v, (id, f)| {
-                            v.push_bind(*id)
-                                .push_bind(f.last_interaction)
-                                .push_bind(f.last_signal)
-                                .push_bind(f.last_open)
-                                .push_bind(f.last_click)
-                                .push_bind(f.last_purchase_on.clone())
-                                .push_bind(f.purchases);
-                        });
-                        b.push(") AS v WHERE contacts.id = v.column1");
-                        b.build().execute(&mut *tx).await.map_err(map_err)?;
-                    }
+                    bulk::apply_effects(&mut tx, &moved).await?;
                     for (id, f) in &fx {
                         if let Some((at, kind, actor)) = &f.unsubscribe {
                             end_subscriptions(&mut tx, &[*id], &unsubscribe_evidence(*at, *kind, actor)).await?;
                         }
                         if let Some((at, kind)) = f.suppress {
-                            sqlx::query("UPDATE contacts SET suppressed_at = $1, suppression_reason = $2 WHERE id = $3 AND suppressed_at IS NULL")
+                            sqlx::query("UPDATE engagement SET suppressed_at = $1, suppression_reason = $2 WHERE contact_id = $3 AND suppressed_at IS NULL")
                                 .bind(at)
                                 .bind(kind.as_str())
                                 .bind(*id)
@@ -278,18 +228,18 @@ macro_rules! sql_engagement_store {
 
                 #[tracing::instrument(skip_all)]
                 async fn engagement_breakdown(&self, bounds: &StatusBounds, idle_from: i64) -> StoreResult<Vec<BreakdownRow>> {
-                    let col = format!("c.{}", bounds.column);
+                    let col = format!("e.{}", bounds.column);
                     let sql = format!(
                         "SELECT c.channel, c.source_detail, {status} AS status, COUNT(*) AS contacts, \
-                         SUM(CASE WHEN {col} IS NULL AND c.created_at < {new_from} THEN 1 ELSE 0 END) AS never_engaged, \
-                         SUM(CASE WHEN c.last_open_at IS NULL THEN 1 ELSE 0 END) AS never_opened, \
-                         SUM(CASE WHEN c.last_click_at IS NULL THEN 1 ELSE 0 END) AS never_clicked, \
-                         SUM(CASE WHEN {col} < {idle_from} OR ({col} IS NULL AND c.created_at < {idle_from}) THEN 1 ELSE 0 END) AS idle, \
-                         SUM(CASE WHEN c.suppression_reason = 'hard_bounce' THEN 1 ELSE 0 END) AS hard_bounces, \
-                         SUM(CASE WHEN c.suppression_reason = 'complaint' THEN 1 ELSE 0 END) AS complaints, \
-                         SUM(CASE WHEN c.suppressed_at IS NOT NULL THEN 1 ELSE 0 END) AS suppressed, \
-                         SUM(CASE WHEN c.pool = 'inactive' THEN 1 ELSE 0 END) AS pooled \
-                         FROM contacts c GROUP BY 1, 2, 3",
+                         SUM(CASE WHEN {col} IS NULL AND e.created_at < {new_from} THEN 1 ELSE 0 END) AS never_engaged, \
+                         SUM(CASE WHEN e.last_open_at IS NULL THEN 1 ELSE 0 END) AS never_opened, \
+                         SUM(CASE WHEN e.last_click_at IS NULL THEN 1 ELSE 0 END) AS never_clicked, \
+                         SUM(CASE WHEN {col} < {idle_from} OR ({col} IS NULL AND e.created_at < {idle_from}) THEN 1 ELSE 0 END) AS idle, \
+                         SUM(CASE WHEN e.suppression_reason = 'hard_bounce' THEN 1 ELSE 0 END) AS hard_bounces, \
+                         SUM(CASE WHEN e.suppression_reason = 'complaint' THEN 1 ELSE 0 END) AS complaints, \
+                         SUM(CASE WHEN e.suppressed_at IS NOT NULL THEN 1 ELSE 0 END) AS suppressed, \
+                         SUM(CASE WHEN e.pool = 'inactive' THEN 1 ELSE 0 END) AS pooled \
+                         FROM contacts c JOIN engagement e ON e.contact_id = c.id GROUP BY 1, 2, 3",
                         status = status_case(bounds),
                         new_from = bounds.new_from,
                     );
@@ -325,18 +275,18 @@ macro_rules! sql_engagement_store {
                     inactive_after: i64,
                     new_for: i64,
                 ) -> StoreResult<Attrition> {
-                    let col = format!("c.{}", bounds.column);
+                    let col = format!("e.{}", bounds.column);
                     // One category per contact, in this order: bounced, unsubscribed, gone inactive.
                     let sql = format!(
                         "SELECT CAST(CASE \
-                           WHEN c.suppressed_at >= {start} AND c.suppression_reason = 'hard_bounce' THEN 1 \
-                           WHEN c.suppressed_at >= {start} THEN 2 \
-                           WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id AND s.state = 'unsubscribed' AND s.consent_at >= {start}) \
-                             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id AND s.state = 'subscribed') THEN 2 \
+                           WHEN e.suppressed_at >= {start} AND e.suppression_reason = 'hard_bounce' THEN 1 \
+                           WHEN e.suppressed_at >= {start} THEN 2 \
+                           WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = e.contact_id AND s.state = 'unsubscribed' AND s.consent_at >= {start}) \
+                             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = e.contact_id AND s.state = 'subscribed') THEN 2 \
                            WHEN {col} >= {gone_from} AND {col} < {gone_to} THEN 3 \
-                           WHEN {col} IS NULL AND c.created_at >= {new_gone_from} AND c.created_at < {new_gone_to} THEN 3 \
+                           WHEN {col} IS NULL AND e.created_at >= {new_gone_from} AND e.created_at < {new_gone_to} THEN 3 \
                            ELSE 0 END AS BIGINT) AS lost, COUNT(*) AS contacts \
-                         FROM contacts c WHERE c.created_at < {start} GROUP BY 1",
+                         FROM engagement e WHERE e.created_at < {start} GROUP BY 1",
                         gone_from = start - inactive_after,
                         gone_to = now - inactive_after,
                         new_gone_from = start - new_for,
@@ -416,7 +366,8 @@ macro_rules! sql_engagement_store {
                     after_id: i64,
                     limit: i64,
                 ) -> StoreResult<Vec<i64>> {
-                    let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT c.id FROM contacts c");
+                    let mut b: QueryBuilder<$db> =
+                        QueryBuilder::new("SELECT c.id FROM contacts c JOIN engagement e ON e.contact_id = c.id");
                     contact_filters(&mut b, query, bounds);
                     b.push(" AND c.id > ").push_bind(after_id).push(" ORDER BY c.id LIMIT ").push_bind(limit);
                     let rows = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
@@ -424,7 +375,8 @@ macro_rules! sql_engagement_store {
                 }
 
                 async fn count_matching(&self, query: &ContactQuery, bounds: &StatusBounds) -> StoreResult<i64> {
-                    let mut b: QueryBuilder<$db> = QueryBuilder::new("SELECT COUNT(*) FROM contacts c");
+                    let mut b: QueryBuilder<$db> =
+                        QueryBuilder::new("SELECT COUNT(*) FROM contacts c JOIN engagement e ON e.contact_id = c.id");
                     contact_filters(&mut b, query, bounds);
                     Ok(b.build().fetch_one(&self.pool).await.map_err(map_err)?.get(0))
                 }
@@ -433,10 +385,10 @@ macro_rules! sql_engagement_store {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     let mut moved = Vec::new();
                     for chunk in ids.chunks(900) {
-                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE contacts SET pool = ");
-                        b.push_bind(pool.as_str()).push(" WHERE pool <> ").push_bind(pool.as_str()).push(" AND id IN ");
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE engagement SET pool = ");
+                        b.push_bind(pool.as_str()).push(" WHERE pool <> ").push_bind(pool.as_str()).push(" AND contact_id IN ");
                         id_list(&mut b, chunk);
-                        b.push(" RETURNING id");
+                        b.push(" RETURNING contact_id");
                         moved.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
                     }
                     let detail = match pool {
@@ -458,13 +410,13 @@ macro_rules! sql_engagement_store {
                     let mut tx = self.pool.begin().await.map_err(map_err)?;
                     let mut newly = Vec::new();
                     for chunk in ids.chunks(900) {
-                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE contacts SET suppressed_at = ");
+                        let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE engagement SET suppressed_at = ");
                         b.push_bind(consent.at)
                             .push(", suppression_reason = ")
                             .push_bind(reason)
-                            .push(" WHERE suppressed_at IS NULL AND id IN ");
+                            .push(" WHERE suppressed_at IS NULL AND contact_id IN ");
                         id_list(&mut b, chunk);
-                        b.push(" RETURNING id");
+                        b.push(" RETURNING contact_id");
                         newly.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
                     }
                     end_subscriptions(&mut tx, ids, consent).await?;
@@ -477,9 +429,9 @@ macro_rules! sql_engagement_store {
                     let mut out = Vec::with_capacity(ids.len());
                     for chunk in ids.chunks(900) {
                         let mut b: QueryBuilder<$db> =
-                            QueryBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN "));
+                            QueryBuilder::new(format!("{SELECT_CONTACT} WHERE c.id IN "));
                         id_list(&mut b, chunk);
-                        b.push(" ORDER BY id");
+                        b.push(" ORDER BY c.id");
                         for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
                             out.push(rows::contact(&row)?);
                         }

@@ -8,6 +8,7 @@
 mod sql;
 #[macro_use]
 mod engagement_sql;
+mod events_bulk;
 pub mod postgres;
 mod rows;
 pub mod sqlite;

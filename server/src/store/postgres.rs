@@ -12,7 +12,7 @@ pub struct PgStore {
 impl PgStore {
     const BACKEND: Backend = Backend::Postgres;
     /// 24 binds a contact row; PostgreSQL allows 65,535 bind parameters per statement.
-    const BULK_ROWS: usize = 2000;
+    pub(crate) const BULK_ROWS: usize = 2000;
     /// PostgreSQL plans substring searches well on its own (parallel sequential scan).
     const SEARCH_SOURCE: &'static str = "contacts c";
 
@@ -41,4 +41,4 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 }
 
 sql_store!(PgStore, sqlx::Postgres, crate::store::rows::postgres);
-sql_engagement_store!(PgStore, sqlx::Postgres);
+sql_engagement_store!(PgStore, sqlx::Postgres, crate::store::events_bulk::postgres);

@@ -27,9 +27,9 @@ macro_rules! sql_store {
             ("contacts_channel_created", "contacts (channel, created_at, id)"),
             ("subscriptions_newsletter_state", "subscriptions (newsletter_id, state, contact_id)"),
             ("activities_contact", "activities (contact_id, occurred_at)"),
-            ("contacts_activity", "contacts (last_interaction_at, created_at)"),
-            ("contacts_signal", "contacts (last_signal_at, created_at)"),
-            ("contacts_suppressed", "contacts (suppression_reason, suppressed_at)"),
+            ("engagement_activity", "engagement (last_interaction_at, created_at)"),
+            ("engagement_signal", "engagement (last_signal_at, created_at)"),
+            ("engagement_suppressed", "engagement (suppression_reason, suppressed_at)"),
         ];
 
         type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
@@ -70,14 +70,17 @@ macro_rules! sql_store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
              RETURNING id";
 
-        const CONTACT_COLUMNS: &str = "id, email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
-             job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
-             last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, \
-             last_interaction_at, last_signal_at, last_open_at, last_click_at, suppressed_at, suppression_reason, pool, \
-             created_at, updated_at";
+        /// A whole contact: its row and its engagement row (`… WHERE c.id = …`).
+        const SELECT_CONTACT: &str = "SELECT c.id, c.email, c.email_md5, c.email_sha256, c.first_name, c.last_name, \
+             c.phone, c.birth_date, c.job_title, c.company, c.address_line1, c.address_line2, c.postal_code, c.city, \
+             c.country, c.interests, c.last_purchase_on, c.total_spent_cents, c.purchase_count, c.custom, c.channel, \
+             c.source_detail, e.last_interaction_at, e.last_signal_at, e.last_open_at, e.last_click_at, e.suppressed_at, \
+             e.suppression_reason, e.pool, c.created_at, c.updated_at \
+             FROM contacts c JOIN engagement e ON e.contact_id = c.id";
 
-        /// The WHERE clause of a list (`/contacts?…`): search, channel, subscriptions,
-        /// engagement status, list cleaning and pool. Also what bulk actions apply to.
+        /// The WHERE clause of a list (`/contacts?…`) over `contacts c` joined with
+        /// `engagement e`: search, channel, subscriptions, engagement status, list
+        /// cleaning and pool. Also what bulk actions apply to.
         fn contact_filters<'a>(b: &mut QueryBuilder<'a, $db>, query: &'a ContactQuery, bounds: &StatusBounds) {
             use app::model::engagement::EngagementStatus as S;
             use app::model::listing::Cleaning;
@@ -103,7 +106,7 @@ macro_rules! sql_store {
                 b.push(")");
             }
             // Statuses are ranges of one indexed column (see `StatusBounds`).
-            let col = format!("c.{}", bounds.column);
+            let col = format!("e.{}", bounds.column);
             match query.status {
                 None => {}
                 Some(S::RecentActivity) => {
@@ -119,38 +122,38 @@ macro_rules! sql_store {
                 }
                 Some(S::Inactive) => {
                     b.push(format!(" AND ({col} < ")).push_bind(bounds.disengaged_from);
-                    b.push(format!(" OR ({col} IS NULL AND c.created_at < ")).push_bind(bounds.new_from).push("))");
+                    b.push(format!(" OR ({col} IS NULL AND e.created_at < ")).push_bind(bounds.new_from).push("))");
                 }
                 Some(S::New) => {
-                    b.push(format!(" AND {col} IS NULL AND c.created_at >= ")).push_bind(bounds.new_from);
+                    b.push(format!(" AND {col} IS NULL AND e.created_at >= ")).push_bind(bounds.new_from);
                 }
             }
             match query.clean {
                 None => {}
                 Some(Cleaning::NeverOpened) => {
-                    b.push(" AND c.last_open_at IS NULL");
+                    b.push(" AND e.last_open_at IS NULL");
                 }
                 Some(Cleaning::NeverClicked) => {
-                    b.push(" AND c.last_click_at IS NULL");
+                    b.push(" AND e.last_click_at IS NULL");
                 }
                 Some(Cleaning::Idle) => {
                     let months = query.idle_months.unwrap_or(6);
                     let from = bounds.idle_from(months);
                     b.push(format!(" AND ({col} < ")).push_bind(from);
-                    b.push(format!(" OR ({col} IS NULL AND c.created_at < ")).push_bind(from).push("))");
+                    b.push(format!(" OR ({col} IS NULL AND e.created_at < ")).push_bind(from).push("))");
                 }
                 Some(Cleaning::HardBounce) => {
-                    b.push(" AND c.suppression_reason = 'hard_bounce'");
+                    b.push(" AND e.suppression_reason = 'hard_bounce'");
                 }
                 Some(Cleaning::Complaint) => {
-                    b.push(" AND c.suppression_reason = 'complaint'");
+                    b.push(" AND e.suppression_reason = 'complaint'");
                 }
                 Some(Cleaning::Suppressed) => {
-                    b.push(" AND c.suppressed_at IS NOT NULL");
+                    b.push(" AND e.suppressed_at IS NOT NULL");
                 }
             }
             if let Some(pool) = query.pool {
-                b.push(" AND c.pool = ").push_bind(pool.as_str());
+                b.push(" AND e.pool = ").push_bind(pool.as_str());
             }
         }
 
@@ -379,7 +382,7 @@ macro_rules! sql_store {
             #[tracing::instrument(skip(self, fields, actor))]
             async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await.map_err(map_err)?;
-                let old = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+                let old = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
                     .bind(id)
                     .fetch_optional(&mut *tx)
                     .await
@@ -417,7 +420,7 @@ macro_rules! sql_store {
             }
 
             async fn contact(&self, id: i64) -> StoreResult<Option<Contact>> {
-                let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"))
+                let row = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await
@@ -452,11 +455,12 @@ macro_rules! sql_store {
                 let mut b: QueryBuilder<$db> = QueryBuilder::new(
                     format!(
                         "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at, \
-                         c.{} AS activity_at, c.suppressed_at, c.pool FROM ",
+                         e.{} AS activity_at, e.suppressed_at, e.pool FROM ",
                         bounds.column
                     ),
                 );
                 b.push(if substring_search { Self::SEARCH_SOURCE } else { "contacts c" });
+                b.push(" JOIN engagement e ON e.contact_id = c.id");
                 contact_filters(&mut b, query, bounds);
                 if let Some(cursor) = after.as_ref().or(before.as_ref()) {
                     b.push(format!(" AND (c.{key_column}, c.id) {} (", if desc { "<" } else { ">" }));
@@ -489,7 +493,8 @@ macro_rules! sql_store {
                 };
                 // Counting a free-text search means scanning every row: only count when cheap.
                 let total = if query.q.is_empty() {
-                    let mut count: QueryBuilder<$db> = QueryBuilder::new("SELECT COUNT(*) FROM contacts c");
+                    let mut count: QueryBuilder<$db> =
+                        QueryBuilder::new("SELECT COUNT(*) FROM contacts c JOIN engagement e ON e.contact_id = c.id");
                     contact_filters(&mut count, query, bounds);
                     let row = count.build().fetch_one(&self.pool).await.map_err(map_err)?;
                     Some(row.get::<i64, _>(0))
@@ -521,14 +526,14 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 if interaction {
-                    sqlx::query("UPDATE contacts SET last_interaction_at = $1 WHERE id = $2 AND (last_interaction_at IS NULL OR last_interaction_at < $1)")
+                    sqlx::query("UPDATE engagement SET last_interaction_at = $1 WHERE contact_id = $2 AND (last_interaction_at IS NULL OR last_interaction_at < $1)")
                         .bind(at)
                         .bind(contact_id)
                         .execute(&self.pool)
                         .await
                         .map_err(map_err)?;
                     if kind != "open" {
-                        sqlx::query("UPDATE contacts SET last_signal_at = $1 WHERE id = $2 AND (last_signal_at IS NULL OR last_signal_at < $1)")
+                        sqlx::query("UPDATE engagement SET last_signal_at = $1 WHERE contact_id = $2 AND (last_signal_at IS NULL OR last_signal_at < $1)")
                             .bind(at)
                             .bind(contact_id)
                             .execute(&self.pool)
@@ -627,12 +632,10 @@ macro_rules! sql_store {
                         "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
                            job_title, company, address_line1, postal_code, city, country, interests, last_purchase_on, \
                            total_spent_cents, purchase_count, channel, source_detail, sort_name, search, \
-                           last_interaction_at, last_signal_at, last_open_at, last_click_at, suppressed_at, suppression_reason, \
                            created_at, updated_at) ",
                     );
                     b.push_values(chunk, |mut v, c| {
                         let f = &c.fields;
-                        let e = crate::store::rows::BulkEngagement::of(&c.activities);
                         v.push_bind(f.email.as_str())
                             .push_bind(f.email.md5_hex())
                             .push_bind(f.email.sha256_hex())
@@ -654,12 +657,6 @@ macro_rules! sql_store {
                             .push_bind(&f.source_detail)
                             .push_bind(f.sort_name())
                             .push_bind(f.search_text())
-                            .push_bind(e.last_interaction_at)
-                            .push_bind(e.last_signal_at)
-                            .push_bind(e.last_open_at)
-                            .push_bind(e.last_click_at)
-                            .push_bind(e.suppressed.map(|(at, _)| at))
-                            .push_bind(e.suppressed.map(|(_, reason)| reason))
                             .push_bind(c.created_at)
                             .push_bind(c.created_at);
                     });
@@ -667,6 +664,36 @@ macro_rules! sql_store {
                     for row in b.build().fetch_all(&mut *tx).await.map_err(map_err)? {
                         ids.insert(row.get(1), row.get(0));
                     }
+                }
+                // Engagement rows exist (a trigger adds them); fill in what the timelines say.
+                let engaged: Vec<(i64, i64, crate::store::rows::BulkEngagement)> = batch
+                    .iter()
+                    .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
+                    .filter(|(_, c)| !c.activities.is_empty())
+                    .map(|(id, c)| (id, c.created_at, crate::store::rows::BulkEngagement::of(&c.activities)))
+                    .collect();
+                for chunk in engaged.chunks(Self::BULK_ROWS * 3) {
+                    let mut b: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO engagement (contact_id, created_at, last_interaction_at, last_signal_at, last_open_at, \
+                           last_click_at, suppressed_at, suppression_reason) ",
+                    );
+                    b.push_values(chunk, |mut v, (id, created_at, e)| {
+                        v.push_bind(*id)
+                            .push_bind(*created_at)
+                            .push_bind(e.last_interaction_at)
+                            .push_bind(e.last_signal_at)
+                            .push_bind(e.last_open_at)
+                            .push_bind(e.last_click_at)
+                            .push_bind(e.suppressed.map(|(at, _)| at))
+                            .push_bind(e.suppressed.map(|(_, reason)| reason));
+                    });
+                    b.push(
+                        " ON CONFLICT (contact_id) DO UPDATE SET last_interaction_at = excluded.last_interaction_at, \
+                         last_signal_at = excluded.last_signal_at, last_open_at = excluded.last_open_at, \
+                         last_click_at = excluded.last_click_at, suppressed_at = excluded.suppressed_at, \
+                         suppression_reason = excluded.suppression_reason",
+                    );
+                    b.build().execute(&mut *tx).await.map_err(map_err)?;
                 }
                 let subs: Vec<(i64, &(i64, SubscriptionState, ConsentEvidence))> = batch
                     .iter()

@@ -12,7 +12,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     const BACKEND: Backend = Backend::Sqlite;
     /// 24 binds a contact row; SQLite allows 32,766 bind parameters per statement.
-    const BULK_ROWS: usize = 1000;
+    pub(crate) const BULK_ROWS: usize = 1000;
     /// A substring search cannot use an index range, and left alone SQLite walks the sort
     /// index and reads every table row (3 s at a million contacts). Scanning the narrow
     /// search index instead reads table rows only for the matches.
@@ -67,4 +67,4 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, crate::store::rows::sqlite);
-sql_engagement_store!(SqliteStore, sqlx::Sqlite);
+sql_engagement_store!(SqliteStore, sqlx::Sqlite, crate::store::events_bulk::sqlite);

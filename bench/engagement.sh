@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Engagement at scale, on SQLite and on PostgreSQL: N contacts (default one million)
+# with about EVENTS_PER_CONTACT interactions each (default 10, so ten million events).
+# Prints: the whole-base recomputation of statuses (the dashboard refresh, which is
+# all the "re-evaluation" Carnet needs: a status is a range of one indexed instant and
+# is never stored), the /engagement page (median of 7 warm requests, signed in), and
+# events ingested through the batch API (10,000 events a request, one and two
+# senders at a time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. .ci/env.sh
+N="${N:-1000000}"
+EPC="${EVENTS_PER_CONTACT:-10}"
+BATCHES="${BATCHES:-30}"
+work="$(mktemp -d)"
+chmod 755 "$work"
+server=""
+started_pg=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  [ -n "$started_pg" ] && .ci/postgres stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --release -q -p server --bin carnet
+bin="$CARGO_TARGET_DIR/release/carnet"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Event batches for random contacts: most by id, some by email-less id only (ids are
+# 1..N in a fresh base), a realistic mix of kinds, all within the last 30 days.
+python3 - "$work" "$N" "$BATCHES" <<'PY'
+import json, random, sys, datetime
+work, n, batches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+kinds = ["open"] * 5 + ["click"] * 3 + ["visit"] * 2 + ["purchase", "reply", "form_submission", "soft_bounce"]
+now = datetime.datetime.now(datetime.timezone.utc)
+random.seed(7)
+for b in range(batches):
+    events = []
+    for _ in range(10_000):
+        at = now - datetime.timedelta(seconds=random.randint(60, 30 * 86400))
+        events.append({"contact_id": random.randint(1, n), "type": random.choice(kinds),
+                       "occurred_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "campaign": f"bench-{b % 7}"})
+    with open(f"{work}/events-{b:03}.json", "w") as f:
+        json.dump(events, f)
+PY
+
+run_backend() {
+  local label="$1" url="$2" port="$3"
+  export DATABASE_URL="$url" CARNET_LOG=warn
+  echo "== $label: seeding $N contacts with about $EPC events each"
+  "$bin" seed --contacts "$N" --events-per-contact "$EPC" | tail -2
+  local refresh=()
+  for _ in 1 2 3; do
+    refresh+=("$("$bin" dashboard | awk '{print $(NF-1)}')")
+  done
+  local refresh_med
+  refresh_med="$(printf '%s\n' "${refresh[@]}" | median)"
+
+  echo 'bench-password-1234' | "$bin" user add --email bench@carnet.example --role admin --password-stdin >/dev/null
+  local partner key
+  partner="$("$bin" partner add --name "Mailer $RANDOM" --price-cents 0 | tail -1)"
+  key="$("$bin" key create --partner "$partner" --scopes events 2>/dev/null)"
+  "$bin" serve --listen "127.0.0.1:$port" --partner-rate 1000000000 >/dev/null 2>&1 &
+  server=$!
+  for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  local base="http://127.0.0.1:$port" jar="$work/jar-$label"
+  curl -fs -c "$jar" -b "$jar" -o /dev/null -H "Origin: $base" -H "Accept: application/json" \
+    --data-urlencode "email=bench@carnet.example" --data-urlencode "password=bench-password-1234" "$base/api/auth/login"
+  curl -fs -b "$jar" -o /dev/null "$base/engagement"   # warm-up
+  local page=()
+  for _ in $(seq 1 7); do
+    page+=("$(curl -fs -b "$jar" -o "$work/page.html" -w '%{time_total}' "$base/engagement")")
+  done
+  grep -q "Which sources produce inactives" "$work/page.html" || { echo "the dashboard did not render"; exit 1; }
+  local page_ms
+  page_ms="$(printf '%s\n' "${page[@]}" | median | awk '{printf "%.1f", $1 * 1000}')"
+
+  post() { curl -fs -o /dev/null -H "Authorization: Bearer $key" -H "Content-Type: application/json" --data-binary "@$1" "$base/api/v1/events"; }
+  export -f post; export key base
+  local files=("$work"/events-*.json) half=$(( ${#files[@]} / 2 )) start end one two
+  start="$(date +%s.%N)"
+  for f in "${files[@]:0:$half}"; do post "$f"; done
+  end="$(date +%s.%N)"
+  one="$(echo "$half * 10000 / ($end - $start)" | bc -l)"
+  start="$(date +%s.%N)"
+  printf '%s\n' "${files[@]:$half}" | xargs -P 2 -I{} bash -c 'post "$@"' _ {}
+  end="$(date +%s.%N)"
+  two="$(echo "(${#files[@]} - $half) * 10000 / ($end - $start)" | bc -l)"
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
+  printf '\n%s, %s contacts\n' "$label" "$N"
+  printf '  status recomputation, whole base (median of 3): %s s   (target < 5 s)\n' "$refresh_med"
+  printf '  /engagement, median of 7 warm requests:          %s ms  (target < 150 ms)\n' "$page_ms"
+  printf '  events API, one sender:                          %.0f events/s\n' "$one"
+  printf '  events API, two senders:                         %.0f events/s   (target >= 50,000)\n\n' "$two"
+}
+
+run_backend "SQLite" "sqlite://$work/bench.db" 3401
+if [ -z "${TEST_DATABASE_URL_PG:-}" ]; then
+  pg_url="$(.ci/postgres start "$work/pg" 55433)"
+  started_pg=1
+else
+  pg_url="$TEST_DATABASE_URL_PG"
+fi
+run_backend "PostgreSQL" "$pg_url" 3402
