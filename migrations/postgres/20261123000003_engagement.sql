@@ -9,10 +9,15 @@
 -- contact, rather than on the wide, heavily indexed contacts row: events update them
 -- by the thousands, and updating a narrow row with three indexes costs a fraction of
 -- rewriting a contact and its twelve (PostgreSQL measured: 7,800 rows in 45 ms
--- instead of 315 ms).
+-- instead of 315 ms), and grouping a million of them by source and status reads a few
+-- tens of megabytes instead of the whole contacts table (SQLite: 0.2 s instead of 4.9 s).
 CREATE TABLE engagement (
     contact_id          BIGINT PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,
-    created_at          BIGINT NOT NULL,  -- the contact's, copied for the status indexes
+    -- The contact's creation and acquisition, copied (by the triggers below) so that
+    -- statuses and the dashboard's breakdown by source read this table alone.
+    created_at          BIGINT NOT NULL,
+    channel             TEXT NOT NULL,
+    source              TEXT NOT NULL,
     last_interaction_at BIGINT,           -- every interaction, opens included
     last_signal_at      BIGINT,           -- every interaction but opens
     last_open_at        BIGINT,
@@ -31,16 +36,25 @@ CREATE INDEX engagement_suppressed ON engagement (suppression_reason, suppressed
 -- Every contact has its row, whichever way it was created.
 CREATE FUNCTION contacts_engagement_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO engagement (contact_id, created_at) VALUES (NEW.id, NEW.created_at);
+    INSERT INTO engagement (contact_id, created_at, channel, source)
+    VALUES (NEW.id, NEW.created_at, NEW.channel, NEW.source_detail);
     RETURN NEW;
 END
 $$;
 CREATE TRIGGER contacts_engagement_row AFTER INSERT ON contacts
     FOR EACH ROW EXECUTE FUNCTION contacts_engagement_row();
+CREATE FUNCTION contacts_engagement_source() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE engagement SET channel = NEW.channel, source = NEW.source_detail WHERE contact_id = NEW.id;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER contacts_engagement_source AFTER UPDATE OF channel, source_detail ON contacts
+    FOR EACH ROW EXECUTE FUNCTION contacts_engagement_source();
 
 -- Contacts already there: their instants, from their timelines.
-INSERT INTO engagement (contact_id, created_at, last_interaction_at, last_signal_at, last_open_at, last_click_at)
-SELECT c.id, c.created_at, c.last_interaction_at,
+INSERT INTO engagement (contact_id, created_at, channel, source, last_interaction_at, last_signal_at, last_open_at, last_click_at)
+SELECT c.id, c.created_at, c.channel, c.source_detail, c.last_interaction_at,
        (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id = c.id AND a.interaction AND a.kind <> 'open'),
        (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id = c.id AND a.kind = 'open'),
        (SELECT MAX(a.occurred_at) FROM activities a WHERE a.contact_id = c.id AND a.kind = 'click')

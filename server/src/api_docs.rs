@@ -33,7 +33,7 @@ pub fn openapi() -> Value {
         "info": {
             "title": "Carnet partner API",
             "version": "1",
-            "description": "Check whether addresses are already known to the brand, submit new leads (recorded and billed only when new), and download the hashed suppression list. Authenticate with `Authorization: Bearer <key>`; errors are RFC 9457 problem documents."
+            "description": "Check whether addresses are already known to the brand, submit new leads (recorded and billed only when new), download the hashed suppression list, and send engagement events. Authenticate with `Authorization: Bearer <key>`; errors are RFC 9457 problem documents."
         },
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
@@ -62,6 +62,22 @@ pub fn openapi() -> Value {
                 "responses": merge(json!({
                     "201": { "description": "Accepted and billed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } }
                 }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known: not recorded, not billed."), ("422", "Invalid: not recorded, not billed; the detail names the field."), auth_errors[2]]))
+            } },
+            "/api/v1/events": { "post": {
+                "summary": "Record interactions and other events (scope `events`)",
+                "description": "Point an email service's webhooks here, or send events from a shop or a call centre. Send one event, or an array of up to 10,000. Each event names its contact by `email` (normalised) or `contact_id`, a `type`, and `occurred_at` (RFC 3339; not before 2000, at most a day ahead). Opens, clicks, purchases, visits, replies, form submissions and profile updates are interactions and move the contact's engagement status; hard bounces and complaints suppress the address; unsubscribes, hard bounces and complaints end every subscription. Each event is recorded whole or not at all, and a batch in one transaction. An array is answered per item: 200 when every event was recorded, 207 when some were (the others say why), 422 when none was. With `?atomic=true`, one bad event refuses the whole batch (422, nothing recorded). Send an `Idempotency-Key` header to make a webhook's retries safe.",
+                "parameters": [
+                    { "name": "atomic", "in": "query", "required": false, "schema": { "type": "boolean" } },
+                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }
+                ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "oneOf": [
+                    { "$ref": "#/components/schemas/Event" },
+                    { "type": "array", "minItems": 1, "maxItems": 10000, "items": { "$ref": "#/components/schemas/Event" } } ] } } } },
+                "responses": merge(json!({
+                    "201": { "description": "One event, recorded.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "contact_id": { "type": "integer" } } } } } },
+                    "200": { "description": "A batch, every event recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } },
+                    "207": { "description": "A batch, some events recorded; the others are reported per item with the reason.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 events."), ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, or an atomic batch with a bad event (then the body is the per-item report)."), auth_errors[2]]))
             } },
             "/api/v1/suppression/export": { "get": {
                 "summary": "The hashed suppression list (scope `export`)",
@@ -97,6 +113,20 @@ pub fn openapi() -> Value {
                         "form": { "type": "string", "description": "The form or site, with its version." },
                         "at": { "type": "string", "format": "date-time", "description": "When; defaults to now." },
                         "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
+                "Event": { "type": "object", "required": ["type", "occurred_at"], "additionalProperties": false, "properties": {
+                    "email": { "type": "string", "description": "The contact's address; or give contact_id." },
+                    "contact_id": { "type": "integer" },
+                    "type": { "type": "string", "enum": ["open", "click", "purchase", "visit", "reply", "form_submission", "profile_update", "soft_bounce", "hard_bounce", "complaint", "unsubscribe"] },
+                    "occurred_at": { "type": "string", "format": "date-time" },
+                    "campaign": { "type": "string", "maxLength": 200 },
+                    "meta": { "type": "object", "description": "Anything else worth keeping (at most 4 KB)." } } },
+                "EventsReport": { "type": "object", "properties": {
+                    "recorded": { "type": "integer" }, "failed": { "type": "integer" },
+                    "results": { "type": "array", "items": { "type": "object", "properties": {
+                        "index": { "type": "integer" },
+                        "status": { "type": "string", "enum": ["recorded", "error", "not_recorded"] },
+                        "contact_id": { "type": "integer" },
+                        "error": { "type": "string" } } } } } },
                 "LeadAccepted": { "type": "object", "properties": { "lead_id": { "type": "integer" }, "billed_cents": { "type": "integer" } } }
             }
         }

@@ -364,7 +364,20 @@ async fn tracking_links_record_and_never_redirect_elsewhere(db: Db) {
     assert_eq!(timeline_len(&app, ann).await, before);
 }
 
+async fn editing_a_contacts_source_moves_it_in_the_breakdown(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let id = contact(&app, "ann@example.com", "web", "Old footer form", now()).await;
+    let mut fields = app.store.contact(id).await.unwrap().unwrap().fields;
+    fields.source_detail = "Spring fair".into();
+    fields.channel = app::model::Channel::Event;
+    app.store.update_contact(id, &fields, now(), "test").await.unwrap();
+    let d = engagement::refresh(&app.state, now()).await.unwrap();
+    let sources: Vec<(&str, &str)> = d.sources.iter().map(|s| (s.channel.as_str(), s.source.as_str())).collect();
+    assert_eq!(sources, [("event", "Spring fair")]);
+}
+
 both_backends! {
+    editing_a_contacts_source_moves_it_in_the_breakdown,
     the_events_api_records_good_events_and_says_why_it_refuses_bad_ones,
     a_retried_batch_with_an_idempotency_key_is_recorded_once,
     bounces_and_complaints_suppress_and_unsubscribes_end_subscriptions,

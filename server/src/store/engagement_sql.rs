@@ -189,7 +189,7 @@ macro_rules! sql_engagement_store {
                     if events.is_empty() {
                         return Ok(());
                     }
-                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let mut tx = self.writer().begin().await.map_err(map_err)?;
                     bulk::insert_events(&mut tx, events).await?;
                     let mut fx: Vec<(i64, Effect)> = effects(events).into_iter().collect();
                     fx.sort_unstable_by_key(|(id, _)| *id); // a stable lock order across writers
@@ -230,7 +230,7 @@ macro_rules! sql_engagement_store {
                 async fn engagement_breakdown(&self, bounds: &StatusBounds, idle_from: i64) -> StoreResult<Vec<BreakdownRow>> {
                     let col = format!("e.{}", bounds.column);
                     let sql = format!(
-                        "SELECT c.channel, c.source_detail, {status} AS status, COUNT(*) AS contacts, \
+                        "SELECT e.channel, e.source, {status} AS status, COUNT(*) AS contacts, \
                          SUM(CASE WHEN {col} IS NULL AND e.created_at < {new_from} THEN 1 ELSE 0 END) AS never_engaged, \
                          SUM(CASE WHEN e.last_open_at IS NULL THEN 1 ELSE 0 END) AS never_opened, \
                          SUM(CASE WHEN e.last_click_at IS NULL THEN 1 ELSE 0 END) AS never_clicked, \
@@ -239,7 +239,7 @@ macro_rules! sql_engagement_store {
                          SUM(CASE WHEN e.suppression_reason = 'complaint' THEN 1 ELSE 0 END) AS complaints, \
                          SUM(CASE WHEN e.suppressed_at IS NOT NULL THEN 1 ELSE 0 END) AS suppressed, \
                          SUM(CASE WHEN e.pool = 'inactive' THEN 1 ELSE 0 END) AS pooled \
-                         FROM contacts c JOIN engagement e ON e.contact_id = c.id GROUP BY 1, 2, 3",
+                         FROM engagement e GROUP BY 1, 2, 3",
                         status = status_case(bounds),
                         new_from = bounds.new_from,
                     );
@@ -250,7 +250,7 @@ macro_rules! sql_engagement_store {
                             let n = |name: &str| r.try_get::<Option<i64>, _>(name).map(|v| v.unwrap_or(0)).map_err(map_err);
                             Ok(BreakdownRow {
                                 channel: r.try_get("channel").map_err(map_err)?,
-                                source: r.try_get("source_detail").map_err(map_err)?,
+                                source: r.try_get("source").map_err(map_err)?,
                                 status: EngagementStatus::ALL[status.clamp(0, 4) as usize],
                                 contacts: n("contacts")?,
                                 never_engaged: n("never_engaged")?,

@@ -26,6 +26,11 @@ impl PgStore {
         sqlx::migrate!("../migrations/postgres").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
         Ok(PgStore { pool })
     }
+
+    /// The pool for write-heavy work: the same pool (PostgreSQL writes concurrently).
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 pub(crate) fn map_err(error: sqlx::Error) -> StoreError {

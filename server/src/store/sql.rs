@@ -666,20 +666,22 @@ macro_rules! sql_store {
                     }
                 }
                 // Engagement rows exist (a trigger adds them); fill in what the timelines say.
-                let engaged: Vec<(i64, i64, crate::store::rows::BulkEngagement)> = batch
+                let engaged: Vec<(i64, &BulkContact, crate::store::rows::BulkEngagement)> = batch
                     .iter()
                     .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
                     .filter(|(_, c)| !c.activities.is_empty())
-                    .map(|(id, c)| (id, c.created_at, crate::store::rows::BulkEngagement::of(&c.activities)))
+                    .map(|(id, c)| (id, c, crate::store::rows::BulkEngagement::of(&c.activities)))
                     .collect();
                 for chunk in engaged.chunks(Self::BULK_ROWS * 3) {
                     let mut b: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO engagement (contact_id, created_at, last_interaction_at, last_signal_at, last_open_at, \
-                           last_click_at, suppressed_at, suppression_reason) ",
+                        "INSERT INTO engagement (contact_id, created_at, channel, source, last_interaction_at, last_signal_at, \
+                           last_open_at, last_click_at, suppressed_at, suppression_reason) ",
                     );
-                    b.push_values(chunk, |mut v, (id, created_at, e)| {
+                    b.push_values(chunk, |mut v, (id, c, e)| {
                         v.push_bind(*id)
-                            .push_bind(*created_at)
+                            .push_bind(c.created_at)
+                            .push_bind(c.fields.channel.as_str())
+                            .push_bind(&c.fields.source_detail)
                             .push_bind(e.last_interaction_at)
                             .push_bind(e.last_signal_at)
                             .push_bind(e.last_open_at)

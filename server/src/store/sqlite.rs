@@ -7,6 +7,11 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// One connection for the write-heavy paths (event ingestion). SQLite runs one
+    /// writer at a time anyway; always using the same connection keeps its page cache
+    /// (larger than the readers') warm, where rotating through the pool would find each
+    /// connection's cache invalidated by the others' writes.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -32,16 +37,33 @@ impl SqliteStore {
             // Checkpoint every 64 MiB of WAL rather than every 4 MiB: each checkpoint
             // syncs, and big writes (seeding, imports) would otherwise sync hundreds of times.
             .pragma("wal_autocheckpoint", "16384")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Readers share the operating system's cache of the file instead of copying it.
+            .pragma("mmap_size", "1073741824");
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(if in_memory { 1 } else { 8 })
             .min_connections(1)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(map_err)?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(SqliteStore { pool })
+        let writer = if in_memory {
+            pool.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .connect_with(options.pragma("cache_size", "-262144"))
+                .await
+                .map_err(map_err)?
+        };
+        Ok(SqliteStore { pool, writer })
+    }
+
+    /// The pool for write-heavy work.
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }
 
