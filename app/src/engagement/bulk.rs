@@ -147,7 +147,9 @@ pub fn JobPage() -> impl IntoView {
                             _ => "Stopped",
                         };
                         view! {
-                            {(!finished).then(|| view! { <noscript><meta http-equiv="refresh" content="2"/></noscript> })}
+                            // Inner HTML, so hydration does not compare it: with scripting on,
+                            // the browser keeps a <noscript>'s content as text.
+                            {(!finished).then(|| view! { <div inner_html=r#"<noscript><meta http-equiv="refresh" content="2"></noscript>"#></div> })}
                             <section class="card">
                                 <h2>{what}</h2>
                                 <p aria-live="polite"><strong>{state}</strong>

@@ -75,14 +75,15 @@ fn DashboardView(d: Dashboard, refresh: ServerAction<RefreshDashboard>) -> impl 
         .into_any();
     }
     view! {
-        <p class="muted small">
-            {format!("As of {} UTC · {} contacts · recent ≤ {} days, engaged ≤ {}, disengaged ≤ {}, then inactive; new for {} days · {}.",
-                format_instant(d.taken_at), group_thousands(d.total), t.recent_days, t.engaged_days, t.disengaged_days, t.new_days, opens)}
-            " "
-            <ActionForm action=refresh attr:class="inline-form">
+        <div class="as-of">
+            <p class="muted small">
+                {format!("As of {} UTC · {} contacts · recent ≤ {} days, engaged ≤ {}, disengaged ≤ {}, then inactive; new for {} days · {}.",
+                    format_instant(d.taken_at), group_thousands(d.total), t.recent_days, t.engaged_days, t.disengaged_days, t.new_days, opens)}
+            </p>
+            <ActionForm action=refresh>
                 <button type="submit" class="button button-quiet button-small">"Refresh now"</button>
             </ActionForm>
-        </p>
+        </div>
         <section class="card" aria-labelledby="now-h">
             <h2 id="now-h">"Now"</h2>
             <StatusBars counts=d.counts total=d.total/>
