@@ -79,6 +79,8 @@ pub struct AppState {
     pub known_hashes: Arc<crate::partners::service::KnownHashes>,
     /// The tracking links' signing secret, read once from the settings table.
     pub tracking_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Group commit of events (one writer task per instance).
+    pub event_writer: Arc<crate::engagement::service::EventWriter>,
 }
 
 impl AppState {
@@ -92,6 +94,7 @@ impl AppState {
             key_cache: Default::default(),
             known_hashes: Default::default(),
             tracking_secret: Default::default(),
+            event_writer: Default::default(),
         }
     }
 

@@ -376,7 +376,33 @@ async fn editing_a_contacts_source_moves_it_in_the_breakdown(db: Db) {
     assert_eq!(sources, [("event", "Spring fair")]);
 }
 
+async fn concurrent_deliveries_are_committed_together_and_each_answered(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let key = events_key(&app, &[Scope::Events]).await;
+    let ann = contact(&app, "ann@example.com", "web", "", now() - 400 * DAY).await;
+    let bob = contact(&app, "bob@example.com", "web", "", now() - 400 * DAY).await;
+    let base = now() - 5 * DAY;
+    let calls = (0..40).map(|i| {
+        let body = if i == 17 {
+            json!({"contact_id": ann, "type": "wink", "occurred_at": rfc3339(base)})
+        } else {
+            json!({"contact_id": if i % 2 == 0 { ann } else { bob }, "type": "visit", "occurred_at": rfc3339(base + i)})
+        };
+        let (app, key) = (&app, key.clone());
+        async move { post(app, "/api/v1/events", &key, &body).await.0 }
+    });
+    let statuses = futures::future::join_all(calls).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 39, "{statuses:?}");
+    assert_eq!(statuses[17], 422, "a bad delivery fails alone");
+    // 1 "created" entry each, plus every visit.
+    assert_eq!(timeline_len(&app, ann).await, 1 + 20);
+    assert_eq!(timeline_len(&app, bob).await, 1 + 19, "the bad one was for bob");
+    assert_eq!(app.store.contact(ann).await.unwrap().unwrap().last_signal_at, Some(base + 38));
+    assert_eq!(app.store.contact(bob).await.unwrap().unwrap().last_signal_at, Some(base + 39));
+}
+
 both_backends! {
+    concurrent_deliveries_are_committed_together_and_each_answered,
     editing_a_contacts_source_moves_it_in_the_breakdown,
     the_events_api_records_good_events_and_says_why_it_refuses_bad_ones,
     a_retried_batch_with_an_idempotency_key_is_recorded_once,

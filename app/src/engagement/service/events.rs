@@ -117,8 +117,9 @@ pub async fn ingest(
             Err(error) => results.push(ItemResult { index, status: "error", contact_id: None, error: Some(error) }),
         }
     }
+    let recorded = if refuse_all { 0 } else { good.len() };
     if !refuse_all {
-        state.store.record_events(&good, now).await?;
+        state.event_writer.record(&state.store, good).await?;
     }
-    Ok(IngestReport { recorded: if refuse_all { 0 } else { good.len() }, failed, results })
+    Ok(IngestReport { recorded, failed, results })
 }

@@ -224,7 +224,7 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
         let good: Vec<_> = resolved.into_iter().filter_map(Result::ok).collect();
         skipped += n - good.len();
         let now = crate::state::now();
-        state.store.record_events(&good, now).await?;
+        state.event_writer.record(&state.store, good).await?;
         done += n;
         state.store.job_progress(job.id, done as i64, done as i64, now, now + LEASE_SECS).await?;
     }

@@ -8,6 +8,7 @@ mod exports;
 mod jobs;
 mod staff;
 mod tracking;
+mod writer;
 
 pub use dashboard::*;
 pub use events::*;
@@ -15,6 +16,7 @@ pub use exports::*;
 pub use jobs::*;
 pub use staff::*;
 pub use tracking::*;
+pub use writer::*;
 
 use crate::model::engagement::EngagementSettings;
 use crate::state::AppState;

@@ -101,7 +101,7 @@ pub async fn add_interaction(contact_id: i64, kind: &str, day: &str, note: &str)
         detail: note.to_string(),
         actor: user.email,
     };
-    state.store.record_events(&[event], now).await?;
+    state.event_writer.record(&state.store, vec![event]).await?;
     Ok(())
 }
 

@@ -109,7 +109,7 @@ pub async fn track(state: &AppState, token: &str, kind: EventKind, now: i64) -> 
         detail: String::new(),
         actor: "tracking".into(),
     };
-    state.store.record_events(&[event], now).await?;
+    state.event_writer.record(&state.store, vec![event]).await?;
     Ok(Some(link))
 }
 
