@@ -151,15 +151,24 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
         form: source.to_string(),
         text: "I agree to receive news and offers by email. I can unsubscribe at any time.".into(),
     };
+    // About one in twelve leave every newsletter at some point (the attrition chart).
+    let quit_at = (suppressed.is_none() && rng.gen_range(0..100) < 8).then(|| rng.gen_range(created_at..=now));
+    if let Some(at) = quit_at {
+        activities.push(("unsubscribe".to_string(), false, at, String::new()));
+    }
     let mut subscriptions = Vec::new();
     for id in newsletters {
         if rng.gen_range(0..3) > 0 {
-            let state = if suppressed.is_some() || rng.gen_range(0..100) < 12 {
+            let state = if suppressed.is_some() || quit_at.is_some() || rng.gen_range(0..100) < 12 {
                 SubscriptionState::Unsubscribed
             } else {
                 SubscriptionState::Subscribed
             };
-            subscriptions.push((*id, state, consent.clone()));
+            let evidence = match quit_at {
+                Some(at) => ConsentEvidence { at, text: "Unsubscribed from every newsletter.".into(), ..consent.clone() },
+                None => consent.clone(),
+            };
+            subscriptions.push((*id, state, evidence));
         }
     }
     let mut custom = BTreeMap::new();
