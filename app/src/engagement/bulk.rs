@@ -114,11 +114,17 @@ pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let (tick, set_tick) = signal(0u32);
+    let finished_signal = RwSignal::new(false);
     let job = Resource::new(move || (id(), tick.get()), |(id, _)| get_job(id));
     // With JavaScript, poll every second until the job ends; without it, the page
     // reloads itself (the <noscript> refresh below).
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || set_tick.update(|t| *t += 1), std::time::Duration::from_secs(1)) {
+        let poll = move || {
+            if !finished_signal.get_untracked() {
+                set_tick.update(|t| *t += 1)
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(poll, std::time::Duration::from_secs(1)) {
             on_cleanup(move || handle.clear());
         }
     });
@@ -140,6 +146,9 @@ pub fn JobPage() -> impl IntoView {
                             },
                         };
                         let finished = j.finished();
+                        if finished {
+                            finished_signal.set(true);
+                        }
                         let state = match j.state.as_str() {
                             "queued" => "Waiting to start",
                             "running" => "Running",
