@@ -39,6 +39,26 @@ pub fn pg_available() -> bool {
 pub struct FreshDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// For PostgreSQL: the server's admin URL and the database to drop afterwards.
+    pg: Option<(String, String)>,
+}
+
+/// A test's PostgreSQL database is dropped when the test ends, so a developer's own
+/// server (`TEST_DATABASE_URL_PG`) does not fill up run after run. `WITH (FORCE)` ends
+/// the app's connections still open.
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else { return };
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 fn random_suffix() -> String {
@@ -56,7 +76,7 @@ pub async fn fresh_db(db: Db) -> FreshDb {
         Db::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}", dir.path().join("carnet.db").display());
-            FreshDb { url, _dir: Some(dir) }
+            FreshDb { url, _dir: Some(dir), pg: None }
         }
         Db::Postgres => {
             use sqlx::Connection;
@@ -65,7 +85,7 @@ pub async fn fresh_db(db: Db) -> FreshDb {
             let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            FreshDb { url: format!("{base}/{name}"), _dir: None }
+            FreshDb { url: format!("{base}/{name}"), _dir: None, pg: Some((admin.clone(), name)) }
         }
     }
 }
