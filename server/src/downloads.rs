@@ -136,7 +136,13 @@ pub async fn import_events(
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
                 Ok(bytes) => file = Some(bytes),
-                Err(_) => return back(vec![format!("The file is too large: the limit is {} MB.", MAX_IMPORT_BYTES / 1024 / 1024)]).await,
+                Err(_) => {
+                    return back(vec![format!(
+                        "The file is too large: the limit is {} MB.",
+                        MAX_IMPORT_BYTES / 1024 / 1024
+                    )])
+                    .await
+                }
             },
             Ok(Some(_)) => {}
             Ok(None) => break,

@@ -31,12 +31,7 @@ pub fn router(state: AppState) -> Router {
 /// 201 or 422. A batch is 200 when every event was recorded, 207 when some were
 /// (the others are reported per item), 422 when none was; with `?atomic=true`, any
 /// bad event makes it 422 and nothing is recorded.
-async fn events(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
+async fn events(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
     let now = now();
     let caller = match partners::authenticate(&state, authorization(&headers), Scope::Events, now).await {
         Ok(c) => c,

@@ -57,8 +57,24 @@ const CHANNELS: &[(Channel, u32, &str, u32)] = &[
 
 /// What engagers do, by weight.
 const EVENT_MIX: &[&str] = &[
-    "open", "open", "open", "open", "open", "open", "click", "click", "click", "click", "visit", "visit", "visit",
-    "purchase", "purchase", "form_submission", "profile_update", "reply",
+    "open",
+    "open",
+    "open",
+    "open",
+    "open",
+    "open",
+    "click",
+    "click",
+    "click",
+    "click",
+    "visit",
+    "visit",
+    "visit",
+    "purchase",
+    "purchase",
+    "form_submission",
+    "profile_update",
+    "reply",
 ];
 
 pub const NEWSLETTERS: &[(&str, &str)] = &[
@@ -165,7 +181,9 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
                 SubscriptionState::Subscribed
             };
             let evidence = match quit_at {
-                Some(at) => ConsentEvidence { at, text: "Unsubscribed from every newsletter.".into(), ..consent.clone() },
+                Some(at) => {
+                    ConsentEvidence { at, text: "Unsubscribed from every newsletter.".into(), ..consent.clone() }
+                }
                 None => consent.clone(),
             };
             subscriptions.push((*id, state, evidence));

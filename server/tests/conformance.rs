@@ -160,17 +160,23 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     assert_eq!(seen.len(), 25);
     assert_eq!(seen[0], "person24@example.com");
     assert_eq!(seen[24], "person00@example.com");
-    let back =
-        store.list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, &bounds(), 10).await.unwrap();
+    let back = store
+        .list_contacts(&ContactQuery { before: pages[2].prev.clone(), ..Default::default() }, &bounds(), 10)
+        .await
+        .unwrap();
     assert_eq!(back.rows, pages[1].rows, "previous page of the last page is the middle page");
     assert!(pages[0].prev.is_none());
 
-    let by_name =
-        store.list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, &bounds(), 3).await.unwrap();
+    let by_name = store
+        .list_contacts(&ContactQuery { sort: ContactSort::Name, ..Default::default() }, &bounds(), 3)
+        .await
+        .unwrap();
     assert_eq!(by_name.rows.iter().map(|r| r.last_name.as_str()).collect::<Vec<_>>(), ["Name00", "Name01", "Name02"]);
 
-    let events =
-        store.list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, &bounds(), 50).await.unwrap();
+    let events = store
+        .list_contacts(&ContactQuery { channel: Some(Channel::Event), ..Default::default() }, &bounds(), 50)
+        .await
+        .unwrap();
     assert_eq!(events.total, Some(5));
     assert!(events.rows.iter().all(|r| r.channel == Channel::Event));
 
@@ -182,7 +188,10 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     assert_eq!(store.list_contacts(&subscribed, &bounds(), 50).await.unwrap().total, Some(13));
 
     // Search matches part of a name or an address, case-insensitively; wildcards are literal.
-    let found = store.list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, &bounds(), 50).await.unwrap();
+    let found = store
+        .list_contacts(&ContactQuery { q: "PERSON07@".into(), ..Default::default() }, &bounds(), 50)
+        .await
+        .unwrap();
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.total, None, "free-text searches are not counted");
     let exact = store
@@ -195,7 +204,12 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
         "a whole address finds exactly its contact"
     );
     assert_eq!(
-        store.list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, &bounds(), 50).await.unwrap().rows.len(),
+        store
+            .list_contacts(&ContactQuery { q: "name1".into(), ..Default::default() }, &bounds(), 50)
+            .await
+            .unwrap()
+            .rows
+            .len(),
         10
     );
     assert!(store
@@ -287,7 +301,8 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
     store.ensure_indexes().await.unwrap();
     store.ensure_indexes().await.unwrap();
     // Every query shape still answers, including the ones that name an index.
-    let found = store.list_contacts(&ContactQuery { q: "loaded1".into(), ..Default::default() }, &bounds(), 50).await.unwrap();
+    let found =
+        store.list_contacts(&ContactQuery { q: "loaded1".into(), ..Default::default() }, &bounds(), 50).await.unwrap();
     assert_eq!(found.rows.len(), 10);
     let newest = store.list_contacts(&ContactQuery::default(), &bounds(), 5).await.unwrap();
     assert_eq!(newest.rows[0].email, "bulk29@example.com");

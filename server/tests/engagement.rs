@@ -38,7 +38,15 @@ async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, create
 }
 
 async fn event(app: &TestApp, id: i64, kind: EventKind, at: i64) {
-    let e = NewEvent { contact_id: id, kind, occurred_at: at, campaign: String::new(), meta: String::new(), detail: String::new(), actor: "test".into() };
+    let e = NewEvent {
+        contact_id: id,
+        kind,
+        occurred_at: at,
+        campaign: String::new(),
+        meta: String::new(),
+        detail: String::new(),
+        actor: "test".into(),
+    };
     app.store.record_events(&[e], now()).await.unwrap();
 }
 
@@ -70,8 +78,13 @@ async fn the_events_api_records_good_events_and_says_why_it_refuses_bad_ones(db:
     let at = now() - 3 * DAY;
 
     // One event: 201, and the contact moves.
-    let (status, body) =
-        post(&app, "/api/v1/events", &key, &json!({"email": "ANN@example.com", "type": "click", "occurred_at": rfc3339(at), "campaign": "nov"})).await;
+    let (status, body) = post(
+        &app,
+        "/api/v1/events",
+        &key,
+        &json!({"email": "ANN@example.com", "type": "click", "occurred_at": rfc3339(at), "campaign": "nov"}),
+    )
+    .await;
     assert_eq!((status, body["contact_id"].as_i64()), (201, Some(ann)), "{body}");
     let c = app.store.contact(ann).await.unwrap().unwrap();
     assert_eq!((c.last_signal_at, c.last_click_at, c.last_interaction_at), (Some(at), Some(at), Some(at)));
@@ -101,7 +114,8 @@ async fn the_events_api_records_good_events_and_says_why_it_refuses_bad_ones(db:
     let (status, body) = post(&app, "/api/v1/events", &key, &batch).await;
     assert_eq!(status, 207, "{body}");
     assert_eq!((body["recorded"].as_i64(), body["failed"].as_i64()), (Some(2), Some(2)));
-    let statuses: Vec<&str> = body["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        body["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["recorded", "error", "recorded", "error"]);
     assert!(body["results"][3]["error"].as_str().unwrap().contains("future"));
     let b = app.store.contact(bob).await.unwrap().unwrap();
@@ -109,10 +123,15 @@ async fn the_events_api_records_good_events_and_says_why_it_refuses_bad_ones(db:
 
     // Atomic: one bad event and nothing at all is recorded.
     let before = timeline_len(&app, bob).await;
-    let (status, body) = post(&app, "/api/v1/events?atomic=true", &key, &json!([
-        {"contact_id": bob, "type": "visit", "occurred_at": rfc3339(now())},
-        {"contact_id": bob, "type": "visit", "occurred_at": "nope"},
-    ]))
+    let (status, body) = post(
+        &app,
+        "/api/v1/events?atomic=true",
+        &key,
+        &json!([
+            {"contact_id": bob, "type": "visit", "occurred_at": rfc3339(now())},
+            {"contact_id": bob, "type": "visit", "occurred_at": "nope"},
+        ]),
+    )
     .await;
     assert_eq!((status, body["recorded"].as_i64()), (422, Some(0)), "{body}");
     assert_eq!(body["results"][0]["status"], "not_recorded");
@@ -120,16 +139,33 @@ async fn the_events_api_records_good_events_and_says_why_it_refuses_bad_ones(db:
     assert_eq!(app.store.contact(bob).await.unwrap().unwrap().last_signal_at, Some(at + 60));
 
     // A late, older event is recorded but moves nothing backwards.
-    post(&app, "/api/v1/events", &key, &json!({"contact_id": bob, "type": "visit", "occurred_at": rfc3339(at - 30 * DAY)})).await;
+    post(
+        &app,
+        "/api/v1/events",
+        &key,
+        &json!({"contact_id": bob, "type": "visit", "occurred_at": rfc3339(at - 30 * DAY)}),
+    )
+    .await;
     assert_eq!(app.store.contact(bob).await.unwrap().unwrap().last_signal_at, Some(at + 60));
 
     // Envelope errors.
-    let many: Vec<Value> = (0..10_001).map(|_| json!({"contact_id": bob, "type": "open", "occurred_at": rfc3339(at)})).collect();
+    let many: Vec<Value> =
+        (0..10_001).map(|_| json!({"contact_id": bob, "type": "open", "occurred_at": rfc3339(at)})).collect();
     assert_eq!(post(&app, "/api/v1/events", &key, &Value::Array(many)).await.0, 413);
     assert_eq!(post(&app, "/api/v1/events", &key, &json!([])).await.0, 422);
     assert_eq!(post(&app, "/api/v1/events", &key, &json!("open")).await.0, 422);
     let check_only = events_key(&app, &[Scope::Check]).await;
-    assert_eq!(post(&app, "/api/v1/events", &check_only, &json!({"contact_id": bob, "type": "open", "occurred_at": rfc3339(at)})).await.0, 403);
+    assert_eq!(
+        post(
+            &app,
+            "/api/v1/events",
+            &check_only,
+            &json!({"contact_id": bob, "type": "open", "occurred_at": rfc3339(at)})
+        )
+        .await
+        .0,
+        403
+    );
     assert_eq!(post(&app, "/api/v1/events", "carnet_nope", &json!({})).await.0, 401);
 }
 
@@ -164,7 +200,9 @@ async fn bounces_and_complaints_suppress_and_unsubscribes_end_subscriptions(db: 
         ids.push(id);
     }
     let at = now() - 60;
-    for (id, kind) in ids.iter().zip([EventKind::HardBounce, EventKind::Complaint, EventKind::Unsubscribe, EventKind::SoftBounce]) {
+    for (id, kind) in
+        ids.iter().zip([EventKind::HardBounce, EventKind::Complaint, EventKind::Unsubscribe, EventKind::SoftBounce])
+    {
         event(&app, *id, kind, at).await;
     }
     let state = |id: i64| {
@@ -185,7 +223,10 @@ async fn bounces_and_complaints_suppress_and_unsubscribes_end_subscriptions(db: 
     // The list-cleaning views find them.
     let bounds = EngagementSettings::default().bounds(now());
     let hard = ContactQuery { clean: Some(Cleaning::HardBounce), ..Default::default() };
-    assert_eq!(app.store.list_contacts(&hard, &bounds, 50).await.unwrap().rows.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[0]]);
+    assert_eq!(
+        app.store.list_contacts(&hard, &bounds, 50).await.unwrap().rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [ids[0]]
+    );
     let suppressed = ContactQuery { clean: Some(Cleaning::Suppressed), ..Default::default() };
     assert_eq!(app.store.count_matching(&suppressed, &bounds).await.unwrap(), 2);
 }
@@ -206,7 +247,14 @@ async fn population(app: &TestApp) -> Vec<(i64, EngagementStatus)> {
     let mut out = Vec::new();
     for (i, (age, created_days, status)) in cases.into_iter().enumerate() {
         let channel = if i % 2 == 0 { "web" } else { "partner" };
-        let id = contact(app, &format!("p{i}@example.com"), channel, if i % 2 == 0 { "footer" } else { "LeadCo" }, now - created_days * DAY).await;
+        let id = contact(
+            app,
+            &format!("p{i}@example.com"),
+            channel,
+            if i % 2 == 0 { "footer" } else { "LeadCo" },
+            now - created_days * DAY,
+        )
+        .await;
         if let Some(days) = age {
             event(app, id, EventKind::Visit, now - days * DAY + 60).await;
         }
@@ -234,7 +282,8 @@ async fn statuses_are_list_filters_and_follow_the_settings(db: Db) {
     }
     let with_opens = EngagementSettings { opens_count: true, ..Default::default() }.bounds(now());
     let recent = ContactQuery { status: Some(EngagementStatus::RecentActivity), ..Default::default() };
-    let ids: Vec<i64> = app.store.list_contacts(&recent, &with_opens, 50).await.unwrap().rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> =
+        app.store.list_contacts(&recent, &with_opens, 50).await.unwrap().rows.iter().map(|r| r.id).collect();
     assert!(ids.contains(&opener), "with opens counted, the opener is recently active");
     let never_clicked = ContactQuery { clean: Some(Cleaning::NeverClicked), ..Default::default() };
     assert_eq!(app.store.count_matching(&never_clicked, &bounds).await.unwrap(), 7);
@@ -279,9 +328,15 @@ async fn bulk_actions_run_as_jobs_over_the_whole_list(db: Db) {
         app.store.set_subscription(*id, news, SubscriptionState::Subscribed, &consent).await.unwrap();
     }
     let inactive = ContactQuery { status: Some(EngagementStatus::Inactive), ..Default::default() };
-    let job = engagement::start_bulk(&app.state, &inactive, engagement::BulkAction::MoveToInactivePool, "boss@example.com", now())
-        .await
-        .unwrap();
+    let job = engagement::start_bulk(
+        &app.state,
+        &inactive,
+        engagement::BulkAction::MoveToInactivePool,
+        "boss@example.com",
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(app.store.job(job).await.unwrap().unwrap().total, 2);
     // Housekeeping may already be on it; either way the job ends.
     while engagement::run_next_job(&app.state).await.unwrap() {}
@@ -304,7 +359,9 @@ async fn bulk_actions_run_as_jobs_over_the_whole_list(db: Db) {
 
     // Suppress the disengaged: unsubscribed everywhere, kept (and still known to partners).
     let disengaged = ContactQuery { status: Some(EngagementStatus::Disengaged), ..Default::default() };
-    engagement::start_bulk(&app.state, &disengaged, engagement::BulkAction::Suppress, "boss@example.com", now()).await.unwrap();
+    engagement::start_bulk(&app.state, &disengaged, engagement::BulkAction::Suppress, "boss@example.com", now())
+        .await
+        .unwrap();
     while engagement::run_next_job(&app.state).await.unwrap() {}
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let target = people.iter().find(|p| p.1 == EngagementStatus::Disengaged).unwrap().0;
@@ -318,10 +375,15 @@ async fn an_import_is_checked_whole_then_recorded_as_a_job(db: Db) {
     let app = TestApp::spawn(db).await;
     let ann = contact(&app, "ann@example.com", "web", "", now()).await;
     let bad = "email,type,occurred_at\nann@example.com,click,2026-11-01T10:00:00Z\nghost@example.com,click,2026-11-01T10:00:00Z\n";
-    let errors = engagement::start_import(&app.state, bad.into(), "boss@example.com", now()).await.unwrap().unwrap_err();
+    let errors =
+        engagement::start_import(&app.state, bad.into(), "boss@example.com", now()).await.unwrap().unwrap_err();
     assert_eq!(errors, ["Line 3: unknown contact: no contact has this email"]);
     assert_eq!(timeline_len(&app, ann).await, 1, "nothing recorded from a refused file");
-    let good = format!("email,type,occurred_at,campaign\nann@example.com,click,{},spring\nANN@example.com,purchase,{},\n", rfc3339(now() - DAY), rfc3339(now() - 2 * DAY));
+    let good = format!(
+        "email,type,occurred_at,campaign\nann@example.com,click,{},spring\nANN@example.com,purchase,{},\n",
+        rfc3339(now() - DAY),
+        rfc3339(now() - 2 * DAY)
+    );
     let job = engagement::start_import(&app.state, good, "boss@example.com", now()).await.unwrap().unwrap();
     while engagement::run_next_job(&app.state).await.unwrap() {}
     let mut j = app.store.job(job).await.unwrap().unwrap();
@@ -350,7 +412,10 @@ async fn tracking_links_record_and_never_redirect_elsewhere(db: Db) {
     let link = engagement::click_url(&app.state, ann, "nov", "https://shop.example/sale?x=1").await.unwrap().unwrap();
     let token = link.rsplit_once("/t/c/").unwrap().1.to_string();
     let res = client.get(format!("{}/t/c/{token}", app.base)).send().await.unwrap();
-    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (303, "https://shop.example/sale?x=1"));
+    assert_eq!(
+        (res.status().as_u16(), res.headers()["location"].to_str().unwrap()),
+        (303, "https://shop.example/sale?x=1")
+    );
     assert!(app.store.contact(ann).await.unwrap().unwrap().last_click_at.is_some());
     assert_eq!(engagement::click_url(&app.state, ann, "nov", "javascript:alert(1)").await.unwrap(), None);
 

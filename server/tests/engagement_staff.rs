@@ -41,14 +41,29 @@ async fn a_bulk_action_needs_its_confirmation(db: Db) {
     assert!(!ok);
     assert!(answer.to_string().contains("confirm"), "{answer}");
     assert!(app.store.recent_jobs(5).await.unwrap().is_empty(), "nothing started");
-    let (ok, answer) = app.call_json(&marketer, "engagement/bulk", &[("list", "status=inactive"), ("action", "dance"), ("confirm", "yes")]).await;
+    let (ok, answer) = app
+        .call_json(
+            &marketer,
+            "engagement/bulk",
+            &[("list", "status=inactive"), ("action", "dance"), ("confirm", "yes")],
+        )
+        .await;
     assert!(!ok && answer.to_string().contains("action"), "{answer}");
     // Confirmed: a job for exactly the list's contacts, and the browser is sent to it.
-    let res = app.call(&marketer, "engagement/bulk", &[("list", "status=inactive"), ("action", "move_to_inactive_pool"), ("confirm", "yes")]).await;
+    let res = app
+        .call(
+            &marketer,
+            "engagement/bulk",
+            &[("list", "status=inactive"), ("action", "move_to_inactive_pool"), ("confirm", "yes")],
+        )
+        .await;
     assert!(res.status().is_success() || res.status().is_redirection());
     let job = &app.store.recent_jobs(1).await.unwrap()[0];
     let bounds = app::engagement::service::settings(&app.state).await.unwrap().bounds(app::state::now());
-    let inactive = app::model::ContactQuery { status: Some(app::model::engagement::EngagementStatus::Inactive), ..Default::default() };
+    let inactive = app::model::ContactQuery {
+        status: Some(app::model::engagement::EngagementStatus::Inactive),
+        ..Default::default()
+    };
     assert_eq!(job.total, app.store.count_matching(&inactive, &bounds).await.unwrap());
     assert!(job.total > 0);
 }
@@ -56,23 +71,36 @@ async fn a_bulk_action_needs_its_confirmation(db: Db) {
 async fn staff_add_interactions_by_hand_within_reason(db: Db) {
     let app = TestApp::spawn(db).await;
     let marketer = app.login_as(Role::Marketer).await;
-    let fields = app::model::ContactForm { email: "ann@example.com".into(), channel: "web".into(), ..Default::default() }
-        .validate(chrono::Utc::now().date_naive())
-        .unwrap();
+    let fields =
+        app::model::ContactForm { email: "ann@example.com".into(), channel: "web".into(), ..Default::default() }
+            .validate(chrono::Utc::now().date_naive())
+            .unwrap();
     let id = app.store.insert_contact(&fields, app::state::now() - 400 * 86_400, "t").await.unwrap().to_string();
     let (ok, answer) = app
-        .call_json(&marketer, "contacts/interaction", &[("contact_id", &id), ("kind", "purchase"), ("day", "2999-01-01"), ("note", "")])
+        .call_json(
+            &marketer,
+            "contacts/interaction",
+            &[("contact_id", &id), ("kind", "purchase"), ("day", "2999-01-01"), ("note", "")],
+        )
         .await;
     assert!(!ok && answer.to_string().contains("future"), "{answer}");
     let (ok, answer) = app
-        .call_json(&marketer, "contacts/interaction", &[("contact_id", &id), ("kind", "hard_bounce"), ("day", "2026-01-01"), ("note", "")])
+        .call_json(
+            &marketer,
+            "contacts/interaction",
+            &[("contact_id", &id), ("kind", "hard_bounce"), ("day", "2026-01-01"), ("note", "")],
+        )
         .await;
     assert!(!ok && answer.to_string().contains("Choose what happened"), "staff cannot invent bounces: {answer}");
     let c = app.store.contact(id.parse().unwrap()).await.unwrap().unwrap();
     assert_eq!((c.last_signal_at, c.purchase_count), (None, 0), "nothing recorded");
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let (ok, _) = app
-        .call_json(&marketer, "contacts/interaction", &[("contact_id", &id), ("kind", "purchase"), ("day", &today), ("note", "paid cash")])
+        .call_json(
+            &marketer,
+            "contacts/interaction",
+            &[("contact_id", &id), ("kind", "purchase"), ("day", &today), ("note", "paid cash")],
+        )
         .await;
     assert!(ok);
     let c = app.store.contact(id.parse().unwrap()).await.unwrap().unwrap();
@@ -111,16 +139,26 @@ fn multipart(csv: &str) -> (String, String) {
 
 async fn an_events_file_is_checked_then_imported_with_progress(db: Db) {
     let app = TestApp::spawn(db).await;
-    let fields = app::model::ContactForm { email: "ann@example.com".into(), channel: "web".into(), ..Default::default() }
-        .validate(chrono::Utc::now().date_naive())
-        .unwrap();
+    let fields =
+        app::model::ContactForm { email: "ann@example.com".into(), channel: "web".into(), ..Default::default() }
+            .validate(chrono::Utc::now().date_naive())
+            .unwrap();
     let id = app.store.insert_contact(&fields, app::state::now(), "t").await.unwrap();
     let viewer = app.login_as(Role::Viewer).await;
     let upload = |client: reqwest::Client, csv: &str| {
         let (content_type, body) = multipart(csv);
         let url = format!("{}/engagement/import", app.base);
         let origin = app.base.clone();
-        async move { client.post(url).header("origin", origin).header("content-type", content_type).body(body).send().await.unwrap() }
+        async move {
+            client
+                .post(url)
+                .header("origin", origin)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     assert_eq!(upload(viewer, "email,type,occurred_at\n").await.status().as_u16(), 403);
     let marketer = app.login_as(Role::Marketer).await;

@@ -1,9 +1,9 @@
 use super::{get_contact, ContactDetail, SetSubscription};
-use crate::model::contact::format_cents;
-use crate::model::{Permission, SubscriptionState};
 use crate::engagement::{status_badge, AddInteraction};
+use crate::model::contact::format_cents;
 use crate::model::engagement::{classify, Classification, EngagementSettings};
 use crate::model::events::EventKind;
+use crate::model::{Permission, SubscriptionState};
 use crate::ui::{allowed, format_day, format_instant, ErrorSummary, Field, FieldKind, Me};
 use leptos::prelude::*;
 use leptos_meta::Title;

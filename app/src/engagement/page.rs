@@ -48,7 +48,11 @@ fn channel_label(channel: &str) -> String {
 #[component]
 fn DashboardView(d: Dashboard, refresh: ServerAction<RefreshDashboard>) -> impl IntoView {
     let t = d.settings.thresholds.clone();
-    let opens = if d.settings.opens_count { "opens count as interactions" } else { "opens do not count (privacy proxies fake them)" };
+    let opens = if d.settings.opens_count {
+        "opens count as interactions"
+    } else {
+        "opens do not count (privacy proxies fake them)"
+    };
     let worst = d
         .sources
         .iter()

@@ -297,7 +297,10 @@ mod tests {
         assert!(s.validate().unwrap_err().get("engaged_days").is_some());
         s.thresholds.engaged_days = 0;
         assert!(s.validate().unwrap_err().get("engaged_days").unwrap().contains("between"));
-        assert_eq!(EngagementSettings { opens_count: true, ..Default::default() }.activity_column(), "last_interaction_at");
+        assert_eq!(
+            EngagementSettings { opens_count: true, ..Default::default() }.activity_column(),
+            "last_interaction_at"
+        );
     }
 
     #[test]

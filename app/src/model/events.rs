@@ -132,7 +132,9 @@ pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, St
             let text = e.as_str().ok_or("`email` must be a string")?;
             EventTarget::Email(Email::parse(text).map_err(|_| "`email` is not a valid address".to_string())?)
         }
-        (None, Some(id)) => EventTarget::ContactId(id.as_i64().filter(|i| *i > 0).ok_or("`contact_id` must be a positive integer")?),
+        (None, Some(id)) => {
+            EventTarget::ContactId(id.as_i64().filter(|i| *i > 0).ok_or("`contact_id` must be a positive integer")?)
+        }
         (None, None) => return Err("`email` or `contact_id` is required".into()),
     };
     let kind_text = obj.get("type").and_then(|t| t.as_str()).ok_or("`type` is required")?;
@@ -169,7 +171,12 @@ pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, St
 /// An RFC 3339 instant, not before 2000 and not more than a day ahead of `now`.
 pub fn parse_instant(text: &str, now: i64) -> Result<i64, String> {
     let at = chrono::DateTime::parse_from_rfc3339(text.trim())
-        .map_err(|_| format!("`occurred_at` must be an RFC 3339 date-time such as 2026-11-23T09:30:00Z, not `{}`", text.chars().take(40).collect::<String>()))?
+        .map_err(|_| {
+            format!(
+                "`occurred_at` must be an RFC 3339 date-time such as 2026-11-23T09:30:00Z, not `{}`",
+                text.chars().take(40).collect::<String>()
+            )
+        })?
         .timestamp();
     if at < EARLIEST_EVENT {
         return Err("`occurred_at` is before 2000".into());
@@ -207,15 +214,27 @@ mod tests {
         let cases = [
             (json!([1]), "JSON object"),
             (json!({"type": "open", "occurred_at": "2026-11-01T10:00:00Z"}), "`email` or `contact_id` is required"),
-            (json!({"email": "a@b.co", "contact_id": 3, "type": "open", "occurred_at": "2026-11-01T10:00:00Z"}), "not both"),
+            (
+                json!({"email": "a@b.co", "contact_id": 3, "type": "open", "occurred_at": "2026-11-01T10:00:00Z"}),
+                "not both",
+            ),
             (json!({"email": "nope", "type": "open", "occurred_at": "2026-11-01T10:00:00Z"}), "not a valid address"),
             (json!({"contact_id": -2, "type": "open", "occurred_at": "2026-11-01T10:00:00Z"}), "positive integer"),
-            (json!({"contact_id": 2, "type": "opened", "occurred_at": "2026-11-01T10:00:00Z"}), "unknown type `opened`"),
+            (
+                json!({"contact_id": 2, "type": "opened", "occurred_at": "2026-11-01T10:00:00Z"}),
+                "unknown type `opened`",
+            ),
             (json!({"contact_id": 2, "type": "open", "occurred_at": "yesterday"}), "RFC 3339"),
             (json!({"contact_id": 2, "type": "open", "occurred_at": "2031-01-01T00:00:00Z"}), "in the future"),
             (json!({"contact_id": 2, "type": "open", "occurred_at": "1999-12-31T23:59:59Z"}), "before 2000"),
-            (json!({"contact_id": 2, "type": "open", "occurred_at": "2026-11-01T10:00:00Z", "meta": [1]}), "JSON object"),
-            (json!({"contact_id": 2, "type": "open", "occurred_at": "2026-11-01T10:00:00Z", "when": 1}), "unknown field `when`"),
+            (
+                json!({"contact_id": 2, "type": "open", "occurred_at": "2026-11-01T10:00:00Z", "meta": [1]}),
+                "JSON object",
+            ),
+            (
+                json!({"contact_id": 2, "type": "open", "occurred_at": "2026-11-01T10:00:00Z", "when": 1}),
+                "unknown field `when`",
+            ),
         ];
         for (input, expected) in cases {
             let err = parse_event(&input, NOW).unwrap_err();

@@ -85,8 +85,9 @@ pub mod sqlite {
         }
         let set = set_forward("contacts", &["last_purchase_on"], |_| "v.column2".to_string());
         for chunk in purchases(rows).chunks(SqliteStore::BULK_ROWS * 3) {
-            let mut b: QueryBuilder<Sqlite> =
-                QueryBuilder::new(format!("UPDATE contacts SET {set}, purchase_count = contacts.purchase_count + v.column3 FROM ("));
+            let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                "UPDATE contacts SET {set}, purchase_count = contacts.purchase_count + v.column3 FROM ("
+            ));
             b.push_values(chunk, |mut v, r| {
                 v.push_bind(r.id).push_bind(r.last_purchase_on.clone()).push_bind(r.purchases);
             });
@@ -187,13 +188,20 @@ pub mod postgres {
     }
 
     pub async fn existing_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<i64>> {
-        let rows = sqlx::query("SELECT id FROM contacts WHERE id = ANY($1)").bind(ids).fetch_all(pool).await.map_err(map_err)?;
+        let rows = sqlx::query("SELECT id FROM contacts WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await
+            .map_err(map_err)?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     pub async fn ids_by_email(pool: &PgPool, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
-        let rows =
-            sqlx::query("SELECT id, email FROM contacts WHERE email = ANY($1)").bind(emails).fetch_all(pool).await.map_err(map_err)?;
+        let rows = sqlx::query("SELECT id, email FROM contacts WHERE email = ANY($1)")
+            .bind(emails)
+            .fetch_all(pool)
+            .await
+            .map_err(map_err)?;
         Ok(rows.iter().map(|r| (r.get::<String, _>(1), r.get::<i64, _>(0))).collect())
     }
 }

@@ -8,6 +8,8 @@
 mod sql;
 #[macro_use]
 mod engagement_sql;
+#[macro_use]
+mod partners_sql;
 mod events_bulk;
 pub mod postgres;
 mod rows;

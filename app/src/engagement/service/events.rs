@@ -66,7 +66,9 @@ pub async fn resolve_valid(
         .map(|p| {
             let e = p?;
             let contact_id = match &e.target {
-                EventTarget::Email(email) => *by_email.get(email.as_str()).ok_or("unknown contact: no contact has this email")?,
+                EventTarget::Email(email) => {
+                    *by_email.get(email.as_str()).ok_or("unknown contact: no contact has this email")?
+                }
                 EventTarget::ContactId(id) => {
                     if known_ids.contains(id) {
                         *id

@@ -38,7 +38,9 @@ fn cell(value: &str) -> String {
 }
 
 fn day(secs: Option<i64>) -> String {
-    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 pub fn csv_header() -> Vec<u8> {

@@ -60,7 +60,14 @@ pub async fn start_bulk(
     let params = serde_json::to_string(&params).map_err(|e| StoreError::Database(e.to_string()))?;
     state
         .store
-        .create_job(&NewJob { kind: "bulk".into(), params, payload: String::new(), total, created_by: actor.into(), now })
+        .create_job(&NewJob {
+            kind: "bulk".into(),
+            params,
+            payload: String::new(),
+            total,
+            created_by: actor.into(),
+            now,
+        })
         .await
 }
 
@@ -136,7 +143,12 @@ pub fn parse_events_csv(text: &str, now: i64) -> Result<Vec<ValidEvent>, Vec<Str
 /// Checks a whole import (format and contacts) before anything is recorded: a file
 /// with any bad line is refused whole, with the problems listed. A good one becomes a
 /// job; returns its id.
-pub async fn start_import(state: &AppState, csv: String, actor: &str, now: i64) -> Result<Result<i64, Vec<String>>, StoreError> {
+pub async fn start_import(
+    state: &AppState,
+    csv: String,
+    actor: &str,
+    now: i64,
+) -> Result<Result<i64, Vec<String>>, StoreError> {
     let events = match parse_events_csv(&csv, now) {
         Ok(e) => e,
         Err(errors) => return Ok(Err(errors)),
@@ -152,7 +164,14 @@ pub async fn start_import(state: &AppState, csv: String, actor: &str, now: i64) 
         return Ok(Err(errors));
     }
     let total = resolved.len() as i64;
-    let job = NewJob { kind: "import_events".into(), params: "{}".into(), payload: csv, total, created_by: actor.into(), now };
+    let job = NewJob {
+        kind: "import_events".into(),
+        params: "{}".into(),
+        payload: csv,
+        total,
+        created_by: actor.into(),
+        now,
+    };
     Ok(Ok(state.store.create_job(&job).await?))
 }
 
@@ -176,7 +195,10 @@ pub async fn run_next_job(state: &AppState) -> Result<bool, StoreError> {
         Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
         Err(e) => {
             tracing::error!(job = job.id, error = %e, "job failed");
-            state.store.finish_job(job.id, true, "Stopped by an error on our side; the work done so far is kept.", now).await?
+            state
+                .store
+                .finish_job(job.id, true, "Stopped by an error on our side; the work done so far is kept.", now)
+                .await?
         }
     }
     Ok(true)

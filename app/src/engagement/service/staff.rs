@@ -91,7 +91,8 @@ pub async fn add_interaction(contact_id: i64, kind: &str, day: &str, note: &str)
     };
     state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
     // Today's interactions are stamped now; earlier ones at noon UTC that day.
-    let at = if date == today { now } else { date.and_hms_opt(12, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(now) };
+    let at =
+        if date == today { now } else { date.and_hms_opt(12, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(now) };
     let event = NewEvent {
         contact_id,
         kind,

@@ -80,7 +80,12 @@ pub async fn open_pixel_url(state: &AppState, contact_id: i64, campaign: &str) -
 }
 
 /// A tracked version of `url`; `None` when the URL is not an absolute http(s) URL.
-pub async fn click_url(state: &AppState, contact_id: i64, campaign: &str, url: &str) -> Result<Option<String>, StoreError> {
+pub async fn click_url(
+    state: &AppState,
+    contact_id: i64,
+    campaign: &str,
+    url: &str,
+) -> Result<Option<String>, StoreError> {
     if !trackable_url(url) {
         return Ok(None);
     }
@@ -90,7 +95,12 @@ pub async fn click_url(state: &AppState, contact_id: i64, campaign: &str, url: &
 
 /// Records an open or a click for a genuine token and returns its link; `None` for a
 /// forged or damaged token (nothing is recorded), or a contact since deleted.
-pub async fn track(state: &AppState, token: &str, kind: EventKind, now: i64) -> Result<Option<TrackedLink>, StoreError> {
+pub async fn track(
+    state: &AppState,
+    token: &str,
+    kind: EventKind,
+    now: i64,
+) -> Result<Option<TrackedLink>, StoreError> {
     let Some(link) = verify(&secret(state).await?, token) else {
         return Ok(None);
     };
@@ -125,9 +135,8 @@ mod tests {
         assert_eq!(verify(&secret, &token), Some(link.clone()));
         assert_eq!(verify(&[8u8; 32], &token), None, "another secret");
         // Point the click somewhere else, keeping the tag: refused.
-        let forged_body = URL_SAFE_NO_PAD.encode(
-            serde_json::to_vec(&TrackedLink { u: Some("https://evil.example".into()), ..link }).unwrap(),
-        );
+        let forged_body = URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&TrackedLink { u: Some("https://evil.example".into()), ..link }).unwrap());
         let tag = token.split_once('.').unwrap().1;
         assert_eq!(verify(&secret, &format!("{forged_body}.{tag}")), None);
         assert_eq!(verify(&secret, "garbage"), None);

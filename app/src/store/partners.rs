@@ -1,0 +1,84 @@
+//! The partner part of the store: partners, API keys and their use, leads and billing,
+//! idempotent answers, the audit trail, and the suppression lookups partners call. A
+//! supertrait of `Store`, written by its own macro in the server crate.
+
+use super::{PartnerLead, StoreResult};
+use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait PartnerStore: Send + Sync {
+    // Partners and API keys.
+    async fn create_partner(
+        &self,
+        name: &str,
+        contact_email: &str,
+        price_cents: i64,
+        daily_quota: i64,
+        now: i64,
+    ) -> StoreResult<i64>;
+    async fn partner(&self, id: i64) -> StoreResult<Option<Partner>>;
+    async fn partners(&self) -> StoreResult<Vec<Partner>>;
+    async fn create_api_key(
+        &self,
+        partner_id: i64,
+        key_hash: &str,
+        prefix: &str,
+        scopes: &str,
+        now: i64,
+        expires_at: Option<i64>,
+    ) -> StoreResult<i64>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+    async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
+    /// Adds to a key's request count for a day.
+    async fn add_key_requests(&self, key_id: i64, day: &str, requests: i64) -> StoreResult<()>;
+    async fn add_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The most recent audit entries, newest first.
+    async fn audit_entries(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// Adds to a partner's counters for a day (UTC, `YYYY-MM-DD`).
+    async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()>;
+    async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64>;
+    /// Records the contact, its subscriptions, the billing line and the counters in one
+    /// transaction; returns the lead id. `Conflict` (`contacts_email_key`) when the
+    /// address is already known, and then nothing is written or billed.
+    async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64>;
+    /// Counts a refused lead: a duplicate (already known) or an invalid one.
+    async fn count_lead_refusal(&self, partner_id: i64, day: &str, duplicate: bool) -> StoreResult<()>;
+    /// A partner's counters, day by day, for `from..=to` (`YYYY-MM-DD`).
+    async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
+    /// The stored answer to a request sent with this Idempotency-Key, if any.
+    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>>;
+    async fn save_idempotent_response(
+        &self,
+        partner_id: i64,
+        key: &str,
+        status: i64,
+        body: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+
+    // Suppression.
+    /// Sends every known address's hash (SHA-256 when `sha256`, else MD5) — or only those
+    /// of contacts created or changed at or after `since` — to `out`, in batches read by
+    /// id ranges: memory stays flat whatever the size of the base. Stops early, without
+    /// error, when the receiver is gone. Never sends an empty batch.
+    async fn export_hashes(
+        &self,
+        sha256: bool,
+        since: Option<i64>,
+        out: &tokio::sync::mpsc::Sender<Vec<String>>,
+    ) -> StoreResult<()>;
+    /// Calls `each(md5, sha256)` for every contact created or changed at or after
+    /// `since` (all of them with `i64::MIN`), streaming rows rather than loading them.
+    async fn for_each_hash_since(
+        &self,
+        since: i64,
+        each: &mut (dyn for<'r> FnMut(&'r str, &'r str) + Send),
+    ) -> StoreResult<()>;
+    /// Which of these lowercase hex MD5s belong to a known address.
+    async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
+    /// Which of these lowercase hex SHA-256s belong to a known address.
+    async fn known_sha256(&self, hashes: &[String]) -> StoreResult<Vec<String>>;
+}
