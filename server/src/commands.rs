@@ -204,7 +204,7 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
             &state,
             "demo",
             partner,
-            &[Scope::Check, Scope::Submit, Scope::Export],
+            &[Scope::Check, Scope::Submit, Scope::Export, Scope::Events],
             None,
             now,
         )
