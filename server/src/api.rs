@@ -106,21 +106,10 @@ async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 /// retry with the same key gets it again, so a lead is never billed twice.
 async fn submit_lead(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let now = now();
-    let caller = match service::authenticate(&state, authorization(&headers), Scope::Submit, now).await {
-        Ok(c) => c,
-        Err(e) => return refusal(e),
+    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Submit, now).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let key = match service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())) {
-        Ok(k) => k,
-        Err(e) => return refusal(e),
-    };
-    if let Some(key) = &key {
-        match state.store.idempotent_response(caller.partner.id, key).await {
-            Ok(Some((status, body))) => return replay(status, body),
-            Ok(None) => {}
-            Err(e) => return refusal(e.into()),
-        }
-    }
     let outcome = match serde_json::from_slice::<LeadRequest>(&body) {
         Ok(request) => service::submit_lead(&state, &caller, request, now).await,
         Err(e) => {
@@ -130,16 +119,50 @@ async fn submit_lead(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let response = match outcome {
         Ok(accepted) => (StatusCode::CREATED, axum::Json(accepted)).into_response(),
-        Err(ApiError::Internal) => return refusal(ApiError::Internal), // not stored: a retry may succeed
         Err(e) => refusal(e),
     };
+    remember_if_keyed(&state, caller.partner.id, key, response, now).await
+}
+
+/// Authenticates a request that may carry an `Idempotency-Key`. `Err` is the answer to
+/// send at once: a refusal, or the stored answer to an earlier request with this key.
+pub(crate) async fn idempotent_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+    now: i64,
+) -> Result<(service::PartnerKey, Option<String>), Response> {
+    let caller = service::authenticate(state, authorization(headers), scope, now).await.map_err(refusal)?;
+    let key =
+        service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())).map_err(refusal)?;
+    if let Some(key) = &key {
+        match state.store.idempotent_response(caller.partner.id, key).await {
+            Ok(Some((status, body))) => return Err(replay(status, body)),
+            Ok(None) => {}
+            Err(e) => return Err(refusal(e.into())),
+        }
+    }
+    Ok((caller, key))
+}
+
+/// Stores the answer under its `Idempotency-Key`, if the request had one, unless it is
+/// a 500 (a retry may succeed).
+pub(crate) async fn remember_if_keyed(
+    state: &AppState,
+    partner_id: i64,
+    key: Option<String>,
+    response: Response,
+    now: i64,
+) -> Response {
     match key {
-        Some(key) => remember(&state, caller.partner.id, &key, response, now).await,
-        None => response,
+        Some(key) if response.status() != StatusCode::INTERNAL_SERVER_ERROR => {
+            remember(state, partner_id, &key, response, now).await
+        }
+        _ => response,
     }
 }
 
-pub(crate) async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
+async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
     let status = response.status();
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_BODY_BYTES).await else {
@@ -156,7 +179,7 @@ pub(crate) async fn remember(state: &AppState, partner_id: i64, key: &str, respo
     res
 }
 
-pub(crate) fn replay(status: i64, body: String) -> Response {
+fn replay(status: i64, body: String) -> Response {
     let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
     let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
     let mut res = (status, body).into_response();

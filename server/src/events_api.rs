@@ -3,11 +3,11 @@
 //! sends (`/t/o/…` open pixel, `/t/c/…` click redirect). The rules are in
 //! `app::engagement::service`.
 
-use crate::api::{authorization, problem, refusal, remember, replay};
+use crate::api::{idempotent_caller, problem, refusal, remember_if_keyed};
 use app::engagement::service::{self as engagement, MAX_EVENTS};
 use app::model::api_key::Scope;
 use app::model::events::EventKind;
-use app::partners::service::{self as partners, ApiError};
+use app::partners::service::ApiError;
 use app::state::{now, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -33,21 +33,10 @@ pub fn router(state: AppState) -> Router {
 /// bad event makes it 422 and nothing is recorded.
 async fn events(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery, body: Bytes) -> Response {
     let now = now();
-    let caller = match partners::authenticate(&state, authorization(&headers), Scope::Events, now).await {
-        Ok(c) => c,
-        Err(e) => return refusal(e),
+    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Events, now).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let key = match partners::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())) {
-        Ok(k) => k,
-        Err(e) => return refusal(e),
-    };
-    if let Some(key) = &key {
-        match state.store.idempotent_response(caller.partner.id, key).await {
-            Ok(Some((status, body))) => return replay(status, body),
-            Ok(None) => {}
-            Err(e) => return refusal(e.into()),
-        }
-    }
     // `?atomic=true`: one bad event refuses the whole batch.
     let atomic = query.unwrap_or_default().split('&').any(|kv| kv == "atomic=true" || kv == "atomic=1");
     let response = match serde_json::from_slice::<serde_json::Value>(&body) {
@@ -91,12 +80,7 @@ async fn events(State(state): State<AppState>, headers: HeaderMap, RawQuery(quer
             }
         }
     };
-    match key {
-        Some(key) if response.status() != StatusCode::INTERNAL_SERVER_ERROR => {
-            remember(&state, caller.partner.id, &key, response, now).await
-        }
-        _ => response,
-    }
+    remember_if_keyed(&state, caller.partner.id, key, response, now).await
 }
 
 /// A transparent 1×1 GIF.

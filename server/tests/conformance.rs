@@ -243,13 +243,24 @@ async fn interactions_move_the_last_interaction_forward_only(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
-    store.add_activity(id, "click", true, 500, "campaign", "").await.unwrap();
-    store.add_activity(id, "open", true, 400, "older event arriving late", "").await.unwrap();
-    store.add_activity(id, "note", false, 600, "called", "s").await.unwrap();
-    assert_eq!(store.contact(id).await.unwrap().unwrap().last_interaction_at, Some(500));
+    let event = |kind, at| app::store::NewEvent {
+        contact_id: id,
+        kind,
+        occurred_at: at,
+        campaign: String::new(),
+        meta: String::new(),
+        detail: String::new(),
+        actor: "s".into(),
+    };
+    use app::model::events::EventKind;
+    store.record_events(&[event(EventKind::Click, 500)], 0).await.unwrap();
+    store.record_events(&[event(EventKind::Open, 400)], 0).await.unwrap(); // older, arriving late
+    store.record_events(&[event(EventKind::SoftBounce, 600)], 0).await.unwrap(); // not an interaction
+    let c = store.contact(id).await.unwrap().unwrap();
+    assert_eq!((c.last_interaction_at, c.last_signal_at, c.last_open_at), (Some(500), Some(500), Some(400)));
     assert_eq!(
         store.timeline(id, 2).await.unwrap().iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(),
-        ["note", "click"]
+        ["soft_bounce", "click"]
     );
 }
 

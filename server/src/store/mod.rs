@@ -10,6 +10,8 @@ mod sql;
 mod engagement_sql;
 #[macro_use]
 mod partners_sql;
+#[macro_use]
+mod users_sql;
 mod events_bulk;
 pub mod postgres;
 mod rows;

@@ -1,0 +1,34 @@
+//! The staff part of the store: accounts, sign-in throttling counters and sessions.
+//! A supertrait of `Store`, written by its own macro in the server crate.
+
+use super::{StoreResult, UserRecord};
+use crate::model::{Email, Role};
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    // Staff accounts.
+    async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<i64>;
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
+    async fn update_user(&self, id: i64, role: Role, active: bool) -> StoreResult<()>;
+    async fn set_user_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn record_login(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn count_active_admins(&self) -> StoreResult<i64>;
+
+    // Sign-in throttling: failures per subject in a fixed window of `window` seconds.
+    /// Failures counted for `subject` in its current window (0 once the window is over).
+    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    /// Adds one failure and returns the new count and when its window started.
+    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    async fn clear_login_failures(&self, subject: &str) -> StoreResult<()>;
+
+    // Sessions (tower-sessions records, JSON).
+    /// Inserts a new session; false when the id is already taken.
+    async fn session_insert(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<bool>;
+    async fn session_save(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<()>;
+    async fn session_load(&self, id: &str, now: i64) -> StoreResult<Option<String>>;
+    async fn session_delete(&self, id: &str) -> StoreResult<()>;
+    async fn sessions_delete_expired(&self, now: i64) -> StoreResult<u64>;
+}
