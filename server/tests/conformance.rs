@@ -253,9 +253,9 @@ async fn interactions_move_the_last_interaction_forward_only(db: common::Db) {
         actor: "s".into(),
     };
     use app::model::events::EventKind;
-    store.record_events(&[event(EventKind::Click, 500)], 0).await.unwrap();
-    store.record_events(&[event(EventKind::Open, 400)], 0).await.unwrap(); // older, arriving late
-    store.record_events(&[event(EventKind::SoftBounce, 600)], 0).await.unwrap(); // not an interaction
+    store.record_events(&[event(EventKind::Click, 500)]).await.unwrap();
+    store.record_events(&[event(EventKind::Open, 400)]).await.unwrap(); // older, arriving late
+    store.record_events(&[event(EventKind::SoftBounce, 600)]).await.unwrap(); // not an interaction
     let c = store.contact(id).await.unwrap().unwrap();
     assert_eq!((c.last_interaction_at, c.last_signal_at, c.last_open_at), (Some(500), Some(500), Some(400)));
     assert_eq!(

@@ -47,7 +47,7 @@ async fn event(app: &TestApp, id: i64, kind: EventKind, at: i64) {
         detail: String::new(),
         actor: "test".into(),
     };
-    app.store.record_events(&[e], now()).await.unwrap();
+    app.store.record_events(&[e]).await.unwrap();
 }
 
 async fn events_key(app: &TestApp, scopes: &[Scope]) -> String {

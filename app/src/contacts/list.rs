@@ -11,14 +11,16 @@ use leptos_router::hooks::use_query_map;
 const KEYS: [&str; 11] =
     ["q", "channel", "newsletter", "subscription", "status", "clean", "idle", "pool", "sort", "after", "before"];
 
+/// The list a `/contacts?…`-style URL asks for (also read by the bulk-action page).
+pub(crate) fn query_from_url(map: &leptos_router::params::ParamsMap) -> ContactQuery {
+    let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|k| map.get(k).map(|v| (*k, v))).collect();
+    ContactQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+}
+
 #[component]
 pub fn ContactsPage() -> impl IntoView {
     let query_map = use_query_map();
-    let query = Memo::new(move |_| {
-        let map = query_map.read();
-        let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|k| map.get(k).map(|v| (*k, v))).collect();
-        ContactQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-    });
+    let query = Memo::new(move |_| query_from_url(&query_map.read()));
     let page = Resource::new(move || query.get(), list_contacts);
     let newsletters = Resource::new(|| (), |_| list_newsletters());
 

@@ -10,6 +10,7 @@ pub mod service;
 
 pub use detail::ContactPage;
 pub use edit::EditContactPage;
+pub(crate) use list::query_from_url;
 pub use list::ContactsPage;
 pub use new::NewContactPage;
 

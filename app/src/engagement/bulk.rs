@@ -42,12 +42,8 @@ pub fn describe(q: &ContactQuery) -> String {
 #[component]
 pub fn BulkPage() -> impl IntoView {
     let query_map = use_query_map();
-    let query = Memo::new(move |_| {
-        let map = query_map.read();
-        let keys = ["q", "channel", "newsletter", "subscription", "status", "clean", "idle", "pool"];
-        let pairs: Vec<(&str, String)> = keys.iter().filter_map(|k| map.get(k).map(|v| (*k, v))).collect();
-        ContactQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-    });
+    // The list without paging: a bulk action applies to all of it.
+    let query = Memo::new(move |_| crate::contacts::query_from_url(&query_map.read()).without_cursor());
     let count = Resource::new(move || query.get(), bulk_count);
     let start = ServerAction::<StartBulk>::new();
     let error = Signal::derive(move || start.value().get().and_then(|r| r.err()));

@@ -2,7 +2,7 @@
 //! server from the stored dashboard document; works without JavaScript.
 
 use super::charts::{status_class, AttritionGauge, ShareBar, StatusBars, TrendChart, ORDER};
-use super::{get_dashboard, percent, Dashboard, RefreshDashboard};
+use super::{get_dashboard, percent, Dashboard, RefreshDashboard, SourceSummary};
 use crate::model::engagement::EngagementStatus;
 use crate::model::listing::Cleaning;
 use crate::model::Channel;
@@ -114,64 +114,9 @@ fn DashboardView(d: Dashboard, refresh: ServerAction<RefreshDashboard>) -> impl 
                         channel_label(&w.channel), pct(w.counts[EngagementStatus::Inactive.index()], w.contacts))}
                 </p>
             })}
-            <div class="table-wrap">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Channel / source"</th>
-                            <th scope="col" class="num">"Contacts"</th>
-                            <th scope="col" class="num">"Engaged"</th>
-                            <th scope="col" class="num">"Inactive"</th>
-                            <th scope="col" class="hide-narrow">"Mix"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {d.channels.iter().cloned().map(|c| {
-                            let href = format!("/contacts?channel={}", c.channel);
-                            let inactive = c.counts[EngagementStatus::Inactive.index()];
-                            view! {
-                                <tr class="row-group">
-                                    <th scope="row"><a href=href>{channel_label(&c.channel)}</a></th>
-                                    <td class="num">{group_thousands(c.contacts)}</td>
-                                    <td class="num">{format!("{:.1}%", c.engaged_share())}</td>
-                                    <td class="num">{pct(inactive, c.contacts)}</td>
-                                    <td class="hide-narrow"><ShareBar summary=c.clone()/></td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <SourceTable rows=d.channels.clone() by_source=false/>
             <h3>"By source"</h3>
-            <div class="table-wrap">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Source"</th>
-                            <th scope="col">"Channel"</th>
-                            <th scope="col" class="num">"Contacts"</th>
-                            <th scope="col" class="num">"Engaged"</th>
-                            <th scope="col" class="num">"Inactive"</th>
-                            <th scope="col" class="hide-narrow">"Mix"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {d.sources.iter().cloned().map(|s| {
-                            let inactive = s.counts[EngagementStatus::Inactive.index()];
-                            view! {
-                                <tr>
-                                    <th scope="row">{if s.source.is_empty() { "(none)".to_string() } else { s.source.clone() }}</th>
-                                    <td>{channel_label(&s.channel)}</td>
-                                    <td class="num">{group_thousands(s.contacts)}</td>
-                                    <td class="num">{format!("{:.1}%", s.engaged_share())}</td>
-                                    <td class="num">{pct(inactive, s.contacts)}</td>
-                                    <td class="hide-narrow"><ShareBar summary=s.clone()/></td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <SourceTable rows=d.sources.clone() by_source=true/>
         </section>
         <section class="card" aria-labelledby="attrition-h">
             <h2 id="attrition-h">"Attrition over the last 12 months"</h2>
@@ -198,6 +143,50 @@ fn DashboardView(d: Dashboard, refresh: ServerAction<RefreshDashboard>) -> impl 
         </section>
     }
     .into_any()
+}
+
+/// Contacts, engaged and inactive shares, and the status mix, per channel (each a link
+/// to its contacts) or per source detail (with its channel).
+#[component]
+fn SourceTable(rows: Vec<SourceSummary>, by_source: bool) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">{if by_source { "Source" } else { "Channel" }}</th>
+                        {by_source.then(|| view! { <th scope="col">"Channel"</th> })}
+                        <th scope="col" class="num">"Contacts"</th>
+                        <th scope="col" class="num">"Engaged"</th>
+                        <th scope="col" class="num">"Inactive"</th>
+                        <th scope="col" class="hide-narrow">"Mix"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|r| {
+                        let inactive = r.counts[EngagementStatus::Inactive.index()];
+                        let name = if !by_source {
+                            view! { <a href=format!("/contacts?channel={}", r.channel)>{channel_label(&r.channel)}</a> }.into_any()
+                        } else if r.source.is_empty() {
+                            "(none)".into_any()
+                        } else {
+                            r.source.clone().into_any()
+                        };
+                        view! {
+                            <tr>
+                                <th scope="row">{name}</th>
+                                {by_source.then(|| view! { <td>{channel_label(&r.channel)}</td> })}
+                                <td class="num">{group_thousands(r.contacts)}</td>
+                                <td class="num">{format!("{:.1}%", r.engaged_share())}</td>
+                                <td class="num">{pct(inactive, r.contacts)}</td>
+                                <td class="hide-narrow"><ShareBar summary=r.clone()/></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
 }
 
 #[component]

@@ -53,7 +53,7 @@ pub trait EngagementStore: Send + Sync {
     /// signal, open and click instants (moved forward only); purchases counted;
     /// subscriptions ended by unsubscribes, bounces and complaints; addresses
     /// suppressed by hard bounces and complaints.
-    async fn record_events(&self, events: &[NewEvent], now: i64) -> StoreResult<()>;
+    async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
 
     // The dashboard's aggregates.
     /// The whole base grouped by channel, source detail and status, with the

@@ -185,7 +185,7 @@ macro_rules! sql_engagement_store {
                 }
 
                 #[tracing::instrument(skip_all, fields(events = events.len()))]
-                async fn record_events(&self, events: &[NewEvent], _now: i64) -> StoreResult<()> {
+                async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {
                     if events.is_empty() {
                         return Ok(());
                     }

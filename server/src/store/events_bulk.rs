@@ -188,6 +188,9 @@ pub mod postgres {
     }
 
     pub async fn existing_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows = sqlx::query("SELECT id FROM contacts WHERE id = ANY($1)")
             .bind(ids)
             .fetch_all(pool)
@@ -197,6 +200,9 @@ pub mod postgres {
     }
 
     pub async fn ids_by_email(pool: &PgPool, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
+        if emails.is_empty() {
+            return Ok(HashMap::new());
+        }
         let rows = sqlx::query("SELECT id, email FROM contacts WHERE email = ANY($1)")
             .bind(emails)
             .fetch_all(pool)

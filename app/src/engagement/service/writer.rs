@@ -66,7 +66,7 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<(Vec<NewEvent>, Reply
             replies.push(reply);
         }
         events.sort_by_key(|e| (e.contact_id, e.occurred_at));
-        let result = store.record_events(&events, crate::state::now()).await.map_err(|e| e.to_string());
+        let result = store.record_events(&events).await.map_err(|e| e.to_string());
         if let Err(e) = &result {
             tracing::error!(error = %e, events = events.len(), "could not record events");
         }
