@@ -74,6 +74,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("engagement dashboard: {} contacts in {:.2} s", d.total, started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::Events { apply } => {
+            if apply {
+                let state = AppState::new(store.clone(), Settings::default());
+                let applied = state.event_writer.apply_pending(&store).await.map_err(|e| e.to_string())?;
+                println!("{applied} events applied");
+            }
+            println!("{}", store.pending_events().await.map_err(|e| e.to_string())?);
+            Ok(())
+        }
     }
 }
 

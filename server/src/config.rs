@@ -72,6 +72,12 @@ pub enum Command {
     /// Recompute the engagement dashboard now (it is otherwise refreshed every 15
     /// minutes and after every bulk action or import) and print how long it took.
     Dashboard,
+    /// How many accepted events wait to be applied (a running server applies them
+    /// every second); with --apply, apply them now.
+    Events {
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -88,9 +88,12 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Periodic chores: write partner usage every second, run background jobs, refresh
+/// Periodic chores: fold accepted events every second, write partner usage every second, run background jobs, refresh
 /// the engagement dashboard when stale, purge expired sessions.
 pub fn spawn_housekeeping(state: AppState) {
+    // The event intake and the folder of its inbox.
+    let events = state.clone();
+    tokio::spawn(async move { events.event_writer.start(&events.store).await });
     let usage = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -49,11 +49,18 @@ pub trait EngagementStore: Send + Sync {
     async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>>;
     /// Which of these ids exist.
     async fn existing_contact_ids(&self, ids: &[i64]) -> StoreResult<Vec<i64>>;
-    /// Records the events in one transaction: timeline rows; the last interaction,
-    /// signal, open and click instants (moved forward only); purchases counted;
-    /// subscriptions ended by unsubscribes, bounces and complaints; addresses
-    /// suppressed by hard bounces and complaints.
-    async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()>;
+    /// Accepts events into the inbox, durably, in one transaction. Nothing else is
+    /// touched: they take effect when folded.
+    async fn queue_events(&self, events: &[NewEvent]) -> StoreResult<()>;
+    /// Folds the oldest `limit` events of the inbox, in one transaction: timeline rows
+    /// (for contacts that still exist); the last interaction, signal, open and click
+    /// instants (moved forward only); purchases counted; subscriptions ended by
+    /// unsubscribes, bounces and complaints; addresses suppressed by hard bounces and
+    /// complaints. Each event is folded exactly once, whatever the number of instances
+    /// folding. Returns how many were folded.
+    async fn fold_events(&self, limit: i64) -> StoreResult<u64>;
+    /// How many accepted events are not folded yet.
+    async fn pending_events(&self) -> StoreResult<i64>;
 
     // The dashboard's aggregates.
     /// The whole base grouped by channel, source detail and status, with the

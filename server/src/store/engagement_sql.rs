@@ -10,7 +10,7 @@ macro_rules! sql_engagement_store {
         mod engagement_impl {
             use super::*;
             use $bulk as bulk;
-            use crate::store::events_bulk::EffectRow;
+            use crate::store::events_bulk::Rare;
             use app::engagement::{Attrition, BreakdownRow, Job, MonthCounts};
             use app::model::contact::ConsentEvidence;
             use app::model::engagement::{EngagementStatus, Pool, StatusBounds};
@@ -31,50 +31,48 @@ macro_rules! sql_engagement_store {
                 )
             }
 
-            /// What a batch of events does to each contact.
+            /// What the rare, consequential events of a fold (unsubscribes, hard bounces,
+            /// complaints) do to each contact: the first of each wins.
             #[derive(Default)]
-            struct Effect {
-                last_interaction: Option<i64>,
-                last_signal: Option<i64>,
-                last_open: Option<i64>,
-                last_click: Option<i64>,
-                purchases: i64,
-                last_purchase_on: Option<String>,
+            struct Consequence {
                 /// The first unsubscribing event: (at, kind, actor).
                 unsubscribe: Option<(i64, EventKind, String)>,
                 suppress: Option<(i64, EventKind)>,
             }
 
-            fn effects(events: &[NewEvent]) -> HashMap<i64, Effect> {
-                let mut map: HashMap<i64, Effect> = HashMap::new();
-                for e in events {
-                    let fx = map.entry(e.contact_id).or_default();
-                    let at = Some(e.occurred_at);
-                    if e.kind.is_interaction() {
-                        fx.last_interaction = fx.last_interaction.max(at);
-                        if e.kind != EventKind::Open {
-                            fx.last_signal = fx.last_signal.max(at);
-                        }
+            fn consequences(events: &[Rare]) -> Vec<(i64, Consequence)> {
+                let mut map: HashMap<i64, Consequence> = HashMap::new();
+                for (id, kind, at, actor) in events {
+                    let fx = map.entry(*id).or_default();
+                    if kind.unsubscribes() && fx.unsubscribe.as_ref().map_or(true, |u| u.0 > *at) {
+                        fx.unsubscribe = Some((*at, *kind, actor.clone()));
                     }
-                    match e.kind {
-                        EventKind::Open => fx.last_open = fx.last_open.max(at),
-                        EventKind::Click => fx.last_click = fx.last_click.max(at),
-                        EventKind::Purchase => {
-                            fx.purchases += 1;
-                            let day = chrono::DateTime::from_timestamp(e.occurred_at, 0)
-                                .map(|d| d.date_naive().format("%Y-%m-%d").to_string());
-                            fx.last_purchase_on = fx.last_purchase_on.take().max(day);
-                        }
-                        _ => {}
-                    }
-                    if e.kind.unsubscribes() && fx.unsubscribe.as_ref().map_or(true, |u| u.0 > e.occurred_at) {
-                        fx.unsubscribe = Some((e.occurred_at, e.kind, e.actor.clone()));
-                    }
-                    if e.kind.suppresses() && fx.suppress.map_or(true, |s| s.0 > e.occurred_at) {
-                        fx.suppress = Some((e.occurred_at, e.kind));
+                    if kind.suppresses() && fx.suppress.map_or(true, |s| s.0 > *at) {
+                        fx.suppress = Some((*at, *kind));
                     }
                 }
-                map
+                let mut fx: Vec<(i64, Consequence)> = map.into_iter().collect();
+                fx.sort_unstable_by_key(|(id, _)| *id); // a stable lock order across writers
+                fx
+            }
+
+            /// Applies the consequences of a fold's rare events.
+            async fn apply_rare<'c>(tx: &mut sqlx::Transaction<'c, $db>, events: &[Rare]) -> StoreResult<()> {
+                for (id, fx) in consequences(events) {
+                    if let Some((at, kind, actor)) = &fx.unsubscribe {
+                        end_subscriptions(tx, &[id], &unsubscribe_evidence(*at, *kind, actor)).await?;
+                    }
+                    if let Some((at, kind)) = fx.suppress {
+                        sqlx::query("UPDATE engagement SET suppressed_at = $1, suppression_reason = $2 WHERE contact_id = $3 AND suppressed_at IS NULL")
+                            .bind(at)
+                            .bind(kind.as_str())
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                }
+                Ok(())
             }
 
             fn unsubscribe_evidence(at: i64, kind: EventKind, actor: &str) -> ConsentEvidence {
@@ -185,45 +183,42 @@ macro_rules! sql_engagement_store {
                 }
 
                 #[tracing::instrument(skip_all, fields(events = events.len()))]
-                async fn record_events(&self, events: &[NewEvent]) -> StoreResult<()> {
+                async fn queue_events(&self, events: &[NewEvent]) -> StoreResult<()> {
                     if events.is_empty() {
                         return Ok(());
                     }
-                    let mut tx = self.writer().begin().await.map_err(map_err)?;
-                    bulk::insert_events(&mut tx, events).await?;
-                    let mut fx: Vec<(i64, Effect)> = effects(events).into_iter().collect();
-                    fx.sort_unstable_by_key(|(id, _)| *id); // a stable lock order across writers
-                    let moved: Vec<EffectRow> = fx
-                        .iter()
-                        .filter(|(_, f)| f.last_interaction.is_some() || f.last_open.is_some() || f.last_click.is_some())
-                        .map(|(id, f)| EffectRow {
-                            id: *id,
-                            last_interaction: f.last_interaction,
-                            last_signal: f.last_signal,
-                            last_open: f.last_open,
-                            last_click: f.last_click,
-                            last_purchase_on: f.last_purchase_on.clone(),
-                            purchases: f.purchases,
-                        })
-                        .collect();
-                    // Each instant only moves forward: a late, older event changes nothing.
-                    bulk::apply_effects(&mut tx, &moved).await?;
-                    for (id, f) in &fx {
-                        if let Some((at, kind, actor)) = &f.unsubscribe {
-                            end_subscriptions(&mut tx, &[*id], &unsubscribe_evidence(*at, *kind, actor)).await?;
-                        }
-                        if let Some((at, kind)) = f.suppress {
-                            sqlx::query("UPDATE engagement SET suppressed_at = $1, suppression_reason = $2 WHERE contact_id = $3 AND suppressed_at IS NULL")
-                                .bind(at)
-                                .bind(kind.as_str())
-                                .bind(*id)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(map_err)?;
-                        }
+                    bulk::queue(self, events).await
+                }
+
+                #[tracing::instrument(skip_all, fields(folded))]
+                async fn fold_events(&self, limit: i64) -> StoreResult<u64> {
+                    let started = std::time::Instant::now();
+                    let Some(mut tx) = bulk::begin_fold(self).await? else {
+                        return Ok(0);
+                    };
+                    let (folded, rare) = bulk::fold(&mut tx, limit).await?;
+                    if folded == 0 {
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(0);
                     }
+                    apply_rare(&mut tx, &rare).await?;
+                    let applied = started.elapsed();
                     tx.commit().await.map_err(map_err)?;
-                    Ok(())
+                    let committed = started.elapsed();
+                    bulk::after_fold(self).await?;
+                    tracing::Span::current().record("folded", folded);
+                    tracing::debug!(
+                        folded,
+                        apply_ms = applied.as_millis() as u64,
+                        commit_ms = (committed - applied).as_millis() as u64,
+                        cleanup_ms = (started.elapsed() - committed).as_millis() as u64,
+                        "events folded"
+                    );
+                    Ok(folded)
+                }
+
+                async fn pending_events(&self) -> StoreResult<i64> {
+                    bulk::pending(self).await
                 }
 
                 #[tracing::instrument(skip_all)]
@@ -382,7 +377,7 @@ macro_rules! sql_engagement_store {
                 }
 
                 async fn set_pool(&self, ids: &[i64], pool: Pool, now: i64, actor: &str) -> StoreResult<u64> {
-                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let mut tx = self.begin_write().await?;
                     let mut moved = Vec::new();
                     for chunk in ids.chunks(900) {
                         let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE engagement SET pool = ");
@@ -407,7 +402,7 @@ macro_rules! sql_engagement_store {
                     consent: &ConsentEvidence,
                     actor: &str,
                 ) -> StoreResult<u64> {
-                    let mut tx = self.pool.begin().await.map_err(map_err)?;
+                    let mut tx = self.begin_write().await?;
                     let mut newly = Vec::new();
                     for chunk in ids.chunks(900) {
                         let mut b: QueryBuilder<$db> = QueryBuilder::new("UPDATE engagement SET suppressed_at = ");

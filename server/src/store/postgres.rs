@@ -15,6 +15,8 @@ impl PgStore {
     pub(crate) const BULK_ROWS: usize = 2000;
     /// PostgreSQL plans substring searches well on its own (parallel sequential scan).
     const SEARCH_SOURCE: &'static str = "contacts c";
+    const INDEX_EXISTS: &'static str =
+        "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1";
 
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
@@ -25,6 +27,10 @@ impl PgStore {
             .map_err(map_err)?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
         Ok(PgStore { pool })
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.pool.begin().await.map_err(map_err)
     }
 
     /// The pool for write-heavy work: the same pool (PostgreSQL writes concurrently).

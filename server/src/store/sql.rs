@@ -28,7 +28,9 @@ macro_rules! sql_store {
             ("activities_contact", "activities (contact_id, occurred_at)"),
             ("engagement_activity", "engagement (last_interaction_at, created_at)"),
             ("engagement_signal", "engagement (last_signal_at, created_at)"),
-            ("engagement_suppressed", "engagement (suppression_reason, suppressed_at)"),
+            // Partial: the few suppressed contacts only, so that the many updates of the
+            // other rows (PostgreSQL writes every index of a row it moves) skip it.
+            ("engagement_suppressed", "engagement (suppression_reason, suppressed_at) WHERE suppression_reason IS NOT NULL"),
         ];
 
         type Query<'q> = sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>;
@@ -148,7 +150,7 @@ macro_rules! sql_store {
                     b.push(" AND e.suppression_reason = 'complaint'");
                 }
                 Some(Cleaning::Suppressed) => {
-                    b.push(" AND e.suppressed_at IS NOT NULL");
+                    b.push(" AND e.suppression_reason IS NOT NULL");
                 }
             }
             if let Some(pool) = query.pool {
@@ -170,7 +172,7 @@ macro_rules! sql_store {
 
             #[tracing::instrument(skip(self, fields, actor))]
             async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let mut tx = self.begin_write().await?;
                 let query = sqlx::query(INSERT_CONTACT);
                 let row = bind_contact(query, fields)
                 .bind(now)
@@ -193,7 +195,7 @@ macro_rules! sql_store {
 
             #[tracing::instrument(skip(self, fields, actor))]
             async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let mut tx = self.begin_write().await?;
                 let old = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
                     .bind(id)
                     .fetch_optional(&mut *tx)
@@ -363,7 +365,7 @@ macro_rules! sql_store {
 
             #[tracing::instrument(skip(self, consent))]
             async fn set_subscription(&self, contact_id: i64, newsletter_id: i64, state: SubscriptionState, consent: &ConsentEvidence) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -407,7 +409,7 @@ macro_rules! sql_store {
 
             #[tracing::instrument(skip_all, fields(rows = batch.len()))]
             async fn insert_contacts_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
-                let mut tx = self.pool.begin().await.map_err(map_err)?;
+                let mut tx = self.begin_write().await?;
                 let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
                 for chunk in batch.chunks(Self::BULK_ROWS) {
                     let mut b: QueryBuilder<$db> = QueryBuilder::new(
@@ -524,11 +526,18 @@ macro_rules! sql_store {
             }
 
             async fn ensure_indexes(&self) -> StoreResult<()> {
+                // Only the missing ones: even for an index that exists, PostgreSQL's
+                // CREATE INDEX IF NOT EXISTS first waits for a lock on the table, that is
+                // for every write under way there.
                 for (name, definition) in BULK_INDEXES {
-                    sqlx::query(&format!("CREATE INDEX IF NOT EXISTS {name} ON {definition}"))
-                        .execute(&self.pool)
-                        .await
-                        .map_err(map_err)?;
+                    let exists: i64 =
+                        sqlx::query_scalar(<$store>::INDEX_EXISTS).bind(name).fetch_one(&self.pool).await.map_err(map_err)?;
+                    if exists == 0 {
+                        sqlx::query(&format!("CREATE INDEX {name} ON {definition}"))
+                            .execute(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    }
                 }
                 Ok(())
             }

@@ -1,5 +1,6 @@
 //! SQLite, the embedded default: one file in WAL mode, migrations in migrations/sqlite.
 
+use crate::store::events_bulk::sqlite as bulk;
 use app::store::{Backend, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -12,6 +13,9 @@ pub struct SqliteStore {
     /// (larger than the readers') warm, where rotating through the pool would find each
     /// connection's cache invalidated by the others' writes.
     writer: SqlitePool,
+    /// One connection to the event inbox (`<database>.inbox`), which the writer
+    /// attaches as `inbox` to fold it.
+    intake: SqlitePool,
 }
 
 impl SqliteStore {
@@ -22,6 +26,7 @@ impl SqliteStore {
     /// index and reads every table row (3 s at a million contacts). Scanning the narrow
     /// search index instead reads table rows only for the matches.
     const SEARCH_SOURCE: &'static str = "contacts c INDEXED BY contacts_search";
+    const INDEX_EXISTS: &'static str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1";
 
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
@@ -38,6 +43,9 @@ impl SqliteStore {
             // syncs, and big writes (seeding, imports) would otherwise sync hundreds of times.
             .pragma("wal_autocheckpoint", "16384")
             .pragma("temp_store", "memory")
+            // After a checkpoint, the log file is cut back to 64 MiB instead of keeping
+            // the size of the largest write it ever held.
+            .pragma("journal_size_limit", "67108864")
             // Readers share the operating system's cache of the file instead of copying it.
             .pragma("mmap_size", "1073741824");
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -48,22 +56,56 @@ impl SqliteStore {
             .await
             .map_err(map_err)?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
-        let writer = if in_memory {
-            pool.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .connect_with(options.pragma("cache_size", "-262144"))
+        if in_memory {
+            // One connection holds everything, the inbox attached beside it.
+            sqlx::query("ATTACH DATABASE ':memory:' AS inbox").execute(&pool).await.map_err(map_err)?;
+            sqlx::query(&bulk::CREATE_INBOX.replace("event_inbox", "inbox.event_inbox"))
+                .execute(&pool)
                 .await
-                .map_err(map_err)?
-        };
-        Ok(SqliteStore { pool, writer })
+                .map_err(map_err)?;
+            return Ok(SqliteStore { writer: pool.clone(), intake: pool.clone(), pool });
+        }
+        let mut inbox_path = options.get_filename().as_os_str().to_owned();
+        inbox_path.push(".inbox");
+        let inbox_path = inbox_path.to_string_lossy().into_owned();
+        let intake = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone().filename(&inbox_path).foreign_keys(false))
+            .await
+            .map_err(map_err)?;
+        sqlx::query(bulk::CREATE_INBOX).execute(&intake).await.map_err(map_err)?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .after_connect(move |conn, _| {
+                let inbox = inbox_path.clone();
+                Box::pin(async move {
+                    sqlx::query("ATTACH DATABASE $1 AS inbox").bind(inbox).execute(conn).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options.pragma("cache_size", "-524288"))
+            .await
+            .map_err(map_err)?;
+        Ok(SqliteStore { pool, writer, intake })
     }
 
     /// The pool for write-heavy work.
     pub(crate) fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    /// A transaction that writes: it takes the write lock at once (waiting for it as
+    /// long as the busy timeout allows). Begun as a reader instead, it would fail at
+    /// its first write if another connection had committed in between.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)
+    }
+
+    /// The pool appending to the event inbox.
+    pub(crate) fn intake(&self) -> &SqlitePool {
+        &self.intake
     }
 }
 

@@ -133,6 +133,11 @@ impl TestApp {
         TestApp { base, store, state, _db: fresh }
     }
 
+    /// Applies every accepted event now, as the folder would within a second.
+    pub async fn settle(&self) {
+        self.state.event_writer.apply_pending(&self.store).await.expect("fold the event inbox");
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()

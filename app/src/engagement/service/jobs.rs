@@ -250,6 +250,8 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
         done += n;
         state.store.job_progress(job.id, done as i64, done as i64, now, now + LEASE_SECS).await?;
     }
+    // A finished import is applied: its statuses and timelines are there when it says done.
+    state.event_writer.apply_pending(&state.store).await?;
     Ok(if skipped == 0 {
         format!("{done} events imported.")
     } else {

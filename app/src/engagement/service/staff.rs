@@ -102,7 +102,8 @@ pub async fn add_interaction(contact_id: i64, kind: &str, day: &str, note: &str)
         detail: note.to_string(),
         actor: user.email,
     };
-    state.event_writer.record(&state.store, vec![event]).await?;
+    // Shown on the contact page the staff member returns to: applied before answering.
+    state.event_writer.record_applied(&state.store, vec![event]).await?;
     Ok(())
 }
 
