@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 . .ci/env.sh
 N="${N:-1000000}"
 EPC="${EVENTS_PER_CONTACT:-10}"
-BATCHES="${BATCHES:-60}"
+BATCHES="${BATCHES:-120}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 server=""

@@ -313,6 +313,10 @@ pub mod postgres {
     /// waits for the next fold.
     pub async fn fold(tx: &mut Transaction<'_, Postgres>, limit: i64) -> StoreResult<(u64, Vec<Rare>)> {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(FOLD_LOCK).execute(&mut **tx).await.map_err(map_err)?;
+        // Room to group a few hundred thousand events in memory, and no JIT compilation
+        // of a statement whose cost is in its writes.
+        sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut **tx).await.map_err(map_err)?;
+        sqlx::query("SET LOCAL jit = off").execute(&mut **tx).await.map_err(map_err)?;
         let sql = FoldSql::over("taken", day_of);
         let row = sqlx::query(&format!(
             "WITH taken AS (DELETE FROM event_inbox WHERE id IN (SELECT id FROM event_inbox ORDER BY id LIMIT $1) \

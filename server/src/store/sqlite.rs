@@ -85,7 +85,11 @@ impl SqliteStore {
                     Ok(())
                 })
             })
-            .connect_with(options.pragma("cache_size", "-524288"))
+            // The writer only folds events, and a fold only writes timeline rows for
+            // contacts it has just seen in the engagement table, holding the write lock
+            // (so none can be deleted meanwhile): checking each row's contact again
+            // would read a random page of the wide contacts table per event.
+            .connect_with(options.pragma("cache_size", "-524288").foreign_keys(false))
             .await
             .map_err(map_err)?;
         Ok(SqliteStore { pool, writer, intake })

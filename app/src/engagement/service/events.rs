@@ -1,5 +1,6 @@
-//! Events in: checked one by one, resolved to contacts in bulk, recorded in one
-//! transaction. Shared by the events API, staff, CSV imports and tracking links.
+//! Events in: checked one by one, resolved to contacts in bulk, accepted in one
+//! transaction (and applied by the folder, see `writer.rs`). Shared by the events API,
+//! staff, CSV imports and tracking links.
 
 use crate::model::events::{parse_event, EventTarget, ValidEvent};
 use crate::state::AppState;
