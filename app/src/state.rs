@@ -81,6 +81,8 @@ pub struct AppState {
     pub tracking_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
     /// Group commit of events (one writer task per instance).
     pub event_writer: Arc<crate::engagement::service::EventWriter>,
+    /// Sends mail; `None` when no SMTP server is configured (mail waits in the outbox).
+    pub mailer: Option<Arc<dyn crate::mail::service::MailTransport>>,
 }
 
 impl AppState {
@@ -95,7 +97,13 @@ impl AppState {
             known_hashes: Default::default(),
             tracking_secret: Default::default(),
             event_writer: Default::default(),
+            mailer: None,
         }
+    }
+
+    pub fn with_mailer(mut self, mailer: Arc<dyn crate::mail::service::MailTransport>) -> AppState {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// The state from the Leptos context (server functions, SSR).

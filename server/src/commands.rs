@@ -14,8 +14,9 @@ pub async fn run(cli: Cli) -> Result<()> {
     let url = cli.global.database_url.clone();
     ensure_sqlite_dir(&url)?;
     let store = store::open(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let mailer = cli.global.mailer()?;
     match cli.command.unwrap_or(Command::Serve(default_serve())) {
-        Command::Serve(args) => serve(args, store).await,
+        Command::Serve(args) => serve(args, store, mailer).await,
         Command::Migrate => {
             println!("database is migrated ({})", crate::config::redact(&url));
             Ok(())
@@ -117,7 +118,14 @@ fn ensure_sqlite_dir(url: &str) -> Result<()> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
+async fn serve(
+    args: ServeArgs,
+    store: Arc<dyn app::store::Store>,
+    mailer: Option<Arc<dyn app::mail::service::MailTransport>>,
+) -> Result<()> {
+    if mailer.is_none() {
+        tracing::warn!("no CARNET_SMTP_URL: mail waits in the outbox until an SMTP server is configured");
+    }
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
     let config = AppConfig {
         settings: Settings {
@@ -127,6 +135,7 @@ async fn serve(args: ServeArgs, store: Arc<dyn app::store::Store>) -> Result<()>
         },
         site_root: args.site_root.clone().unwrap_or_else(crate::default_site_root),
         trust_proxy: args.trust_proxy,
+        mailer,
     };
     if !config.site_root.join("pkg").exists() {
         tracing::warn!(site_root = %config.site_root.display(), "no built site here: pages will render without styles or scripts (run `make build`)");

@@ -22,11 +22,34 @@ pub struct Global {
     /// Log filter, e.g. info, carnet=debug,sqlx=warn
     #[arg(long = "log", env = "CARNET_LOG", default_value = "info,sqlx=warn", global = true)]
     pub log: String,
+    /// The SMTP server Carnet sends its mail through: smtp://host:port (plain),
+    /// smtp://host:587?tls=required (STARTTLS), smtps://host:465 (TLS), with
+    /// user:password@ for authentication. Unset: mail waits in the outbox.
+    #[arg(long, env = "CARNET_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of Carnet's mail, e.g. "Brand <news@brand.example>".
+    #[arg(long, env = "CARNET_MAIL_FROM", default_value = "Carnet <carnet@localhost>", global = true)]
+    pub mail_from: String,
+}
+
+impl Global {
+    /// The SMTP transport, when a server is configured.
+    pub fn mailer(&self) -> Result<Option<std::sync::Arc<dyn app::mail::service::MailTransport>>, String> {
+        match &self.smtp_url {
+            None => Ok(None),
+            Some(url) => Ok(Some(std::sync::Arc::new(crate::smtp::Smtp::new(url, &self.mail_from)?))),
+        }
+    }
 }
 
 impl fmt::Debug for Global {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Global").field("database_url", &redact(&self.database_url)).field("log", &self.log).finish()
+        f.debug_struct("Global")
+            .field("database_url", &redact(&self.database_url))
+            .field("log", &self.log)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
+            .field("mail_from", &self.mail_from)
+            .finish()
     }
 }
 

@@ -72,6 +72,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .route("/healthz", get(healthz).with_state(state.clone()))
         .merge(crate::api::router(state.clone()))
         .merge(crate::events_api::router(state.clone()))
+        .merge(crate::unsubscribe::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))
@@ -88,7 +89,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Periodic chores: fold accepted events every second, write partner usage every second, run background jobs, refresh
+/// Periodic chores: fold accepted events every second, send mail every 5 seconds, write partner usage every second, run background jobs, refresh
 /// the engagement dashboard when stale, purge expired sessions.
 pub fn spawn_housekeeping(state: AppState) {
     // The event intake and the folder of its inbox.
@@ -127,6 +128,17 @@ pub fn spawn_housekeeping(state: AppState) {
                 if let Err(e) = app::engagement::service::refresh_if_stale(&jobs, now).await {
                     tracing::warn!(error = %e, "could not refresh the engagement dashboard");
                 }
+            }
+        }
+    });
+    let mail = state.clone();
+    tokio::spawn(async move {
+        // Mail waiting in the outbox (new, or due for another try).
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::mail::service::deliver_due(&mail, app::state::now()).await {
+                tracing::warn!(error = %e, "could not send mail from the outbox");
             }
         }
     });

@@ -11,7 +11,9 @@ pub mod events_api;
 pub mod http;
 pub mod middleware;
 pub mod seed;
+pub mod smtp;
 pub mod store;
+pub mod unsubscribe;
 
 use app::state::{AppState, Settings};
 use app::store::Store;
@@ -26,6 +28,8 @@ pub struct AppConfig {
     pub settings: Settings,
     pub site_root: PathBuf,
     pub trust_proxy: bool,
+    /// Sends mail; `None` keeps it in the outbox.
+    pub mailer: Option<Arc<dyn app::mail::service::MailTransport>>,
 }
 
 /// A bound, ready-to-serve Carnet.
@@ -38,7 +42,10 @@ pub struct Application {
 impl Application {
     pub async fn build(config: AppConfig, store: Arc<dyn Store>, listen: &str) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
-        let state = AppState::new(store, config.settings.clone());
+        let mut state = AppState::new(store, config.settings.clone());
+        if let Some(mailer) = &config.mailer {
+            state = state.with_mailer(mailer.clone());
+        }
         let router = http::router(state.clone(), &config, listener.local_addr()?);
         Ok(Application { listener, router, state })
     }

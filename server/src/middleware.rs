@@ -51,9 +51,12 @@ pub fn same_origin(method: &Method, headers: &axum::http::HeaderMap, public_url:
 }
 
 pub async fn csrf(State(public_url): State<String>, req: Request, next: Next) -> Response {
-    // The partner API authenticates with bearer keys, not cookies: nothing to forge.
-    let bearer_api = req.uri().path().starts_with("/api/v1/");
-    if bearer_api || same_origin(req.method(), req.headers(), &public_url) {
+    // The partner API authenticates with bearer keys, not cookies: nothing to forge. The
+    // one-click unsubscribe URL is posted by mail providers from anywhere (RFC 8058); its
+    // signed token is its only authority, and it touches no session.
+    let path = req.uri().path();
+    let cookieless = path.starts_with("/api/v1/") || path.starts_with("/u/");
+    if cookieless || same_origin(req.method(), req.headers(), &public_url) {
         next.run(req).await
     } else {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");

@@ -136,6 +136,21 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     .await
     .unwrap()
     .to_string();
+    let mail_id = app::mail::service::queue(
+        &app.state,
+        &app::mail::NewMail {
+            contact_id: None,
+            kind: "test".into(),
+            to: "someone@example.com".into(),
+            subject: "Hello".into(),
+            text: "Hello".into(),
+            html: "<p>Hello</p>".into(),
+            unsubscribe_url: None,
+        },
+    )
+    .await
+    .unwrap()
+    .to_string();
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     const ALL: &[Role] = &[Role::Admin, Role::Marketer, Role::Viewer];
     const EDITORS: &[Role] = &[Role::Admin, Role::Marketer];
@@ -201,6 +216,8 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             &[Role::Admin, Role::Marketer],
         ),
         ("users/list", vec![], &[Role::Admin]),
+        ("mail/outbox", vec![], &[Role::Admin]),
+        ("mail/retry", vec![("id".into(), mail_id.clone())], &[Role::Admin]),
         ("partners/list", vec![], &[Role::Admin]),
         ("partners/new-key", vec![], &[Role::Admin]),
         ("partners/audit", vec![], &[Role::Admin]),

@@ -76,6 +76,7 @@ fn Sidebar(user: CurrentUser) -> impl IntoView {
                 {admin.then(|| view! {
                     <li><A href="/partners">"Partners"</A></li>
                     <li><A href="/users">"Staff users"</A></li>
+                    <li><A href="/mail">"Mail"</A></li>
                 })}
             </ul>
             <div class="sidebar-footer">

@@ -137,4 +137,5 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 sql_store!(SqliteStore, sqlx::Sqlite, crate::store::rows::sqlite);
 sql_engagement_store!(SqliteStore, sqlx::Sqlite, crate::store::events_bulk::sqlite);
 sql_partner_store!(SqliteStore, sqlx::Sqlite);
+sql_mail_store!(SqliteStore, sqlx::Sqlite);
 sql_user_store!(SqliteStore);

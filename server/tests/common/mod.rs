@@ -2,6 +2,8 @@
 //! port 0 with typed helpers (`app.login_as(Role::Marketer)`, `app.call(…)`).
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use app::model::Role;
 use app::state::{LoginLimits, Settings};
 use app::store::Store;
@@ -123,9 +125,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: Db, settings: Settings) -> TestApp {
+        Self::spawn_with_mailer(db, settings, None).await
+    }
+
+    /// With mail sent through `mailer` (an SMTP transport to a test server).
+    pub async fn spawn_with_mailer(
+        db: Db,
+        settings: Settings,
+        mailer: Option<Arc<dyn app::mail::service::MailTransport>>,
+    ) -> TestApp {
         let fresh = fresh_db(db).await;
         let store = store(&fresh).await;
-        let config = AppConfig { settings, site_root: std::env::temp_dir().join("carnet-no-site"), trust_proxy: false };
+        let config =
+            AppConfig { settings, site_root: std::env::temp_dir().join("carnet-no-site"), trust_proxy: false, mailer };
         let app = Application::build(config, store.clone(), "127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", app.local_addr());
         let state = app.state().clone();

@@ -41,28 +41,41 @@ pub async fn secret(state: &AppState) -> Result<Vec<u8>, StoreError> {
         .cloned()
 }
 
-fn mac(secret: &[u8], body: &str) -> Hmac<Sha256> {
+/// What a signed token is for: a token signed for one purpose never passes for another.
+pub const TRACKING: &str = "carnet-track-v1.";
+
+fn mac(secret: &[u8], purpose: &str, body: &str) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(b"carnet-track-v1.");
+    mac.update(purpose.as_bytes());
     mac.update(body.as_bytes());
     mac
 }
 
-pub fn sign(secret: &[u8], link: &TrackedLink) -> String {
-    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(link).unwrap_or_default());
-    let tag = mac(secret, &body).finalize().into_bytes();
+/// `value` as a URL-safe token signed for `purpose`.
+pub fn sign_for<T: Serialize>(secret: &[u8], purpose: &str, value: &T) -> String {
+    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default());
+    let tag = mac(secret, purpose, &body).finalize().into_bytes();
     format!("{body}.{}", URL_SAFE_NO_PAD.encode(&tag[..MAC_BYTES]))
 }
 
-/// The link a token stands for, if the token is genuine (checked in constant time).
-pub fn verify(secret: &[u8], token: &str) -> Option<TrackedLink> {
+/// The value a token signed for `purpose` stands for, if it is genuine (checked in
+/// constant time).
+pub fn verify_for<T: serde::de::DeserializeOwned>(secret: &[u8], purpose: &str, token: &str) -> Option<T> {
     let (body, tag) = token.split_once('.')?;
     let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
     if tag.len() != MAC_BYTES {
         return None;
     }
-    mac(secret, body).verify_truncated_left(&tag).ok()?;
+    mac(secret, purpose, body).verify_truncated_left(&tag).ok()?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()
+}
+
+pub fn sign(secret: &[u8], link: &TrackedLink) -> String {
+    sign_for(secret, TRACKING, link)
+}
+
+pub fn verify(secret: &[u8], token: &str) -> Option<TrackedLink> {
+    verify_for(secret, TRACKING, token)
 }
 
 /// Only absolute http(s) URLs can be tracked.

@@ -1,0 +1,124 @@
+//! Queuing, sending and retrying mail, and the one-click unsubscribe (RFC 8058).
+
+use super::{NewMail, OutboxMail, SendError};
+use crate::engagement::service::{secret, sign_for, verify_for};
+use crate::model::events::EventKind;
+use crate::state::AppState;
+use crate::store::{NewEvent, StoreError, StoreResult};
+use serde::{Deserialize, Serialize};
+
+/// Sends one message (SMTP in the server crate; tests plug in their own).
+#[async_trait::async_trait]
+pub trait MailTransport: Send + Sync {
+    async fn send(&self, mail: &OutboxMail) -> Result<(), SendError>;
+}
+
+/// How long an instance holds the messages it is sending.
+const LEASE_SECS: i64 = 120;
+/// Messages per delivery round.
+const BATCH: i64 = 20;
+/// The wait before each retry: a minute, then longer, up to a day; after the last one
+/// (about three days in all) the message is given up and shown as failed to staff, who
+/// can send it again.
+const RETRY_AFTER: [i64; 9] = [60, 300, 900, 3_600, 3 * 3_600, 6 * 3_600, 12 * 3_600, 24 * 3_600, 24 * 3_600];
+
+/// When to try again after `attempts` failed attempts; `None` to give up.
+pub fn retry_delay(attempts: i64) -> Option<i64> {
+    RETRY_AFTER.get(usize::try_from(attempts).ok()?.checked_sub(1)?).copied()
+}
+
+pub async fn queue(state: &AppState, mail: &NewMail) -> StoreResult<i64> {
+    state.store.queue_mail(mail, crate::state::now()).await
+}
+
+/// Sends what is due; returns how many were sent. Without an SMTP server configured,
+/// messages wait in the outbox (staff see them there).
+pub async fn deliver_due(state: &AppState, now: i64) -> StoreResult<usize> {
+    let Some(transport) = state.mailer.clone() else {
+        return Ok(0);
+    };
+    let mut sent = 0;
+    loop {
+        let batch = state.store.claim_mails(now, now + LEASE_SECS, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(sent);
+        }
+        for mail in &batch {
+            match transport.send(mail).await {
+                Ok(()) => {
+                    state.store.mail_sent(mail.id, crate::state::now()).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    let retry_at = match &e {
+                        SendError::Temporary(_) => retry_delay(mail.attempts + 1).map(|d| crate::state::now() + d),
+                        SendError::Permanent(_) => None,
+                    };
+                    // The error names the server's answer, never the address.
+                    tracing::warn!(mail = mail.id, kind = %mail.kind, error = %e, retry = retry_at.is_some(), "mail not sent");
+                    state.store.mail_failed(mail.id, &e.to_string(), retry_at).await?;
+                    if matches!(e, SendError::Temporary(_)) {
+                        // The server is likely down: leave the rest for the next round.
+                        return Ok(sent);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What an unsubscribe token names.
+#[derive(Debug, Serialize, Deserialize)]
+struct Unsubscribe {
+    c: i64,
+}
+
+const UNSUBSCRIBE: &str = "carnet-unsubscribe-v1.";
+
+/// The one-click unsubscribe URL for a contact (the `List-Unsubscribe` header's).
+pub async fn unsubscribe_url(state: &AppState, contact_id: i64) -> Result<String, StoreError> {
+    let token = sign_for(&secret(state).await?, UNSUBSCRIBE, &Unsubscribe { c: contact_id });
+    Ok(format!("{}/u/{token}", state.settings.public_url.trim_end_matches('/')))
+}
+
+/// Whether the token is genuine and its contact still exists.
+pub async fn unsubscribe_contact(state: &AppState, token: &str) -> Result<Option<i64>, StoreError> {
+    let Some(u) = verify_for::<Unsubscribe>(&secret(state).await?, UNSUBSCRIBE, token) else {
+        return Ok(None);
+    };
+    Ok(state.store.existing_contact_ids(&[u.c]).await?.first().copied())
+}
+
+/// Ends every subscription of the token's contact, with the consent evidence, and puts
+/// it on the timeline. `None` for a forged or damaged token: nothing changes.
+pub async fn unsubscribe(state: &AppState, token: &str, how: &str) -> Result<Option<i64>, StoreError> {
+    let Some(contact_id) = unsubscribe_contact(state, token).await? else {
+        return Ok(None);
+    };
+    let event = NewEvent {
+        contact_id,
+        kind: EventKind::Unsubscribe,
+        occurred_at: crate::state::now(),
+        campaign: String::new(),
+        meta: String::new(),
+        detail: how.to_string(),
+        actor: how.to_string(),
+    };
+    state.event_writer.record_applied(&state.store, vec![event]).await?;
+    Ok(Some(contact_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_grow_and_end() {
+        assert_eq!(retry_delay(1), Some(60));
+        assert!(retry_delay(2) > retry_delay(1));
+        let total: i64 = (1..=9).map(|n| retry_delay(n).unwrap()).sum();
+        assert!(total > 2 * 86_400 && total < 4 * 86_400, "about three days of retries: {total}");
+        assert_eq!(retry_delay(10), None, "then given up");
+        assert_eq!(retry_delay(0), None);
+    }
+}
