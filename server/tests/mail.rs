@@ -8,6 +8,7 @@ use app::mail::service as mail;
 use app::mail::NewMail;
 use app::model::contact::ConsentEvidence;
 use app::model::{ContactForm, SubscriptionState};
+use app::state::AppState;
 use common::{smtp, Db, TestApp};
 use std::sync::Arc;
 
@@ -15,9 +16,14 @@ fn now() -> i64 {
     app::state::now()
 }
 
-async fn app_with_smtp(db: Db, port: u16) -> TestApp {
+/// The app, and a state that sends through the test SMTP server on `port`. The server's
+/// own delivery rounds stay off, so each test decides when mail goes out (and at which
+/// "now"); `/mail` then says no server is configured.
+async fn app_with_smtp(db: Db, port: u16) -> (TestApp, AppState) {
     let transport = carnet::smtp::Smtp::new(&format!("smtp://127.0.0.1:{port}"), "Brand <news@brand.example>").unwrap();
-    TestApp::spawn_with_mailer(db, common::test_settings(), Some(Arc::new(transport))).await
+    let app = TestApp::spawn(db).await;
+    let sender = app.state.clone().with_mailer(Arc::new(transport));
+    (app, sender)
 }
 
 async fn subscribed_contact(app: &TestApp, email: &str) -> (i64, i64) {
@@ -47,10 +53,10 @@ async fn letter(app: &TestApp, contact_id: i64, to: &str) -> NewMail {
 async fn a_mail_carries_both_parts_and_the_one_click_headers(db: Db) {
     let port = smtp::free_port().await;
     let inbox = smtp::serve(port).await;
-    let app = app_with_smtp(db, port).await;
+    let (app, sender) = app_with_smtp(db, port).await;
     let (id, _) = subscribed_contact(&app, "ann@example.com").await;
     let queued = mail::queue(&app.state, &letter(&app, id, "ann@example.com").await).await.unwrap();
-    assert_eq!(mail::deliver_due(&app.state, now()).await.unwrap(), 1);
+    assert_eq!(mail::deliver_due(&sender, now()).await.unwrap(), 1);
     let messages = inbox.messages();
     assert_eq!(messages.len(), 1);
     let m = &messages[0];
@@ -61,24 +67,41 @@ async fn a_mail_carries_both_parts_and_the_one_click_headers(db: Db) {
     assert!(m.contains("Subject: Your profile") && m.contains("To: ann@example.com"), "{m}");
     let row = app.store.mail(queued).await.unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.attempts, row.sent_at.is_some()), ("sent", 1, true));
-    assert_eq!(mail::deliver_due(&app.state, now()).await.unwrap(), 0, "sent once");
+    assert_eq!(mail::deliver_due(&sender, now()).await.unwrap(), 0, "sent once");
+}
+
+async fn the_server_sends_queued_mail_by_itself(db: Db) {
+    let port = smtp::free_port().await;
+    let inbox = smtp::serve(port).await;
+    let transport = carnet::smtp::Smtp::new(&format!("smtp://127.0.0.1:{port}"), "Brand <news@brand.example>").unwrap();
+    let app = TestApp::spawn_with_mailer(db, common::test_settings(), Some(Arc::new(transport))).await;
+    let (id, _) = subscribed_contact(&app, "ann@example.com").await;
+    let queued = mail::queue(&app.state, &letter(&app, id, "ann@example.com").await).await.unwrap();
+    for _ in 0..100 {
+        if app.store.mail(queued).await.unwrap().unwrap().state == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.store.mail(queued).await.unwrap().unwrap().state, "sent", "sent within 10 s by the delivery rounds");
+    assert_eq!(inbox.messages().len(), 1);
 }
 
 async fn an_smtp_outage_keeps_mail_until_the_server_is_back(db: Db) {
     let port = smtp::free_port().await; // nothing listens there yet
-    let app = app_with_smtp(db, port).await;
+    let (app, sender) = app_with_smtp(db, port).await;
     let (id, _) = subscribed_contact(&app, "ann@example.com").await;
     let queued = mail::queue(&app.state, &letter(&app, id, "ann@example.com").await).await.unwrap();
     let t0 = now();
-    assert_eq!(mail::deliver_due(&app.state, t0).await.unwrap(), 0);
+    assert_eq!(mail::deliver_due(&sender, t0).await.unwrap(), 0);
     let row = app.store.mail(queued).await.unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.attempts), ("queued", 1));
     assert!(!row.last_error.is_empty(), "staff see why");
     assert!(row.next_attempt_at >= t0 + 60, "retried later, not in a loop");
 
     let inbox = smtp::serve(port).await;
-    assert_eq!(mail::deliver_due(&app.state, t0 + 1).await.unwrap(), 0, "not due yet");
-    assert_eq!(mail::deliver_due(&app.state, row.next_attempt_at).await.unwrap(), 1);
+    assert_eq!(mail::deliver_due(&sender, t0 + 1).await.unwrap(), 0, "not due yet");
+    assert_eq!(mail::deliver_due(&sender, row.next_attempt_at).await.unwrap(), 1);
     assert_eq!(inbox.messages().len(), 1);
     let row = app.store.mail(queued).await.unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.attempts, row.last_error.as_str()), ("sent", 2, ""));
@@ -87,14 +110,14 @@ async fn an_smtp_outage_keeps_mail_until_the_server_is_back(db: Db) {
 async fn a_refused_address_is_given_up_and_can_be_retried_by_staff(db: Db) {
     let port = smtp::free_port().await;
     let inbox = smtp::serve(port).await;
-    let app = app_with_smtp(db, port).await;
+    let (app, sender) = app_with_smtp(db, port).await;
     let (id, _) = subscribed_contact(&app, "refused@example.com").await;
     let queued = mail::queue(&app.state, &letter(&app, id, "refused@example.com").await).await.unwrap();
-    assert_eq!(mail::deliver_due(&app.state, now()).await.unwrap(), 0);
+    assert_eq!(mail::deliver_due(&sender, now()).await.unwrap(), 0);
     let row = app.store.mail(queued).await.unwrap().unwrap();
     assert_eq!(row.state, "failed", "a 5xx is not retried: {row:?}");
     assert!(row.last_error.contains("550"), "{}", row.last_error);
-    assert_eq!(mail::deliver_due(&app.state, now() + 10 * 86_400).await.unwrap(), 0, "never again by itself");
+    assert_eq!(mail::deliver_due(&sender, now() + 10 * 86_400).await.unwrap(), 0, "never again by itself");
 
     // Staff see it on /mail (server-rendered, no JavaScript needed) and send it again.
     let admin = app.login_as(app::model::Role::Admin).await;
@@ -148,6 +171,7 @@ async fn one_click_unsubscribe_posts_without_a_cookie_and_gets_change_nothing(db
 
 both_backends! {
     a_mail_carries_both_parts_and_the_one_click_headers,
+    the_server_sends_queued_mail_by_itself,
     an_smtp_outage_keeps_mail_until_the_server_is_back,
     a_refused_address_is_given_up_and_can_be_retried_by_staff,
     one_click_unsubscribe_posts_without_a_cookie_and_gets_change_nothing,
