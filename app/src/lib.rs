@@ -10,6 +10,7 @@ pub mod error;
 pub mod mail;
 pub mod model;
 pub mod partners;
+pub mod profile;
 pub mod ui;
 pub mod users;
 

@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="content"><h1>"Page not found"</h1><p><a href="/contacts">"Go to contacts"</a></p></main> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/me") view=crate::profile::MePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=StaffShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=|| view! { <Redirect path="/contacts"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>

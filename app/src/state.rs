@@ -56,6 +56,8 @@ pub struct Settings {
     pub session_absolute_secs: i64,
     pub login_limits: LoginLimits,
     pub partner_rate: PartnerRate,
+    /// How long a personal profile link works, in days (people open mail late).
+    pub profile_link_days: i64,
 }
 
 impl Default for Settings {
@@ -65,6 +67,7 @@ impl Default for Settings {
             session_absolute_secs: 8 * 3600,
             login_limits: LoginLimits::default(),
             partner_rate: PartnerRate::default(),
+            profile_link_days: 14,
         }
     }
 }

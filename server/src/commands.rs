@@ -75,6 +75,34 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("engagement dashboard: {} contacts in {:.2} s", d.total, started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::ProfileLink { email, send } => {
+            let address = app::model::Email::parse(&email).map_err(|e| format!("{email}: {e}"))?;
+            let contact = store
+                .contact_id_by_email(&address)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no contact has the address {email}"))?;
+            let mut state = AppState::new(store.clone(), Settings { public_url: public_url(), ..Settings::default() });
+            let now = app::state::now();
+            if !send {
+                println!("{}", app::profile::service::new_link(&state, contact, now).await.map_err(|e| e.to_string())?);
+                return Ok(());
+            }
+            let mail = app::profile::service::send_link(&state, contact, now).await.map_err(explain)?;
+            match mailer {
+                Some(mailer) => {
+                    state = state.with_mailer(mailer);
+                    app::mail::service::deliver_due(&state, now).await.map_err(|e| e.to_string())?;
+                    let row = store.mail(mail).await.map_err(|e| e.to_string())?.ok_or("the mail vanished")?;
+                    match row.state.as_str() {
+                        "sent" => println!("sent to {email}"),
+                        _ => println!("queued (the server said: {}); it will be retried", row.last_error),
+                    }
+                }
+                None => println!("queued: it goes out once CARNET_SMTP_URL is set and the server runs"),
+            }
+            Ok(())
+        }
         Command::Events { apply } => {
             if apply {
                 let state = AppState::new(store.clone(), Settings::default());
@@ -118,6 +146,12 @@ fn ensure_sqlite_dir(url: &str) -> Result<()> {
     Ok(())
 }
 
+/// The public origin for links made outside `serve` (CARNET_PUBLIC_URL, or the default
+/// listen address).
+fn public_url() -> String {
+    std::env::var("CARNET_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into())
+}
+
 async fn serve(
     args: ServeArgs,
     store: Arc<dyn app::store::Store>,
@@ -131,6 +165,7 @@ async fn serve(
         settings: Settings {
             public_url: public_url.clone(),
             partner_rate: app::state::PartnerRate { per_second: args.partner_rate, burst: 2.0 * args.partner_rate },
+            profile_link_days: args.profile_link_days,
             ..Settings::default()
         },
         site_root: args.site_root.clone().unwrap_or_else(crate::default_site_root),

@@ -101,6 +101,13 @@ pub enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Print a fresh personal link for a contact (their profile page); with --send, mail
+    /// it to them instead (through the outbox and CARNET_SMTP_URL).
+    ProfileLink {
+        email: String,
+        #[arg(long)]
+        send: bool,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -118,6 +125,9 @@ pub struct ServeArgs {
     /// Partner API requests per second allowed to each key (bursts of twice as many).
     #[arg(long, env = "CARNET_PARTNER_RATE", default_value_t = 100.0)]
     pub partner_rate: f64,
+    /// How many days a personal profile link works.
+    #[arg(long, env = "CARNET_PROFILE_LINK_DAYS", default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=365))]
+    pub profile_link_days: i64,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "CARNET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,

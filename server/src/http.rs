@@ -55,6 +55,8 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .route("/partners/{id}/statement.csv", get(crate::downloads::statement_csv).with_state(state.clone()))
         .route("/contacts/export.csv", get(crate::downloads::contacts_csv).with_state(state.clone()))
+        .route("/p/{token}", get(crate::links::show).post(crate::links::open).with_state(state.clone()))
+        .route("/p/{token}/resend", axum::routing::post(crate::links::resend).with_state(state.clone()))
         .route(
             "/engagement/import",
             axum::routing::post(crate::downloads::import_events)

@@ -67,6 +67,9 @@ pub async fn csrf(State(public_url): State<String>, req: Request, next: Next) ->
 /// Pages reachable without signing in; everything else is the staff app.
 fn is_public(path: &str) -> bool {
     path == "/login"
+        // a contact's own pages: the personal link and the profile it opens
+        || path == "/me"
+        || path.starts_with("/p/")
         || path == "/healthz"
         || path == "/favicon.ico"
         || path == "/favicon.svg"

@@ -2,10 +2,11 @@
 //! A POST (what mail providers send, with no cookie) unsubscribes and records it; a GET
 //! (a person following the link, or a scanner) only shows a page with a button.
 
+use crate::public_page::{html_escape, page};
 use app::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
@@ -15,18 +16,6 @@ pub fn router(state: AppState) -> Router {
 
 /// How the evidence names this way of unsubscribing.
 pub const HOW: &str = "one-click unsubscribe link (RFC 8058)";
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
-         <body><main class=\"public-page\"><h1>{title}</h1>{body}</main></body></html>"
-    );
-    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
-        .into_response()
-}
 
 fn not_valid() -> Response {
     page(
@@ -74,8 +63,4 @@ async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String>) -
         Ok(None) => not_valid(),
         Err(e) => failed(e),
     }
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -183,6 +183,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             EDITORS,
         ),
         ("engagement/import-errors", vec![], EDITORS),
+        ("contacts/send-link", vec![("contact_id".into(), contact_id.clone())], EDITORS),
         (
             "engagement/settings/save",
             vec![

@@ -79,6 +79,9 @@ fn ContactView(
     .join(", ");
     let custom = f.custom.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ");
     let contact_id = c.id;
+    let send_link = ServerAction::<crate::profile::SendProfileLink>::new();
+    // Without JavaScript the form post comes back here with ?sent=link.
+    let link_sent = leptos_router::hooks::use_query_map().read_untracked().get("sent").as_deref() == Some("link");
     view! {
         <Title text=format!("{name} · Carnet")/>
         <header class="page-header">
@@ -86,8 +89,23 @@ fn ContactView(
                 <h1>{name.clone()}</h1>
                 <p class="muted">{f.email.to_string()}" "{status_badge(status.status, c.suppressed_at.is_some(), c.pool)}</p>
             </div>
-            {can_edit.then(|| view! { <a class="button button-primary" href=format!("/contacts/{contact_id}/edit")>"Edit"</a> })}
+            {can_edit.then(|| view! {
+                <div class="header-actions">
+                    <ActionForm action=send_link>
+                        <input type="hidden" name="contact_id" value=contact_id/>
+                        <button type="submit" class="button">"Send their personal link"</button>
+                    </ActionForm>
+                    <a class="button button-primary" href=format!("/contacts/{contact_id}/edit")>"Edit"</a>
+                </div>
+            })}
         </header>
+        {move || {
+            let sent_now = send_link.value().get().is_some_and(|r| r.is_ok());
+            (sent_now || link_sent).then(|| view! {
+                <p class="alert alert-success" role="status">"Their personal link is on its way (see Mail for its delivery)."</p>
+            })
+        }}
+        {move || send_link.value().get().and_then(|r| r.err()).map(|e| view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> })}
         <div class="cards">
             <section class="card" aria-labelledby="personal-h">
                 <h2 id="personal-h">"Personal data"</h2>

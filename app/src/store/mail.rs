@@ -1,4 +1,4 @@
-//! The outbox part of the store. A supertrait of `Store`, written by its own macro in
+//! The outbox and personal-link part of the store. A supertrait of `Store`, written by its own macro in
 //! the server crate.
 
 use super::StoreResult;
@@ -22,4 +22,18 @@ pub trait MailStore: Send + Sync {
     async fn recent_mails(&self, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<OutboxMail>>;
     /// How many are queued, sent and failed.
     async fn mail_counts(&self) -> StoreResult<(i64, i64, i64)>;
+
+    // Personal links (the token's SHA-256 only).
+    async fn create_link(
+        &self,
+        contact_id: i64,
+        purpose: &str,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Uses a link once: its contact if it exists, is for `purpose`, unused and unexpired.
+    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>>;
+    /// A link whatever its state: (contact, expires_at, used_at).
+    async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>>;
 }

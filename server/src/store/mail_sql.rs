@@ -142,6 +142,44 @@ macro_rules! sql_mail_store {
                     }
                     Ok(counts)
                 }
+
+                async fn create_link(&self, contact_id: i64, purpose: &str, token_hash: &str, now: i64, expires_at: i64) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO contact_links (contact_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(contact_id)
+                        .bind(purpose)
+                        .bind(token_hash)
+                        .bind(now)
+                        .bind(expires_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>> {
+                    // One statement: two clicks at once cannot both use it.
+                    let row = sqlx::query(
+                        "UPDATE contact_links SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
+                         AND used_at IS NULL AND expires_at > $1 RETURNING contact_id",
+                    )
+                    .bind(now)
+                    .bind(token_hash)
+                    .bind(purpose)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.map(|r| r.get(0)))
+                }
+
+                async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>> {
+                    let row = sqlx::query("SELECT contact_id, expires_at, used_at FROM contact_links WHERE token_hash = $1 AND purpose = $2")
+                        .bind(token_hash)
+                        .bind(purpose)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
+                }
             }
         }
     };

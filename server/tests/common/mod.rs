@@ -109,6 +109,7 @@ pub fn test_settings() -> Settings {
             refuse_address_after: 50,
         },
         partner_rate: app::state::PartnerRate { per_second: 1000.0, burst: 1000.0 },
+        profile_link_days: 14,
     }
 }
 

@@ -1,0 +1,132 @@
+//! Personal links and the contact's own session. A link is 256 random bits, sent once
+//! and stored as its SHA-256, bound to one contact and one purpose, valid for days and
+//! used once. Following it (GET) only shows a "Continue" button, because mail scanners
+//! fetch links; the POST uses it and opens a short session for that contact alone.
+
+use crate::error::AppError;
+use crate::mail::NewMail;
+use crate::state::AppState;
+use crate::store::StoreError;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+pub const PROFILE: &str = "profile";
+/// The session keys of a contact's own session (never a staff session's).
+const SESSION_CONTACT: &str = "contact_id";
+const SESSION_CONTACT_UNTIL: &str = "contact_until";
+/// A contact's session lasts this long after the link is used.
+pub const CONTACT_SESSION_SECS: i64 = 3600;
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh personal link for the contact.
+pub async fn new_link(state: &AppState, contact_id: i64, now: i64) -> Result<String, StoreError> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let expires = now + state.settings.profile_link_days * 86_400;
+    state.store.create_link(contact_id, PROFILE, &token_hash(&token), now, expires).await?;
+    Ok(format!("{}/p/{token}", state.settings.public_url.trim_end_matches('/')))
+}
+
+/// Mails the contact a fresh link (through the outbox); returns the mail's id.
+pub async fn send_link(state: &AppState, contact_id: i64, now: i64) -> Result<i64, AppError> {
+    let contact = state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
+    let link = new_link(state, contact_id, now).await?;
+    let days = state.settings.profile_link_days;
+    let hello = match contact.fields.first_name.trim() {
+        "" => "Hello,".to_string(),
+        name => format!("Hello {name},"),
+    };
+    let text = format!(
+        "{hello}\n\nHere is your personal link to see and update what we know about you, \
+         and choose what we send you:\n\n{link}\n\nIt works once, for {days} days. \
+         If you did not ask for it, you can ignore this mail.\n"
+    );
+    let html = format!(
+        "<p>{hello}</p><p>Here is your personal link to see and update what we know about you, \
+         and choose what we send you:</p><p><a href=\"{link}\">Open my profile</a></p>\
+         <p>It works once, for {days} days. If you did not ask for it, you can ignore this mail.</p>",
+        hello = escape(&hello),
+    );
+    let mail = NewMail {
+        contact_id: Some(contact_id),
+        kind: "profile_link".into(),
+        to: contact.fields.email.as_str().to_string(),
+        subject: "Your personal link".into(),
+        text,
+        html,
+        unsubscribe_url: Some(crate::mail::service::unsubscribe_url(state, contact_id).await?),
+    };
+    Ok(crate::mail::service::queue(state, &mail).await?)
+}
+
+/// Why a link cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkProblem {
+    Unknown,
+    Expired,
+    Used,
+}
+
+/// Uses the link (once): its contact, or why not.
+pub async fn use_link(state: &AppState, token: &str, now: i64) -> Result<Result<i64, LinkProblem>, StoreError> {
+    let hash = token_hash(token);
+    if let Some(contact) = state.store.use_link(&hash, PROFILE, now).await? {
+        return Ok(Ok(contact));
+    }
+    Ok(Err(match state.store.link(&hash, PROFILE).await? {
+        None => LinkProblem::Unknown,
+        Some((_, _, Some(_))) => LinkProblem::Used,
+        Some(_) => LinkProblem::Expired,
+    }))
+}
+
+/// The state of a link without using it (the GET page).
+pub async fn check_link(state: &AppState, token: &str, now: i64) -> Result<Result<i64, LinkProblem>, StoreError> {
+    Ok(match state.store.link(&token_hash(token), PROFILE).await? {
+        None => Err(LinkProblem::Unknown),
+        Some((_, _, Some(_))) => Err(LinkProblem::Used),
+        Some((_, expires, None)) if expires <= now => Err(LinkProblem::Expired),
+        Some((contact, _, None)) => Ok(contact),
+    })
+}
+
+/// Sends a new link to the address on file of an expired or used link's contact (the
+/// person asks from the page that says so). Nothing for an unknown or still valid one.
+pub async fn resend(state: &AppState, token: &str, now: i64) -> Result<bool, AppError> {
+    match state.store.link(&token_hash(token), PROFILE).await? {
+        Some((contact, expires, used)) if used.is_some() || expires <= now => {
+            send_link(state, contact, now).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Opens the contact's own session: a new session id, the contact, and its end.
+pub async fn open_session(session: &Session, contact_id: i64, now: i64) -> Result<(), AppError> {
+    let e = crate::auth::service::session_error;
+    session.cycle_id().await.map_err(e)?;
+    session.insert(SESSION_CONTACT, contact_id).await.map_err(e)?;
+    session.insert(SESSION_CONTACT_UNTIL, now + CONTACT_SESSION_SECS).await.map_err(e)?;
+    Ok(())
+}
+
+/// The contact whose session this is, if it has not ended.
+pub async fn session_contact(session: &Session, now: i64) -> Result<Option<i64>, AppError> {
+    let e = crate::auth::service::session_error;
+    let until: Option<i64> = session.get(SESSION_CONTACT_UNTIL).await.map_err(e)?;
+    if until.is_none_or(|u| u <= now) {
+        return Ok(None);
+    }
+    session.get(SESSION_CONTACT).await.map_err(e)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,22 @@
+//! The few plain pages served outside Leptos to people with no account (unsubscribe,
+//! personal links): small, no JavaScript, never cached, no referrer (their URLs carry
+//! tokens).
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
+         <body><main class=\"public-page\"><h1>{title}</h1>{body}</main></body></html>"
+    );
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
+        .into_response()
+}
+
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,122 @@
+//! Personal links on both backends: a mailed link opens the contact's own page and only
+//! theirs; scanners' GETs use nothing; a link works once and for days, then says so and
+//! offers a new one; staff and contact sessions never stand in for each other.
+
+mod common;
+
+use app::model::{ContactForm, Role};
+use app::profile::service as links;
+use common::{Db, TestApp};
+
+const DAY: i64 = 86_400;
+
+fn now() -> i64 {
+    app::state::now()
+}
+
+async fn contact(app: &TestApp, email: &str, first: &str) -> i64 {
+    let fields = ContactForm { email: email.into(), first_name: first.into(), ..Default::default() }
+        .validate(chrono::Utc::now().date_naive())
+        .unwrap();
+    app.store.insert_contact(&fields, now(), "test").await.unwrap()
+}
+
+/// The link's path (the test server's public URL is not where the app listens).
+fn path_of(link: &str) -> String {
+    format!("/p/{}", link.rsplit_once("/p/").unwrap().1)
+}
+
+async fn a_mailed_link_opens_the_contacts_own_page_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", "Ann").await;
+    contact(&app, "bob@example.com", "Bob").await;
+    let mail = links::send_link(&app.state, ann, now()).await.unwrap();
+    let queued = app.store.mail(mail).await.unwrap().unwrap();
+    assert_eq!((queued.to.as_str(), queued.kind.as_str()), ("ann@example.com", "profile_link"));
+    assert!(queued.unsubscribe_url.is_some(), "every mail to a contact can unsubscribe in one click");
+    let link = queued.text.split_whitespace().find(|w| w.contains("/p/")).unwrap().to_string();
+    assert!(queued.html.contains(&link));
+    let path = path_of(&link);
+    assert!(path.len() > 40, "256 bits of token");
+
+    // A mail scanner fetching the link uses nothing.
+    let scanner = app.client();
+    for _ in 0..3 {
+        let page = scanner.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        assert!(page.text().await.unwrap().contains(">Continue</button>"));
+    }
+
+    // The person presses Continue: their own page, at a URL without the token.
+    let person = app.client();
+    let res = person.post(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/me");
+    let me = app.get(&person, "/me").await.text().await.unwrap();
+    assert!(me.contains("ann@example.com") && me.contains("Hello Ann"), "{me}");
+    assert!(!me.contains("bob@example.com"), "only their own data");
+    // A contact's session is not a staff session.
+    let staff_page = app.get(&person, "/contacts").await;
+    assert!(staff_page.status().is_redirection(), "{}", staff_page.status());
+
+    // Used once: a second use says so and offers a new link, sent to the address on file.
+    let again = app.client().post(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 410);
+    let text = again.text().await.unwrap();
+    assert!(text.contains("already used") && text.contains("Mail me a new link"), "{text}");
+    let before = app.store.mail_counts().await.unwrap().0;
+    let res = app.client().post(format!("{}{path}/resend", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(app.store.mail_counts().await.unwrap().0, before + 1);
+    let newest = app.store.recent_mails(None, 1).await.unwrap().remove(0);
+    assert_eq!(newest.to, "ann@example.com");
+    assert!(!newest.text.contains(&link), "a fresh link, not the used one");
+}
+
+async fn an_expired_link_says_so_and_opens_nothing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", "Ann").await;
+    // Issued 15 days ago; links work for 14.
+    let link = links::new_link(&app.state, ann, now() - 15 * DAY).await.unwrap();
+    let path = path_of(&link);
+    let client = app.client();
+    let page = client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 410);
+    assert!(page.text().await.unwrap().contains("expired"));
+    let res = client.post(format!("{}{path}", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 410);
+    let me = app.get(&client, "/me").await.text().await.unwrap();
+    assert!(me.contains("opens with the personal link") && !me.contains("ann@example.com"), "{me}");
+
+    // Still valid on its last day.
+    let fresh = links::new_link(&app.state, ann, now() - 13 * DAY).await.unwrap();
+    let res = client.post(format!("{}{}", app.base, path_of(&fresh))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+}
+
+async fn unknown_tokens_and_staff_sessions_open_no_profile(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", "Ann").await;
+    let link = links::new_link(&app.state, ann, now()).await.unwrap();
+    let mut damaged = path_of(&link);
+    damaged.pop();
+    let res = app.client().post(format!("{}{damaged}", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let res = app.client().post(format!("{}{damaged}/resend", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "the same answer, whatever the token");
+    assert_eq!(app.store.mail_counts().await.unwrap().0, 0, "and nothing sent");
+
+    // A staff member's session shows no contact's profile.
+    let admin = app.login_as(Role::Admin).await;
+    let me = app.get(&admin, "/me").await.text().await.unwrap();
+    assert!(!me.contains("ann@example.com"), "{me}");
+    // The link was not used by any of this.
+    let res = app.client().post(format!("{}{}", app.base, path_of(&link))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+}
+
+both_backends! {
+    a_mailed_link_opens_the_contacts_own_page_once,
+    an_expired_link_says_so_and_opens_nothing,
+    unknown_tokens_and_staff_sessions_open_no_profile,
+}
