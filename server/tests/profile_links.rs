@@ -53,7 +53,7 @@ async fn a_mailed_link_opens_the_contacts_own_page_once(db: Db) {
     assert_eq!(res.status().as_u16(), 303);
     assert_eq!(res.headers()["location"], "/me");
     let me = app.get(&person, "/me").await.text().await.unwrap();
-    assert!(me.contains("ann@example.com") && me.contains("Hello Ann"), "{me}");
+    assert!(me.contains("ann@example.com") && me.contains("value=\"Ann\""), "{me}");
     assert!(!me.contains("bob@example.com"), "only their own data");
     // A contact's session is not a staff session.
     let staff_page = app.get(&person, "/contacts").await;
@@ -115,7 +115,70 @@ async fn unknown_tokens_and_staff_sessions_open_no_profile(db: Db) {
     assert_eq!(res.status().as_u16(), 303);
 }
 
+/// A client with the contact's own session, opened through a fresh link.
+async fn contact_session(app: &TestApp, contact_id: i64) -> reqwest::Client {
+    let link = links::new_link(&app.state, contact_id, now()).await.unwrap();
+    let client = app.client();
+    let res = client.post(format!("{}{}", app.base, path_of(&link))).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    client
+}
+
+async fn a_contact_completes_their_profile_and_chooses_what_they_receive(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", "Ann").await;
+    let weekly = app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let client = contact_session(&app, ann).await;
+
+    // The B2C fields: first name filled, 1 of 8.
+    let page = app.get(&client, "/me").await.text().await.unwrap();
+    assert!(page.contains("12 %") && page.contains("Your profile"), "{page}");
+    let fr = app.get(&client, "/me?lang=fr").await.text().await.unwrap();
+    assert!(fr.contains("Votre profil") && fr.contains("Code postal"), "{fr}");
+
+    // A bad phone number: refused with its reason, nothing saved.
+    let bad = app.call(&client, "me/save", &[("profile[last_name]", "Lee"), ("profile[phone]", "call me!")]).await;
+    let why = bad.text().await.unwrap();
+    assert!(why.contains("Invalid") && why.contains("phone"), "{why}");
+    assert_eq!(app.store.contact(ann).await.unwrap().unwrap().fields.last_name, "");
+
+    let full = [
+        ("profile[first_name]", "Ann"),
+        ("profile[last_name]", "Lee"),
+        ("profile[phone]", "+33 6 12 34 56 78"),
+        ("profile[birth_date]", "1990-04-01"),
+        ("profile[postal_code]", "69001"),
+        ("profile[city]", "Lyon"),
+        ("profile[country]", "France"),
+        ("profile[interests]", "running, cooking"),
+        ("profile[job_title]", "not shown, so not taken"),
+    ];
+    let res = app.call(&client, "me/save", &full).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(res.text().await.unwrap(), "100");
+    let saved = app.store.contact(ann).await.unwrap().unwrap();
+    assert_eq!((saved.fields.last_name.as_str(), saved.fields.city.as_str()), ("Lee", "Lyon"));
+    assert_eq!(saved.fields.job_title, "", "only the fields shown to the person");
+    assert_eq!(app.store.timeline(ann, 3).await.unwrap()[0].kind, "profile_update", "an interaction");
+    assert!(app.get(&client, "/me").await.text().await.unwrap().contains("100 %"));
+
+    // Choosing a newsletter, with the words clicked as the evidence.
+    let res =
+        app.call(&client, "me/subscription", &[("newsletter_id", &weekly.to_string()), ("subscribe", "true")]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let sub = app.store.subscriptions(ann).await.unwrap().into_iter().find(|s| s.newsletter.id == weekly).unwrap();
+    assert_eq!(sub.state, app::model::SubscriptionState::Subscribed);
+    assert_eq!((sub.consent.channel.as_str(), sub.consent.text.as_str()), ("self-service", "Send me “Weekly”"));
+
+    // Without a contact session, none of it.
+    let stranger = app.client();
+    let res = app.call(&stranger, "me/save", &full).await;
+    assert!(res.text().await.unwrap().contains("Unauthenticated"));
+    assert_eq!(app.store.contact(ann).await.unwrap().unwrap().fields.job_title, "");
+}
+
 both_backends! {
+    a_contact_completes_their_profile_and_chooses_what_they_receive,
     a_mailed_link_opens_the_contacts_own_page_once,
     an_expired_link_says_so_and_opens_nothing,
     unknown_tokens_and_staff_sessions_open_no_profile,

@@ -7,6 +7,7 @@ pub mod email;
 pub mod engagement;
 pub mod events;
 pub mod listing;
+pub mod profile;
 pub mod role;
 
 pub use contact::{Channel, Contact, ContactFields, ContactForm, ContactRow, SubscriptionState};

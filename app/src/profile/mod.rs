@@ -1,45 +1,103 @@
 //! Self-service: a contact's own page, opened with a personal link (`/p/<token>`, see
-//! service.rs and the server crate's `links.rs`), at `/me`.
+//! service.rs and the server crate's `links.rs`), at `/me`, in English or French. The
+//! person corrects and completes the fields staff chose, with a completion meter that
+//! the server and the browser compute with the same function, and chooses what they
+//! receive; every choice is recorded with its consent evidence.
 
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use crate::error::AppError;
+use crate::model::profile::{completion, Lang, ProfileField};
+use crate::model::ContactForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// What Carnet holds about the person, as they see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Me {
-    pub first_name: String,
-    pub last_name: String,
+    pub lang: Lang,
     pub email: String,
-    /// Newsletter and what the person chose.
-    pub subscriptions: Vec<(String, String)>,
+    /// The fields staff chose, in order.
+    pub fields: Vec<ProfileField>,
+    pub form: ContactForm,
+    pub completion: u8,
+    /// (newsletter id, name, subscribed).
+    pub subscriptions: Vec<(i64, String, bool)>,
+}
+
+#[cfg(feature = "ssr")]
+async fn my_contact() -> Result<(crate::state::AppState, i64), AppError> {
+    let session = crate::auth::service::session()?;
+    let state = crate::state::AppState::from_context()?;
+    let id = service::session_contact(&session, crate::state::now()).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((state, id))
+}
+
+#[cfg(feature = "ssr")]
+fn accept_language() -> String {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string)
+        })
+        .unwrap_or_default()
 }
 
 /// The signed-in contact's own data; nothing without a contact session (a staff
 /// session is not one).
 #[server(endpoint = "me/get")]
-pub async fn get_me() -> Result<Me, AppError> {
-    let session = crate::auth::service::session()?;
-    let state = crate::state::AppState::from_context()?;
-    let id = service::session_contact(&session, crate::state::now()).await?.ok_or(AppError::Unauthenticated)?;
+pub async fn get_me(lang: Option<String>) -> Result<Me, AppError> {
+    let (state, id) = my_contact().await?;
     let contact = state.store.contact(id).await?.ok_or(AppError::Unauthenticated)?;
-    let subscriptions = state
+    let fields = service::profile_fields(&state).await?;
+    let form = contact.fields.to_form();
+    let subscribed: std::collections::HashMap<i64, bool> = state
         .store
         .subscriptions(id)
         .await?
         .into_iter()
-        .map(|s| (s.newsletter.name, s.state.label().to_string()))
+        .map(|s| (s.newsletter.id, s.state == crate::model::SubscriptionState::Subscribed))
+        .collect();
+    let subscriptions = state
+        .store
+        .newsletters()
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.name, subscribed.get(&n.id).copied().unwrap_or(false)))
         .collect();
     Ok(Me {
-        first_name: contact.fields.first_name,
-        last_name: contact.fields.last_name,
+        lang: Lang::pick(lang.as_deref(), &accept_language()),
         email: contact.fields.email.as_str().to_string(),
+        completion: completion(&form, &fields),
+        fields,
+        form,
         subscriptions,
     })
+}
+
+/// Saves the person's own fields (only those shown to them); returns the completion.
+#[server(endpoint = "me/save")]
+pub async fn save_me(profile: ContactForm, lang: Option<String>) -> Result<u8, AppError> {
+    let (state, id) = my_contact().await?;
+    let percent = service::save_profile(&state, id, &profile).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/me?saved=1&lang={}", Lang::pick(lang.as_deref(), &accept_language()).code()));
+    }
+    Ok(percent)
+}
+
+/// Subscribes to or leaves one newsletter, with the words shown as the evidence.
+#[server(endpoint = "me/subscription")]
+pub async fn set_my_subscription(newsletter_id: i64, subscribe: bool, lang: Option<String>) -> Result<(), AppError> {
+    let (state, id) = my_contact().await?;
+    let lang = Lang::pick(lang.as_deref(), &accept_language());
+    service::set_preference(&state, id, newsletter_id, subscribe, lang).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/me?lang={}", lang.code()));
+    }
+    Ok(())
 }
 
 /// Staff mail a contact their personal link (through the outbox).
@@ -55,42 +113,115 @@ pub async fn send_profile_link(contact_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The words of a subscription choice, kept as its consent evidence.
+pub fn preference_words(lang: Lang, newsletter: &str, subscribe: bool) -> String {
+    match (lang, subscribe) {
+        (Lang::En, true) => format!("Send me “{newsletter}”"),
+        (Lang::En, false) => format!("Stop sending me “{newsletter}”"),
+        (Lang::Fr, true) => format!("Envoyez-moi « {newsletter} »"),
+        (Lang::Fr, false) => format!("Ne m'envoyez plus « {newsletter} »"),
+    }
+}
+
 #[component]
 pub fn MePage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
+    let query = use_query_map();
+    let lang_param = move || query.read().get("lang");
+    let saved_param = query.read_untracked().get("saved").is_some();
+    let save = ServerAction::<SaveMe>::new();
+    let pref = ServerAction::<SetMySubscription>::new();
+    let me =
+        Resource::new(move || (lang_param(), save.version().get(), pref.version().get()), |(lang, _, _)| get_me(lang));
     view! {
-        <Title text="Your profile"/>
         <main class="public-page" id="main">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
                     match me.await {
                         Err(AppError::Unauthenticated) => view! {
-                            <h1>"Your profile"</h1>
+                            <Title text="Your profile"/>
+                            <h1>"Your profile · Votre profil"</h1>
                             <p>"This page opens with the personal link we mail you. Your link may have expired: open the most recent one, or ask us for a new one."</p>
+                            <p lang="fr">"Cette page s'ouvre avec le lien personnel que nous vous envoyons. S'il a expiré, ouvrez le plus récent ou demandez-en un nouveau."</p>
                         }.into_any(),
                         Err(e) => crate::ui::error_alert(&e).into_any(),
-                        Ok(me) => view! {
-                            <h1>{if me.first_name.is_empty() { "Your profile".to_string() } else { format!("Hello {}", me.first_name) }}</h1>
-                            <section>
-                                <h2>"What we know about you"</h2>
-                                <dl>
-                                    <dt>"Email"</dt><dd>{me.email.clone()}</dd>
-                                    <dt>"First name"</dt><dd>{me.first_name.clone()}</dd>
-                                    <dt>"Last name"</dt><dd>{me.last_name.clone()}</dd>
-                                </dl>
-                            </section>
-                            <section>
-                                <h2>"What we send you"</h2>
-                                {if me.subscriptions.is_empty() {
-                                    view! { <p>"You are not subscribed to any newsletter."</p> }.into_any()
-                                } else {
-                                    view! { <ul>{me.subscriptions.into_iter().map(|(n, s)| view! { <li>{n}": "{s}</li> }).collect_view()}</ul> }.into_any()
-                                }}
-                            </section>
-                        }.into_any(),
+                        Ok(me) => view! { <MeView me save pref saved=saved_param/> }.into_any(),
                     }
                 })}
             </Suspense>
         </main>
+    }
+}
+
+#[component]
+fn MeView(me: Me, save: ServerAction<SaveMe>, pref: ServerAction<SetMySubscription>, saved: bool) -> impl IntoView {
+    let lang = me.lang;
+    let fields = me.fields.clone();
+    // The form as typed: the meter follows it with JavaScript on; without it, the
+    // server's figure at load is what shows.
+    let typed = RwSignal::new(me.form.clone());
+    let meter = Memo::new({
+        let fields = fields.clone();
+        move |_| completion(&typed.get(), &fields)
+    });
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let field_error = move |key: &'static str| move || error.get().and_then(|e| e.field(key));
+    let just_saved = move || saved || save.value().get().is_some_and(|r| r.is_ok());
+    let other = match lang {
+        Lang::En => ("fr", "Français"),
+        Lang::Fr => ("en", "English"),
+    };
+    view! {
+        <Title text=lang.t("Your profile", "Votre profil")/>
+        <p class="lang-switch"><a href=format!("/me?lang={}", other.0) hreflang=other.0>{other.1}</a></p>
+        <h1>{lang.t("Your profile", "Votre profil")}</h1>
+        <p>{me.email.clone()}</p>
+        <section aria-labelledby="meter-h">
+            <h2 id="meter-h">{lang.t("Your profile is complete at", "Votre profil est complet à")}" "<span class="meter-value">{move || format!("{} %", meter.get())}</span></h2>
+            <meter min="0" max="100" value=move || meter.get().to_string() aria-labelledby="meter-h">{move || format!("{} %", meter.get())}</meter>
+        </section>
+        {move || just_saved().then(|| view! { <p class="alert alert-success" role="status">{lang.t("Saved. Thank you!", "Enregistré. Merci !")}</p> })}
+        {move || error.get().map(|e| view! { <p class="alert alert-error" role="alert">{match e {
+            AppError::Invalid(_) => lang.t("Please correct the fields marked below.", "Merci de corriger les champs signalés ci-dessous.").to_string(),
+            other => other.to_string(),
+        }}</p> })}
+        <ActionForm action=save>
+            <input type="hidden" name="lang" value=lang.code()/>
+            {fields.iter().map(|f| {
+                let f = *f;
+                let id = format!("profile-{}", f.key());
+                view! {
+                    <div class="field">
+                        <label for=id.clone()>{f.label(lang)}</label>
+                        <input id=id type=f.input_type() name=format!("profile[{}]", f.key())
+                            value=f.get(&me.form).to_string()
+                            on:input=move |ev| { let v = event_target_value(&ev); typed.update(|form| f.set(form, v)); }/>
+                        {move || field_error(f.key())().map(|m| view! { <p class="field-error">{m}</p> })}
+                    </div>
+                }
+            }).collect_view()}
+            <button type="submit">{lang.t("Save", "Enregistrer")}</button>
+        </ActionForm>
+        <section aria-labelledby="prefs-h">
+            <h2 id="prefs-h">{lang.t("What we send you", "Ce que nous vous envoyons")}</h2>
+            {if me.subscriptions.is_empty() {
+                view! { <p>{lang.t("We have no newsletters yet.", "Nous n'avons pas encore de lettres d'information.")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="prefs">
+                        {me.subscriptions.into_iter().map(|(id, name, on)| view! {
+                            <li>
+                                <span>{name.clone()}" — "{if on { lang.t("you receive it", "vous la recevez") } else { lang.t("you do not receive it", "vous ne la recevez pas") }}</span>
+                                <ActionForm action=pref>
+                                    <input type="hidden" name="newsletter_id" value=id/>
+                                    <input type="hidden" name="subscribe" value=(!on).to_string()/>
+                                    <input type="hidden" name="lang" value=lang.code()/>
+                                    <button type="submit" class="button-quiet">{preference_words(lang, &name, !on)}</button>
+                                </ActionForm>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }

@@ -127,6 +127,68 @@ pub async fn session_contact(session: &Session, now: i64) -> Result<Option<i64>,
     session.get(SESSION_CONTACT).await.map_err(e)
 }
 
+/// The setting naming the fields a person sees on their page (a JSON list of keys).
+pub const FIELDS_SETTING: &str = "profile_fields";
+
+pub async fn profile_fields(state: &AppState) -> Result<Vec<crate::model::profile::ProfileField>, StoreError> {
+    Ok(crate::model::profile::fields_from_setting(state.store.setting(FIELDS_SETTING).await?.as_deref()))
+}
+
+/// Saves what the person typed in the fields shown to them (the others are kept as
+/// they are), validated like a staff edit: nothing is saved if anything is wrong. A
+/// profile update is an interaction. Returns the completion.
+pub async fn save_profile(
+    state: &AppState,
+    contact_id: i64,
+    typed: &crate::model::ContactForm,
+) -> Result<u8, AppError> {
+    let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;
+    let fields = profile_fields(state).await?;
+    let mut form = contact.fields.to_form();
+    for f in &fields {
+        f.set(&mut form, f.get(typed).to_string());
+    }
+    let valid = form.validate(chrono::Utc::now().date_naive()).map_err(AppError::Invalid)?;
+    let now = crate::state::now();
+    state.store.update_contact(contact_id, &valid, now, "the contact (profile page)").await?;
+    let event = crate::store::NewEvent {
+        contact_id,
+        kind: crate::model::events::EventKind::ProfileUpdate,
+        occurred_at: now,
+        campaign: String::new(),
+        meta: String::new(),
+        detail: String::new(),
+        actor: "profile page".into(),
+    };
+    state.event_writer.record_applied(&state.store, vec![event]).await?;
+    Ok(crate::model::profile::completion(&form, &fields))
+}
+
+/// The person's own choice for one newsletter, with the words they clicked as evidence.
+pub async fn set_preference(
+    state: &AppState,
+    contact_id: i64,
+    newsletter_id: i64,
+    subscribe: bool,
+    lang: crate::model::profile::Lang,
+) -> Result<(), AppError> {
+    let newsletter =
+        state.store.newsletters().await?.into_iter().find(|n| n.id == newsletter_id).ok_or(AppError::NotFound)?;
+    let consent = crate::model::contact::ConsentEvidence {
+        at: crate::state::now(),
+        channel: "self-service".into(),
+        form: "profile page (/me)".into(),
+        text: super::preference_words(lang, &newsletter.name, subscribe),
+    };
+    let sub_state = if subscribe {
+        crate::model::SubscriptionState::Subscribed
+    } else {
+        crate::model::SubscriptionState::Unsubscribed
+    };
+    state.store.set_subscription(contact_id, newsletter_id, sub_state, &consent).await?;
+    Ok(())
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
