@@ -1,6 +1,8 @@
 //! The few plain pages served outside Leptos to people with no account (unsubscribe,
-//! personal links): small, no JavaScript, never cached, no referrer (their URLs carry
-//! tokens).
+//! personal links): small, no JavaScript, never cached, and their URLs (which carry
+//! tokens) never sent to other sites as a referrer. (`same-origin` rather than
+//! `no-referrer`, under which browsers post these pages' own forms with `Origin: null`,
+//! which the CSRF check rightly refuses.)
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -13,7 +15,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
          <link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
          <body><main class=\"public-page\"><h1>{title}</h1>{body}</main></body></html>"
     );
-    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "same-origin")], Html(html))
         .into_response()
 }
 

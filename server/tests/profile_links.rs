@@ -44,6 +44,9 @@ async fn a_mailed_link_opens_the_contacts_own_page_once(db: Db) {
     for _ in 0..3 {
         let page = scanner.get(format!("{}{path}", app.base)).send().await.unwrap();
         assert_eq!(page.status().as_u16(), 200);
+        // The token never leaves as a referrer, and the page's own form still posts with
+        // its origin (under `no-referrer`, browsers send `Origin: null`: refused).
+        assert_eq!(page.headers()["referrer-policy"], "same-origin");
         assert!(page.text().await.unwrap().contains(">Continue</button>"));
     }
 
