@@ -18,7 +18,7 @@ function personalLink(email: string, base: string): string {
   return out.toString().trim().split("\n").pop()!.trim();
 }
 
-test("a customer opens their link and completes their profile to 100%", async ({ page, browser, baseURL }, testInfo) => {
+test("a customer opens their link, completes their profile to 100% and gets a coupon", async ({ page, browser, baseURL }, testInfo) => {
   const token = uniqueToken(testInfo);
   const email = `${token}@example.com`;
 
@@ -60,6 +60,11 @@ test("a customer opens their link and completes their profile to 100%", async ({
   await me.getByRole("button", { name: "Save" }).click();
   await expect(me.getByRole("status")).toHaveText("Saved. Thank you!");
   await expect(meter).toHaveText("100 %");
+
+  // The thank-you: a code, shown on the page (and mailed).
+  const rewards = me.getByRole("region", { name: "Thank you! Your rewards" });
+  await expect(rewards).toContainText("10% off your next order");
+  await expect(rewards.locator(".reward-code")).toHaveText(/^THANKS-[A-Z2-9]{10}$/);
 
   // The link worked once.
   const again = await customer.newPage();

@@ -1,6 +1,8 @@
 //! What each subcommand does.
 
-use crate::config::{Cli, Command, DemoArgs, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand};
+use crate::config::{
+    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand,
+};
 use crate::{store, AppConfig, Application};
 use app::model::api_key::Scope;
 use app::model::Role;
@@ -73,6 +75,54 @@ pub async fn run(cli: Cli) -> Result<()> {
             let state = AppState::new(store, Settings::default());
             let d = app::engagement::service::refresh(&state, app::state::now()).await.map_err(|e| e.to_string())?;
             println!("engagement dashboard: {} contacts in {:.2} s", d.total, started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Incentive {
+            command: IncentiveCommand::Add { name, reward, threshold, fields, valid_days, prefix, codes_file },
+        } => {
+            let mut keys = Vec::new();
+            for key in fields.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                app::model::profile::ProfileField::parse(key).ok_or_else(|| {
+                    let known: Vec<&str> = app::model::profile::ProfileField::ALL.iter().map(|f| f.key()).collect();
+                    format!("unknown profile field {key:?}; known: {}", known.join(", "))
+                })?;
+                keys.push(key.to_string());
+            }
+            let codes = match &codes_file {
+                None => Vec::new(),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let codes: Vec<String> =
+                        text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+                    if codes.is_empty() {
+                        return Err(format!("{}: no codes in it", path.display()));
+                    }
+                    codes
+                }
+            };
+            let now = app::state::now();
+            let incentive = app::incentives::Incentive {
+                id: 0,
+                name: name.trim().to_string(),
+                reward: reward.trim().to_string(),
+                threshold,
+                fields: keys,
+                valid_from: now,
+                valid_until: valid_days.map(|d| now + d * 86_400),
+                code_source: if codes.is_empty() { "generated".into() } else { "pool".into() },
+                code_prefix: prefix,
+                active: true,
+                created_at: now,
+            };
+            if incentive.name.is_empty() || incentive.reward.is_empty() {
+                return Err("--name and --reward must not be empty".into());
+            }
+            let id = store.create_incentive(&incentive, now).await.map_err(|e| e.to_string())?;
+            if !codes.is_empty() {
+                let added = store.add_pool_codes(id, &codes).await.map_err(|e| e.to_string())?;
+                println!("{added} codes in the pool");
+            }
+            println!("{id}");
             Ok(())
         }
         Command::ProfileLink { email, send } => {
@@ -238,6 +288,24 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&args.credentials_file, std::fs::Permissions::from_mode(0o600));
+    }
+    if store.incentives().await.map_err(|e| e.to_string())?.is_empty() {
+        // A thank-you for a complete profile, so the self-service page has something to give.
+        let now = app::state::now();
+        let thanks = app::incentives::Incentive {
+            id: 0,
+            name: "Complete profile (demo)".into(),
+            reward: "10% off your next order".into(),
+            threshold: 100,
+            fields: Vec::new(),
+            valid_from: now,
+            valid_until: None,
+            code_source: "generated".into(),
+            code_prefix: "THANKS-".into(),
+            active: true,
+            created_at: now,
+        };
+        store.create_incentive(&thanks, now).await.map_err(|e| e.to_string())?;
     }
     if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
         // A partner with a key, so the partners page and the API have something to show.

@@ -101,6 +101,11 @@ pub enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Incentive programmes (rewards for completing a profile).
+    Incentive {
+        #[command(subcommand)]
+        command: IncentiveCommand,
+    },
     /// Print a fresh personal link for a contact (their profile page); with --send, mail
     /// it to them instead (through the outbox and CARNET_SMTP_URL).
     ProfileLink {
@@ -131,6 +136,33 @@ pub struct ServeArgs {
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "CARNET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IncentiveCommand {
+    /// Add a programme; prints its id on the last line.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// What the person gets, e.g. "10% off your next order".
+        #[arg(long)]
+        reward: String,
+        /// The profile completion (percent) that earns it.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(0..=100))]
+        threshold: i64,
+        /// Profile fields that must also be filled, comma-separated (e.g. phone,birth_date).
+        #[arg(long, default_value = "")]
+        fields: String,
+        /// Days it stays open (default: no end).
+        #[arg(long)]
+        valid_days: Option<i64>,
+        /// Put before every generated code, e.g. THANKS-.
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// Take codes from a file (one a line) instead of generating them.
+        #[arg(long)]
+        codes_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -118,20 +118,11 @@ async fn unknown_tokens_and_staff_sessions_open_no_profile(db: Db) {
     assert_eq!(res.status().as_u16(), 303);
 }
 
-/// A client with the contact's own session, opened through a fresh link.
-async fn contact_session(app: &TestApp, contact_id: i64) -> reqwest::Client {
-    let link = links::new_link(&app.state, contact_id, now()).await.unwrap();
-    let client = app.client();
-    let res = client.post(format!("{}{}", app.base, path_of(&link))).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 303);
-    client
-}
-
 async fn a_contact_completes_their_profile_and_chooses_what_they_receive(db: Db) {
     let app = TestApp::spawn(db).await;
     let ann = contact(&app, "ann@example.com", "Ann").await;
     let weekly = app.store.ensure_newsletter("Weekly", "").await.unwrap();
-    let client = contact_session(&app, ann).await;
+    let client = app.contact_session(ann).await;
 
     // The B2C fields: first name filled, 1 of 8.
     let page = app.get(&client, "/me").await.text().await.unwrap();

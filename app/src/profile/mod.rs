@@ -26,6 +26,8 @@ pub struct Me {
     pub completion: u8,
     /// (newsletter id, name, subscribed).
     pub subscriptions: Vec<(i64, String, bool)>,
+    /// The rewards earned, with their codes.
+    pub rewards: Vec<crate::incentives::Earned>,
 }
 
 #[cfg(feature = "ssr")]
@@ -74,6 +76,7 @@ pub async fn get_me(lang: Option<String>) -> Result<Me, AppError> {
         fields,
         form,
         subscriptions,
+        rewards: state.store.rewards_of(id).await?,
     })
 }
 
@@ -184,6 +187,20 @@ fn MeView(me: Me, save: ServerAction<SaveMe>, pref: ServerAction<SetMySubscripti
             AppError::Invalid(_) => lang.t("Please correct the fields marked below.", "Merci de corriger les champs signalés ci-dessous.").to_string(),
             other => other.to_string(),
         }}</p> })}
+        {(!me.rewards.is_empty()).then(|| view! {
+            <section class="rewards" aria-labelledby="rewards-h">
+                <h2 id="rewards-h">{lang.t("Thank you! Your rewards", "Merci ! Vos récompenses")}</h2>
+                <ul>
+                    {me.rewards.iter().map(|r| view! {
+                        <li>
+                            <strong>{r.reward.clone()}</strong>" — "{lang.t("your code:", "votre code :")}" "
+                            <code class="reward-code">{r.code.clone()}</code>
+                            {r.redeemed_at.is_some().then(|| view! { " "<span class="muted">{lang.t("(used)", "(utilisé)")}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
         <ActionForm action=save>
             <input type="hidden" name="lang" value=lang.code()/>
             {fields.iter().map(|f| {

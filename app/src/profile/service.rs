@@ -161,6 +161,7 @@ pub async fn save_profile(
         actor: "profile page".into(),
     };
     state.event_writer.record_applied(&state.store, vec![event]).await?;
+    crate::incentives::service::award_due(state, contact_id, &form, &fields, valid.email.as_str()).await?;
     Ok(crate::model::profile::completion(&form, &fields))
 }
 

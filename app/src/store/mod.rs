@@ -7,10 +7,12 @@ use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Rol
 use async_trait::async_trait;
 
 mod engagement;
+mod incentives;
 mod mail;
 mod partners;
 mod users;
 pub use engagement::{EngagementStore, NewEvent, NewJob};
+pub use incentives::IncentiveStore;
 pub use mail::MailStore;
 pub use partners::PartnerStore;
 pub use users::UserStore;
@@ -75,7 +77,9 @@ pub struct PartnerLead {
 }
 
 #[async_trait]
-pub trait Store: UserStore + PartnerStore + EngagementStore + MailStore + Send + Sync + 'static {
+pub trait Store:
+    UserStore + PartnerStore + EngagementStore + MailStore + IncentiveStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
     /// Answers when the database answers (health checks).
     async fn ping(&self) -> StoreResult<()>;

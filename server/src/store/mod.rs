@@ -9,6 +9,8 @@ mod sql;
 #[macro_use]
 mod engagement_sql;
 #[macro_use]
+mod incentives_sql;
+#[macro_use]
 mod mail_sql;
 #[macro_use]
 mod partners_sql;

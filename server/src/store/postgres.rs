@@ -55,4 +55,5 @@ sql_store!(PgStore, sqlx::Postgres, crate::store::rows::postgres);
 sql_engagement_store!(PgStore, sqlx::Postgres, crate::store::events_bulk::postgres);
 sql_partner_store!(PgStore, sqlx::Postgres);
 sql_mail_store!(PgStore, sqlx::Postgres);
+sql_incentive_store!(PgStore, sqlx::Postgres);
 sql_user_store!(PgStore);

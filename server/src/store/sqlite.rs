@@ -138,4 +138,5 @@ sql_store!(SqliteStore, sqlx::Sqlite, crate::store::rows::sqlite);
 sql_engagement_store!(SqliteStore, sqlx::Sqlite, crate::store::events_bulk::sqlite);
 sql_partner_store!(SqliteStore, sqlx::Sqlite);
 sql_mail_store!(SqliteStore, sqlx::Sqlite);
+sql_incentive_store!(SqliteStore, sqlx::Sqlite);
 sql_user_store!(SqliteStore);

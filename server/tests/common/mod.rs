@@ -146,6 +146,16 @@ impl TestApp {
         TestApp { base, store, state, _db: fresh }
     }
 
+    /// A browser with the contact's own session, opened through a fresh personal link.
+    pub async fn contact_session(&self, contact_id: i64) -> reqwest::Client {
+        let link = app::profile::service::new_link(&self.state, contact_id, app::state::now()).await.unwrap();
+        let client = self.client();
+        let path = link.rsplit_once("/p/").unwrap().1;
+        let res = client.post(format!("{}/p/{path}", self.base)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 303, "the link opens a session");
+        client
+    }
+
     /// Applies every accepted event now, as the folder would within a second.
     pub async fn settle(&self) {
         self.state.event_writer.apply_pending(&self.store).await.expect("fold the event inbox");

@@ -1,0 +1,146 @@
+//! Awarding incentives: after a person saves their profile, every open programme whose
+//! trigger they now meet gives them a code (at most once per programme, enforced by the
+//! database), shown on their page and mailed to them.
+
+use super::{Earned, Incentive};
+use crate::error::AppError;
+use crate::mail::NewMail;
+use crate::model::profile::{completion, ProfileField};
+use crate::model::ContactForm;
+use crate::state::AppState;
+use rand::Rng;
+
+/// Letters and digits that cannot be mistaken for one another when read aloud or typed.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A fresh code: the programme's prefix and 10 characters (50 bits).
+pub fn generate_code(prefix: &str) -> String {
+    let mut rng = rand::thread_rng();
+    let body: String = (0..10).map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char).collect();
+    format!("{prefix}{body}")
+}
+
+/// Whether the profile meets the programme's trigger.
+pub fn earns(incentive: &Incentive, form: &ContactForm, shown: &[ProfileField]) -> bool {
+    let filled = |key: &String| ProfileField::parse(key).is_some_and(|f| !f.get(form).trim().is_empty());
+    i64::from(completion(form, shown)) >= incentive.threshold && incentive.fields.iter().all(filled)
+}
+
+/// Awards what the contact now earns; returns the rewards given now (each also mailed).
+pub async fn award_due(
+    state: &AppState,
+    contact_id: i64,
+    form: &ContactForm,
+    shown: &[ProfileField],
+    to: &str,
+) -> Result<Vec<Earned>, AppError> {
+    let now = crate::state::now();
+    let mut given = Vec::new();
+    for incentive in state.store.incentives().await? {
+        if !incentive.open_at(now) || !earns(&incentive, form, shown) {
+            continue;
+        }
+        let code = match incentive.code_source.as_str() {
+            "pool" => match state.store.award_from_pool(incentive.id, contact_id, now).await? {
+                Some(true) => state
+                    .store
+                    .rewards_of(contact_id)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.incentive_id == incentive.id)
+                    .map(|r| r.code),
+                Some(false) => None,
+                None => {
+                    tracing::warn!(incentive = incentive.id, "the incentive's code pool is empty: nothing given");
+                    None
+                }
+            },
+            _ => {
+                let code = generate_code(&incentive.code_prefix);
+                state.store.award_code(incentive.id, contact_id, &code, now).await?.then_some(code)
+            }
+        };
+        let Some(code) = code else { continue };
+        tracing::info!(incentive = incentive.id, contact = contact_id, "incentive awarded");
+        let mail = NewMail {
+            contact_id: Some(contact_id),
+            kind: "incentive".into(),
+            to: to.to_string(),
+            subject: format!("Thank you: {}", incentive.reward),
+            text: format!(
+                "Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n",
+                incentive.reward
+            ),
+            html: format!(
+                "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{code}</strong></p>",
+                escape(&incentive.reward)
+            ),
+            unsubscribe_url: Some(crate::mail::service::unsubscribe_url(state, contact_id).await?),
+        };
+        crate::mail::service::queue(state, &mail).await?;
+        given.push(Earned {
+            incentive_id: incentive.id,
+            name: incentive.name.clone(),
+            reward: incentive.reward.clone(),
+            code,
+            issued_at: now,
+            redeemed_at: None,
+        });
+    }
+    Ok(given)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn programme(threshold: i64, fields: &[&str]) -> Incentive {
+        Incentive {
+            id: 1,
+            name: "n".into(),
+            reward: "r".into(),
+            threshold,
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            valid_from: 0,
+            valid_until: None,
+            code_source: "generated".into(),
+            code_prefix: "".into(),
+            active: true,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn codes_carry_the_prefix_and_unambiguous_characters() {
+        let code = generate_code("WELCOME-");
+        assert!(code.starts_with("WELCOME-") && code.len() == 18);
+        assert!(code[8..].bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        assert_ne!(generate_code(""), generate_code(""));
+    }
+
+    #[test]
+    fn the_trigger_is_the_threshold_and_the_named_fields() {
+        let shown = [ProfileField::FirstName, ProfileField::City];
+        let mut form = ContactForm { first_name: "Ann".into(), ..Default::default() };
+        assert!(!earns(&programme(100, &[]), &form, &shown));
+        assert!(earns(&programme(50, &[]), &form, &shown));
+        assert!(!earns(&programme(0, &["phone"]), &form, &shown), "a named field must be filled, shown or not");
+        form.phone = "+33 1 23 45 67 89".into();
+        form.city = "Lyon".into();
+        assert!(earns(&programme(100, &["phone"]), &form, &shown));
+    }
+
+    #[test]
+    fn a_programme_is_open_within_its_dates_when_active() {
+        let mut p = programme(100, &[]);
+        p.valid_from = 10;
+        p.valid_until = Some(20);
+        assert!(!p.open_at(9) && p.open_at(10) && p.open_at(19) && !p.open_at(20));
+        p.active = false;
+        assert!(!p.open_at(15));
+    }
+}

@@ -1,0 +1,24 @@
+//! The incentive part of the store. A supertrait of `Store`, written by its own macro in
+//! the server crate.
+
+use super::StoreResult;
+use crate::incentives::{Earned, Incentive};
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait IncentiveStore: Send + Sync {
+    /// Stores a programme (its `id` and `created_at` are ignored); returns its id.
+    async fn create_incentive(&self, incentive: &Incentive, now: i64) -> StoreResult<i64>;
+    async fn incentives(&self) -> StoreResult<Vec<Incentive>>;
+    /// Adds codes to a programme's pool; returns how many were new.
+    async fn add_pool_codes(&self, incentive_id: i64, codes: &[String]) -> StoreResult<u64>;
+    /// Gives the contact this generated code, unless they already have one from the
+    /// programme. `true` when given now.
+    async fn award_code(&self, incentive_id: i64, contact_id: i64, code: &str, now: i64) -> StoreResult<bool>;
+    /// Gives the contact the next unissued code of the pool, unless they already have
+    /// one. `Some(true)` when given now, `Some(false)` when they had one, `None` when the
+    /// pool is empty.
+    async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<bool>>;
+    /// What the contact earned, oldest first.
+    async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>>;
+}

@@ -1,0 +1,161 @@
+//! `sql_incentive_store!` writes `IncentiveStore` once for a backend, in a child module
+//! of the backend's module.
+
+macro_rules! sql_incentive_store {
+    ($store:ty, $db:ty) => {
+        mod incentive_impl {
+            use super::*;
+            use app::incentives::{Earned, Incentive};
+            use app::store::{IncentiveStore, StoreError, StoreResult};
+            use sqlx::Row;
+
+            const COLUMNS: &str = "id, name, reward, threshold, fields, valid_from, valid_until, code_source, \
+                                   code_prefix, active, created_at";
+
+            fn decode(r: &<$db as sqlx::Database>::Row) -> Result<Incentive, sqlx::Error> {
+                let fields: String = r.try_get("fields")?;
+                Ok(Incentive {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    reward: r.try_get("reward")?,
+                    threshold: r.try_get("threshold")?,
+                    fields: serde_json::from_str(&fields).unwrap_or_default(),
+                    valid_from: r.try_get("valid_from")?,
+                    valid_until: r.try_get("valid_until")?,
+                    code_source: r.try_get("code_source")?,
+                    code_prefix: r.try_get("code_prefix")?,
+                    active: r.try_get("active")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+
+            #[async_trait::async_trait]
+            impl IncentiveStore for $store {
+                async fn create_incentive(&self, i: &Incentive, now: i64) -> StoreResult<i64> {
+                    let row = sqlx::query(
+                        "INSERT INTO incentives (name, reward, threshold, fields, valid_from, valid_until, code_source, \
+                         code_prefix, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    )
+                    .bind(&i.name)
+                    .bind(&i.reward)
+                    .bind(i.threshold)
+                    .bind(serde_json::to_string(&i.fields).unwrap_or_else(|_| "[]".into()))
+                    .bind(i.valid_from)
+                    .bind(i.valid_until)
+                    .bind(&i.code_source)
+                    .bind(&i.code_prefix)
+                    .bind(i.active)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.get(0))
+                }
+
+                async fn incentives(&self) -> StoreResult<Vec<Incentive>> {
+                    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM incentives ORDER BY id"))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    rows.iter().map(decode).collect::<Result<Vec<_>, _>>().map_err(map_err)
+                }
+
+                async fn add_pool_codes(&self, incentive_id: i64, codes: &[String]) -> StoreResult<u64> {
+                    let mut tx = self.begin_write().await?;
+                    let mut added = 0;
+                    for code in codes {
+                        added += sqlx::query(
+                            "INSERT INTO incentive_codes (incentive_id, code) VALUES ($1, $2) ON CONFLICT (incentive_id, code) DO NOTHING",
+                        )
+                        .bind(incentive_id)
+                        .bind(code)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(added)
+                }
+
+                async fn award_code(&self, incentive_id: i64, contact_id: i64, code: &str, now: i64) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "INSERT INTO incentive_codes (incentive_id, code, contact_id, issued_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (incentive_id, contact_id) DO NOTHING",
+                    )
+                    .bind(incentive_id)
+                    .bind(code)
+                    .bind(contact_id)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<bool>> {
+                    let had = sqlx::query("SELECT 1 FROM incentive_codes WHERE incentive_id = $1 AND contact_id = $2")
+                        .bind(incentive_id)
+                        .bind(contact_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    if had.is_some() {
+                        return Ok(Some(false));
+                    }
+                    // Two people may race for the same next code: whoever loses tries the
+                    // following one.
+                    for _ in 0..5 {
+                        let taken = sqlx::query(
+                            "UPDATE incentive_codes SET contact_id = $1, issued_at = $2 WHERE id = (SELECT id FROM incentive_codes \
+                             WHERE incentive_id = $3 AND issued_at IS NULL ORDER BY id LIMIT 1) AND issued_at IS NULL",
+                        )
+                        .bind(contact_id)
+                        .bind(now)
+                        .bind(incentive_id)
+                        .execute(&self.pool)
+                        .await;
+                        match taken.map_err(map_err) {
+                            Ok(done) if done.rows_affected() == 1 => return Ok(Some(true)),
+                            // Another save of the same person got there first.
+                            Err(StoreError::Conflict { .. }) => return Ok(Some(false)),
+                            Err(e) => return Err(e),
+                            Ok(_) => {}
+                        }
+                        let left = sqlx::query("SELECT 1 FROM incentive_codes WHERE incentive_id = $1 AND issued_at IS NULL LIMIT 1")
+                            .bind(incentive_id)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                        if left.is_none() {
+                            return Ok(None);
+                        }
+                    }
+                    Ok(None)
+                }
+
+                async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>> {
+                    let rows = sqlx::query(
+                        "SELECT i.id, i.name, i.reward, c.code, c.issued_at, c.redeemed_at FROM incentive_codes c \
+                         JOIN incentives i ON i.id = c.incentive_id WHERE c.contact_id = $1 ORDER BY c.issued_at, c.id",
+                    )
+                    .bind(contact_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows
+                        .iter()
+                        .map(|r| Earned {
+                            incentive_id: r.get(0),
+                            name: r.get(1),
+                            reward: r.get(2),
+                            code: r.get(3),
+                            issued_at: r.get(4),
+                            redeemed_at: r.get(5),
+                        })
+                        .collect())
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,105 @@
+//! Incentives on both backends: earned by completing a profile, given at most once
+//! (even to saves that race), shown on the person's page and mailed; pools hand out
+//! their codes until empty; closed programmes and unmet triggers give nothing.
+
+mod common;
+
+use app::incentives::Incentive;
+use app::model::ContactForm;
+use common::{Db, TestApp};
+
+fn now() -> i64 {
+    app::state::now()
+}
+
+async fn contact(app: &TestApp, email: &str) -> i64 {
+    let fields = ContactForm { email: email.into(), first_name: "Ann".into(), ..Default::default() }
+        .validate(chrono::Utc::now().date_naive())
+        .unwrap();
+    app.store.insert_contact(&fields, now(), "test").await.unwrap()
+}
+
+async fn programme(app: &TestApp, threshold: i64, source: &str, valid_until: Option<i64>) -> i64 {
+    let p = Incentive {
+        id: 0,
+        name: "Complete profile".into(),
+        reward: "Free shipping".into(),
+        threshold,
+        fields: vec![],
+        valid_from: now() - 10,
+        valid_until,
+        code_source: source.into(),
+        code_prefix: "SHIP-".into(),
+        active: true,
+        created_at: 0,
+    };
+    app.store.create_incentive(&p, now()).await.unwrap()
+}
+
+const FULL: [(&str, &str); 8] = [
+    ("profile[first_name]", "Ann"),
+    ("profile[last_name]", "Lee"),
+    ("profile[phone]", "+33 6 12 34 56 78"),
+    ("profile[birth_date]", "1990-04-01"),
+    ("profile[postal_code]", "69001"),
+    ("profile[city]", "Lyon"),
+    ("profile[country]", "France"),
+    ("profile[interests]", "running"),
+];
+
+async fn incentive_mails(app: &TestApp) -> Vec<app::mail::OutboxMail> {
+    app.store.recent_mails(None, 100).await.unwrap().into_iter().filter(|m| m.kind == "incentive").collect()
+}
+
+async fn a_complete_profile_earns_the_reward_once_shown_and_mailed(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let id = programme(&app, 100, "generated", None).await;
+    let ann = contact(&app, "ann@example.com").await;
+    let client = app.contact_session(ann).await;
+
+    // Half done: nothing yet.
+    app.call(&client, "me/save", &FULL[..4]).await;
+    assert!(app.store.rewards_of(ann).await.unwrap().is_empty());
+
+    assert_eq!(app.call(&client, "me/save", &FULL).await.text().await.unwrap(), "100");
+    let rewards = app.store.rewards_of(ann).await.unwrap();
+    assert_eq!(rewards.len(), 1);
+    assert_eq!(rewards[0].incentive_id, id);
+    assert!(rewards[0].code.starts_with("SHIP-"));
+    let page = app.get(&client, "/me").await.text().await.unwrap();
+    assert!(page.contains(&rewards[0].code) && page.contains("Free shipping"), "{page}");
+    let mails = incentive_mails(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].text.contains(&rewards[0].code) && mails[0].to == "ann@example.com");
+
+    // Saving again, or twice at once, gives nothing more.
+    let (a, b) = tokio::join!(app.call(&client, "me/save", &FULL), app.call(&client, "me/save", &FULL));
+    assert!(a.status().is_success() && b.status().is_success());
+    assert_eq!(app.store.rewards_of(ann).await.unwrap(), rewards);
+    assert_eq!(incentive_mails(&app).await.len(), 1);
+}
+
+async fn pools_run_out_and_closed_programmes_give_nothing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let pool = programme(&app, 100, "pool", None).await;
+    assert_eq!(app.store.add_pool_codes(pool, &["UPLOADED-1".into(), "UPLOADED-1".into()]).await.unwrap(), 1);
+    programme(&app, 100, "generated", Some(now() - 1)).await; // ended
+    let ann = contact(&app, "ann@example.com").await;
+    let bob = contact(&app, "bob@example.com").await;
+
+    let ann_client = app.contact_session(ann).await;
+    app.call(&ann_client, "me/save", &FULL).await;
+    let got: Vec<String> = app.store.rewards_of(ann).await.unwrap().into_iter().map(|r| r.code).collect();
+    assert_eq!(got, ["UPLOADED-1"], "the pool's code, and nothing from the ended programme");
+
+    let bob_client = app.contact_session(bob).await;
+    let res = app.call(&bob_client, "me/save", &FULL).await;
+    assert!(res.status().is_success(), "an empty pool does not fail the save");
+    assert!(app.store.rewards_of(bob).await.unwrap().is_empty());
+    assert_eq!(incentive_mails(&app).await.len(), 1);
+}
+
+both_backends! {
+    a_complete_profile_earns_the_reward_once_shown_and_mailed,
+    pools_run_out_and_closed_programmes_give_nothing,
+}
