@@ -57,6 +57,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .route("/contacts/export.csv", get(crate::downloads::contacts_csv).with_state(state.clone()))
         .route("/p/{token}", get(crate::links::show).post(crate::links::open).with_state(state.clone()))
         .route("/p/{token}/resend", axum::routing::post(crate::links::resend).with_state(state.clone()))
+        .route("/me/data.json", get(crate::links::my_data).with_state(state.clone()))
         .route(
             "/engagement/import",
             axum::routing::post(crate::downloads::import_events)

@@ -72,3 +72,25 @@ fn failed(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "personal link failed");
     page(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "<p>Something went wrong on our side.</p>")
 }
+
+/// "Download my data": the contact's own data as a JSON file (their session only).
+pub async fn my_data(State(state): State<AppState>, session: Session) -> Response {
+    let now = app::state::now();
+    let id = match links::session_contact(&session, now).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "Open the personal link from our mail first.").into_response(),
+        Err(e) => return failed(e),
+    };
+    match links::my_data(&state, id).await {
+        Ok(data) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.json\""),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            serde_json::to_string_pretty(&data).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(e) => failed(e),
+    }
+}

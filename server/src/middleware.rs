@@ -69,6 +69,7 @@ fn is_public(path: &str) -> bool {
     path == "/login"
         // a contact's own pages: the personal link and the profile it opens
         || path == "/me"
+        || path == "/me/data.json"
         || path.starts_with("/p/")
         || path == "/healthz"
         || path == "/favicon.ico"

@@ -171,7 +171,65 @@ async fn a_contact_completes_their_profile_and_chooses_what_they_receive(db: Db)
     assert_eq!(app.store.contact(ann).await.unwrap().unwrap().fields.job_title, "");
 }
 
+async fn a_person_downloads_their_data_then_erases_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let fields = ContactForm {
+        email: "ann@example.com".into(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        phone: "+33 6 12 34 56 78".into(),
+        city: "Lyon".into(),
+        ..Default::default()
+    }
+    .validate(chrono::Utc::now().date_naive())
+    .unwrap();
+    let ann = app.store.insert_contact(&fields, now(), "test").await.unwrap();
+    let weekly = app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let client = app.contact_session(ann).await;
+    app.call(&client, "me/subscription", &[("newsletter_id", &weekly.to_string()), ("subscribe", "true")]).await;
+
+    // Their data, as a file: profile, subscriptions with evidence, timeline.
+    let res = app.get(&client, "/me/data.json").await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let data: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(data["profile"]["email"], "ann@example.com");
+    assert_eq!(data["profile"]["city"], "Lyon");
+    assert_eq!(data["subscriptions"][0]["consent"]["channel"], "self-service");
+    assert!(data["timeline"].as_array().unwrap().len() >= 1);
+    // Nobody else's: without their session, nothing.
+    assert_eq!(app.get(&app.client(), "/me/data.json").await.status().as_u16(), 401);
+
+    // "Delete me" needs the box ticked: refused, nothing erased.
+    let refused = app.call(&client, "me/erase", &[]).await.text().await.unwrap();
+    assert!(refused.contains("confirm"), "{refused}");
+    assert_eq!(app.store.contact(ann).await.unwrap().unwrap().fields.first_name, "Ann");
+
+    let res = app.call(&client, "me/erase", &[("confirm", "yes")]).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let erased = app.store.contact(ann).await.unwrap().unwrap();
+    assert_ne!(erased.fields.email.as_str(), "ann@example.com");
+    assert_eq!(
+        (erased.fields.first_name.as_str(), erased.fields.phone.as_str(), erased.fields.city.as_str()),
+        ("", "", "")
+    );
+    assert!(erased.suppressed_at.is_some(), "never mailed again");
+    // The hashes stay: partners' checks still know the address, so it is never bought again.
+    let md5 = app::model::Email::parse("ann@example.com").unwrap().md5_hex();
+    assert_eq!(erased.email_md5, md5);
+    assert_eq!(app.store.known_md5(&[md5]).await.unwrap().len(), 1);
+    let subs = app.store.subscriptions(ann).await.unwrap();
+    assert!(subs.iter().all(|s| s.state == app::model::SubscriptionState::Unsubscribed));
+    let timeline = app.store.timeline(ann, 10).await.unwrap();
+    assert_eq!(timeline.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["erased"]);
+    // Their session ended; the page says what happened.
+    let me = app.get(&client, "/me?erased=1").await.text().await.unwrap();
+    assert!(me.contains("Your data was erased") && !me.contains("Lyon"), "{me}");
+    assert_eq!(app.get(&client, "/me/data.json").await.status().as_u16(), 401);
+}
+
 both_backends! {
+    a_person_downloads_their_data_then_erases_it,
     a_contact_completes_their_profile_and_chooses_what_they_receive,
     a_mailed_link_opens_the_contacts_own_page_once,
     an_expired_link_says_so_and_opens_nothing,

@@ -103,6 +103,23 @@ pub async fn set_my_subscription(newsletter_id: i64, subscribe: bool, lang: Opti
     Ok(())
 }
 
+/// "Delete me", once the person ticked the confirmation.
+#[server(endpoint = "me/erase")]
+pub async fn erase_me(confirm: Option<String>, lang: Option<String>) -> Result<(), AppError> {
+    let (state, id) = my_contact().await?;
+    let lang = Lang::pick(lang.as_deref(), &accept_language());
+    if confirm.is_none() {
+        let mut errors = crate::model::FieldErrors::default();
+        errors.add("confirm", lang.t("Tick the box to confirm.", "Cochez la case pour confirmer."));
+        return Err(AppError::Invalid(errors));
+    }
+    service::erase_me(&state, &crate::auth::service::session()?, id).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/me?erased=1&lang={}", lang.code()));
+    }
+    Ok(())
+}
+
 /// Staff mail a contact their personal link (through the outbox).
 #[server(endpoint = "contacts/send-link")]
 pub async fn send_profile_link(contact_id: i64) -> Result<(), AppError> {
@@ -131,15 +148,24 @@ pub fn MePage() -> impl IntoView {
     let query = use_query_map();
     let lang_param = move || query.read().get("lang");
     let saved_param = query.read_untracked().get("saved").is_some();
+    let erased_param = query.read_untracked().get("erased").is_some();
     let save = ServerAction::<SaveMe>::new();
     let pref = ServerAction::<SetMySubscription>::new();
+    let erase = ServerAction::<EraseMe>::new();
     let me =
         Resource::new(move || (lang_param(), save.version().get(), pref.version().get()), |(lang, _, _)| get_me(lang));
     view! {
         <main class="public-page" id="main">
             <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
                 {move || Suspend::new(async move {
+                    let erased = erased_param || erase.value().get().is_some_and(|r| r.is_ok());
                     match me.await {
+                        Err(AppError::Unauthenticated) if erased => view! {
+                            <Title text="Your data was erased"/>
+                            <h1>"Your data was erased · Vos données ont été effacées"</h1>
+                            <p>"We keep only a fingerprint of your email address and phone number, so that we never add you again without your say."</p>
+                            <p lang="fr">"Nous ne gardons qu'une empreinte de votre adresse et de votre numéro, pour ne jamais vous réinscrire sans votre accord."</p>
+                        }.into_any(),
                         Err(AppError::Unauthenticated) => view! {
                             <Title text="Your profile"/>
                             <h1>"Your profile · Votre profil"</h1>
@@ -147,7 +173,7 @@ pub fn MePage() -> impl IntoView {
                             <p lang="fr">"Cette page s'ouvre avec le lien personnel que nous vous envoyons. S'il a expiré, ouvrez le plus récent ou demandez-en un nouveau."</p>
                         }.into_any(),
                         Err(e) => crate::ui::error_alert(&e).into_any(),
-                        Ok(me) => view! { <MeView me save pref saved=saved_param/> }.into_any(),
+                        Ok(me) => view! { <MeView me save pref erase saved=saved_param/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -156,7 +182,14 @@ pub fn MePage() -> impl IntoView {
 }
 
 #[component]
-fn MeView(me: Me, save: ServerAction<SaveMe>, pref: ServerAction<SetMySubscription>, saved: bool) -> impl IntoView {
+fn MeView(
+    me: Me,
+    save: ServerAction<SaveMe>,
+    pref: ServerAction<SetMySubscription>,
+    erase: ServerAction<EraseMe>,
+    saved: bool,
+) -> impl IntoView {
+    let erase_error = move || erase.value().get().and_then(|r| r.err()).and_then(|e| e.field("confirm"));
     let lang = me.lang;
     let fields = me.fields.clone();
     // The form as typed: the meter follows it with JavaScript on; without it, the
@@ -239,6 +272,22 @@ fn MeView(me: Me, save: ServerAction<SaveMe>, pref: ServerAction<SetMySubscripti
                     </ul>
                 }.into_any()
             }}
+        </section>
+        <section aria-labelledby="data-h">
+            <h2 id="data-h">{lang.t("Your data", "Vos données")}</h2>
+            <p><a href="/me/data.json" download="my-data.json">{lang.t("Download my data (JSON)", "Télécharger mes données (JSON)")}</a></p>
+            <ActionForm action=erase>
+                <input type="hidden" name="lang" value=lang.code()/>
+                <p>
+                    <input type="checkbox" id="erase-confirm" name="confirm" value="yes"/>
+                    " "<label for="erase-confirm">{lang.t(
+                        "I understand that my data will be erased for good, and that I will receive nothing more from you.",
+                        "Je comprends que mes données seront effacées pour de bon et que je ne recevrai plus rien de votre part.",
+                    )}</label>
+                </p>
+                {move || erase_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                <button type="submit" class="button-danger">{lang.t("Delete me", "Supprimer mes données")}</button>
+            </ActionForm>
         </section>
     }
 }

@@ -190,6 +190,83 @@ pub async fn set_preference(
     Ok(())
 }
 
+/// The SHA-256 of a phone number's digits (with its leading + if any): what stays of
+/// it after erasure, enough to recognise the number, not to call it.
+pub fn phone_hash(phone: &str) -> String {
+    let trimmed = phone.trim();
+    if trimmed.is_empty() {
+        return String::new();
+    }
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let normalised = if trimmed.starts_with('+') { format!("+{digits}") } else { digits };
+    hex::encode(Sha256::digest(normalised.as_bytes()))
+}
+
+/// "Delete me": erases the person's data (see `erase_contact`) and ends their session.
+pub async fn erase_me(state: &AppState, session: &Session, contact_id: i64) -> Result<(), AppError> {
+    let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;
+    state.store.erase_contact(contact_id, &phone_hash(&contact.fields.phone), crate::state::now()).await?;
+    tracing::info!(contact = contact_id, "personal data erased at the person's request");
+    let e = crate::auth::service::session_error;
+    session.remove::<i64>(SESSION_CONTACT).await.map_err(e)?;
+    session.remove::<i64>(SESSION_CONTACT_UNTIL).await.map_err(e)?;
+    Ok(())
+}
+
+/// "Download my data": everything Carnet holds about the person, as JSON.
+pub async fn my_data(state: &AppState, contact_id: i64) -> Result<serde_json::Value, AppError> {
+    let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;
+    let subscriptions: Vec<serde_json::Value> = state
+        .store
+        .subscriptions(contact_id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            serde_json::json!({
+                "newsletter": s.newsletter.name,
+                "state": s.state.as_str(),
+                "consent": { "at": s.consent.at, "channel": s.consent.channel, "form": s.consent.form, "text": s.consent.text },
+            })
+        })
+        .collect();
+    let timeline: Vec<serde_json::Value> = state
+        .store
+        .timeline(contact_id, 10_000)
+        .await?
+        .into_iter()
+        .map(|a| serde_json::json!({ "kind": a.kind, "at": a.occurred_at, "detail": a.detail }))
+        .collect();
+    let rewards: Vec<serde_json::Value> = state
+        .store
+        .rewards_of(contact_id)
+        .await?
+        .into_iter()
+        .map(|r| serde_json::json!({ "reward": r.reward, "code": r.code, "issued_at": r.issued_at, "redeemed_at": r.redeemed_at }))
+        .collect();
+    Ok(serde_json::json!({
+        "exported_at": crate::state::now(),
+        "profile": contact.fields,
+        "acquired_at": contact.created_at,
+        "purchases": contact.purchase_count,
+        "subscriptions": subscriptions,
+        "timeline": timeline,
+        "rewards": rewards,
+    }))
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_hashes_ignore_formatting_but_not_the_country_prefix() {
+        assert_eq!(phone_hash("+33 6 12-34.56 78"), phone_hash("+33612345678"));
+        assert_ne!(phone_hash("+33612345678"), phone_hash("33612345678"));
+        assert_eq!(phone_hash("  "), "");
+        assert_eq!(phone_hash("0612345678").len(), 64);
+    }
 }

@@ -1,4 +1,4 @@
-//! The outbox and personal-link part of the store. A supertrait of `Store`, written by its own macro in
+//! The self-service part of the store: the outbox, personal links, erasure. A supertrait of `Store`, written by its own macro in
 //! the server crate.
 
 use super::StoreResult;
@@ -36,4 +36,10 @@ pub trait MailStore: Send + Sync {
     async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>>;
     /// A link whatever its state: (contact, expires_at, used_at).
     async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>>;
+
+    /// Erases a contact's personal data at their request, in one transaction: every
+    /// personal field blanked (the email replaced by a placeholder, its hashes kept, the
+    /// phone's hash stored), unsubscribed everywhere and suppressed, the timeline replaced
+    /// by one "erased" line, links and mail to them removed. `NotFound` if already erased.
+    async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()>;
 }

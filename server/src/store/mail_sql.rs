@@ -171,6 +171,44 @@ macro_rules! sql_mail_store {
                     Ok(row.map(|r| r.get(0)))
                 }
 
+                #[tracing::instrument(skip(self, phone_sha256))]
+                async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
+                    let erased = sqlx::query(
+                        "UPDATE contacts SET email = 'erased-' || CAST(id AS TEXT) || '@erased.invalid', first_name = '', \
+                         last_name = '', phone = '', birth_date = NULL, job_title = '', company = '', address_line1 = '', \
+                         address_line2 = '', postal_code = '', city = '', country = '', interests = '', last_purchase_on = NULL, \
+                         total_spent_cents = 0, custom = '{}', source_detail = '', sort_name = '', search = '', \
+                         phone_sha256 = $1, erased_at = $2, updated_at = $2 WHERE id = $3 AND erased_at IS NULL",
+                    )
+                    .bind(phone_sha256)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if erased.rows_affected() == 0 {
+                        return Err(app::store::StoreError::NotFound);
+                    }
+                    // Every statement takes the same two parameters: the contact and now.
+                    let statements: [&str; 6] = [
+                        "UPDATE subscriptions SET state = 'unsubscribed', consent_at = $2, consent_channel = 'self-service', \
+                         consent_form = 'profile page (/me)', consent_text = 'Erased at the person''s request' \
+                         WHERE contact_id = $1 AND $2 > 0",
+                        "DELETE FROM activities WHERE contact_id = $1 AND $2 > 0",
+                        "INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) \
+                         VALUES ($1, 'erased', FALSE, $2, 'Personal data erased at the person''s request', 'the contact')",
+                        "UPDATE engagement SET suppressed_at = $2, suppression_reason = 'erased' WHERE contact_id = $1 AND suppressed_at IS NULL",
+                        "DELETE FROM contact_links WHERE contact_id = $1 AND $2 > 0",
+                        "DELETE FROM outbox WHERE contact_id = $1 AND $2 > 0",
+                    ];
+                    for statement in statements {
+                        sqlx::query(statement).bind(id).bind(now).execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(())
+                }
+
                 async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>> {
                     let row = sqlx::query("SELECT contact_id, expires_at, used_at FROM contact_links WHERE token_hash = $1 AND purpose = $2")
                         .bind(token_hash)
