@@ -172,6 +172,4 @@ pub async fn docs_page() -> Html<String> {
     ))
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use app::mail::service::escape_html as escape;

@@ -19,6 +19,4 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
         .into_response()
 }
 
-pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+pub use app::mail::service::escape_html as html_escape;

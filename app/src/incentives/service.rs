@@ -73,7 +73,7 @@ pub async fn award_due(
             ),
             html: format!(
                 "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{code}</strong></p>",
-                escape(&incentive.reward)
+                crate::mail::service::escape_html(&incentive.reward)
             ),
             unsubscribe_url: Some(crate::mail::service::unsubscribe_url(state, contact_id).await?),
         };
@@ -88,10 +88,6 @@ pub async fn award_due(
         });
     }
     Ok(given)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -22,6 +22,11 @@ const BATCH: i64 = 20;
 /// can send it again.
 const RETRY_AFTER: [i64; 9] = [60, 300, 900, 3_600, 3 * 3_600, 6 * 3_600, 12 * 3_600, 24 * 3_600, 24 * 3_600];
 
+/// Text made safe to put in a mail's HTML part (or any HTML).
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 /// When to try again after `attempts` failed attempts; `None` to give up.
 pub fn retry_delay(attempts: i64) -> Option<i64> {
     RETRY_AFTER.get(usize::try_from(attempts).ok()?.checked_sub(1)?).copied()

@@ -51,7 +51,7 @@ pub async fn send_link(state: &AppState, contact_id: i64, now: i64) -> Result<i6
         "<p>{hello}</p><p>Here is your personal link to see and update what we know about you, \
          and choose what we send you:</p><p><a href=\"{link}\">Open my profile</a></p>\
          <p>It works once, for {days} days. If you did not ask for it, you can ignore this mail.</p>",
-        hello = escape(&hello),
+        hello = crate::mail::service::escape_html(&hello),
     );
     let mail = NewMail {
         contact_id: Some(contact_id),
@@ -252,10 +252,6 @@ pub async fn my_data(state: &AppState, contact_id: i64) -> Result<serde_json::Va
         "timeline": timeline,
         "rewards": rewards,
     }))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
