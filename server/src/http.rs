@@ -136,11 +136,20 @@ pub fn spawn_housekeeping(state: AppState) {
     });
     let mail = state.clone();
     tokio::spawn(async move {
-        // Mail waiting in the outbox (new, or due for another try).
+        // Mail waiting in the outbox (new, or due for another try), and once a minute
+        // the yearly refresh (which sends its hourly share when the hour has come).
         let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut last_refresh_check = 0;
         loop {
             tick.tick().await;
-            if let Err(e) = app::mail::service::deliver_due(&mail, app::state::now()).await {
+            let now = app::state::now();
+            if now - last_refresh_check >= 60 {
+                last_refresh_check = now;
+                if let Err(e) = app::profile::service::yearly_refresh_tick(&mail, now).await {
+                    tracing::warn!(error = %e, "could not run the yearly refresh");
+                }
+            }
+            if let Err(e) = app::mail::service::deliver_due(&mail, now).await {
                 tracing::warn!(error = %e, "could not send mail from the outbox");
             }
         }

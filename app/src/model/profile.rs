@@ -182,6 +182,19 @@ pub fn completion(form: &ContactForm, shown: &[ProfileField]) -> u8 {
     (filled * 100 / shown.len()) as u8
 }
 
+/// The yearly refresh setting: whether it runs, and how many links a day at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearlyRefresh {
+    pub enabled: bool,
+    pub per_day: i64,
+}
+
+impl Default for YearlyRefresh {
+    fn default() -> Self {
+        YearlyRefresh { enabled: false, per_day: 500 }
+    }
+}
+
 /// The fields staff chose (a setting, as keys), or the B2C set.
 pub fn fields_from_setting(value: Option<&str>) -> Vec<ProfileField> {
     let chosen: Vec<ProfileField> = value

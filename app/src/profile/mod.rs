@@ -6,6 +6,9 @@
 
 #[cfg(feature = "ssr")]
 pub mod service;
+mod settings;
+
+pub use settings::{get_self_service_settings, SaveSelfServiceSettings, SelfServiceSettingsPage};
 
 use crate::error::AppError;
 use crate::model::profile::{completion, Lang, ProfileField};

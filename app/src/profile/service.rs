@@ -202,6 +202,42 @@ pub fn phone_hash(phone: &str) -> String {
     hex::encode(Sha256::digest(normalised.as_bytes()))
 }
 
+pub use crate::model::profile::YearlyRefresh;
+
+pub const REFRESH_SETTING: &str = "yearly_refresh";
+const REFRESH_LAST_RUN: &str = "yearly_refresh_last_run";
+const YEAR: i64 = 365 * 86_400;
+
+pub async fn yearly_refresh(state: &AppState) -> Result<YearlyRefresh, StoreError> {
+    Ok(state.store.setting(REFRESH_SETTING).await?.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default())
+}
+
+/// One hour's share of the yearly refresh (run hourly by housekeeping): mails the
+/// personal link to contacts whose profile has not changed in a year, at most
+/// `per_day / 24` an hour so the mail is spread over the day, skipping unsubscribed,
+/// suppressed and erased contacts and those sent a link in the last year. Returns how
+/// many were queued.
+pub async fn yearly_refresh_tick(state: &AppState, now: i64) -> Result<usize, AppError> {
+    let settings = yearly_refresh(state).await?;
+    if !settings.enabled || settings.per_day <= 0 {
+        return Ok(0);
+    }
+    let last: i64 = state.store.setting(REFRESH_LAST_RUN).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    if now - last < 3_600 {
+        return Ok(0); // this hour's share was sent (by this instance or another)
+    }
+    state.store.put_setting(REFRESH_LAST_RUN, &now.to_string(), now).await?;
+    let share = (settings.per_day + 23) / 24;
+    let due = state.store.contacts_to_refresh(now - YEAR, now - YEAR, share).await?;
+    for contact in &due {
+        send_link(state, *contact, now).await?;
+    }
+    if !due.is_empty() {
+        tracing::info!(sent = due.len(), "yearly refresh links queued");
+    }
+    Ok(due.len())
+}
+
 /// "Delete me": erases the person's data (see `erase_contact`) and ends their session.
 pub async fn erase_me(state: &AppState, session: &Session, contact_id: i64) -> Result<(), AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;

@@ -42,4 +42,9 @@ pub trait MailStore: Send + Sync {
     /// phone's hash stored), unsubscribed everywhere and suppressed, the timeline replaced
     /// by one "erased" line, links and mail to them removed. `NotFound` if already erased.
     async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()>;
+
+    /// The yearly refresh: contacts whose profile was last updated before
+    /// `updated_before`, still subscribed to something, not suppressed or erased, and
+    /// sent no personal link since `no_link_since`; oldest first.
+    async fn contacts_to_refresh(&self, updated_before: i64, no_link_since: i64, limit: i64) -> StoreResult<Vec<i64>>;
 }

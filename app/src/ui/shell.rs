@@ -77,6 +77,7 @@ fn Sidebar(user: CurrentUser) -> impl IntoView {
                     <li><A href="/partners">"Partners"</A></li>
                     <li><A href="/users">"Staff users"</A></li>
                     <li><A href="/mail">"Mail"</A></li>
+                    <li><A href="/settings/self-service">"Self-service"</A></li>
                 })}
             </ul>
             <div class="sidebar-footer">

@@ -209,6 +209,23 @@ macro_rules! sql_mail_store {
                     Ok(())
                 }
 
+                async fn contacts_to_refresh(&self, updated_before: i64, no_link_since: i64, limit: i64) -> StoreResult<Vec<i64>> {
+                    let rows = sqlx::query(
+                        "SELECT c.id FROM contacts c JOIN engagement e ON e.contact_id = c.id \
+                         WHERE c.updated_at < $1 AND c.erased_at IS NULL AND e.suppressed_at IS NULL \
+                         AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id AND s.state = 'subscribed') \
+                         AND NOT EXISTS (SELECT 1 FROM contact_links l WHERE l.contact_id = c.id AND l.created_at >= $2) \
+                         ORDER BY c.updated_at, c.id LIMIT $3",
+                    )
+                    .bind(updated_before)
+                    .bind(no_link_since)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows.iter().map(|r| r.get(0)).collect())
+                }
+
                 async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>> {
                     let row = sqlx::query("SELECT contact_id, expires_at, used_at FROM contact_links WHERE token_hash = $1 AND purpose = $2")
                         .bind(token_hash)

@@ -1,0 +1,117 @@
+//! `/settings/self-service`: which fields people see on their profile page (B2C and B2B
+//! need different ones), and the yearly "update your data" mail.
+
+use crate::error::AppError;
+use crate::model::profile::{Lang, ProfileField, YearlyRefresh};
+use crate::model::Permission;
+use crate::ui::{allowed, ErrorSummary, Me};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SelfServiceSettings {
+    pub fields: Vec<ProfileField>,
+    pub refresh: YearlyRefresh,
+}
+
+#[server(endpoint = "self-service/settings")]
+pub async fn get_self_service_settings() -> Result<SelfServiceSettings, AppError> {
+    crate::auth::service::require(Permission::ViewContacts).await?;
+    let state = crate::state::AppState::from_context()?;
+    Ok(SelfServiceSettings {
+        fields: super::service::profile_fields(&state).await?,
+        refresh: super::service::yearly_refresh(&state).await?,
+    })
+}
+
+#[server(endpoint = "self-service/settings/save")]
+pub async fn save_self_service_settings(
+    chosen: Option<HashMap<String, String>>,
+    refresh_enabled: Option<String>,
+    refresh_per_day: String,
+) -> Result<(), AppError> {
+    let user = crate::auth::service::require(Permission::ManageSettings).await?;
+    let state = crate::state::AppState::from_context()?;
+    let chosen = chosen.unwrap_or_default();
+    // In the order of the page, whatever the order of the form.
+    let fields: Vec<&str> =
+        ProfileField::ALL.iter().filter(|f| chosen.contains_key(f.key())).map(|f| f.key()).collect();
+    let mut errors = crate::model::FieldErrors::default();
+    if fields.is_empty() {
+        errors.add("chosen", "Choose at least one field.");
+    }
+    let per_day = match refresh_per_day.trim().parse::<i64>() {
+        Ok(n) if (1..=100_000).contains(&n) => n,
+        _ => {
+            errors.add("refresh_per_day", "Enter a whole number from 1 to 100,000.");
+            0
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = crate::state::now();
+    let fields_json = serde_json::to_string(&fields).map_err(|_| AppError::Internal)?;
+    state.store.put_setting(super::service::FIELDS_SETTING, &fields_json, now).await?;
+    let refresh = YearlyRefresh { enabled: refresh_enabled.is_some(), per_day };
+    let refresh_json = serde_json::to_string(&refresh).map_err(|_| AppError::Internal)?;
+    state.store.put_setting(super::service::REFRESH_SETTING, &refresh_json, now).await?;
+    tracing::info!(by = user.id, "self-service settings saved");
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect("/settings/self-service?saved=1");
+    }
+    Ok(())
+}
+
+#[component]
+pub fn SelfServiceSettingsPage() -> impl IntoView {
+    let save = ServerAction::<SaveSelfServiceSettings>::new();
+    let current = Resource::new(move || save.version().get(), |_| get_self_service_settings());
+    let error = Signal::derive(move || save.value().get().and_then(|r| r.err()));
+    let query = leptos_router::hooks::use_query_map();
+    let saved = move || query.read().get("saved").is_some() || matches!(save.value().get(), Some(Ok(())));
+    let me = use_context::<Me>();
+    view! {
+        <Title text="Self-service settings · Carnet"/>
+        <header class="page-header"><h1>"Self-service settings"</h1></header>
+        {move || saved().then(|| view! { <p class="alert alert-success" role="status">"Saved."</p> })}
+        <ErrorSummary error/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let can_save = allowed(me, Permission::ManageSettings).await;
+                match current.await {
+                    Err(e) => crate::ui::error_alert(&e).into_any(),
+                    Ok(s) => view! {
+                        <ActionForm action=save>
+                            <fieldset disabled=!can_save>
+                                <legend>"Fields on the profile page"</legend>
+                                <p class="field-hint">"Ask only for what you will use: birth dates and addresses for consumer brands, job titles and companies for business ones. The completion meter counts these fields."</p>
+                                {ProfileField::ALL.iter().map(|f| view! {
+                                    <label class="choice">
+                                        <input type="checkbox" name=format!("chosen[{}]", f.key()) value="on" checked=s.fields.contains(f)/>
+                                        " "{f.label(Lang::En)}
+                                    </label>
+                                }).collect_view()}
+                                {move || error.get().and_then(|e| e.field("chosen")).map(|m| view! { <p class="field-error">{m}</p> })}
+                            </fieldset>
+                            <fieldset disabled=!can_save>
+                                <legend>"Yearly refresh"</legend>
+                                <label class="choice">
+                                    <input type="checkbox" name="refresh_enabled" value="yes" checked=s.refresh.enabled/>
+                                    " Mail their personal link to people whose profile has not been updated in 12 months"
+                                </label>
+                                <p class="field-hint">"Unsubscribed, suppressed and erased contacts are skipped, and so is anyone sent a link in the last year. The mail is spread over the day."</p>
+                                <label for="refresh-per-day">"At most this many a day"</label>
+                                <input id="refresh-per-day" name="refresh_per_day" inputmode="numeric" value=s.refresh.per_day.to_string()/>
+                                {move || error.get().and_then(|e| e.field("refresh_per_day")).map(|m| view! { <p class="field-error">{m}</p> })}
+                            </fieldset>
+                            {can_save.then(|| view! { <button type="submit" class="button button-primary">"Save"</button> })}
+                        </ActionForm>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
