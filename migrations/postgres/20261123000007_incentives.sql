@@ -29,3 +29,4 @@ CREATE TABLE incentive_codes (
     UNIQUE (incentive_id, contact_id)
 );
 CREATE INDEX incentive_codes_contact ON incentive_codes (contact_id);
+CREATE INDEX incentive_codes_code ON incentive_codes (code);

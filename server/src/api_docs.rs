@@ -79,6 +79,14 @@ pub fn openapi() -> Value {
                     "207": { "description": "A batch, some events recorded; the others are reported per item with the reason.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } }
                 }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 events."), ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, or an atomic batch with a bad event (then the body is the per-item report)."), auth_errors[2]]))
             } },
+            "/api/v1/redemptions": { "post": {
+                "summary": "Record that an incentive code was used (scope `redeem`)",
+                "description": "Call this from a shop's checkout when a customer uses a code Carnet gave them for completing their profile. Body: `{\"code\": \"THANKS-…\", \"redeemed_at\": RFC 3339, optional}`.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string" }, "redeemed_at": { "type": "string", "format": "date-time" } } } } } },
+                "responses": merge(json!({
+                    "200": { "description": "Recorded now.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "incentive_id": { "type": "integer" } } } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No code spelled so was given to anyone."), ("409", "Used before; the detail says when."), ("422", "A bad body or date."), auth_errors[2]]))
+            } },
             "/api/v1/suppression/export": { "get": {
                 "summary": "The hashed suppression list (scope `export`)",
                 "description": "One lowercase hex value per line, streamed; gzip-compressed with `Accept-Encoding: gzip`. With `since`, only addresses added or changed since then.",

@@ -76,6 +76,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .merge(crate::api::router(state.clone()))
         .merge(crate::events_api::router(state.clone()))
         .merge(crate::unsubscribe::router(state.clone()))
+        .merge(crate::redemptions::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))

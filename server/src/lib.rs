@@ -12,6 +12,7 @@ pub mod http;
 pub mod links;
 pub mod middleware;
 pub mod public_page;
+pub mod redemptions;
 pub mod seed;
 pub mod smtp;
 pub mod store;

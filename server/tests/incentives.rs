@@ -99,7 +99,57 @@ async fn pools_run_out_and_closed_programmes_give_nothing(db: Db) {
     assert_eq!(incentive_mails(&app).await.len(), 1);
 }
 
+async fn shops_record_used_codes_once_and_staff_see_the_counts(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let id = programme(&app, 100, "generated", None).await;
+    let ann = contact(&app, "ann@example.com").await;
+    let client = app.contact_session(ann).await;
+    app.call(&client, "me/save", &FULL).await;
+    let code = app.store.rewards_of(ann).await.unwrap().remove(0).code;
+
+    let now = now();
+    let partner = app::partners::service::create_partner(&app.state, "test", "Shop", "", 0, 0, now).await.unwrap();
+    let key = app::partners::service::issue_key(
+        &app.state,
+        "test",
+        partner,
+        &[app::model::api_key::Scope::Redeem],
+        None,
+        now,
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .to_string();
+    let redeem = |body: serde_json::Value, key: String| {
+        let url = format!("{}/api/v1/redemptions", app.base);
+        async move { reqwest::Client::new().post(url).bearer_auth(key).json(&body).send().await.unwrap() }
+    };
+    let res = redeem(serde_json::json!({ "code": code }), key.clone()).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["incentive_id"], id);
+    let again = redeem(serde_json::json!({ "code": code }), key.clone()).await;
+    assert_eq!(again.status().as_u16(), 409, "used once");
+    assert_eq!(redeem(serde_json::json!({ "code": "NOPE-123" }), key.clone()).await.status().as_u16(), 404);
+    assert_eq!(redeem(serde_json::json!({ "cod": "x" }), key.clone()).await.status().as_u16(), 422);
+    // A key without the scope may not.
+    let check_only =
+        app::partners::service::issue_key(&app.state, "test", partner, &[app::model::api_key::Scope::Check], None, now)
+            .await
+            .unwrap()
+            .as_str()
+            .to_string();
+    assert_eq!(redeem(serde_json::json!({ "code": code }), check_only).await.status().as_u16(), 403);
+
+    assert!(app.store.rewards_of(ann).await.unwrap()[0].redeemed_at.is_some());
+    assert_eq!(app.store.incentive_stats().await.unwrap(), [(id, 1, 1, 0)]);
+    let admin = app.login_as(app::model::Role::Viewer).await;
+    let page = app.get(&admin, "/incentives").await.text().await.unwrap();
+    assert!(page.contains("Free shipping") && page.contains("profile at 100%"), "{page}");
+}
+
 both_backends! {
+    shops_record_used_codes_once_and_staff_see_the_counts,
     a_complete_profile_earns_the_reward_once_shown_and_mailed,
     pools_run_out_and_closed_programmes_give_nothing,
 }

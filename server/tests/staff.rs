@@ -219,6 +219,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         ("users/list", vec![], &[Role::Admin]),
         ("mail/outbox", vec![], &[Role::Admin]),
         ("self-service/settings", vec![], ALL),
+        ("incentives/list", vec![], ALL),
         (
             "self-service/settings/save",
             vec![("chosen[first_name]".into(), "on".into()), ("refresh_per_day".into(), "200".into())],

@@ -3,8 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
+
+pub use page::{list_incentives, IncentivesPage, ProgrammeRow};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Incentive {
@@ -40,4 +43,15 @@ pub struct Earned {
     pub code: String,
     pub issued_at: i64,
     pub redeemed_at: Option<i64>,
+}
+
+/// What recording a code's use did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Redemption {
+    /// Recorded now, for this programme.
+    Redeemed { incentive_id: i64 },
+    /// It was used before, at this instant.
+    AlreadyRedeemed { at: i64 },
+    /// No issued code is spelled so.
+    Unknown,
 }

@@ -18,16 +18,19 @@ pub enum Scope {
     Submit,
     Export,
     Events,
+    /// Record that an incentive code was used (a shop's checkout).
+    Redeem,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::Check, Scope::Submit, Scope::Export, Scope::Events];
+    pub const ALL: [Scope; 5] = [Scope::Check, Scope::Submit, Scope::Export, Scope::Events, Scope::Redeem];
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Check => "check",
             Scope::Submit => "submit",
             Scope::Export => "export",
             Scope::Events => "events",
+            Scope::Redeem => "redeem",
         }
     }
     pub fn parse(s: &str) -> Option<Scope> {
@@ -38,7 +41,7 @@ impl Scope {
         let mut scopes = Vec::new();
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             let scope = Scope::parse(name)
-                .ok_or_else(|| format!("unknown scope {name:?} (use check, submit, export, events)"))?;
+                .ok_or_else(|| format!("unknown scope {name:?} (use check, submit, export, events, redeem)"))?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }

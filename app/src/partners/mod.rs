@@ -221,9 +221,16 @@ pub async fn create_key(
     submit: Option<String>,
     export: Option<String>,
     events: Option<String>,
+    redeem: Option<String>,
     expires_days: String,
 ) -> Result<String, AppError> {
-    let chosen = [(Scope::Check, check), (Scope::Submit, submit), (Scope::Export, export), (Scope::Events, events)];
+    let chosen = [
+        (Scope::Check, check),
+        (Scope::Submit, submit),
+        (Scope::Export, export),
+        (Scope::Events, events),
+        (Scope::Redeem, redeem),
+    ];
     let scopes: Vec<Scope> = chosen.into_iter().filter(|(_, on)| on.is_some()).map(|(s, _)| s).collect();
     service::create_key_from_page(partner_id, &scopes, &expires_days).await
 }

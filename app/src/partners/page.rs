@@ -174,7 +174,7 @@ fn PartnerCard(
                     <legend>{format!("New API key for {name}")}</legend>
                     <input type="hidden" name="partner_id" value=partner_id/>
                     <div class="inline-form">
-                        {[("check", "Check"), ("submit", "Submit leads"), ("export", "Export"), ("events", "Events")].into_iter().map(|(field, label)| {
+                        {[("check", "Check"), ("submit", "Submit leads"), ("export", "Export"), ("events", "Events"), ("redeem", "Redeem incentive codes")].into_iter().map(|(field, label)| {
                             let id = format!("scope-{partner_id}-{field}");
                             view! {
                                 <span>

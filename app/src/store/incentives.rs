@@ -2,7 +2,7 @@
 //! the server crate.
 
 use super::StoreResult;
-use crate::incentives::{Earned, Incentive};
+use crate::incentives::{Earned, Incentive, Redemption};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -19,6 +19,10 @@ pub trait IncentiveStore: Send + Sync {
     /// one. `Some(true)` when given now, `Some(false)` when they had one, `None` when the
     /// pool is empty.
     async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<bool>>;
+    /// Records that an issued code was used at `at`.
+    async fn redeem_code(&self, code: &str, at: i64) -> StoreResult<Redemption>;
+    /// Per programme: (id, codes issued, redeemed, left in the pool).
+    async fn incentive_stats(&self) -> StoreResult<Vec<(i64, i64, i64, i64)>>;
     /// What the contact earned, oldest first.
     async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>>;
 }

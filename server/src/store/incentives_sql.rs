@@ -5,7 +5,7 @@ macro_rules! sql_incentive_store {
     ($store:ty, $db:ty) => {
         mod incentive_impl {
             use super::*;
-            use app::incentives::{Earned, Incentive};
+            use app::incentives::{Earned, Incentive, Redemption};
             use app::store::{IncentiveStore, StoreError, StoreResult};
             use sqlx::Row;
 
@@ -132,6 +132,47 @@ macro_rules! sql_incentive_store {
                         }
                     }
                     Ok(None)
+                }
+
+                async fn redeem_code(&self, code: &str, at: i64) -> StoreResult<Redemption> {
+                    // The oldest issued, unused code so spelled (pools of two programmes
+                    // could share a spelling).
+                    let row = sqlx::query(
+                        "UPDATE incentive_codes SET redeemed_at = $1 WHERE id = (SELECT id FROM incentive_codes \
+                         WHERE code = $2 AND issued_at IS NOT NULL AND redeemed_at IS NULL ORDER BY id LIMIT 1) \
+                         AND redeemed_at IS NULL RETURNING incentive_id",
+                    )
+                    .bind(at)
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    if let Some(r) = row {
+                        return Ok(Redemption::Redeemed { incentive_id: r.get(0) });
+                    }
+                    let used = sqlx::query("SELECT MIN(redeemed_at) FROM incentive_codes WHERE code = $1 AND redeemed_at IS NOT NULL")
+                        .bind(code)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(match used.get::<Option<i64>, _>(0) {
+                        Some(at) => Redemption::AlreadyRedeemed { at },
+                        None => Redemption::Unknown,
+                    })
+                }
+
+                async fn incentive_stats(&self) -> StoreResult<Vec<(i64, i64, i64, i64)>> {
+                    let rows = sqlx::query(
+                        "SELECT i.id, \
+                           (SELECT COUNT(*) FROM incentive_codes c WHERE c.incentive_id = i.id AND c.issued_at IS NOT NULL), \
+                           (SELECT COUNT(*) FROM incentive_codes c WHERE c.incentive_id = i.id AND c.redeemed_at IS NOT NULL), \
+                           (SELECT COUNT(*) FROM incentive_codes c WHERE c.incentive_id = i.id AND c.issued_at IS NULL) \
+                         FROM incentives i ORDER BY i.id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
                 }
 
                 async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>> {
