@@ -321,16 +321,9 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
         )
         .await
         .map_err(explain)?;
-        let key = app::partners::service::issue_key(
-            &state,
-            "demo",
-            partner,
-            &[Scope::Check, Scope::Submit, Scope::Export, Scope::Events],
-            None,
-            now,
-        )
-        .await
-        .map_err(explain)?;
+        let key = app::partners::service::issue_key(&state, "demo", partner, &Scope::ALL, None, now)
+            .await
+            .map_err(explain)?;
         println!("  Demo partner API key (shown once): {}", key.as_str());
     }
     println!("\n  Demo admin login:  {email}  /  {password}\n");
