@@ -76,7 +76,38 @@ async fn the_yearly_refresh_mails_stale_profiles_and_skips_the_unwilling(db: Db)
     assert_eq!(selfservice::yearly_refresh_tick(&app.state, t + 3_601).await.unwrap(), 0);
 }
 
+async fn a_person_pauses_a_newsletter_and_picks_sms(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", now(), Some(true)).await;
+    let weekly = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
+    let client = app.contact_session(ann).await;
+    let t = now();
+    let res = app.call(&client, "me/pause", &[("newsletter_id", &weekly), ("months", "3")]).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let paused = app.store.paused_subscriptions(ann).await.unwrap();
+    assert_eq!(paused.len(), 1);
+    assert!((paused[0].1 - (t + 90 * DAY)).abs() < 60, "three months of 30 days");
+    let sub = app.store.subscriptions(ann).await.unwrap().remove(0);
+    assert_eq!(sub.state, SubscriptionState::Subscribed, "still subscribed, only paused");
+    assert_eq!(sub.consent.text, "Pause “Weekly” for 3 months");
+    assert!(app.get(&client, "/me").await.text().await.unwrap().contains("Paused until"));
+
+    // Only 1, 3 or 6 months; resuming clears it.
+    let odd = app.call(&client, "me/pause", &[("newsletter_id", &weekly), ("months", "12")]).await;
+    assert!(odd.text().await.unwrap().contains("BadRequest"));
+    app.call(&client, "me/pause", &[("newsletter_id", &weekly), ("months", "0")]).await;
+    assert!(app.store.paused_subscriptions(ann).await.unwrap().is_empty());
+
+    assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "email");
+    assert!(app.call(&client, "me/channel", &[("channel", "sms")]).await.status().is_success());
+    assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "sms");
+    let bad = app.call(&client, "me/channel", &[("channel", "pigeon")]).await;
+    assert!(bad.text().await.unwrap().contains("BadRequest"));
+    assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "sms");
+}
+
 both_backends! {
+    a_person_pauses_a_newsletter_and_picks_sms,
     staff_choose_the_fields_and_the_meter_counts_them,
     the_yearly_refresh_mails_stale_profiles_and_skips_the_unwilling,
 }

@@ -31,6 +31,10 @@ pub struct Me {
     pub subscriptions: Vec<(i64, String, bool)>,
     /// The rewards earned, with their codes.
     pub rewards: Vec<crate::incentives::Earned>,
+    /// Newsletters paused, and until when.
+    pub paused: Vec<(i64, i64)>,
+    /// "email" or "sms".
+    pub channel: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -80,6 +84,14 @@ pub async fn get_me(lang: Option<String>) -> Result<Me, AppError> {
         form,
         subscriptions,
         rewards: state.store.rewards_of(id).await?,
+        paused: state
+            .store
+            .paused_subscriptions(id)
+            .await?
+            .into_iter()
+            .filter(|(_, until)| *until > crate::state::now())
+            .collect(),
+        channel: state.store.preferred_channel(id).await?,
     })
 }
 
@@ -104,6 +116,42 @@ pub async fn set_my_subscription(newsletter_id: i64, subscribe: bool, lang: Opti
         leptos_axum::redirect(&format!("/me?lang={}", lang.code()));
     }
     Ok(())
+}
+
+/// Pauses a newsletter for `months` (1, 3 or 6), or resumes it (0).
+#[server(endpoint = "me/pause")]
+pub async fn pause_newsletter(newsletter_id: i64, months: i64, lang: Option<String>) -> Result<(), AppError> {
+    let (state, id) = my_contact().await?;
+    let lang = Lang::pick(lang.as_deref(), &accept_language());
+    service::pause(&state, id, newsletter_id, months, lang).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/me?lang={}", lang.code()));
+    }
+    Ok(())
+}
+
+/// Email or SMS.
+#[server(endpoint = "me/channel")]
+pub async fn set_channel(channel: String, lang: Option<String>) -> Result<(), AppError> {
+    let (state, id) = my_contact().await?;
+    service::set_channel(&state, id, &channel).await?;
+    if crate::auth::service::is_plain_form_post() {
+        let lang = Lang::pick(lang.as_deref(), &accept_language());
+        leptos_axum::redirect(&format!("/me?lang={}", lang.code()));
+    }
+    Ok(())
+}
+
+/// The words of a pause (or resume), kept as its evidence.
+pub fn pause_words(lang: Lang, newsletter: &str, months: i64) -> String {
+    match (lang, months) {
+        (Lang::En, 0) => format!("Resume “{newsletter}”"),
+        (Lang::Fr, 0) => format!("Reprendre « {newsletter} »"),
+        (Lang::En, 1) => format!("Pause “{newsletter}” for a month"),
+        (Lang::Fr, 1) => format!("Mettre « {newsletter} » en pause pendant un mois"),
+        (Lang::En, n) => format!("Pause “{newsletter}” for {n} months"),
+        (Lang::Fr, n) => format!("Mettre « {newsletter} » en pause pendant {n} mois"),
+    }
 }
 
 /// "Delete me", once the person ticked the confirmation.
@@ -155,8 +203,17 @@ pub fn MePage() -> impl IntoView {
     let save = ServerAction::<SaveMe>::new();
     let pref = ServerAction::<SetMySubscription>::new();
     let erase = ServerAction::<EraseMe>::new();
-    let me =
-        Resource::new(move || (lang_param(), save.version().get(), pref.version().get()), |(lang, _, _)| get_me(lang));
+    let pause = ServerAction::<PauseNewsletter>::new();
+    let channel = ServerAction::<SetChannel>::new();
+    // Any change reloads the page's data (JavaScript on; without it the forms post and
+    // the server sends the page again).
+    let me = Resource::new(
+        move || {
+            let changes = [save.version(), pref.version(), erase.version(), pause.version(), channel.version()];
+            (lang_param(), changes.map(|v| v.get()))
+        },
+        |(lang, _)| get_me(lang),
+    );
     view! {
         <main class="public-page" id="main">
             <Suspense fallback=|| view! { <p class="loading">"…"</p> }>
@@ -176,7 +233,7 @@ pub fn MePage() -> impl IntoView {
                             <p lang="fr">"Cette page s'ouvre avec le lien personnel que nous vous envoyons. S'il a expiré, ouvrez le plus récent ou demandez-en un nouveau."</p>
                         }.into_any(),
                         Err(e) => crate::ui::error_alert(&e).into_any(),
-                        Ok(me) => view! { <MeView me save pref erase saved=saved_param/> }.into_any(),
+                        Ok(me) => view! { <MeView me save pref erase pause channel saved=saved_param/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -190,11 +247,14 @@ fn MeView(
     save: ServerAction<SaveMe>,
     pref: ServerAction<SetMySubscription>,
     erase: ServerAction<EraseMe>,
+    pause: ServerAction<PauseNewsletter>,
+    channel: ServerAction<SetChannel>,
     saved: bool,
 ) -> impl IntoView {
     let erase_error = move || erase.value().get().and_then(|r| r.err()).and_then(|e| e.field("confirm"));
     let lang = me.lang;
     let fields = me.fields.clone();
+    let paused = me.paused.clone();
     // The form as typed: the meter follows it with JavaScript on; without it, the
     // server's figure at load is what shows.
     let typed = RwSignal::new(me.form.clone());
@@ -261,7 +321,34 @@ fn MeView(
             } else {
                 view! {
                     <ul class="prefs">
-                        {me.subscriptions.into_iter().map(|(id, name, on)| view! {
+                        {me.subscriptions.into_iter().map(|(id, name, on)| {
+                            let resume_words = pause_words(lang, &name, 0);
+                            let pause_view = on.then(|| match paused.iter().find(|(n, _)| *n == id).map(|(_, u)| *u) {
+                                Some(until) => view! {
+                                    <ActionForm action=pause>
+                                        <span>{lang.t("Paused until", "En pause jusqu'au")}" "{crate::ui::format_instant(until).split(' ').next().unwrap_or_default().to_string()}" "</span>
+                                        <input type="hidden" name="newsletter_id" value=id/>
+                                        <input type="hidden" name="months" value="0"/>
+                                        <input type="hidden" name="lang" value=lang.code()/>
+                                        <button type="submit" class="button-quiet">{resume_words}</button>
+                                    </ActionForm>
+                                }.into_any(),
+                                None => view! {
+                                    <ActionForm action=pause>
+                                        <input type="hidden" name="newsletter_id" value=id/>
+                                        <input type="hidden" name="lang" value=lang.code()/>
+                                        <label>{lang.t("Pause for", "Mettre en pause")}" "
+                                            <select name="months">
+                                                <option value="1">{lang.t("1 month", "1 mois")}</option>
+                                                <option value="3" selected>{lang.t("3 months", "3 mois")}</option>
+                                                <option value="6">{lang.t("6 months", "6 mois")}</option>
+                                            </select>
+                                        </label>" "
+                                        <button type="submit" class="button-quiet">{lang.t("Pause", "Mettre en pause")}</button>
+                                    </ActionForm>
+                                }.into_any(),
+                            });
+                            view! {
                             <li>
                                 <span>{name.clone()}" — "{if on { lang.t("you receive it", "vous la recevez") } else { lang.t("you do not receive it", "vous ne la recevez pas") }}</span>
                                 <ActionForm action=pref>
@@ -270,11 +357,21 @@ fn MeView(
                                     <input type="hidden" name="lang" value=lang.code()/>
                                     <button type="submit" class="button-quiet">{preference_words(lang, &name, !on)}</button>
                                 </ActionForm>
+                                {pause_view}
                             </li>
-                        }).collect_view()}
+                        }}).collect_view()}
                     </ul>
                 }.into_any()
             }}
+        </section>
+        <section aria-labelledby="channel-h">
+            <h2 id="channel-h">{lang.t("How we reach you", "Comment vous joindre")}</h2>
+            <ActionForm action=channel>
+                <input type="hidden" name="lang" value=lang.code()/>
+                <label class="choice"><input type="radio" name="channel" value="email" checked=me.channel == "email"/>" "{lang.t("By email", "Par email")}</label>
+                <label class="choice"><input type="radio" name="channel" value="sms" checked=me.channel == "sms"/>" "{lang.t("By SMS", "Par SMS")}</label>
+                <button type="submit" class="button-quiet">{lang.t("Save my choice", "Enregistrer mon choix")}</button>
+            </ActionForm>
         </section>
         <section aria-labelledby="data-h">
             <h2 id="data-h">{lang.t("Your data", "Vos données")}</h2>

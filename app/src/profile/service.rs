@@ -204,6 +204,45 @@ pub fn phone_hash(phone: &str) -> String {
 
 pub use crate::model::profile::YearlyRefresh;
 
+/// Pauses a newsletter for 1, 3 or 6 months (30 days each), or resumes it (`0`), with
+/// the words of the choice as evidence.
+pub async fn pause(
+    state: &AppState,
+    contact_id: i64,
+    newsletter_id: i64,
+    months: i64,
+    lang: crate::model::profile::Lang,
+) -> Result<(), AppError> {
+    if ![0, 1, 3, 6].contains(&months) {
+        return Err(AppError::BadRequest);
+    }
+    let newsletter =
+        state.store.newsletters().await?.into_iter().find(|n| n.id == newsletter_id).ok_or(AppError::NotFound)?;
+    let now = crate::state::now();
+    let consent = crate::model::contact::ConsentEvidence {
+        at: now,
+        channel: "self-service".into(),
+        form: "profile page (/me)".into(),
+        text: super::pause_words(lang, &newsletter.name, months),
+    };
+    let until = (months > 0).then(|| now + months * 30 * 86_400);
+    if !state.store.pause_subscription(contact_id, newsletter_id, until, &consent).await? {
+        return Err(AppError::Refused(
+            lang.t("You do not receive this newsletter.", "Vous ne recevez pas cette lettre.").into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Email or SMS.
+pub async fn set_channel(state: &AppState, contact_id: i64, channel: &str) -> Result<(), AppError> {
+    if channel != "email" && channel != "sms" {
+        return Err(AppError::BadRequest);
+    }
+    state.store.set_preferred_channel(contact_id, channel, crate::state::now()).await?;
+    Ok(())
+}
+
 pub const REFRESH_SETTING: &str = "yearly_refresh";
 const REFRESH_LAST_RUN: &str = "yearly_refresh_last_run";
 const YEAR: i64 = 365 * 86_400;

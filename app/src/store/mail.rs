@@ -43,6 +43,21 @@ pub trait MailStore: Send + Sync {
     /// by one "erased" line, links and mail to them removed. `NotFound` if already erased.
     async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()>;
 
+    /// Pauses a subscribed newsletter until `until` (or resumes it with `None`), with the
+    /// consent evidence of the choice. `false` when the contact is not subscribed to it.
+    async fn pause_subscription(
+        &self,
+        contact_id: i64,
+        newsletter_id: i64,
+        until: Option<i64>,
+        consent: &crate::model::contact::ConsentEvidence,
+    ) -> StoreResult<bool>;
+    /// Paused newsletters of a contact: (newsletter, until).
+    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<(i64, i64)>>;
+    /// "email" or "sms".
+    async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String>;
+    async fn set_preferred_channel(&self, contact_id: i64, channel: &str, now: i64) -> StoreResult<()>;
+
     /// The yearly refresh: contacts whose profile was last updated before
     /// `updated_before`, still subscribed to something, not suppressed or erased, and
     /// sent no personal link since `no_link_since`; oldest first.

@@ -209,6 +209,61 @@ macro_rules! sql_mail_store {
                     Ok(())
                 }
 
+                async fn pause_subscription(
+                    &self,
+                    contact_id: i64,
+                    newsletter_id: i64,
+                    until: Option<i64>,
+                    consent: &app::model::contact::ConsentEvidence,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE subscriptions SET paused_until = $1, consent_at = $2, consent_channel = $3, consent_form = $4, \
+                         consent_text = $5 WHERE contact_id = $6 AND newsletter_id = $7 AND state = 'subscribed'",
+                    )
+                    .bind(until)
+                    .bind(consent.at)
+                    .bind(&consent.channel)
+                    .bind(&consent.form)
+                    .bind(&consent.text)
+                    .bind(contact_id)
+                    .bind(newsletter_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+                    let rows = sqlx::query(
+                        "SELECT newsletter_id, paused_until FROM subscriptions WHERE contact_id = $1 AND paused_until IS NOT NULL",
+                    )
+                    .bind(contact_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+                }
+
+                async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String> {
+                    let row = sqlx::query("SELECT preferred_channel FROM contacts WHERE id = $1")
+                        .bind(contact_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    row.map(|r| r.get(0)).ok_or(app::store::StoreError::NotFound)
+                }
+
+                async fn set_preferred_channel(&self, contact_id: i64, channel: &str, now: i64) -> StoreResult<()> {
+                    sqlx::query("UPDATE contacts SET preferred_channel = $1, updated_at = $2 WHERE id = $3")
+                        .bind(channel)
+                        .bind(now)
+                        .bind(contact_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
                 async fn contacts_to_refresh(&self, updated_before: i64, no_link_since: i64, limit: i64) -> StoreResult<Vec<i64>> {
                     let rows = sqlx::query(
                         "SELECT c.id FROM contacts c JOIN engagement e ON e.contact_id = c.id \
