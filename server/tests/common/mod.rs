@@ -166,6 +166,8 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A request that hangs fails the test with its URL instead of stalling the run.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("client")
     }
