@@ -57,7 +57,7 @@ test("a customer opens their link, completes their profile to 100% and gets a co
   if (testInfo.project.name === "js") {
     await expect(meter).toHaveText("100 %");
   }
-  await me.getByRole("button", { name: "Save" }).click();
+  await me.getByRole("button", { name: "Save", exact: true }).click();
   await expect(me.getByRole("status")).toHaveText("Saved. Thank you!");
   await expect(meter).toHaveText("100 %");
 
