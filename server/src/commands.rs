@@ -326,6 +326,13 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
             .map_err(explain)?;
         println!("  Demo partner API key (shown once): {}", key.as_str());
     }
+    // A customer's side too: a fresh personal link each run (links work once).
+    if let Some(customer) = store.contact(1).await.map_err(|e| e.to_string())?.filter(|c| c.suppressed_at.is_none()) {
+        let links = AppState::new(store.clone(), Settings { public_url: public_url(), ..Settings::default() });
+        let link =
+            app::profile::service::new_link(&links, customer.id, app::state::now()).await.map_err(|e| e.to_string())?;
+        println!("  A demo customer's personal link (opens their /me page once): {link}");
+    }
     println!("\n  Demo admin login:  {email}  /  {password}\n");
     Ok(())
 }

@@ -153,6 +153,7 @@ async fn a_contact_completes_their_profile_and_chooses_what_they_receive(db: Db)
     let saved = app.store.contact(ann).await.unwrap().unwrap();
     assert_eq!((saved.fields.last_name.as_str(), saved.fields.city.as_str()), ("Lee", "Lyon"));
     assert_eq!(saved.fields.job_title, "", "only the fields shown to the person");
+    app.settle().await; // the interaction is accepted at once and applied by the folder
     assert_eq!(app.store.timeline(ann, 3).await.unwrap()[0].kind, "profile_update", "an interaction");
     assert!(app.get(&client, "/me").await.text().await.unwrap().contains("100 %"));
 
@@ -220,6 +221,20 @@ async fn a_person_downloads_their_data_then_erases_it(db: Db) {
     assert_eq!(app.store.known_md5(&[md5]).await.unwrap().len(), 1);
     let subs = app.store.subscriptions(ann).await.unwrap();
     assert!(subs.iter().all(|s| s.state == app::model::SubscriptionState::Unsubscribed));
+    // Events still arriving (an old tracking pixel) do not grow a timeline again, and no
+    // link is mailed to the erased address.
+    let late = app::store::NewEvent {
+        contact_id: ann,
+        kind: app::model::events::EventKind::Purchase,
+        occurred_at: now(),
+        campaign: String::new(),
+        meta: String::new(),
+        detail: String::new(),
+        actor: "tracking".into(),
+    };
+    app.state.event_writer.record_applied(&app.store, vec![late]).await.unwrap();
+    assert!(matches!(links::send_link(&app.state, ann, now()).await, Err(app::error::AppError::Refused(_))));
+    assert_eq!(app.store.contact(ann).await.unwrap().unwrap().purchase_count, 0);
     let timeline = app.store.timeline(ann, 10).await.unwrap();
     assert_eq!(timeline.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(), ["erased"]);
     // Their session ended; the page says what happened.

@@ -2,7 +2,7 @@
 //! trigger they now meet gives them a code (at most once per programme, enforced by the
 //! database), shown on their page and mailed to them.
 
-use super::{Earned, Incentive};
+use super::Incentive;
 use crate::error::AppError;
 use crate::mail::NewMail;
 use crate::model::profile::{completion, ProfileField};
@@ -26,35 +26,28 @@ pub fn earns(incentive: &Incentive, form: &ContactForm, shown: &[ProfileField]) 
     i64::from(completion(form, shown)) >= incentive.threshold && incentive.fields.iter().all(filled)
 }
 
-/// Awards what the contact now earns; returns the rewards given now (each also mailed).
+/// Awards what the contact now earns and has not earned before; each code is mailed.
 pub async fn award_due(
     state: &AppState,
     contact_id: i64,
     form: &ContactForm,
     shown: &[ProfileField],
     to: &str,
-) -> Result<Vec<Earned>, AppError> {
+) -> Result<(), AppError> {
     let now = crate::state::now();
-    let mut given = Vec::new();
+    let earned: Vec<i64> = state.store.rewards_of(contact_id).await?.iter().map(|r| r.incentive_id).collect();
     for incentive in state.store.incentives().await? {
-        if !incentive.open_at(now) || !earns(&incentive, form, shown) {
+        if earned.contains(&incentive.id) || !incentive.open_at(now) || !earns(&incentive, form, shown) {
             continue;
         }
         let code = match incentive.code_source.as_str() {
-            "pool" => match state.store.award_from_pool(incentive.id, contact_id, now).await? {
-                Some(true) => state
-                    .store
-                    .rewards_of(contact_id)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.incentive_id == incentive.id)
-                    .map(|r| r.code),
-                Some(false) => None,
-                None => {
+            "pool" => {
+                let code = state.store.award_from_pool(incentive.id, contact_id, now).await?;
+                if code.is_none() {
                     tracing::warn!(incentive = incentive.id, "the incentive's code pool is empty: nothing given");
-                    None
                 }
-            },
+                code
+            }
             _ => {
                 let code = generate_code(&incentive.code_prefix);
                 state.store.award_code(incentive.id, contact_id, &code, now).await?.then_some(code)
@@ -78,16 +71,8 @@ pub async fn award_due(
             unsubscribe_url: Some(crate::mail::service::unsubscribe_url(state, contact_id).await?),
         };
         crate::mail::service::queue(state, &mail).await?;
-        given.push(Earned {
-            incentive_id: incentive.id,
-            name: incentive.name.clone(),
-            reward: incentive.reward.clone(),
-            code,
-            issued_at: now,
-            redeemed_at: None,
-        });
     }
-    Ok(given)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ pub fn MailPage() -> impl IntoView {
     view! {
         <Title text="Mail · Carnet"/>
         <header class="page-header"><h1>"Mail"</h1></header>
+        {move || retry.value().get().and_then(|r| r.err()).map(|e| crate::ui::error_alert(&e))}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match outbox.await {

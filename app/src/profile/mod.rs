@@ -252,6 +252,17 @@ fn MeView(
     saved: bool,
 ) -> impl IntoView {
     let erase_error = move || erase.value().get().and_then(|r| r.err()).and_then(|e| e.field("confirm"));
+    // What a preference form refused (a newsletter not received, a bad choice).
+    let choice_error = move || {
+        [
+            pref.value().get().and_then(|r| r.err()),
+            pause.value().get().and_then(|r| r.err()),
+            channel.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    };
     let lang = me.lang;
     let fields = me.fields.clone();
     let paused = me.paused.clone();
@@ -316,6 +327,7 @@ fn MeView(
         </ActionForm>
         <section aria-labelledby="prefs-h">
             <h2 id="prefs-h">{lang.t("What we send you", "Ce que nous vous envoyons")}</h2>
+            {move || choice_error().map(|e| view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> })}
             {if me.subscriptions.is_empty() {
                 view! { <p>{lang.t("We have no newsletters yet.", "Nous n'avons pas encore de lettres d'information.")}</p> }.into_any()
             } else {

@@ -36,6 +36,10 @@ pub async fn new_link(state: &AppState, contact_id: i64, now: i64) -> Result<Str
 /// Mails the contact a fresh link (through the outbox); returns the mail's id.
 pub async fn send_link(state: &AppState, contact_id: i64, now: i64) -> Result<i64, AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
+    if contact.suppressed_at.is_some() {
+        // Bounced, complained, suppressed by staff or erased: no mail goes there.
+        return Err(AppError::Refused("This address is suppressed: no mail is sent to it.".into()));
+    }
     let link = new_link(state, contact_id, now).await?;
     let days = state.settings.profile_link_days;
     let hello = match contact.fields.first_name.trim() {
@@ -101,8 +105,12 @@ pub async fn check_link(state: &AppState, token: &str, now: i64) -> Result<Resul
 pub async fn resend(state: &AppState, token: &str, now: i64) -> Result<bool, AppError> {
     match state.store.link(&token_hash(token), PROFILE).await? {
         Some((contact, expires, used)) if used.is_some() || expires <= now => {
-            send_link(state, contact, now).await?;
-            Ok(true)
+            match send_link(state, contact, now).await {
+                Ok(_) => Ok(true),
+                // A suppressed address gets nothing, and the page says the same as ever.
+                Err(AppError::Refused(_)) => Ok(false),
+                Err(e) => Err(e),
+            }
         }
         _ => Ok(false),
     }
@@ -160,7 +168,9 @@ pub async fn save_profile(
         detail: String::new(),
         actor: "profile page".into(),
     };
-    state.event_writer.record_applied(&state.store, vec![event]).await?;
+    // Accepted, not awaited: nothing on the page needs it applied, and a save must not
+    // wait for whatever backlog the inbox holds.
+    state.event_writer.record(&state.store, vec![event]).await?;
     crate::incentives::service::award_due(state, contact_id, &form, &fields, valid.email.as_str()).await?;
     Ok(crate::model::profile::completion(&form, &fields))
 }

@@ -15,10 +15,9 @@ pub trait IncentiveStore: Send + Sync {
     /// Gives the contact this generated code, unless they already have one from the
     /// programme. `true` when given now.
     async fn award_code(&self, incentive_id: i64, contact_id: i64, code: &str, now: i64) -> StoreResult<bool>;
-    /// Gives the contact the next unissued code of the pool, unless they already have
-    /// one. `Some(true)` when given now, `Some(false)` when they had one, `None` when the
-    /// pool is empty.
-    async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<bool>>;
+    /// Gives the contact the next unissued code of the pool: the code, or `None` when
+    /// the pool is empty (or they got one meanwhile).
+    async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<String>>;
     /// Records that an issued code was used at `at`.
     async fn redeem_code(&self, code: &str, at: i64) -> StoreResult<Redemption>;
     /// Per programme: (id, codes issued, redeemed, left in the pool).

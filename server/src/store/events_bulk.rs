@@ -2,7 +2,7 @@
 //!
 //! Accepting an event appends it to an inbox: sequential writes, so a request is
 //! answered as soon as its events are durable. Folding takes the inbox in large
-//! batches into a temporary `fold` table, and `apply_fold` (in engagement_sql.rs)
+//! batches (SQLite: through a temporary `fold` table; PostgreSQL: one statement)
 //! applies each batch set-wise, sorted by contact. Applying events one request at a
 //! time touched about 2.7 random pages per event at a million contacts (the timeline
 //! index, the engagement rows and their two status indexes); a fold of a few hundred
@@ -45,8 +45,10 @@ const INBOX_COLUMNS: &str = "contact_id, kind, interaction, occurred_at, detail,
 /// complaints: few, and each writes consent evidence): contact, kind, instant, sender.
 pub type Rare = (i64, EventKind, i64, String);
 
-/// Contacts deleted since their events were accepted are skipped.
-const LIVE: &str = "EXISTS (SELECT 1 FROM engagement e WHERE e.contact_id = f.contact_id)";
+/// Contacts deleted or erased since their events were accepted are skipped (an erased
+/// contact keeps its row for the hashes, and must not grow a timeline again).
+const LIVE: &str = "EXISTS (SELECT 1 FROM engagement e WHERE e.contact_id = f.contact_id \
+                    AND (e.suppression_reason IS NULL OR e.suppression_reason <> 'erased'))";
 
 /// The statements of a fold over the batch `src` (a table or a CTE of inbox rows),
 /// the same text for both backends but for the day of an instant (`day`). Each
@@ -76,7 +78,7 @@ impl FoldSql {
                    MAX(CASE WHEN kind <> 'open' THEN occurred_at END) AS ls, \
                    MAX(CASE WHEN kind = 'open' THEN occurred_at END) AS lo, \
                    MAX(CASE WHEN kind = 'click' THEN occurred_at END) AS lc \
-                 FROM {src} WHERE interaction GROUP BY contact_id) AS v \
+                 FROM {src} f WHERE f.interaction AND {LIVE} GROUP BY f.contact_id) AS v \
                  WHERE engagement.contact_id = v.contact_id AND ({moves})",
                 set = forward_set("engagement", &FORWARD, |i| values[i].to_string()),
                 moves = FORWARD
@@ -88,7 +90,8 @@ impl FoldSql {
             ),
             purchases: format!(
                 "UPDATE contacts SET {set}, purchase_count = contacts.purchase_count + v.n \
-                 FROM (SELECT contact_id, COUNT(*) AS n, {day} AS day FROM {src} WHERE kind = 'purchase' GROUP BY contact_id) AS v \
+                 FROM (SELECT f.contact_id, COUNT(*) AS n, {day} AS day FROM {src} f \
+                   WHERE f.kind = 'purchase' AND {LIVE} GROUP BY f.contact_id) AS v \
                  WHERE contacts.id = v.contact_id",
                 set = forward_set("contacts", &["last_purchase_on"], |_| "v.day".to_string()),
                 day = day("MAX(occurred_at)"),
@@ -303,7 +306,16 @@ pub mod postgres {
         Ok(())
     }
 
+    /// A transaction for a fold, when there is something to fold: an idle folder (every
+    /// second, on every instance) neither holds a connection nor waits on the lock.
     pub async fn begin_fold(store: &PgStore) -> StoreResult<Option<Transaction<'static, Postgres>>> {
+        let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM event_inbox)")
+            .fetch_one(store.writer())
+            .await
+            .map_err(map_err)?;
+        if !waiting {
+            return Ok(None);
+        }
         store.writer().begin().await.map(Some).map_err(map_err)
     }
 

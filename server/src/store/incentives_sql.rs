@@ -93,34 +93,25 @@ macro_rules! sql_incentive_store {
                     Ok(done.rows_affected() == 1)
                 }
 
-                async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<bool>> {
-                    let had = sqlx::query("SELECT 1 FROM incentive_codes WHERE incentive_id = $1 AND contact_id = $2")
-                        .bind(incentive_id)
-                        .bind(contact_id)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err)?;
-                    if had.is_some() {
-                        return Ok(Some(false));
-                    }
+                async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<String>> {
                     // Two people may race for the same next code: whoever loses tries the
                     // following one.
                     for _ in 0..5 {
                         let taken = sqlx::query(
                             "UPDATE incentive_codes SET contact_id = $1, issued_at = $2 WHERE id = (SELECT id FROM incentive_codes \
-                             WHERE incentive_id = $3 AND issued_at IS NULL ORDER BY id LIMIT 1) AND issued_at IS NULL",
+                             WHERE incentive_id = $3 AND issued_at IS NULL ORDER BY id LIMIT 1) AND issued_at IS NULL RETURNING code",
                         )
                         .bind(contact_id)
                         .bind(now)
                         .bind(incentive_id)
-                        .execute(&self.pool)
+                        .fetch_optional(&self.pool)
                         .await;
                         match taken.map_err(map_err) {
-                            Ok(done) if done.rows_affected() == 1 => return Ok(Some(true)),
+                            Ok(Some(row)) => return Ok(Some(row.get(0))),
                             // Another save of the same person got there first.
-                            Err(StoreError::Conflict { .. }) => return Ok(Some(false)),
+                            Err(StoreError::Conflict { .. }) => return Ok(None),
                             Err(e) => return Err(e),
-                            Ok(_) => {}
+                            Ok(None) => {}
                         }
                         let left = sqlx::query("SELECT 1 FROM incentive_codes WHERE incentive_id = $1 AND issued_at IS NULL LIMIT 1")
                             .bind(incentive_id)

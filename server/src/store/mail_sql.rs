@@ -194,11 +194,11 @@ macro_rules! sql_mail_store {
                     let statements: [&str; 6] = [
                         "UPDATE subscriptions SET state = 'unsubscribed', consent_at = $2, consent_channel = 'self-service', \
                          consent_form = 'profile page (/me)', consent_text = 'Erased at the person''s request' \
-                         WHERE contact_id = $1 AND $2 > 0",
+                         WHERE contact_id = $1 AND state <> 'unsubscribed' AND $2 > 0",
                         "DELETE FROM activities WHERE contact_id = $1 AND $2 > 0",
                         "INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) \
                          VALUES ($1, 'erased', FALSE, $2, 'Personal data erased at the person''s request', 'the contact')",
-                        "UPDATE engagement SET suppressed_at = $2, suppression_reason = 'erased' WHERE contact_id = $1 AND suppressed_at IS NULL",
+                        "UPDATE engagement SET suppressed_at = COALESCE(suppressed_at, $2), suppression_reason = 'erased' WHERE contact_id = $1",
                         "DELETE FROM contact_links WHERE contact_id = $1 AND $2 > 0",
                         "DELETE FROM outbox WHERE contact_id = $1 AND $2 > 0",
                     ];
