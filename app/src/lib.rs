@@ -12,6 +12,7 @@ pub mod mail;
 pub mod model;
 pub mod partners;
 pub mod profile;
+pub mod signup;
 pub mod ui;
 pub mod users;
 

@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/contacts"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/new") view=NewContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/quick-entry") view=crate::signup::QuickEntryPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/bulk") view=BulkPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/edit") view=EditContactPage ssr=SsrMode::Async/>

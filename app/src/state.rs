@@ -48,6 +48,36 @@ impl Default for PartnerRate {
     }
 }
 
+/// The public sign-up form's defences (see `signup`).
+#[derive(Clone, Debug)]
+pub struct SignupDefence {
+    /// A form sent back sooner than this after it was shown is a bot's.
+    pub min_secs: i64,
+    /// A form older than this is shown again (its ticket is no longer accepted).
+    pub max_age_secs: i64,
+    /// Zero bits the proof of work asks for (16: about 65,000 hashes).
+    pub pow_bits: u32,
+    /// Sign-ups per network address and hour, with the proof of work answered…
+    pub per_ip_hour: i64,
+    /// … and without it (JavaScript off).
+    pub per_ip_hour_without_pow: i64,
+    /// Confirmation mails per email address and day.
+    pub per_address_day: i64,
+}
+
+impl Default for SignupDefence {
+    fn default() -> Self {
+        SignupDefence {
+            min_secs: 3,
+            max_age_secs: 86_400,
+            pow_bits: 16,
+            per_ip_hour: 30,
+            per_ip_hour_without_pow: 10,
+            per_address_day: 3,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// The public origin, e.g. `https://crm.example.com`, used for links and the CSRF check.
@@ -58,6 +88,7 @@ pub struct Settings {
     pub partner_rate: PartnerRate,
     /// How long a personal profile link works, in days (people open mail late).
     pub profile_link_days: i64,
+    pub signup: SignupDefence,
 }
 
 impl Default for Settings {
@@ -68,6 +99,7 @@ impl Default for Settings {
             login_limits: LoginLimits::default(),
             partner_rate: PartnerRate::default(),
             profile_link_days: 14,
+            signup: SignupDefence::default(),
         }
     }
 }

@@ -216,6 +216,13 @@ async fn serve(
             public_url: public_url.clone(),
             partner_rate: app::state::PartnerRate { per_second: args.partner_rate, burst: 2.0 * args.partner_rate },
             profile_link_days: args.profile_link_days,
+            signup: app::state::SignupDefence {
+                min_secs: args.signup_min_seconds,
+                pow_bits: args.signup_pow_bits,
+                per_ip_hour: args.signup_per_ip_hour,
+                per_ip_hour_without_pow: (args.signup_per_ip_hour / 3).max(1),
+                ..Default::default()
+            },
             ..Settings::default()
         },
         site_root: args.site_root.clone().unwrap_or_else(crate::default_site_root),

@@ -133,6 +133,15 @@ pub struct ServeArgs {
     /// How many days a personal profile link works.
     #[arg(long, env = "CARNET_PROFILE_LINK_DAYS", default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=365))]
     pub profile_link_days: i64,
+    /// Public sign-up forms sent back sooner than this after they were shown are a bot's.
+    #[arg(long, env = "CARNET_SIGNUP_MIN_SECONDS", default_value_t = 3, value_parser = clap::value_parser!(i64).range(0..=60))]
+    pub signup_min_seconds: i64,
+    /// The sign-up form's proof of work, in zero bits (each one doubles the work; 0 turns it off).
+    #[arg(long, env = "CARNET_SIGNUP_POW_BITS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=24))]
+    pub signup_pow_bits: u32,
+    /// Sign-ups allowed per network address and hour (a third of it without JavaScript).
+    #[arg(long, env = "CARNET_SIGNUP_PER_IP_HOUR", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=100000))]
+    pub signup_per_ip_hour: i64,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "CARNET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,

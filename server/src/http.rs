@@ -57,6 +57,9 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .route("/contacts/export.csv", get(crate::downloads::contacts_csv).with_state(state.clone()))
         .route("/p/{token}", get(crate::links::show).post(crate::links::open).with_state(state.clone()))
         .route("/p/{token}/resend", axum::routing::post(crate::links::resend).with_state(state.clone()))
+        .route("/subscribe", get(crate::signup::show).post(crate::signup::submit).with_state(state.clone()))
+        .route("/subscribe/pow.js", get(crate::signup::pow_script))
+        .route("/s/{token}", get(crate::signup::confirm_page).post(crate::signup::confirm).with_state(state.clone()))
         .route("/me/data.json", get(crate::links::my_data).with_state(state.clone()))
         .route(
             "/engagement/import",
@@ -79,6 +82,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .merge(crate::redemptions::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
+        .layer(axum::middleware::from_fn(middleware::frame_guard))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))
 }
 
@@ -94,7 +98,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Periodic chores: fold accepted events every second, send mail every 5 seconds, write partner usage every second, run background jobs, refresh
-/// the engagement dashboard when stale, purge expired sessions.
+/// the engagement dashboard when stale, purge expired sessions and sign-ups.
 pub fn spawn_housekeeping(state: AppState) {
     // The event intake and the folder of its inbox.
     let events = state.clone();
@@ -162,6 +166,10 @@ pub fn spawn_housekeeping(state: AppState) {
             let now = app::state::now();
             if let Err(e) = state.store.sessions_delete_expired(now).await {
                 tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+            // Sign-ups never confirmed leave nothing behind once their link has expired.
+            if let Err(e) = state.store.purge_signups(now).await {
+                tracing::warn!(error = %e, "could not purge expired sign-ups");
             }
         }
     });

@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod public_page;
 pub mod redemptions;
 pub mod seed;
+pub mod signup;
 pub mod smtp;
 pub mod store;
 pub mod unsubscribe;

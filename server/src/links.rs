@@ -39,8 +39,19 @@ pub async fn open(State(state): State<AppState>, session: Session, Path(token): 
     }
 }
 
-pub async fn resend(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match links::resend(&state, &token, app::state::now()).await {
+pub async fn resend(
+    State(state): State<AppState>,
+    axum::Extension(ip): axum::Extension<app::auth::service::ClientIp>,
+    Path(token): Path<String>,
+) -> Response {
+    let now = app::state::now();
+    // A door that sends mail: throttled per network address like the sign-up form.
+    let sent = match app::signup::service::public_door_allowed(&state, "resend", &ip.0, now).await {
+        Ok(true) => links::resend(&state, &token, now).await,
+        Ok(false) => Ok(false),
+        Err(e) => Err(e.into()),
+    };
+    match sent {
         // The same answer whether or not a mail went out: the page reveals nothing.
         Ok(_) => page(
             StatusCode::OK,

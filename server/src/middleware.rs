@@ -64,6 +64,20 @@ pub async fn csrf(State(public_url): State<String>, req: Request, next: Next) ->
     }
 }
 
+/// No page may be framed by another site (clickjacking), except those that say
+/// otherwise with their own `Content-Security-Policy` (the embeddable sign-up form);
+/// and no response is second-guessed into another content type.
+pub async fn frame_guard(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("frame-ancestors 'none'"));
+        headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    response
+}
+
 /// Pages reachable without signing in; everything else is the staff app.
 fn is_public(path: &str) -> bool {
     path == "/login"
@@ -71,6 +85,10 @@ fn is_public(path: &str) -> bool {
         || path == "/me"
         || path == "/me/data.json"
         || path.starts_with("/p/")
+        // the public sign-up form and its confirmation links
+        || path == "/subscribe"
+        || path == "/subscribe/pow.js"
+        || path.starts_with("/s/")
         || path == "/healthz"
         || path == "/favicon.ico"
         || path == "/favicon.svg"

@@ -1,22 +1,53 @@
-//! The few plain pages served outside Leptos to people with no account (unsubscribe,
-//! personal links): small, no JavaScript, never cached, and their URLs (which carry
+//! The few plain pages served outside Leptos to people with no account (sign-up,
+//! unsubscribe, personal links): small, never cached, and their URLs (which carry
 //! tokens) never sent to other sites as a referrer. (`same-origin` rather than
 //! `no-referrer`, under which browsers post these pages' own forms with `Origin: null`,
 //! which the CSRF check rightly refuses.)
 
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
-         <body><main class=\"public-page\"><h1>{title}</h1>{body}</main></body></html>"
-    );
-    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "same-origin")], Html(html))
-        .into_response()
+    PublicPage { lang: "en", title, body, script: None, embedded: false }.render(status)
+}
+
+/// A public page with its options.
+pub struct PublicPage<'a> {
+    pub lang: &'a str,
+    pub title: &'a str,
+    /// HTML, already escaped.
+    pub body: &'a str,
+    /// A same-origin script to load (deferred).
+    pub script: Option<&'a str>,
+    /// Shown inside another site's page (the embeddable sign-up form): no heading
+    /// margins, and other sites may frame it.
+    pub embedded: bool,
+}
+
+impl PublicPage<'_> {
+    pub fn render(&self, status: StatusCode) -> Response {
+        let (title, body, lang) = (self.title, self.body, self.lang);
+        let script = self.script.map(|s| format!("<script src=\"{s}\" defer></script>")).unwrap_or_default();
+        let class = if self.embedded { "public-page embedded" } else { "public-page" };
+        let html = format!(
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <meta name=\"robots\" content=\"noindex\"><title>{title}</title>\
+             <link rel=\"stylesheet\" href=\"/pkg/carnet.css\">{script}</head>\
+             <body><main class=\"{class}\"><h1>{title}</h1>{body}</main></body></html>"
+        );
+        let mut response =
+            (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "same-origin")], Html(html))
+                .into_response();
+        if self.embedded {
+            // The one page other sites may frame; every other response refuses it
+            // (see `middleware::frame_guard`).
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors *"));
+        }
+        response
+    }
 }
 
 pub use app::mail::service::escape_html as html_escape;

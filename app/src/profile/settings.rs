@@ -14,6 +14,8 @@ use std::collections::HashMap;
 pub struct SelfServiceSettings {
     pub fields: Vec<ProfileField>,
     pub refresh: YearlyRefresh,
+    /// Where the public sign-up form lives (for the links and the embed code shown).
+    pub public_url: String,
 }
 
 #[server(endpoint = "self-service/settings")]
@@ -23,6 +25,7 @@ pub async fn get_self_service_settings() -> Result<SelfServiceSettings, AppError
     Ok(SelfServiceSettings {
         fields: super::service::profile_fields(&state).await?,
         refresh: super::service::yearly_refresh(&state).await?,
+        public_url: state.settings.public_url.trim_end_matches('/').to_string(),
     })
 }
 
@@ -109,9 +112,34 @@ pub fn SelfServiceSettingsPage() -> impl IntoView {
                             </fieldset>
                             {can_save.then(|| view! { <button type="submit" class="button button-primary">"Save"</button> })}
                         </ActionForm>
+                        <SignupForms public_url=s.public_url.clone()/>
                     }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The public sign-up form's address for each channel, and the code that embeds it in
+/// another site's page.
+#[component]
+fn SignupForms(public_url: String) -> impl IntoView {
+    let embed = format!(
+        "<iframe src=\"{public_url}/subscribe?embed=1&source=web\" title=\"Subscribe\" \
+         style=\"width:100%;min-height:34rem;border:0\"></iframe>"
+    );
+    view! {
+        <section class="card">
+            <h2>"Sign-up forms"</h2>
+            <p class="field-hint">"One public form for every channel: its address says where each subscriber came from. People confirm by mail before anything is stored. Add "<code>"&detail=…"</code>" for the shop, campaign or show, "<code>"&newsletters=1,2"</code>" to offer only some newsletters, and "<code>"&lang=fr"</code>" for French."</p>
+            <ul class="plain-list">
+                {crate::signup::PUBLIC_CHANNELS.iter().map(|c| {
+                    let url = format!("{public_url}/subscribe?source={}", c.as_str());
+                    view! { <li>{c.label()}": " <a href=url.clone()>{url.clone()}</a></li> }
+                }).collect_view()}
+            </ul>
+            <label for="embed-code">"To embed the form in your site's pages"</label>
+            <textarea id="embed-code" readonly rows="3">{embed}</textarea>
+        </section>
     }
 }

@@ -10,11 +10,13 @@ mod engagement;
 mod incentives;
 mod mail;
 mod partners;
+mod signups;
 mod users;
 pub use engagement::{EngagementStore, NewEvent, NewJob};
 pub use incentives::IncentiveStore;
 pub use mail::MailStore;
 pub use partners::PartnerStore;
+pub use signups::{NewSignup, SignupOutcome, SignupStore};
 pub use users::UserStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +80,7 @@ pub struct PartnerLead {
 
 #[async_trait]
 pub trait Store:
-    UserStore + PartnerStore + EngagementStore + MailStore + IncentiveStore + Send + Sync + 'static
+    UserStore + PartnerStore + EngagementStore + MailStore + IncentiveStore + SignupStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
     /// Answers when the database answers (health checks).

@@ -73,7 +73,7 @@ fn Sidebar(user: CurrentUser) -> impl IntoView {
                 <li><A href="/contacts" exact=true>"Contacts"</A></li>
                 <li><A href="/engagement" exact=true>"Engagement"</A></li>
                 <li><A href="/incentives">"Incentives"</A></li>
-                {can_edit.then(|| view! { <li><A href="/contacts/new">"Add a contact"</A></li> })}
+                {can_edit.then(|| view! { <li><A href="/contacts/new">"Add a contact"</A></li> <li><A href="/quick-entry">"Quick entry"</A></li> })}
                 {admin.then(|| view! {
                     <li><A href="/partners">"Partners"</A></li>
                     <li><A href="/users">"Staff users"</A></li>

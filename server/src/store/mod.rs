@@ -15,6 +15,8 @@ mod mail_sql;
 #[macro_use]
 mod partners_sql;
 #[macro_use]
+mod signups_sql;
+#[macro_use]
 mod users_sql;
 mod events_bulk;
 pub mod postgres;

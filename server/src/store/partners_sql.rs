@@ -190,14 +190,8 @@ macro_rules! sql_partner_store {
                         .await
                         .map_err(map_err)?
                         .get(0);
-                    sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'created', FALSE, $2, $3, $4)")
-                        .bind(contact_id)
-                        .bind(lead.now)
-                        .bind(format!("Created (Partner: {})", lead.fields.source_detail))
-                        .bind(&lead.actor)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
+                    let detail = format!("Created (Partner: {})", lead.fields.source_detail);
+                    add_activity(&mut *tx, contact_id, "created", lead.now, &detail, &lead.actor).await?;
                     for (newsletter_id, consent) in &lead.subscriptions {
                         sqlx::query(
                             "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \

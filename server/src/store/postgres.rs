@@ -56,4 +56,5 @@ sql_engagement_store!(PgStore, sqlx::Postgres, crate::store::events_bulk::postgr
 sql_partner_store!(PgStore, sqlx::Postgres);
 sql_mail_store!(PgStore, sqlx::Postgres);
 sql_incentive_store!(PgStore, sqlx::Postgres);
+sql_signup_store!(PgStore, sqlx::Postgres);
 sql_user_store!(PgStore);

@@ -159,6 +159,64 @@ macro_rules! sql_store {
         }
 
 
+        type Conn = <$db as sqlx::Database>::Connection;
+
+        /// One line on a contact's timeline (not an interaction).
+        async fn add_activity(conn: &mut Conn, contact_id: i64, kind: &str, at: i64, detail: &str, actor: &str) -> StoreResult<()> {
+            sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, $2, FALSE, $3, $4, $5)")
+                .bind(contact_id)
+                .bind(kind)
+                .bind(at)
+                .bind(detail)
+                .bind(actor)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err)?;
+            Ok(())
+        }
+
+        /// Sets one subscription with its consent evidence, puts it on the timeline and
+        /// marks the contact updated (inside the caller's transaction).
+        async fn write_subscription(
+            conn: &mut Conn,
+            contact_id: i64,
+            newsletter_id: i64,
+            state: SubscriptionState,
+            consent: &ConsentEvidence,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (contact_id, newsletter_id) DO UPDATE SET state = excluded.state, consent_at = excluded.consent_at, \
+                   consent_channel = excluded.consent_channel, consent_form = excluded.consent_form, consent_text = excluded.consent_text",
+            )
+            .bind(contact_id)
+            .bind(newsletter_id)
+            .bind(state.as_str())
+            .bind(consent.at)
+            .bind(&consent.channel)
+            .bind(&consent.form)
+            .bind(&consent.text)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+            let name: Option<String> = sqlx::query("SELECT name FROM newsletters WHERE id = $1")
+                .bind(newsletter_id)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(map_err)?
+                .map(|r| r.get(0));
+            let detail = format!("{} – {} ({}, {})", name.unwrap_or_default(), state.label(), consent.channel, consent.form);
+            add_activity(&mut *conn, contact_id, "subscription", consent.at, &detail, &consent.channel).await?;
+            sqlx::query("UPDATE contacts SET updated_at = $1 WHERE id = $2")
+                .bind(consent.at)
+                .bind(contact_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(map_err)?;
+            Ok(())
+        }
+
         #[async_trait::async_trait]
         impl Store for $store {
             fn backend(&self) -> app::store::Backend {
@@ -180,15 +238,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(map_err)?;
                 let id: i64 = row.get(0);
-                let detail = format!("Created ({})", fields.channel.label());
-                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'created', FALSE, $2, $3, $4)")
-                    .bind(id)
-                    .bind(now)
-                    .bind(detail)
-                    .bind(actor)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                add_activity(&mut *tx, id, "created", now, &format!("Created ({})", fields.channel.label()), actor).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(id)
             }
@@ -366,43 +416,7 @@ macro_rules! sql_store {
             #[tracing::instrument(skip(self, consent))]
             async fn set_subscription(&self, contact_id: i64, newsletter_id: i64, state: SubscriptionState, consent: &ConsentEvidence) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (contact_id, newsletter_id) DO UPDATE SET state = excluded.state, consent_at = excluded.consent_at, \
-                       consent_channel = excluded.consent_channel, consent_form = excluded.consent_form, consent_text = excluded.consent_text",
-                )
-                .bind(contact_id)
-                .bind(newsletter_id)
-                .bind(state.as_str())
-                .bind(consent.at)
-                .bind(&consent.channel)
-                .bind(&consent.form)
-                .bind(&consent.text)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let name: Option<String> = sqlx::query("SELECT name FROM newsletters WHERE id = $1")
-                    .bind(newsletter_id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?
-                    .map(|r| r.get(0));
-                let detail = format!("{} – {} ({}, {})", name.unwrap_or_default(), state.label(), consent.channel, consent.form);
-                sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'subscription', FALSE, $2, $3, $4)")
-                    .bind(contact_id)
-                    .bind(consent.at)
-                    .bind(detail)
-                    .bind(&consent.channel)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                sqlx::query("UPDATE contacts SET updated_at = $1 WHERE id = $2")
-                    .bind(consent.at)
-                    .bind(contact_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                write_subscription(&mut *tx, contact_id, newsletter_id, state, consent).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(())
             }

@@ -139,4 +139,5 @@ sql_engagement_store!(SqliteStore, sqlx::Sqlite, crate::store::events_bulk::sqli
 sql_partner_store!(SqliteStore, sqlx::Sqlite);
 sql_mail_store!(SqliteStore, sqlx::Sqlite);
 sql_incentive_store!(SqliteStore, sqlx::Sqlite);
+sql_signup_store!(SqliteStore, sqlx::Sqlite);
 sql_user_store!(SqliteStore);

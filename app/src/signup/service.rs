@@ -1,0 +1,221 @@
+//! The sign-up flows: the public form's defences and double opt-in, and staff's quick
+//! entry.
+
+use super::{consent_words, pow_solves, Submission, Ticket};
+use crate::engagement::service::{secret, sign_for, verify_for};
+use crate::error::AppError;
+use crate::mail::NewMail;
+use crate::model::profile::Lang;
+use crate::model::{Email, FieldErrors};
+use crate::state::AppState;
+use crate::store::{NewSignup, SignupOutcome, StoreError};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use sha2::{Digest, Sha256};
+
+pub const TICKET: &str = "signup-ticket";
+/// How long a confirmation link works (people open mail late).
+pub const CONFIRM_DAYS: i64 = 7;
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A fresh ticket for a form shown now.
+pub async fn new_ticket(state: &AppState, now: i64) -> Result<String, StoreError> {
+    use rand::RngCore;
+    let mut nonce = [0u8; 12];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let ticket = Ticket { t: now, n: URL_SAFE_NO_PAD.encode(nonce), d: state.settings.signup.pow_bits };
+    Ok(sign_for(&secret(state).await?, TICKET, &ticket))
+}
+
+/// What a submission leads to.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// "Check your mail": said to people and to bots alike. `queued` says whether a
+    /// confirmation mail really went out (for tests and logs, never for the page).
+    CheckMail { queued: bool },
+    /// The person typed something wrong: the form again, with the messages.
+    Invalid(FieldErrors),
+    /// The form was shown too long ago: the form again, with a fresh ticket.
+    Stale,
+}
+
+/// Why a submission was taken for a bot's (logged, never shown).
+fn bot_reason(state: &AppState, secret: &[u8], s: &Submission, now: i64) -> Option<&'static str> {
+    let defence = &state.settings.signup;
+    if !s.honeypot.trim().is_empty() {
+        return Some("honeypot filled");
+    }
+    let Some(ticket) = verify_for::<Ticket>(secret, TICKET, &s.ticket) else {
+        return Some("no genuine ticket");
+    };
+    if now - ticket.t < defence.min_secs {
+        return Some("sent too fast");
+    }
+    if !s.pow.is_empty() && !pow_solves(&s.ticket, &s.pow, ticket.d) {
+        return Some("wrong proof of work");
+    }
+    None
+}
+
+/// Whether `subject` went over `limit` in the last `window` seconds, counting this one.
+async fn over_limit(state: &AppState, subject: &str, limit: i64, window: i64, now: i64) -> Result<bool, StoreError> {
+    let (count, _) = state.store.add_login_failure(subject, now, window).await?;
+    Ok(count > limit)
+}
+
+/// Takes a public sign-up: the defences, then the person's input, then a pending
+/// sign-up and its confirmation mail. Nothing is stored or sent for a bot, an address
+/// over its allowance, or a suppressed address, and they all get the same answer.
+pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Result<Verdict, AppError> {
+    let defence = &state.settings.signup;
+    let secret = secret(state).await?;
+    let quiet = Verdict::CheckMail { queued: false };
+    if let Some(reason) = bot_reason(state, &secret, s, now) {
+        tracing::info!(reason, "sign-up taken for a bot's: nothing stored");
+        return Ok(quiet);
+    }
+    let ticket = verify_for::<Ticket>(&secret, TICKET, &s.ticket).ok_or(AppError::BadRequest)?;
+    if now - ticket.t > defence.max_age_secs {
+        return Ok(Verdict::Stale);
+    }
+    let solved = !s.pow.is_empty();
+    if solved && over_limit(state, &format!("signup-pow:{}", sha256_hex(&s.ticket)), 1, defence.max_age_secs, now).await? {
+        tracing::info!("sign-up taken for a bot's: proof of work replayed");
+        return Ok(quiet);
+    }
+    let (subject, limit) = if solved {
+        (format!("signup-ip:{ip}"), defence.per_ip_hour)
+    } else {
+        (format!("signup-ip-nojs:{ip}"), defence.per_ip_hour_without_pow)
+    };
+    if over_limit(state, &subject, limit, 3600, now).await? {
+        tracing::info!("sign-up over the network address's hourly allowance: nothing stored");
+        return Ok(quiet);
+    }
+
+    let mut errors = FieldErrors::default();
+    let lang = s.lang;
+    let email = Email::parse(&s.email)
+        .map_err(|_| {
+            errors.add("email", lang.t("Enter an email address like name@example.com.", "Saisissez une adresse comme nom@exemple.fr."))
+        })
+        .ok();
+    let first_name = s.first_name.trim().to_string();
+    if first_name.chars().count() > 100 {
+        errors.add("first_name", lang.t("Keep it under 100 characters.", "100 caractères au plus."));
+    }
+    let newsletters = state.store.newsletters().await?;
+    let chosen: Vec<_> = newsletters.iter().filter(|n| s.newsletters.contains(&n.id)).collect();
+    if chosen.is_empty() {
+        errors.add("newsletters", lang.t("Choose at least one newsletter.", "Choisissez au moins une lettre."));
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Ok(Verdict::Invalid(errors));
+    };
+
+    if over_limit(state, &format!("signup-to:{}", email.sha256_hex()), defence.per_address_day, 86_400, now).await? {
+        tracing::info!("sign-up over the address's daily allowance: no mail sent");
+        return Ok(quiet);
+    }
+    if let Some(id) = state.store.contact_id_by_email(&email).await? {
+        if state.store.contact(id).await?.is_some_and(|c| c.suppressed_at.is_some()) {
+            // Bounced, complained or suppressed by staff: no mail goes there.
+            return Ok(quiet);
+        }
+    }
+
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let form = if s.embedded { "sign-up form /subscribe (embedded)" } else { "sign-up form /subscribe" };
+    let detail: String = s.detail.trim().chars().take(100).collect();
+    let signup = NewSignup {
+        token_hash: sha256_hex(&token),
+        email: email.clone(),
+        first_name,
+        channel: s.channel,
+        source_detail: detail,
+        lang: lang.code().into(),
+        offers: chosen.iter().map(|n| (n.id, consent_words(lang, &n.name))).collect(),
+        form: format!("{form}, {}", lang.code()),
+        created_at: now,
+        expires_at: now + CONFIRM_DAYS * 86_400,
+    };
+    state.store.create_signup(&signup).await?;
+    let names: Vec<String> = chosen.iter().map(|n| n.name.clone()).collect();
+    crate::mail::service::queue(state, &confirmation_mail(state, &email, &token, lang, &names)).await?;
+    Ok(Verdict::CheckMail { queued: true })
+}
+
+fn confirmation_mail(state: &AppState, email: &Email, token: &str, lang: Lang, names: &[String]) -> NewMail {
+    use crate::mail::service::escape_html;
+    let link = format!("{}/s/{token}?lang={}", state.settings.public_url.trim_end_matches('/'), lang.code());
+    let list = names.join(", ");
+    let (subject, ask, button, ignore) = match lang {
+        Lang::En => (
+            "Please confirm your subscription",
+            format!("Please confirm that you want to receive {list}:"),
+            "Confirm my subscription",
+            format!("The link works for {CONFIRM_DAYS} days. If you did not sign up, ignore this mail: nothing will be sent to you."),
+        ),
+        Lang::Fr => (
+            "Confirmez votre inscription",
+            format!("Confirmez que vous souhaitez recevoir {list} :"),
+            "Confirmer mon inscription",
+            format!("Le lien est valable {CONFIRM_DAYS} jours. Si vous ne vous êtes pas inscrit, ignorez ce message : vous ne recevrez rien."),
+        ),
+    };
+    NewMail {
+        contact_id: None,
+        kind: "signup_confirmation".into(),
+        to: email.as_str().to_string(),
+        subject: subject.into(),
+        text: format!("{ask}\n\n{link}\n\n{ignore}\n"),
+        html: format!(
+            "<p>{}</p><p><a href=\"{link}\">{button}</a></p><p>{}</p>",
+            escape_html(&ask),
+            escape_html(&ignore)
+        ),
+        // Not a contact yet, and not a marketing mail: nothing to unsubscribe from.
+        unsubscribe_url: None,
+    }
+}
+
+/// The state of a confirmation link without using it (the GET page).
+pub async fn check_confirmation(state: &AppState, token: &str, now: i64) -> Result<SignupOutcome, StoreError> {
+    Ok(match state.store.signup_state(&sha256_hex(token)).await? {
+        None => SignupOutcome::Unknown,
+        Some((_, Some(_))) => SignupOutcome::Used,
+        Some((expires, None)) if expires <= now => SignupOutcome::Expired,
+        Some(_) => SignupOutcome::Confirmed { contact_id: 0, newsletters: Vec::new() },
+    })
+}
+
+/// Confirms a sign-up (the POST): the contact subscribed with its evidence, and the
+/// submission counted as an interaction.
+pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<SignupOutcome, AppError> {
+    let outcome = state.store.confirm_signup(&sha256_hex(token), now).await?;
+    if let SignupOutcome::Confirmed { contact_id, .. } = &outcome {
+        let event = crate::store::NewEvent {
+            contact_id: *contact_id,
+            kind: crate::model::events::EventKind::FormSubmission,
+            occurred_at: now,
+            campaign: String::new(),
+            meta: String::new(),
+            detail: "sign-up confirmed".into(),
+            actor: "sign-up form".into(),
+        };
+        state.event_writer.record(&state.store, vec![event]).await?;
+        tracing::info!(contact = contact_id, "sign-up confirmed");
+    }
+    Ok(outcome)
+}
+
+/// Throttles another public door that sends mail (e.g. "mail me a new link"): whether
+/// this network address is still within the sign-up allowance.
+pub async fn public_door_allowed(state: &AppState, door: &str, ip: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(!over_limit(state, &format!("{door}:{ip}"), state.settings.signup.per_ip_hour, 3600, now).await?)
+}

@@ -1,0 +1,63 @@
+//! The sign-up part of the store: public sign-ups waiting for their double opt-in. A
+//! supertrait of `Store`, written by its own macro in the server crate.
+
+use super::StoreResult;
+use crate::model::{Channel, Email};
+use async_trait::async_trait;
+
+/// A sign-up the person has yet to confirm from their mail.
+#[derive(Clone, Debug)]
+pub struct NewSignup {
+    /// SHA-256 of the token mailed to the person.
+    pub token_hash: String,
+    pub email: Email,
+    pub first_name: String,
+    pub channel: Channel,
+    pub source_detail: String,
+    pub lang: String,
+    /// (newsletter id, the words the person ticked) for each newsletter chosen.
+    pub offers: Vec<(i64, String)>,
+    /// Which form: e.g. "sign-up page /subscribe (embedded)".
+    pub form: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What confirming a sign-up did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// Subscribed (a new contact, or one already known): the contact and the names of
+    /// the newsletters confirmed.
+    Confirmed { contact_id: i64, newsletters: Vec<String> },
+    Unknown,
+    Expired,
+    /// Confirmed before (the link works once).
+    Used,
+}
+
+#[async_trait]
+pub trait SignupStore: Send + Sync {
+    async fn create_signup(&self, signup: &NewSignup) -> StoreResult<i64>;
+    /// `(expires_at, confirmed_at)` of a sign-up, by its token's hash.
+    async fn signup_state(&self, token_hash: &str) -> StoreResult<Option<(i64, Option<i64>)>>;
+    /// Confirms a sign-up in one transaction: the contact (created with the sign-up's
+    /// channel and source if the address is new; an existing contact's data is left as
+    /// it is), each newsletter subscribed with the consent evidence (the words ticked,
+    /// the form, the channel, the instant of confirmation), and the sign-up marked used.
+    /// A suppressed contact is not subscribed (`Unknown`).
+    async fn confirm_signup(&self, token_hash: &str, now: i64) -> StoreResult<SignupOutcome>;
+    /// Staff's quick entry: the contact with this address (created from `fields` if new;
+    /// an existing contact's data is left as it is) subscribed to each newsletter with
+    /// its evidence, in one transaction. Returns the contact and whether it was created;
+    /// `None` when the address is suppressed (nothing is written).
+    async fn subscribe_contact(
+        &self,
+        fields: &crate::model::ContactFields,
+        subscriptions: &[(i64, crate::model::contact::ConsentEvidence)],
+        now: i64,
+        actor: &str,
+    ) -> StoreResult<Option<(i64, bool)>>;
+    /// Deletes sign-ups whose link has expired (confirmed or not) and throttle counters
+    /// older than two days; returns how many sign-ups went.
+    async fn purge_signups(&self, now: i64) -> StoreResult<u64>;
+}
