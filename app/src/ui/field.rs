@@ -53,7 +53,10 @@ pub fn Field(
                 _ => ("text", None),
             };
             view! {
-                <input id=id.clone() name=name type=type_ inputmode=inputmode value=value required=required
+                // The attribute for the server's HTML; the property too, because when a
+                // form is rendered again in place (the next entry) the browser shows the
+                // property, which an attribute change does not touch once typed into.
+                <input id=id.clone() name=name type=type_ inputmode=inputmode value=value.clone() prop:value=value required=required
                     autocomplete=autocomplete aria-invalid=invalid aria-describedby=described.clone()/>
             }
             .into_any()
