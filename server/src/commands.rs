@@ -80,47 +80,35 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Incentive {
             command: IncentiveCommand::Add { name, reward, threshold, fields, valid_days, prefix, codes_file },
         } => {
-            let mut keys = Vec::new();
-            for key in fields.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-                app::model::profile::ProfileField::parse(key).ok_or_else(|| {
-                    let known: Vec<&str> = app::model::profile::ProfileField::ALL.iter().map(|f| f.key()).collect();
-                    format!("unknown profile field {key:?}; known: {}", known.join(", "))
-                })?;
-                keys.push(key.to_string());
-            }
             let codes = match &codes_file {
-                None => Vec::new(),
+                None => String::new(),
                 Some(path) => {
                     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                    let codes: Vec<String> =
-                        text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
-                    if codes.is_empty() {
+                    if text.trim().is_empty() {
                         return Err(format!("{}: no codes in it", path.display()));
                     }
-                    codes
+                    text
                 }
             };
-            let now = app::state::now();
-            let incentive = app::incentives::Incentive {
-                id: 0,
-                name: name.trim().to_string(),
-                reward: reward.trim().to_string(),
-                threshold,
-                fields: keys,
-                valid_from: now,
-                valid_until: valid_days.map(|d| now + d * 86_400),
-                code_source: if codes.is_empty() { "generated".into() } else { "pool".into() },
-                code_prefix: prefix,
-                active: true,
-                created_at: now,
+            let form = app::incentives::ProgrammeForm {
+                name,
+                reward,
+                threshold: threshold.to_string(),
+                fields: fields.split(',').map(str::to_string).collect(),
+                valid_days: valid_days.map(|d| d.to_string()).unwrap_or_default(),
+                prefix,
+                codes,
             };
-            if incentive.name.is_empty() || incentive.reward.is_empty() {
-                return Err("--name and --reward must not be empty".into());
-            }
-            let id = store.create_incentive(&incentive, now).await.map_err(|e| e.to_string())?;
-            if !codes.is_empty() {
-                let added = store.add_pool_codes(id, &codes).await.map_err(|e| e.to_string())?;
-                println!("{added} codes in the pool");
+            let now = app::state::now();
+            let (incentive, pool) = form.validate(now).map_err(|errors| {
+                errors.0.iter().map(|e| {
+                    let flag = if e.field == "codes" { "codes-file".to_string() } else { e.field.replace('_', "-") };
+                    format!("--{flag}: {}", e.message)
+                }).collect::<Vec<_>>().join("\n")
+            })?;
+            let id = store.create_incentive(&incentive, &pool, now).await.map_err(|e| e.to_string())?;
+            if !pool.is_empty() {
+                println!("{} codes in the pool", pool.len());
             }
             println!("{id}");
             Ok(())
@@ -312,7 +300,7 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
             active: true,
             created_at: now,
         };
-        store.create_incentive(&thanks, now).await.map_err(|e| e.to_string())?;
+        store.create_incentive(&thanks, &[], now).await.map_err(|e| e.to_string())?;
     }
     if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
         // A partner with a key, so the partners page and the API have something to show.

@@ -131,29 +131,9 @@ pub async fn import_events(
             axum::response::Redirect::to("/engagement/import").into_response()
         }
     };
-    let mut file = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
-                Ok(bytes) => file = Some(bytes),
-                Err(_) => {
-                    return back(vec![format!(
-                        "The file is too large: the limit is {} MB.",
-                        MAX_IMPORT_BYTES / 1024 / 1024
-                    )])
-                    .await
-                }
-            },
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(_) => return back(vec!["The upload was interrupted or too large; try again.".into()]).await,
-        }
-    }
-    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
-        return back(vec!["Choose a CSV file to import.".into()]).await;
-    };
-    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-        return back(vec!["The file must be UTF-8 text (CSV).".into()]).await;
+    let text = match read_upload(&mut multipart, MAX_IMPORT_BYTES).await {
+        Ok(text) => text,
+        Err(problem) => return back(vec![problem]).await,
     };
     match app::engagement::service::start_import(&state, text, &user.email, app::state::now()).await {
         Ok(Ok(job)) => axum::response::Redirect::to(&format!("/jobs/{job}")).into_response(),
@@ -163,4 +143,58 @@ pub async fn import_events(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// The `file` field of a multipart upload, as UTF-8 text, or what to tell the person.
+pub async fn read_upload(multipart: &mut axum::extract::Multipart, max_bytes: usize) -> Result<String, String> {
+    let mut file = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
+                Ok(bytes) => file = Some(bytes),
+                Err(_) => return Err(format!("The file is too large: the limit is {} MB.", max_bytes / 1024 / 1024)),
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => return Err("The upload was interrupted or too large; try again.".into()),
+        }
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return Err("Choose a CSV file.".into());
+    };
+    String::from_utf8(bytes.to_vec()).map_err(|_| "The file must be UTF-8 text (CSV).".to_string())
+}
+
+/// Upload limit for a file of used incentive codes.
+pub const MAX_REDEMPTIONS_BYTES: usize = 8 * 1024 * 1024;
+
+/// `POST /incentives/redemptions` (multipart, field `file`): records the codes a shop
+/// reports as used, then shows what was recorded on `/incentives`.
+pub async fn redemptions_csv(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    match app::auth::service::user_of(&state, &session).await {
+        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => {}
+        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
+        Ok(None) => return axum::response::Redirect::to("/login?next=%2Fincentives").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+    let summary = match read_upload(&mut multipart, MAX_REDEMPTIONS_BYTES).await {
+        Err(problem) => app::incentives::RedemptionSummary { problems: vec![problem], ..Default::default() },
+        Ok(text) => match app::incentives::service::redeem_csv(&state, &text, app::state::now()).await {
+            Ok(summary) => summary,
+            Err(app::error::AppError::Refused(why)) => {
+                app::incentives::RedemptionSummary { problems: vec![why], ..Default::default() }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "recording used codes failed");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        },
+    };
+    tracing::info!(recorded = summary.recorded, already = summary.already, unknown = summary.unknown, "used codes recorded from a file");
+    let _ = session.insert(app::incentives::REDEMPTION_SUMMARY_KEY, summary).await;
+    axum::response::Redirect::to("/incentives?redeemed=1").into_response()
 }

@@ -62,6 +62,12 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .route("/s/{token}", get(crate::signup::confirm_page).post(crate::signup::confirm).with_state(state.clone()))
         .route("/me/data.json", get(crate::links::my_data).with_state(state.clone()))
         .route(
+            "/incentives/redemptions",
+            axum::routing::post(crate::downloads::redemptions_csv)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::downloads::MAX_REDEMPTIONS_BYTES + 64 * 1024))
+                .with_state(state.clone()),
+        )
+        .route(
             "/engagement/import",
             axum::routing::post(crate::downloads::import_events)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::downloads::MAX_IMPORT_BYTES + 64 * 1024))

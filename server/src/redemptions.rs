@@ -45,7 +45,7 @@ async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
                 Some(parsed) => parsed,
             };
             match at {
-                Err(e) => refusal(ApiError::Invalid(format!("redeemed_at: {e}"))),
+                Err(e) => refusal(ApiError::Invalid(format!("`redeemed_at` {e}"))),
                 Ok(at) => match state.store.redeem_code(b.code.trim(), at).await {
                     Err(e) => {
                         tracing::error!(error = %e, "could not record a redemption");

@@ -129,14 +129,6 @@ async fn the_list_exports_as_csv_for_editors_only(db: Db) {
     assert!(lines[1..].iter().all(|l| l.contains(",partner,") && l.contains(",inactive,")), "only the list's rows");
 }
 
-fn multipart(csv: &str) -> (String, String) {
-    let boundary = "carnet-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"events.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
-    );
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn an_events_file_is_checked_then_imported_with_progress(db: Db) {
     let app = TestApp::spawn(db).await;
     let fields =
@@ -146,7 +138,7 @@ async fn an_events_file_is_checked_then_imported_with_progress(db: Db) {
     let id = app.store.insert_contact(&fields, app::state::now(), "t").await.unwrap();
     let viewer = app.login_as(Role::Viewer).await;
     let upload = |client: reqwest::Client, csv: &str| {
-        let (content_type, body) = multipart(csv);
+        let (content_type, body) = common::multipart(csv);
         let url = format!("{}/engagement/import", app.base);
         let origin = app.base.clone();
         async move {

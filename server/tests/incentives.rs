@@ -33,7 +33,7 @@ async fn programme(app: &TestApp, threshold: i64, source: &str, valid_until: Opt
         active: true,
         created_at: 0,
     };
-    app.store.create_incentive(&p, now()).await.unwrap()
+    app.store.create_incentive(&p, &[], now()).await.unwrap()
 }
 
 const FULL: [(&str, &str); 8] = [
@@ -148,7 +148,75 @@ async fn shops_record_used_codes_once_and_staff_see_the_counts(db: Db) {
     assert!(page.contains("Free shipping") && page.contains("profile at 100%"), "{page}");
 }
 
+async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let marketer = app.login_as(app::model::Role::Marketer).await;
+    // Mistakes: every one listed, nothing created.
+    let res = app
+        .call(&marketer, "incentives/create", &[("form[name]", ""), ("form[reward]", "Free shipping"), ("form[threshold]", "120"), ("form[valid_days]", "soon")])
+        .await;
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Give the programme a name") && body.contains("0 to 100") && body.contains("number of days"), "{body}");
+    assert!(app.store.incentives().await.unwrap().is_empty());
+
+    // A pool programme, with a required field: created with its codes in one go.
+    let res = app
+        .call(
+            &marketer,
+            "incentives/create",
+            &[
+                ("form[name]", "Spring"),
+                ("form[reward]", "Free shipping"),
+                ("form[threshold]", "80"),
+                ("required[phone]", "on"),
+                ("form[valid_days]", "30"),
+                ("form[codes]", "SHOP-1\nSHOP-2\n\nSHOP-2\n"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let programmes = app.store.incentives().await.unwrap();
+    assert_eq!(programmes.len(), 1);
+    let p = &programmes[0];
+    assert_eq!((p.threshold, p.fields.clone(), p.code_source.as_str()), (80, vec!["phone".to_string()], "pool"));
+    assert!(p.valid_until.is_some_and(|u| u > now() + 29 * 86_400));
+    assert_eq!(app.store.incentive_stats().await.unwrap(), [(p.id, 0, 0, 2)], "two distinct codes in the pool");
+
+    // Viewers cannot create programmes.
+    let viewer = app.login_as(app::model::Role::Viewer).await;
+    let res = app.call(&viewer, "incentives/create", &[("form[name]", "X"), ("form[reward]", "Y"), ("form[threshold]", "100")]).await;
+    assert!(!res.status().is_success());
+    assert_eq!(app.store.incentives().await.unwrap().len(), 1);
+
+    // Ann earns a pool code; the shop reports it used in a file, with an unknown one.
+    let ann = contact(&app, "ann@example.com").await;
+    let client = app.contact_session(ann).await;
+    app.call(&client, "me/save", &FULL).await;
+    let code = app.store.rewards_of(ann).await.unwrap().remove(0).code;
+    let upload = |client: &reqwest::Client, csv: String| {
+        let (content_type, body) = common::multipart(&csv);
+        client
+            .post(format!("{}/incentives/redemptions", app.base))
+            .header("origin", &app.base)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    assert_eq!(upload(&viewer, format!("{code}\n")).send().await.unwrap().status().as_u16(), 403);
+    let csv = format!("code,redeemed_at\n{code},2026-11-20T10:00:00Z\n{code}\nNOPE-1\n");
+    let res = upload(&marketer, csv).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let page = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
+    assert!(page.contains("Used codes recorded: 1. Already recorded before: 1. Unknown: 1."), "{page}");
+    assert!(page.contains("NOPE-1"), "unknown codes are listed");
+    let earned = app.store.rewards_of(ann).await.unwrap().remove(0);
+    assert_eq!(earned.redeemed_at, chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| d.timestamp()));
+    // The summary is shown once.
+    let again = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
+    assert!(!again.contains("Used codes recorded"));
+}
+
 both_backends! {
+    staff_create_programmes_and_record_used_codes_from_a_file,
     shops_record_used_codes_once_and_staff_see_the_counts,
     a_complete_profile_earns_the_reward_once_shown_and_mailed,
     pools_run_out_and_closed_programmes_give_nothing,

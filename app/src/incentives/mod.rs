@@ -9,6 +9,110 @@ pub mod service;
 
 pub use page::{list_incentives, IncentivesPage, ProgrammeRow};
 
+/// Where the last file of used codes' summary waits for the page (session key).
+pub const REDEMPTION_SUMMARY_KEY: &str = "redemption_summary";
+
+/// A new programme as typed (staff's form, or the command line's arguments).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProgrammeForm {
+    pub name: String,
+    pub reward: String,
+    /// Percent, 0–100.
+    pub threshold: String,
+    /// Profile field keys that must also be filled.
+    pub fields: Vec<String>,
+    /// Days it stays open; empty for no end.
+    pub valid_days: String,
+    /// Put before generated codes.
+    pub prefix: String,
+    /// Codes for a pool, one a line; empty to generate codes instead.
+    pub codes: String,
+}
+
+impl ProgrammeForm {
+    /// The programme and its pool, or every problem found.
+    pub fn validate(&self, now: i64) -> Result<(Incentive, Vec<String>), crate::model::FieldErrors> {
+        use crate::model::profile::ProfileField;
+        let mut errors = crate::model::FieldErrors::default();
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.add("name", "Give the programme a name (up to 100 characters).");
+        }
+        let reward = self.reward.trim().to_string();
+        if reward.is_empty() || reward.chars().count() > 200 {
+            errors.add("reward", "Say what the person gets, e.g. “10% off your next order” (up to 200 characters).");
+        }
+        let threshold = match self.threshold.trim().parse::<i64>() {
+            Ok(t) if (0..=100).contains(&t) => t,
+            _ => {
+                errors.add("threshold", "Enter a percentage from 0 to 100.");
+                0
+            }
+        };
+        let mut fields = Vec::new();
+        for key in self.fields.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+            if ProfileField::parse(key).is_none() {
+                let known: Vec<&str> = ProfileField::ALL.iter().map(|f| f.key()).collect();
+                errors.add("fields", format!("Unknown profile field “{key}”; known: {}.", known.join(", ")));
+            } else if !fields.iter().any(|f| f == key) {
+                fields.push(key.to_string());
+            }
+        }
+        let valid_until = match self.valid_days.trim() {
+            "" => None,
+            days => match days.parse::<i64>() {
+                Ok(d) if (1..=3650).contains(&d) => Some(now + d * 86_400),
+                _ => {
+                    errors.add("valid_days", "Enter a number of days from 1 to 3650, or leave it empty.");
+                    None
+                }
+            },
+        };
+        let prefix = self.prefix.trim().to_string();
+        if prefix.chars().count() > 20 || prefix.chars().any(char::is_whitespace) {
+            errors.add("prefix", "Up to 20 characters, without spaces.");
+        }
+        let mut codes: Vec<String> = Vec::new();
+        for code in self.codes.lines().map(str::trim).filter(|c| !c.is_empty()) {
+            if code.chars().count() > 100 {
+                errors.add("codes", "Each code must be at most 100 characters.");
+                break;
+            }
+            codes.push(code.to_string());
+        }
+        codes.sort();
+        codes.dedup();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let incentive = Incentive {
+            id: 0,
+            name,
+            reward,
+            threshold,
+            fields,
+            valid_from: now,
+            valid_until,
+            code_source: if codes.is_empty() { "generated".into() } else { "pool".into() },
+            code_prefix: prefix,
+            active: true,
+            created_at: now,
+        };
+        Ok((incentive, codes))
+    }
+}
+
+/// What a file of used codes recorded.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RedemptionSummary {
+    pub recorded: u64,
+    pub already: u64,
+    pub unknown: u64,
+    /// Lines that could not be read, and unknown codes (the first few), for staff.
+    pub problems: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Incentive {
     pub id: i64,

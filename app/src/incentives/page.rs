@@ -1,8 +1,12 @@
-//! `/incentives`: the programmes, with how many codes were given and used.
+//! `/incentives`: the programmes, with how many codes were given and used; a new
+//! programme (codes generated, or a pool pasted in); used codes recorded from a file.
 
-use super::Incentive;
+use super::{Incentive, ProgrammeForm, RedemptionSummary};
 use crate::error::AppError;
-use crate::ui::{format_instant, group_thousands};
+use crate::model::profile::{Lang, ProfileField};
+use crate::model::Permission;
+use crate::ui::{allowed, format_instant, group_thousands, ErrorSummary, Field, FieldKind, Me};
+use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -33,13 +37,54 @@ pub async fn list_incentives() -> Result<Vec<ProgrammeRow>, AppError> {
         .collect())
 }
 
+#[server(endpoint = "incentives/create")]
+pub async fn create_incentive(form: ProgrammeForm, required: Option<HashMap<String, String>>) -> Result<i64, AppError> {
+    let user = crate::auth::service::require(Permission::EditContacts).await?;
+    let state = crate::state::AppState::from_context()?;
+    let form = ProgrammeForm {
+        // In the page's order, whatever the form's.
+        fields: ProfileField::ALL
+            .iter()
+            .filter(|f| required.as_ref().is_some_and(|r| r.contains_key(f.key())))
+            .map(|f| f.key().to_string())
+            .collect(),
+        ..form
+    };
+    let id = super::service::create_programme(&state, &form, crate::state::now()).await?;
+    tracing::info!(incentive = id, by = user.id, "incentive programme created");
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect("/incentives?created=1");
+    }
+    Ok(id)
+}
+
+/// The summary of the last file of used codes, shown once.
+#[server(endpoint = "incentives/redemption-summary")]
+pub async fn take_redemption_summary() -> Result<Option<RedemptionSummary>, AppError> {
+    crate::auth::service::require(Permission::EditContacts).await?;
+    let session = crate::auth::service::session()?;
+    session.remove(super::REDEMPTION_SUMMARY_KEY).await.map_err(crate::auth::service::session_error)
+}
+
 #[component]
 pub fn IncentivesPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| list_incentives());
+    let create = ServerAction::<CreateIncentive>::new();
+    let rows = Resource::new(move || create.version().get(), |_| list_incentives());
+    let me = use_context::<Me>();
+    let query = leptos_router::hooks::use_query_map();
+    let created = move || query.read().get("created").is_some() || matches!(create.value().get(), Some(Ok(_)));
+    let summary = Resource::new(
+        move || query.read().get("redeemed").is_some(),
+        |redeemed| async move { if redeemed { take_redemption_summary().await.ok().flatten() } else { None } },
+    );
     view! {
         <Title text="Incentives · Carnet"/>
         <header class="page-header"><h1>"Incentives"</h1></header>
-        <p class="muted">"Rewards for bringing a profile up to date, each earned at most once per person. Add one with "<code>"carnet incentive add"</code>"; shops record used codes through "<code>"POST /api/v1/redemptions"</code>" (a key with the redeem scope)."</p>
+        <p class="muted">"Rewards for bringing a profile up to date, each earned at most once per person. Shops record used codes with a file below or through "<code>"POST /api/v1/redemptions"</code>" (a key with the redeem scope)."</p>
+        {move || created().then(|| view! { <p class="alert alert-success" role="status">"Programme created."</p> })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move { summary.await.map(|s| view! { <RedemptionReport summary=s/> }) })}
+        </Suspense>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match rows.await {
@@ -75,5 +120,80 @@ pub fn IncentivesPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                allowed(me, Permission::EditContacts).await.then(|| view! {
+                    <NewProgramme action=create/>
+                    <RecordRedemptions/>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RedemptionReport(summary: RedemptionSummary) -> impl IntoView {
+    let class = if summary.problems.is_empty() { "alert alert-success" } else { "alert alert-warning" };
+    view! {
+        <div class=class role="status">
+            <p>{format!(
+                "Used codes recorded: {}. Already recorded before: {}. Unknown: {}.",
+                group_thousands(summary.recorded as i64),
+                group_thousands(summary.already as i64),
+                group_thousands(summary.unknown as i64)
+            )}</p>
+            {(!summary.problems.is_empty()).then(|| view! {
+                <ul>{summary.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn NewProgramme(action: ServerAction<CreateIncentive>) -> impl IntoView {
+    let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    view! {
+        <section class="card">
+            <h2>"New programme"</h2>
+            <ActionForm action=action>
+                <ErrorSummary error/>
+                <Field label="Name" name="form[name]" key="name" required=true error hint="For staff, e.g. “Complete profile, spring 2027”"/>
+                <Field label="Reward" name="form[reward]" key="reward" required=true error hint="What the person reads, e.g. “10% off your next order” or “Free shipping”"/>
+                <Field label="Profile completion that earns it (%)" name="form[threshold]" key="threshold" value="100" error/>
+                <fieldset>
+                    <legend>"Fields that must also be filled (optional)"</legend>
+                    {ProfileField::ALL.iter().map(|f| view! {
+                        <label class="choice">
+                            <input type="checkbox" name=format!("required[{}]", f.key()) value="on"/>
+                            " "{f.label(Lang::En)}
+                        </label>
+                    }).collect_view()}
+                    {move || error.get().and_then(|e| e.field("fields")).map(|m| view! { <p class="field-error">{m}</p> })}
+                </fieldset>
+                <Field label="Open for (days)" name="form[valid_days]" key="valid_days" error hint="Leave empty for no end."/>
+                <Field label="Code prefix" name="form[prefix]" key="prefix" error hint="Put before generated codes, e.g. THANKS-"/>
+                <Field label="Codes from your shop (optional)" name="form[codes]" key="codes" kind=FieldKind::TextArea error hint="One a line. With codes here, each person gets one of them and none is generated."/>
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary">"Create programme"</button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn RecordRedemptions() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Record used codes"</h2>
+            <p class="field-hint">"A CSV file from your shop: one code a line, optionally followed by when it was used ("<code>"code,redeemed_at"</code>", RFC 3339). Codes already recorded are counted once."</p>
+            <form method="post" action="/incentives/redemptions" enctype="multipart/form-data">
+                <label for="redemptions-file">"File"</label>
+                <input id="redemptions-file" type="file" name="file" accept=".csv,text/csv,text/plain" required/>
+                <div class="form-actions">
+                    <button type="submit" class="button">"Record these codes"</button>
+                </div>
+            </form>
+        </section>
     }
 }

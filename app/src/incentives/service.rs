@@ -125,3 +125,64 @@ mod tests {
         assert!(!p.open_at(15));
     }
 }
+
+/// Creates a programme (and its pool) from what staff typed; returns its id.
+pub async fn create_programme(state: &AppState, form: &super::ProgrammeForm, now: i64) -> Result<i64, AppError> {
+    let (incentive, pool) = form.validate(now).map_err(AppError::Invalid)?;
+    Ok(state.store.create_incentive(&incentive, &pool, now).await?)
+}
+
+/// Lines a file of used codes may hold.
+pub const MAX_REDEMPTION_LINES: usize = 100_000;
+/// Problems listed back to staff (the counts cover the rest).
+const MAX_PROBLEMS: usize = 20;
+
+/// Records the codes of a CSV file as used: one a line, `code[,redeemed_at]`, with an
+/// optional `code,…` header; `redeemed_at` is RFC 3339 or a date (default: now). Each
+/// code is recorded once, whatever the file says twice; unknown codes are listed.
+pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super::RedemptionSummary, AppError> {
+    use super::Redemption;
+    let mut summary = super::RedemptionSummary::default();
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let problem = |summary: &mut super::RedemptionSummary, text: String| {
+        if summary.problems.len() < MAX_PROBLEMS {
+            summary.problems.push(text);
+        }
+    };
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 1;
+        if line > MAX_REDEMPTION_LINES {
+            return Err(AppError::Refused(format!("The file has more than {MAX_REDEMPTION_LINES} lines: split it.")));
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problem(&mut summary, format!("Line {line}: {e}"));
+                continue;
+            }
+        };
+        let code = record.get(0).unwrap_or("").trim();
+        if code.is_empty() || (line == 1 && code.eq_ignore_ascii_case("code")) {
+            continue;
+        }
+        let at = match record.get(1).map(str::trim).filter(|t| !t.is_empty()) {
+            None => now,
+            Some(t) => match crate::model::events::parse_instant(t, now) {
+                Ok(at) => at,
+                Err(e) => {
+                    problem(&mut summary, format!("Line {line}: the date {e}"));
+                    continue;
+                }
+            },
+        };
+        match state.store.redeem_code(code, at).await? {
+            Redemption::Redeemed { .. } => summary.recorded += 1,
+            Redemption::AlreadyRedeemed { .. } => summary.already += 1,
+            Redemption::Unknown => {
+                summary.unknown += 1;
+                problem(&mut summary, format!("Line {line}: no code “{code}” was given to anyone."));
+            }
+        }
+    }
+    Ok(summary)
+}

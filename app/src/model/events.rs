@@ -143,7 +143,7 @@ pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, St
         format!("unknown type `{}`; known types: {}", kind_text.chars().take(40).collect::<String>(), known.join(", "))
     })?;
     let occurred_text = obj.get("occurred_at").and_then(|t| t.as_str()).ok_or("`occurred_at` is required")?;
-    let occurred_at = parse_instant(occurred_text, now)?;
+    let occurred_at = parse_instant(occurred_text, now).map_err(|e| format!("`occurred_at` {e}"))?;
     let campaign = match obj.get("campaign") {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(c) => {
@@ -168,21 +168,22 @@ pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, St
     Ok(ValidEvent { target, kind, occurred_at, campaign, meta })
 }
 
-/// An RFC 3339 instant, not before 2000 and not more than a day ahead of `now`.
+/// An RFC 3339 instant, not before 2000 and not more than a day ahead of `now`. The
+/// message reads after the field's name: "`redeemed_at` must be …".
 pub fn parse_instant(text: &str, now: i64) -> Result<i64, String> {
     let at = chrono::DateTime::parse_from_rfc3339(text.trim())
         .map_err(|_| {
             format!(
-                "`occurred_at` must be an RFC 3339 date-time such as 2026-11-23T09:30:00Z, not `{}`",
+                "must be an RFC 3339 date-time such as 2026-11-23T09:30:00Z, not `{}`",
                 text.chars().take(40).collect::<String>()
             )
         })?
         .timestamp();
     if at < EARLIEST_EVENT {
-        return Err("`occurred_at` is before 2000".into());
+        return Err("is before 2000".into());
     }
     if at > now + MAX_CLOCK_AHEAD_SECS {
-        return Err("`occurred_at` is in the future".into());
+        return Err("is in the future".into());
     }
     Ok(at)
 }

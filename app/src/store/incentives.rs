@@ -7,8 +7,9 @@ use async_trait::async_trait;
 
 #[async_trait]
 pub trait IncentiveStore: Send + Sync {
-    /// Stores a programme (its `id` and `created_at` are ignored); returns its id.
-    async fn create_incentive(&self, incentive: &Incentive, now: i64) -> StoreResult<i64>;
+    /// Stores a programme (its `id` and `created_at` are ignored) and, for a pool
+    /// programme, its codes, in one transaction; returns its id.
+    async fn create_incentive(&self, incentive: &Incentive, pool: &[String], now: i64) -> StoreResult<i64>;
     async fn incentives(&self) -> StoreResult<Vec<Incentive>>;
     /// Adds codes to a programme's pool; returns how many were new.
     async fn add_pool_codes(&self, incentive_id: i64, codes: &[String]) -> StoreResult<u64>;

@@ -29,9 +29,27 @@ macro_rules! sql_incentive_store {
                 })
             }
 
+            /// Adds codes to a programme's pool (those already in it are skipped).
+            async fn insert_codes(conn: &mut Conn, incentive_id: i64, codes: &[String]) -> StoreResult<u64> {
+                let mut added = 0;
+                for code in codes {
+                    added += sqlx::query(
+                        "INSERT INTO incentive_codes (incentive_id, code) VALUES ($1, $2) ON CONFLICT (incentive_id, code) DO NOTHING",
+                    )
+                    .bind(incentive_id)
+                    .bind(code)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                }
+                Ok(added)
+            }
+
             #[async_trait::async_trait]
             impl IncentiveStore for $store {
-                async fn create_incentive(&self, i: &Incentive, now: i64) -> StoreResult<i64> {
+                async fn create_incentive(&self, i: &Incentive, pool: &[String], now: i64) -> StoreResult<i64> {
+                    let mut tx = self.begin_write().await?;
                     let row = sqlx::query(
                         "INSERT INTO incentives (name, reward, threshold, fields, valid_from, valid_until, code_source, \
                          code_prefix, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -46,10 +64,13 @@ macro_rules! sql_incentive_store {
                     .bind(&i.code_prefix)
                     .bind(i.active)
                     .bind(now)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                    Ok(row.get(0))
+                    let id: i64 = row.get(0);
+                    insert_codes(&mut *tx, id, pool).await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(id)
                 }
 
                 async fn incentives(&self) -> StoreResult<Vec<Incentive>> {
@@ -62,18 +83,7 @@ macro_rules! sql_incentive_store {
 
                 async fn add_pool_codes(&self, incentive_id: i64, codes: &[String]) -> StoreResult<u64> {
                     let mut tx = self.begin_write().await?;
-                    let mut added = 0;
-                    for code in codes {
-                        added += sqlx::query(
-                            "INSERT INTO incentive_codes (incentive_id, code) VALUES ($1, $2) ON CONFLICT (incentive_id, code) DO NOTHING",
-                        )
-                        .bind(incentive_id)
-                        .bind(code)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?
-                        .rows_affected();
-                    }
+                    let added = insert_codes(&mut *tx, incentive_id, codes).await?;
                     tx.commit().await.map_err(map_err)?;
                     Ok(added)
                 }

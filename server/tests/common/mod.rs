@@ -236,3 +236,12 @@ impl TestApp {
 pub fn contact_form<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(String, String)> {
     fields.iter().map(|(k, v)| (format!("form[{k}]"), v.to_string())).collect()
 }
+
+/// A multipart body with one file field, `file`, holding `csv`: (content type, body).
+pub fn multipart(csv: &str) -> (String, String) {
+    let boundary = "carnet-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
