@@ -34,8 +34,18 @@ async fn a_mailed_link_opens_the_contacts_own_page_once(db: Db) {
     let queued = app.store.mail(mail).await.unwrap().unwrap();
     assert_eq!((queued.to.as_str(), queued.kind.as_str()), ("ann@example.com", "profile_link"));
     assert!(queued.unsubscribe_url.is_some(), "every mail to a contact can unsubscribe in one click");
-    let link = queued.text.split_whitespace().find(|w| w.contains("/p/")).unwrap().to_string();
-    assert!(queued.html.contains(&link));
+    // The mail's links are tracked: both parts go through a signed click redirect, and
+    // the HTML part carries the open pixel.
+    let tracked = queued.text.split_whitespace().find(|w| w.contains("/t/c/")).expect("a tracked link").to_string();
+    assert!(!queued.text.contains("/p/"), "no untracked link: {}", queued.text);
+    assert!(queued.html.contains("/t/c/") && queued.html.contains("/t/o/"), "{}", queued.html);
+    let click_path = format!("/t/c/{}", tracked.rsplit_once("/t/c/").unwrap().1);
+    let redirect = app.client().get(format!("{}{click_path}", app.base)).send().await.unwrap();
+    assert!(redirect.status().is_redirection(), "{}", redirect.status());
+    let link = redirect.headers()["location"].to_str().unwrap().to_string();
+    app.settle().await;
+    let clicked = app.store.contact(ann).await.unwrap().unwrap();
+    assert!(clicked.last_click_at.is_some(), "opening the personal link from the mail is a click");
     let path = path_of(&link);
     assert!(path.len() > 40, "256 bits of token");
 

@@ -4,7 +4,6 @@
 
 use super::Incentive;
 use crate::error::AppError;
-use crate::mail::NewMail;
 use crate::model::profile::{completion, ProfileField};
 use crate::model::ContactForm;
 use crate::state::AppState;
@@ -55,21 +54,13 @@ pub async fn award_due(
         };
         let Some(code) = code else { continue };
         tracing::info!(incentive = incentive.id, contact = contact_id, "incentive awarded");
-        let mail = NewMail {
-            contact_id: Some(contact_id),
-            kind: "incentive".into(),
-            to: to.to_string(),
-            subject: format!("Thank you: {}", incentive.reward),
-            text: format!(
-                "Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n",
-                incentive.reward
-            ),
-            html: format!(
-                "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{code}</strong></p>",
-                crate::mail::service::escape_html(&incentive.reward)
-            ),
-            unsubscribe_url: Some(crate::mail::service::unsubscribe_url(state, contact_id).await?),
-        };
+        let subject = format!("Thank you: {}", incentive.reward);
+        let text = format!("Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n", incentive.reward);
+        let html = format!(
+            "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{code}</strong></p>",
+            crate::mail::service::escape_html(&incentive.reward)
+        );
+        let mail = crate::mail::service::to_contact(state, contact_id, "incentive", to, &subject, &text, &html).await?;
         crate::mail::service::queue(state, &mail).await?;
     }
     Ok(())

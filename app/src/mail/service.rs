@@ -32,6 +32,59 @@ pub fn retry_delay(attempts: i64) -> Option<i64> {
     RETRY_AFTER.get(usize::try_from(attempts).ok()?.checked_sub(1)?).copied()
 }
 
+/// A mail to a contact as Carnet sends them all: every http(s) link in both parts goes
+/// through a signed click redirect (a click is an engagement signal; the campaign is
+/// the mail's kind), the HTML part carries the open pixel, and the message has its
+/// one-click unsubscribe URL.
+pub async fn to_contact(
+    state: &AppState,
+    contact_id: i64,
+    kind: &str,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: &str,
+) -> Result<NewMail, StoreError> {
+    use crate::engagement::service::{click_url, open_pixel_url};
+    let mut tracked_text = String::with_capacity(text.len() * 2);
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end();
+        match click_url(state, contact_id, kind, word).await? {
+            Some(tracked) => {
+                tracked_text.push_str(&tracked);
+                tracked_text.push_str(&piece[word.len()..]);
+            }
+            None => tracked_text.push_str(piece),
+        }
+    }
+    let mut tracked_html = String::with_capacity(html.len() * 2);
+    let mut rest = html;
+    while let Some(at) = rest.find("href=\"") {
+        let (before, after) = rest.split_at(at + "href=\"".len());
+        tracked_html.push_str(before);
+        let end = after.find('"').unwrap_or(after.len());
+        let url = &after[..end];
+        // Our HTML escapes `&` in URLs; the redirect must get the URL itself.
+        match click_url(state, contact_id, kind, &url.replace("&amp;", "&")).await? {
+            Some(tracked) => tracked_html.push_str(&escape_html(&tracked)),
+            None => tracked_html.push_str(url),
+        }
+        rest = &after[end..];
+    }
+    tracked_html.push_str(rest);
+    let pixel = open_pixel_url(state, contact_id, kind).await?;
+    tracked_html.push_str(&format!("<img src=\"{}\" width=\"1\" height=\"1\" alt=\"\">", escape_html(&pixel)));
+    Ok(NewMail {
+        contact_id: Some(contact_id),
+        kind: kind.into(),
+        to: to.into(),
+        subject: subject.into(),
+        text: tracked_text,
+        html: tracked_html,
+        unsubscribe_url: Some(unsubscribe_url(state, contact_id).await?),
+    })
+}
+
 pub async fn queue(state: &AppState, mail: &NewMail) -> StoreResult<i64> {
     state.store.queue_mail(mail, crate::state::now()).await
 }

@@ -4,7 +4,6 @@
 //! fetch links; the POST uses it and opens a short session for that contact alone.
 
 use crate::error::AppError;
-use crate::mail::NewMail;
 use crate::state::AppState;
 use crate::store::StoreError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -57,15 +56,8 @@ pub async fn send_link(state: &AppState, contact_id: i64, now: i64) -> Result<i6
          <p>It works once, for {days} days. If you did not ask for it, you can ignore this mail.</p>",
         hello = crate::mail::service::escape_html(&hello),
     );
-    let mail = NewMail {
-        contact_id: Some(contact_id),
-        kind: "profile_link".into(),
-        to: contact.fields.email.as_str().to_string(),
-        subject: "Your personal link".into(),
-        text,
-        html,
-        unsubscribe_url: Some(crate::mail::service::unsubscribe_url(state, contact_id).await?),
-    };
+    let to = contact.fields.email.as_str();
+    let mail = crate::mail::service::to_contact(state, contact_id, "profile_link", to, "Your personal link", &text, &html).await?;
     Ok(crate::mail::service::queue(state, &mail).await?)
 }
 
