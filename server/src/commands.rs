@@ -113,14 +113,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::ProfileLink { email, send } => {
+        Command::ProfileLink { email, send, profile_link_days } => {
             let address = app::model::Email::parse(&email).map_err(|e| format!("{email}: {e}"))?;
             let contact = store
                 .contact_id_by_email(&address)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no contact has the address {email}"))?;
-            let mut state = AppState::new(store.clone(), Settings { public_url: public_url(), ..Settings::default() });
+            let settings = Settings { public_url: public_url(), profile_link_days, ..Settings::default() };
+            let mut state = AppState::new(store.clone(), settings);
             let now = app::state::now();
             if !send {
                 println!("{}", app::profile::service::new_link(&state, contact, now).await.map_err(|e| e.to_string())?);

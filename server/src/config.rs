@@ -112,6 +112,9 @@ pub enum Command {
         email: String,
         #[arg(long)]
         send: bool,
+        /// How many days the link works (the server's setting of the same name).
+        #[arg(long, env = "CARNET_PROFILE_LINK_DAYS", default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=365))]
+        profile_link_days: i64,
     },
 }
 

@@ -263,11 +263,15 @@ pub async fn yearly_refresh_tick(state: &AppState, now: i64) -> Result<usize, Ap
     if !settings.enabled || settings.per_day <= 0 {
         return Ok(0);
     }
-    let last: i64 = state.store.setting(REFRESH_LAST_RUN).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let last_run = state.store.setting(REFRESH_LAST_RUN).await?;
+    let last: i64 = last_run.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
     if now - last < 3_600 {
         return Ok(0); // this hour's share was sent (by this instance or another)
     }
-    state.store.put_setting(REFRESH_LAST_RUN, &now.to_string(), now).await?;
+    // The hour is claimed by one instance only: the one whose compare-and-set wins.
+    if !state.store.replace_setting(REFRESH_LAST_RUN, last_run.as_deref(), &now.to_string(), now).await? {
+        return Ok(0);
+    }
     let share = (settings.per_day + 23) / 24;
     let due = state.store.contacts_to_refresh(now - YEAR, now - YEAR, share).await?;
     for contact in &due {

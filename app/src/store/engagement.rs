@@ -42,6 +42,11 @@ pub trait EngagementStore: Send + Sync {
     async fn put_setting(&self, name: &str, value: &str, now: i64) -> StoreResult<()>;
     /// Stores `value` unless the setting exists; returns what is stored (the first
     /// instance to write wins, so all instances agree on generated secrets).
+    /// Writes several settings in one transaction (a settings page's save).
+    async fn put_settings(&self, settings: &[(&str, &str)], now: i64) -> StoreResult<()>;
+    /// Compare-and-set: writes `value` only if the setting still holds `expected`
+    /// (`None`: is absent). Whether it was written; with several instances, one wins.
+    async fn replace_setting(&self, name: &str, expected: Option<&str>, value: &str, now: i64) -> StoreResult<bool>;
     async fn setting_or_insert(&self, name: &str, value: &str, now: i64) -> StoreResult<String>;
 
     // Events.
