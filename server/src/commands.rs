@@ -329,6 +329,11 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
             app::profile::service::new_link(&links, customer.id, app::state::now()).await.map_err(|e| e.to_string())?;
         println!("  A demo customer's personal link (opens their /me page once): {link}");
     }
+    println!(
+        "  The public sign-up form: {}/subscribe?source=event&detail=Demo%20day \
+         (confirmation mails go out once CARNET_SMTP_URL is set; until then they wait at /mail)",
+        public_url().trim_end_matches('/')
+    );
     println!("\n  Demo admin login:  {email}  /  {password}\n");
     Ok(())
 }
