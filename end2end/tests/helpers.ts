@@ -1,4 +1,6 @@
 import { expect, type Page, type TestInfo } from "@playwright/test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** The staff account the tests sign in with, from the environment. */
 export function credentials(): { email: string; password: string } {
@@ -67,4 +69,25 @@ export async function searchContacts(page: Page, text: string): Promise<void> {
 /** The contact form's Email input; its label ends with an asterisk hidden from assistive tech. */
 export function emailField(page: Page) {
   return page.getByRole("textbox", { name: /^Email/ });
+}
+
+/** A mail's readable text: quoted-printable and base64 parts decoded. */
+function decodeMail(raw: string): string {
+  let out = raw.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  for (const m of raw.matchAll(/Content-Transfer-Encoding: base64\r\n(?:[^\r\n]+\r\n)*\r\n([A-Za-z0-9+/=\r\n]+)/g)) {
+    out += "\n" + Buffer.from(m[1].replace(/\r\n/g, ""), "base64").toString("utf8");
+  }
+  return out;
+}
+
+/** The newest mail to `email` the sink received, waiting for the outbox's next round. */
+export async function mailTo(email: string): Promise<string> {
+  const dir = process.env.CARNET_E2E_MAILDIR;
+  if (!dir) throw new Error("Set CARNET_E2E_MAILDIR (the Makefile's e2e target does this).");
+  for (let i = 0; i < 60; i++) {
+    const files = readdirSync(dir).filter((f) => f.endsWith(`-${email}.eml`)).sort();
+    if (files.length > 0) return decodeMail(readFileSync(join(dir, files[files.length - 1]), "utf8"));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no mail to ${email} within 30 s`);
 }

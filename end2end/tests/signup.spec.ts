@@ -1,32 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { emailField, signIn, uniqueToken } from "./helpers";
+import { emailField, mailTo, signIn, uniqueToken } from "./helpers";
 
 // A visitor signs up on the public form of an event and confirms from the mail Carnet
 // really sends (through the test SMTP sink), with JavaScript (the page answers the
 // proof of work) and without; and staff enter a person at a point of sale.
-
-/** A mail's readable text: quoted-printable and base64 parts decoded. */
-function decode(raw: string): string {
-  let out = raw.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-  for (const m of raw.matchAll(/Content-Transfer-Encoding: base64\r\n(?:[^\r\n]+\r\n)*\r\n([A-Za-z0-9+/=\r\n]+)/g)) {
-    out += "\n" + Buffer.from(m[1].replace(/\r\n/g, ""), "base64").toString("utf8");
-  }
-  return out;
-}
-
-/** The newest mail to `email` the sink received, waiting for the outbox's next round. */
-async function mailTo(email: string): Promise<string> {
-  const dir = process.env.CARNET_E2E_MAILDIR;
-  if (!dir) throw new Error("Set CARNET_E2E_MAILDIR (the Makefile's e2e target does this).");
-  for (let i = 0; i < 60; i++) {
-    const files = readdirSync(dir).filter((f) => f.endsWith(`-${email}.eml`)).sort();
-    if (files.length > 0) return decode(readFileSync(join(dir, files[files.length - 1]), "utf8"));
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`no mail to ${email} within 30 s`);
-}
 
 test("a visitor signs up on an event's form and confirms from the mail", async ({ page }, testInfo) => {
   const email = `${uniqueToken(testInfo)}@example.com`;
