@@ -8,9 +8,21 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-/// Logs method and path only: query strings carry searches, i.e. personal data.
+/// Logs method and path only: query strings carry searches, i.e. personal data; and
+/// the tokens in the paths of personal, confirmation, unsubscribe and tracking links
+/// (which work for days) are left out.
 pub fn span_without_query(req: &Request) -> tracing::Span {
-    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+    tracing::info_span!("http", method = %req.method(), path = %loggable_path(req.uri().path()))
+}
+
+pub fn loggable_path(path: &str) -> String {
+    for prefix in ["/p/", "/s/", "/u/", "/t/o/", "/t/c/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+            return format!("{prefix}…{tail}");
+        }
+    }
+    path.to_string()
 }
 
 /// Records the client address for rate limits. X-Forwarded-For is believed only when
@@ -19,7 +31,9 @@ pub async fn client_ip(State(trust_proxy): State<bool>, mut req: Request, next: 
     let forwarded = trust_proxy
         .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
         .flatten()
-        .and_then(|v| v.split(',').next())
+        // The last hop is the one the trusted proxy added; earlier ones are whatever
+        // the client sent.
+        .and_then(|v| v.rsplit(',').next())
         .map(|s| s.trim().to_string());
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
@@ -124,6 +138,15 @@ mod tests {
             h.insert(*k, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn link_tokens_stay_out_of_the_logs() {
+        assert_eq!(loggable_path("/p/SECRET"), "/p/…");
+        assert_eq!(loggable_path("/p/SECRET/resend"), "/p/…/resend");
+        assert_eq!(loggable_path("/s/SECRET"), "/s/…");
+        assert_eq!(loggable_path("/t/c/SECRET"), "/t/c/…");
+        assert_eq!(loggable_path("/contacts/12"), "/contacts/12");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! event), `detail` (which shop, campaign or show), `newsletters` (ids on offer, comma-
 //! separated; all by default), `lang` (en, fr; else the browser's), `embed=1`.
 
-use crate::public_page::{html_escape, page, PublicPage};
+use crate::public_page::{html_escape, PublicPage};
 use app::auth::service::ClientIp;
 use app::model::profile::Lang;
 use app::signup::service::{self as signups, Verdict};
@@ -49,6 +49,7 @@ impl FormSpec {
             email: get("email").unwrap_or_default().into(),
             first_name: get("first_name").unwrap_or_default().into(),
             newsletters: pairs.iter().filter(|(k, _)| k == "nl").filter_map(|(_, v)| v.parse().ok()).collect(),
+            offered: offered.clone(),
             channel: public_channel(get("source").unwrap_or_default()),
             detail: get("detail").unwrap_or_default().chars().take(100).collect(),
             lang: lang_of(get("lang"), headers),
@@ -63,21 +64,21 @@ impl FormSpec {
 
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<Vec<(String, String)>>) -> Response {
     let spec = FormSpec::from_pairs(&query, &headers);
-    form_page(&state, &spec, None, StatusCode::OK).await
+    form_page(&state, &spec, None, app::state::now(), StatusCode::OK).await
 }
 
 async fn form_page(
     state: &AppState,
     spec: &FormSpec,
     errors: Option<&app::model::FieldErrors>,
+    shown_at: i64,
     status: StatusCode,
 ) -> Response {
     let s = &spec.submission;
     let lang = s.lang;
-    let now = app::state::now();
-    let (ticket, newsletters) = match (signups::new_ticket(state, now).await, state.store.newsletters().await) {
+    let (ticket, newsletters) = match (signups::new_ticket(state, shown_at).await, state.store.newsletters().await) {
         (Ok(t), Ok(n)) => (t, n),
-        (Err(e), _) | (_, Err(e)) => return failed(e),
+        (Err(e), _) | (_, Err(e)) => return failed(e, s.embedded),
     };
     let offered: Vec<_> = newsletters
         .into_iter()
@@ -188,21 +189,28 @@ pub async fn submit(
 ) -> Response {
     let spec = FormSpec::from_pairs(&pairs, &headers);
     let s = &spec.submission;
-    match signups::submit(&state, s, &ip.0, app::state::now()).await {
-        Ok(Verdict::CheckMail { .. }) => check_mail(s.lang, s.embedded),
-        Ok(Verdict::Invalid(errors)) => form_page(&state, &spec, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await,
-        Ok(Verdict::Stale) => {
-            let errors = app::model::FieldErrors::single(
-                "email",
-                s.lang.t(
-                    "This form was open for a long time: please send it again.",
-                    "Ce formulaire est resté ouvert longtemps : envoyez-le à nouveau."
-                ),
-            );
-            form_page(&state, &spec, Some(&errors), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => failed(e),
-    }
+    let now = app::state::now();
+    let verdict = match signups::submit(&state, s, &ip.0, now).await {
+        Ok(verdict) => verdict,
+        Err(e) => return failed(e, s.embedded),
+    };
+    let errors = match &verdict {
+        Verdict::CheckMail { .. } => return check_mail(s.lang, s.embedded),
+        Verdict::Invalid(errors) => errors.clone(),
+        Verdict::Stale => app::model::FieldErrors::single(
+            "email",
+            s.lang.t(
+                "This form was open for a long time: please send it again.",
+                "Ce formulaire est resté ouvert longtemps : envoyez-le à nouveau.",
+            ),
+        ),
+    };
+    // Shown again with the time already spent on it: the time trap is not set twice.
+    let shown_at = match signups::shown_again_at(&state, &verdict, &s.ticket, now).await {
+        Ok(t) => t,
+        Err(e) => return failed(e, s.embedded),
+    };
+    form_page(&state, &spec, Some(&errors), shown_at, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// What people and bots alike are told after sending the form.
@@ -238,7 +246,7 @@ pub async fn confirm_page(
                 .render(StatusCode::OK)
         }
         Ok(other) => problem(lang, other),
-        Err(e) => failed(e),
+        Err(e) => failed(e, false),
     }
 }
 
@@ -255,7 +263,7 @@ pub async fn confirm(
     match signups::confirm(&state, &token, now).await {
         Ok(SignupOutcome::Confirmed { contact_id, newsletters }) => {
             if let Err(e) = app::profile::service::open_session(&session, contact_id, now).await {
-                return failed(e);
+                return failed(e, false);
             }
             let names: Vec<String> = newsletters.iter().map(|n| html_escape(n)).collect();
             let body = format!(
@@ -273,7 +281,7 @@ pub async fn confirm(
                 .render(StatusCode::OK)
         }
         Ok(other) => problem(lang, other),
-        Err(e) => failed(e),
+        Err(e) => failed(e, false),
     }
 }
 
@@ -304,7 +312,8 @@ fn problem(lang: Lang, outcome: SignupOutcome) -> Response {
         .render(status)
 }
 
-fn failed(e: impl std::fmt::Display) -> Response {
+fn failed(e: impl std::fmt::Display, embedded: bool) -> Response {
     tracing::error!(error = %e, "sign-up failed");
-    page(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "<p>Something went wrong on our side.</p>")
+    let body = "<p>Something went wrong on our side.</p>";
+    PublicPage { lang: "en", title: "Please try again", body, script: None, embedded }.render(StatusCode::SERVICE_UNAVAILABLE)
 }

@@ -32,7 +32,8 @@
     }
   }
   var done = false;
-  var work = solve().then(function (nonce) { answer.value = nonce; done = true; });
+  // Should the browser refuse the work, the form goes without it (as with JavaScript off).
+  var work = solve().then(function (nonce) { answer.value = nonce; done = true; }, function () { done = true; });
   form.addEventListener("submit", function (event) {
     if (done) return;
     event.preventDefault();

@@ -253,7 +253,17 @@ async fn a_person_downloads_their_data_then_erases_it(db: Db) {
     assert_eq!(app.get(&client, "/me/data.json").await.status().as_u16(), 401);
 }
 
+async fn only_our_own_links_are_tracked(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mallory = contact(&app, "mallory@example.com", "https://evil.example/login").await;
+    let mail = links::send_link(&app.state, mallory, now()).await.unwrap();
+    let queued = app.store.mail(mail).await.unwrap().unwrap();
+    assert!(queued.text.contains("Hello https://evil.example/login,"), "the name is quoted as it is: {}", queued.text);
+    assert_eq!(queued.text.matches("/t/c/").count(), 1, "only the personal link is tracked: {}", queued.text);
+}
+
 both_backends! {
+    only_our_own_links_are_tracked,
     a_person_downloads_their_data_then_erases_it,
     a_contact_completes_their_profile_and_chooses_what_they_receive,
     a_mailed_link_opens_the_contacts_own_page_once,

@@ -189,8 +189,22 @@ async fn bots_get_the_same_page_and_nothing_is_stored_or_sent(db: Db) {
     assert_eq!(mails_to(&app, "js@example.com").await.len(), 1);
     post(&app, &[("email", "replay@example.com"), ("nl", &nl), ("ticket", &ticket), ("pow", &answer)]).await;
     assert!(mails_to(&app, "replay@example.com").await.is_empty(), "a replayed answer sends nothing");
+    // A ticket without a proof of work is good once too.
+    let ticket = aged_ticket(&app, 30, bits).await;
+    post(&app, &[("email", "once@example.com"), ("nl", &nl), ("ticket", &ticket)]).await;
+    post(&app, &[("email", "twice@example.com"), ("nl", &nl), ("ticket", &ticket)]).await;
+    assert!(mails_to(&app, "twice@example.com").await.is_empty(), "a replayed ticket sends nothing");
     let all = app.store.recent_mails(None, 100).await.unwrap();
-    assert_eq!(all.len(), 2, "only the person and the solver got mail");
+    assert_eq!(all.len(), 3, "only the people and the solver got mail");
+
+    // A person who made a mistake and corrects it at once is not taken for a bot: the
+    // form comes back with the time they already spent.
+    let ticket = aged_ticket(&app, 10, bits).await;
+    let (status, page) = post(&app, &[("email", "quick@example.com"), ("ticket", &ticket)]).await;
+    assert_eq!(status, 422, "no newsletter ticked");
+    let again = hidden(&page, "ticket");
+    post(&app, &[("email", "quick@example.com"), ("nl", &nl), ("ticket", &again)]).await;
+    assert_eq!(mails_to(&app, "quick@example.com").await.len(), 1);
 }
 
 async fn allowances_per_address_and_network_address(db: Db) {
@@ -236,6 +250,13 @@ async fn mistakes_show_the_form_again_and_save_nothing(db: Db) {
     assert!(page.contains("value=\"not an address\"") && page.contains("value=\"Ann &lt;b&gt;\""), "what was typed stays, escaped");
     assert_eq!(hidden(&page, "detail"), "Lyon", "and where the form came from");
     assert!(app.store.recent_mails(None, 10).await.unwrap().is_empty());
+    // An embedded form offering one newsletter takes no other.
+    let offers = newsletter(&app, "Offers").await.to_string();
+    let weekly = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
+    let ticket = form_ticket(&app, &format!("?newsletters={weekly}")).await;
+    let (status, page) = post(&app, &[("email", "ann@example.com"), ("nl", &offers), ("newsletters", &weekly), ("ticket", &ticket)]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Choose at least one newsletter") && !page.contains("Offers"), "{page}");
 }
 
 async fn confirmation_links_expire_and_unknown_ones_open_nothing(db: Db) {
@@ -249,10 +270,15 @@ async fn confirmation_links_expire_and_unknown_ones_open_nothing(db: Db) {
     let outcome = app::signup::service::confirm(&app.state, &token, later).await.unwrap();
     assert_eq!(outcome, app::store::SignupOutcome::Expired);
     assert_eq!(app.store.contact_id_by_email(&app::model::Email::parse("late@example.com").unwrap()).await.unwrap(), None);
-    // Expired sign-ups are purged: the address leaves no trace.
-    assert_eq!(app.store.purge_signups(later).await.unwrap(), 1);
-    let res = app.client().get(format!("{}{path}", app.base)).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 404);
+    // Expired sign-ups lose the address and their mail at once; the link still says
+    // "expired" for a month, then the sign-up is gone.
+    assert_eq!(app.store.purge_signups(later).await.unwrap(), 0);
+    assert!(mails_to(&app, "late@example.com").await.is_empty(), "the confirmation mail is deleted");
+    let state = app::signup::service::check_confirmation(&app.state, &token, later).await.unwrap();
+    assert_eq!(state, app::store::SignupOutcome::Expired);
+    assert_eq!(app.store.purge_signups(later + 31 * 86_400).await.unwrap(), 1);
+    let state = app::signup::service::check_confirmation(&app.state, &token, later).await.unwrap();
+    assert_eq!(state, app::store::SignupOutcome::Unknown);
     let res = app.client().get(format!("{}/s/not-a-token", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 404);
 }

@@ -140,6 +140,8 @@ pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super:
             summary.problems.push(text);
         }
     };
+    // Read the whole file first: a file too long is refused before anything is recorded.
+    let mut used: Vec<(usize, String, i64)> = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
         if line > MAX_REDEMPTION_LINES {
@@ -166,7 +168,10 @@ pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super:
                 }
             },
         };
-        match state.store.redeem_code(code, at).await? {
+        used.push((line, code.to_string(), at));
+    }
+    for (line, code, at) in used {
+        match state.store.redeem_code(&code, at).await? {
             Redemption::Redeemed { .. } => summary.recorded += 1,
             Redemption::AlreadyRedeemed { .. } => summary.already += 1,
             Redemption::Unknown => {

@@ -32,8 +32,10 @@ pub fn retry_delay(attempts: i64) -> Option<i64> {
     RETRY_AFTER.get(usize::try_from(attempts).ok()?.checked_sub(1)?).copied()
 }
 
-/// A mail to a contact as Carnet sends them all: every http(s) link in both parts goes
-/// through a signed click redirect (a click is an engagement signal; the campaign is
+/// A mail to a contact as Carnet sends them all: every link to Carnet's own pages in
+/// both parts goes through a signed click redirect (never other URLs: a contact's data
+/// quoted in a mail, say a "first name" that is a URL, must not become a redirect
+/// signed by the brand's domain) (a click is an engagement signal; the campaign is
 /// the mail's kind), the HTML part carries the open pixel, and the message has its
 /// one-click unsubscribe URL.
 pub async fn to_contact(
@@ -45,7 +47,18 @@ pub async fn to_contact(
     text: &str,
     html: &str,
 ) -> Result<NewMail, StoreError> {
-    use crate::engagement::service::{click_url, open_pixel_url};
+    use crate::engagement::service::open_pixel_url;
+    let own = format!("{}/", state.settings.public_url.trim_end_matches('/'));
+    let click_url = |state: &AppState, contact_id: i64, kind: &str, url: &str| {
+        let ours = url.starts_with(&own);
+        let (state, kind, url) = (state.clone(), kind.to_string(), url.to_string());
+        async move {
+            if !ours {
+                return Ok(None);
+            }
+            crate::engagement::service::click_url(&state, contact_id, &kind, &url).await
+        }
+    };
     let mut tracked_text = String::with_capacity(text.len() * 2);
     for piece in text.split_inclusive(char::is_whitespace) {
         let word = piece.trim_end();

@@ -93,6 +93,8 @@ pub struct Submission {
     pub email: String,
     pub first_name: String,
     pub newsletters: Vec<i64>,
+    /// The newsletters this form offers (`?newsletters=`); `None`: all.
+    pub offered: Option<Vec<i64>>,
     pub channel: Channel,
     pub detail: String,
     pub lang: Lang,

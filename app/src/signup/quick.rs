@@ -39,6 +39,9 @@ pub async fn quick_entry(
         if !chosen.is_empty() && agreed.is_none() {
             errors.add("agreed", "Read the words to the person and tick the box once they say yes.");
         }
+        if chosen.is_empty() && agreed.is_some() {
+            errors.add("newsletters", "Tick the newsletters the person said yes to.");
+        }
         let mut typed = form.clone();
         typed.total_spent = "0".into();
         let fields = match typed.validate(chrono::Utc::now().date_naive()) {
@@ -69,10 +72,14 @@ pub async fn quick_entry(
         };
         let mut sent = false;
         if send_link.is_some() {
+            // The person is saved whatever happens to the mail.
             sent = match crate::profile::service::send_link(&state, id, now).await {
                 Ok(_) => true,
                 Err(AppError::Refused(_)) => false,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, contact = id, "quick entry: the personal link was not queued");
+                    false
+                }
             };
         }
         tracing::info!(contact = id, created, by = user.id, "quick entry saved");
@@ -128,7 +135,8 @@ pub fn QuickEntryPage() -> impl IntoView {
         <Title text="Quick entry · Carnet"/>
         <header class="page-header"><h1>"Quick entry"</h1></header>
         <p class="page-intro">"At a point of sale, on the phone or at an event: enter the person, read them the words below, and save. The channel and place stay for the next person."</p>
-        {move || saved().map(|(id, created, sent)| view! {
+        // The last save's banner, unless this page shows a refused one.
+        {move || saved().filter(|_| error.get().is_none()).map(|(id, created, sent)| view! {
             <p class="alert alert-success" role="status">
                 {if created { "Saved: a new contact." } else { "Saved: this person was already known; their details were kept and the newsletters added." }}
                 {sent.then_some(" Their personal link is on its way.")}
@@ -175,6 +183,7 @@ pub fn QuickEntryPage() -> impl IntoView {
                                                 </label>
                                             }).collect_view().into_any()
                                         }}
+                                        {move || error.get().and_then(|e| e.field("newsletters")).map(|m| view! { <p class="field-error">{m}</p> })}
                                         <blockquote class="consent-words">{QUICK_CONSENT}</blockquote>
                                         <label class="choice">
                                             <input type="checkbox" name="agreed" value="yes"/>

@@ -20,13 +20,38 @@ fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// A fresh ticket for a form shown now.
-pub async fn new_ticket(state: &AppState, now: i64) -> Result<String, StoreError> {
+/// A fresh ticket for a form shown at `shown_at` (now, or when the person first saw a
+/// form they are now correcting: the time trap is not set again for them).
+pub async fn new_ticket(state: &AppState, shown_at: i64) -> Result<String, StoreError> {
     use rand::RngCore;
     let mut nonce = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut nonce);
-    let ticket = Ticket { t: now, n: URL_SAFE_NO_PAD.encode(nonce), d: state.settings.signup.pow_bits };
+    let ticket = Ticket { t: shown_at, n: URL_SAFE_NO_PAD.encode(nonce), d: state.settings.signup.pow_bits };
     Ok(sign_for(&secret(state).await?, TICKET, &ticket))
+}
+
+/// When the form of a genuine ticket was first shown, for showing it again: a person
+/// correcting a mistake keeps the time already spent, and one whose form went stale
+/// starts just past the time trap.
+pub async fn shown_again_at(state: &AppState, verdict: &Verdict, ticket: &str, now: i64) -> Result<i64, StoreError> {
+    let first = verify_for::<Ticket>(&secret(state).await?, TICKET, ticket).map(|t| t.t);
+    Ok(match (verdict, first) {
+        (Verdict::Invalid(_), Some(t)) => t,
+        _ => now - state.settings.signup.min_secs,
+    })
+}
+
+/// The network a rate limit counts: the address for IPv4, its /64 for IPv6 (one host
+/// commonly holds a whole /64).
+pub fn network_of(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => ip.to_string(),
+    }
 }
 
 /// What a submission leads to.
@@ -81,20 +106,6 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
         return Ok(Verdict::Stale);
     }
     let solved = !s.pow.is_empty();
-    if solved && over_limit(state, &format!("signup-pow:{}", sha256_hex(&s.ticket)), 1, defence.max_age_secs, now).await? {
-        tracing::info!("sign-up taken for a bot's: proof of work replayed");
-        return Ok(quiet);
-    }
-    let (subject, limit) = if solved {
-        (format!("signup-ip:{ip}"), defence.per_ip_hour)
-    } else {
-        (format!("signup-ip-nojs:{ip}"), defence.per_ip_hour_without_pow)
-    };
-    if over_limit(state, &subject, limit, 3600, now).await? {
-        tracing::info!("sign-up over the network address's hourly allowance: nothing stored");
-        return Ok(quiet);
-    }
-
     let mut errors = FieldErrors::default();
     let lang = s.lang;
     let email = Email::parse(&s.email)
@@ -107,7 +118,9 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
         errors.add("first_name", lang.t("Keep it under 100 characters.", "100 caractères au plus."));
     }
     let newsletters = state.store.newsletters().await?;
-    let chosen: Vec<_> = newsletters.iter().filter(|n| s.newsletters.contains(&n.id)).collect();
+    // Only what this form offers (an embedded form may offer a few).
+    let offered = |id: i64| s.offered.as_ref().is_none_or(|ids| ids.contains(&id));
+    let chosen: Vec<_> = newsletters.iter().filter(|n| s.newsletters.contains(&n.id) && offered(n.id)).collect();
     if chosen.is_empty() {
         errors.add("newsletters", lang.t("Choose at least one newsletter.", "Choisissez au moins une lettre."));
     }
@@ -115,8 +128,24 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
         return Ok(Verdict::Invalid(errors));
     };
 
+    // A ticket (and its proof of work) is good for one sign-up.
+    if over_limit(state, &format!("signup-ticket:{}", sha256_hex(&s.ticket)), 1, defence.max_age_secs, now).await? {
+        tracing::info!("sign-up taken for a bot's: a ticket used again");
+        return Ok(quiet);
+    }
+    // The allowances count sign-ups that would be sent, not a person's typing mistakes.
+    let network = network_of(ip);
+    let (subject, limit) = if solved {
+        (format!("signup-ip:{network}"), defence.per_ip_hour)
+    } else {
+        (format!("signup-ip-nojs:{network}"), defence.per_ip_hour_without_pow)
+    };
+    if over_limit(state, &subject, limit, 3600, now).await? {
+        tracing::warn!("sign-up over the network address's hourly allowance: nothing stored");
+        return Ok(quiet);
+    }
     if over_limit(state, &format!("signup-to:{}", email.sha256_hex()), defence.per_address_day, 86_400, now).await? {
-        tracing::info!("sign-up over the address's daily allowance: no mail sent");
+        tracing::warn!("sign-up over the address's daily allowance: no mail sent");
         return Ok(quiet);
     }
     if let Some(id) = state.store.contact_id_by_email(&email).await? {
@@ -208,7 +237,10 @@ pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<SignupOu
             detail: "sign-up confirmed".into(),
             actor: "sign-up form".into(),
         };
-        state.event_writer.record(&state.store, vec![event]).await?;
+        // Confirmed already: a failure to count the interaction must not say otherwise.
+        if let Err(e) = state.event_writer.record(&state.store, vec![event]).await {
+            tracing::warn!(error = %e, "a confirmed sign-up's interaction was not recorded");
+        }
         tracing::info!(contact = contact_id, "sign-up confirmed");
     }
     Ok(outcome)
@@ -217,5 +249,19 @@ pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<SignupOu
 /// Throttles another public door that sends mail (e.g. "mail me a new link"): whether
 /// this network address is still within the sign-up allowance.
 pub async fn public_door_allowed(state: &AppState, door: &str, ip: &str, now: i64) -> Result<bool, StoreError> {
-    Ok(!over_limit(state, &format!("{door}:{ip}"), state.settings.signup.per_ip_hour, 3600, now).await?)
+    Ok(!over_limit(state, &format!("{door}:{}", network_of(ip)), state.settings.signup.per_ip_hour, 3600, now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network_of;
+
+    #[test]
+    fn ipv6_hosts_count_by_their_64_and_ipv4_by_address() {
+        assert_eq!(network_of("2001:db8:1:2:aaaa::1"), network_of("2001:db8:1:2:bbbb::9"));
+        assert_ne!(network_of("2001:db8:1:2::1"), network_of("2001:db8:1:3::1"));
+        assert_eq!(network_of("203.0.113.7"), "203.0.113.7");
+        assert_eq!(network_of("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(network_of("unknown"), "unknown");
+    }
 }

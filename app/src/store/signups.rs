@@ -57,7 +57,8 @@ pub trait SignupStore: Send + Sync {
         now: i64,
         actor: &str,
     ) -> StoreResult<Option<(i64, bool)>>;
-    /// Deletes sign-ups whose link has expired (confirmed or not) and throttle counters
-    /// older than two days; returns how many sign-ups went.
+    /// Forgets expired sign-ups' personal data at once and the sign-ups themselves 30
+    /// days later, deletes confirmation mails whose links have expired, and throttle
+    /// counters older than two days; returns how many sign-ups went.
     async fn purge_signups(&self, now: i64) -> StoreResult<u64>;
 }

@@ -174,6 +174,12 @@ macro_rules! sql_mail_store {
                 #[tracing::instrument(skip(self, phone_sha256))]
                 async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()> {
                     let mut tx = self.begin_write().await?;
+                    // Sign-ups of the person (confirmed, or pending for this address).
+                    sqlx::query("DELETE FROM signups WHERE contact_id = $1 OR email = (SELECT email FROM contacts WHERE id = $1)")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
                     let erased = sqlx::query(
                         "UPDATE contacts SET email = 'erased-' || CAST(id AS TEXT) || '@erased.invalid', first_name = '', \
                          last_name = '', phone = '', birth_date = NULL, job_title = '', company = '', address_line1 = '', \

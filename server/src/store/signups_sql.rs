@@ -10,6 +10,10 @@ macro_rules! sql_signup_store {
             use app::store::{NewSignup, SignupOutcome, SignupStore, StoreError, StoreResult};
             use sqlx::Row;
 
+            /// How long an expired or confirmed sign-up's token hash is remembered
+            /// (without any personal data), so its link says what became of it.
+            const SIGNUP_MEMORY_SECS: i64 = 30 * 86_400;
+
 
             /// The contact with this address (created from `fields` if new; an existing
             /// contact's data is left as it is), subscribed to each newsletter with its
@@ -35,6 +39,9 @@ macro_rules! sql_signup_store {
                         // Two confirmations of one address racing: the second finds the
                         // first's row instead of failing on the unique address.
                         let insert = INSERT_CONTACT.replace(" RETURNING id", " ON CONFLICT (email) DO NOTHING RETURNING id");
+                        if !insert.contains("ON CONFLICT") {
+                            return Err(StoreError::Database("INSERT_CONTACT no longer ends with RETURNING id".into()));
+                        }
                         let inserted = bind_contact(sqlx::query(&insert), fields)
                             .bind(now)
                             .fetch_optional(&mut *conn)
@@ -156,7 +163,8 @@ macro_rules! sql_signup_store {
                     let Some((contact_id, _)) = subscribe_in(&mut *tx, &fields, &subscriptions, now, "sign-up form").await? else {
                         return Ok(SignupOutcome::Unknown);
                     };
-                    sqlx::query("UPDATE signups SET contact_id = $1 WHERE token_hash = $2")
+                    // The contact holds it all now: the sign-up keeps no personal data.
+                    sqlx::query("UPDATE signups SET contact_id = $1, email = '', first_name = '', offers = '[]' WHERE token_hash = $2")
                         .bind(contact_id)
                         .bind(token_hash)
                         .execute(&mut *tx)
@@ -191,8 +199,22 @@ macro_rules! sql_signup_store {
                 }
 
                 async fn purge_signups(&self, now: i64) -> StoreResult<u64> {
-                    let done = sqlx::query("DELETE FROM signups WHERE expires_at <= $1")
+                    // Expired: the personal data goes now; the token's hash stays a while so
+                    // an old link still says "expired, sign up again".
+                    sqlx::query("UPDATE signups SET email = '', first_name = '', offers = '[]' WHERE expires_at <= $1 AND email <> ''")
                         .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    let done = sqlx::query("DELETE FROM signups WHERE expires_at <= $1")
+                        .bind(now - SIGNUP_MEMORY_SECS)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    // Their confirmation mails (with the address and the link) once the
+                    // links they carry can no longer work.
+                    sqlx::query("DELETE FROM outbox WHERE kind = 'signup_confirmation' AND contact_id IS NULL AND created_at <= $1")
+                        .bind(now - app::signup::service::CONFIRM_DAYS * 86_400)
                         .execute(&self.pool)
                         .await
                         .map_err(map_err)?;
