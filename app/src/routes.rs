@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=crate::mail::MailPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives") view=crate::incentives::IncentivesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/incentives/:id") view=crate::incentives::ProgrammePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/self-service") view=crate::profile::SelfServiceSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners") view=PartnersPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners/:id/statement") view=StatementPage ssr=SsrMode::Async/>

@@ -355,7 +355,59 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
     assert_eq!(newest.rows[0].email, "bulk29@example.com");
 }
 
+async fn a_sign_up_is_confirmed_once_even_when_clicked_twice_at_once(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let weekly = store.ensure_newsletter("Weekly", "").await.unwrap();
+    let signup = |token: &str, address: &str| app::store::NewSignup {
+        token_hash: token.into(),
+        email: email(address),
+        first_name: "Zoé".into(),
+        channel: Channel::Event,
+        source_detail: "Salon".into(),
+        lang: "en".into(),
+        offers: vec![(weekly, "Yes, send me “Weekly”.".into())],
+        form: "test form".into(),
+        created_at: 100,
+        expires_at: 1_000,
+    };
+    store.create_signup(&signup("t1", "zoe@example.com")).await.unwrap();
+    store.create_signup(&signup("t2", "zoe@example.com")).await.unwrap();
+    // The same link twice at once, and a second sign-up of the same address at once.
+    let (a, b, c) = tokio::join!(store.confirm_signup("t1", 200), store.confirm_signup("t1", 200), store.confirm_signup("t2", 200));
+    let mut outcomes = vec![a.unwrap(), b.unwrap()];
+    outcomes.sort_by_key(|o| matches!(o, app::store::SignupOutcome::Used));
+    let app::store::SignupOutcome::Confirmed { contact_id, newsletters } = &outcomes[0] else { panic!("{outcomes:?}") };
+    assert_eq!(outcomes[1], app::store::SignupOutcome::Used);
+    assert_eq!(newsletters, &["Weekly".to_string()]);
+    let app::store::SignupOutcome::Confirmed { contact_id: same, .. } = c.unwrap() else { panic!("second sign-up") };
+    assert_eq!(*contact_id, same, "one contact for one address");
+    let contact = store.contact(*contact_id).await.unwrap().unwrap();
+    assert_eq!((contact.fields.channel, contact.fields.source_detail.as_str()), (Channel::Event, "Salon"));
+    let subs = store.subscriptions(*contact_id).await.unwrap();
+    assert_eq!((subs.len(), subs[0].state), (1, SubscriptionState::Subscribed));
+    assert!(subs[0].consent.text.starts_with("Yes, send me “Weekly”."));
+    assert_eq!(store.signup_state("t1").await.unwrap(), Some((1_000, Some(200))));
+    assert_eq!(store.confirm_signup("nope", 200).await.unwrap(), app::store::SignupOutcome::Unknown);
+    store.create_signup(&signup("t3", "late@example.com")).await.unwrap();
+    assert_eq!(store.confirm_signup("t3", 1_000).await.unwrap(), app::store::SignupOutcome::Expired);
+}
+
+async fn settings_are_compared_and_set(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    assert!(store.replace_setting("hour", None, "1", 10).await.unwrap());
+    assert!(!store.replace_setting("hour", None, "2", 10).await.unwrap(), "already there");
+    assert!(!store.replace_setting("hour", Some("0"), "2", 10).await.unwrap(), "not what was expected");
+    assert!(store.replace_setting("hour", Some("1"), "2", 10).await.unwrap());
+    assert_eq!(store.setting("hour").await.unwrap().as_deref(), Some("2"));
+    store.put_settings(&[("a", "1"), ("b", "2")], 10).await.unwrap();
+    assert_eq!((store.setting("a").await.unwrap(), store.setting("b").await.unwrap()), (Some("1".into()), Some("2".into())));
+}
+
 both_backends! {
+    a_sign_up_is_confirmed_once_even_when_clicked_twice_at_once,
+    settings_are_compared_and_set,
     a_bulk_load_rebuilds_its_indexes,
     users_are_unique_by_email,
     sessions_expire_and_are_deleted,

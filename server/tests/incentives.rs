@@ -213,6 +213,27 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     // The summary is shown once.
     let again = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
     assert!(!again.contains("Used codes recorded"));
+
+    // The programme's page lists its codes, to whom and whether used, newest first.
+    let bob = contact(&app, "bob@example.com").await;
+    let bob_client = app.contact_session(bob).await;
+    app.call(&bob_client, "me/save", &FULL).await;
+    let page = app.get(&viewer, &format!("/incentives/{}", p.id)).await.text().await.unwrap();
+    assert!(page.contains(&code) && page.contains("ann@example.com") && page.contains("bob@example.com"), "{page}");
+    let newest = app.store.issued_codes(p.id, None, 1).await.unwrap();
+    assert_eq!(newest[0].email.as_deref(), Some("bob@example.com"));
+    let older = app.store.issued_codes(p.id, Some(newest[0].id), 1).await.unwrap();
+    assert_eq!((older[0].email.as_deref(), older[0].redeemed_at.is_some()), (Some("ann@example.com"), true));
+    assert!(app.store.issued_codes(p.id, Some(older[0].id), 1).await.unwrap().is_empty());
+
+    // Stopping a programme: editors only; then nobody earns it.
+    let id = p.id.to_string();
+    assert!(!app.call(&viewer, "incentives/active", &[("id", &id), ("active", "false")]).await.status().is_success());
+    assert!(app.call(&marketer, "incentives/active", &[("id", &id), ("active", "false")]).await.status().is_success());
+    let cy = contact(&app, "cy@example.com").await;
+    let cy_client = app.contact_session(cy).await;
+    app.call(&cy_client, "me/save", &FULL).await;
+    assert!(app.store.rewards_of(cy).await.unwrap().is_empty(), "a stopped programme gives nothing");
 }
 
 both_backends! {

@@ -7,6 +7,9 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+mod codes;
+
+pub use codes::ProgrammePage;
 pub use page::{list_incentives, IncentivesPage, ProgrammeRow};
 
 /// Where the last file of used codes' summary waits for the page (session key).
@@ -145,6 +148,18 @@ pub struct Earned {
     pub name: String,
     pub reward: String,
     pub code: String,
+    pub issued_at: i64,
+    pub redeemed_at: Option<i64>,
+}
+
+/// A code a programme gave (staff's list).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IssuedCode {
+    pub id: i64,
+    pub code: String,
+    /// `None` once the contact was deleted.
+    pub contact_id: Option<i64>,
+    pub email: Option<String>,
     pub issued_at: i64,
     pub redeemed_at: Option<i64>,
 }

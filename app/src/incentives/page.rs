@@ -109,7 +109,7 @@ pub fn IncentivesPage() -> impl IntoView {
                                     let pool = if i.code_source == "pool" { group_thousands(r.pool_left) } else { "generated".to_string() };
                                     view! {
                                         <tr>
-                                            <td>{i.name}</td><td>{i.reward}</td><td>{trigger}</td><td>{open}</td>
+                                            <td><a href=format!("/incentives/{}", i.id)>{i.name}</a></td><td>{i.reward}</td><td>{trigger}</td><td>{open}</td>
                                             <td>{group_thousands(r.issued)}</td><td>{group_thousands(r.redeemed)}</td><td>{pool}</td>
                                         </tr>
                                     }

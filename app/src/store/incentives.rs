@@ -2,7 +2,7 @@
 //! the server crate.
 
 use super::StoreResult;
-use crate::incentives::{Earned, Incentive, Redemption};
+use crate::incentives::{Earned, Incentive, IssuedCode, Redemption};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -25,4 +25,8 @@ pub trait IncentiveStore: Send + Sync {
     async fn incentive_stats(&self) -> StoreResult<Vec<(i64, i64, i64, i64)>>;
     /// What the contact earned, oldest first.
     async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>>;
+    /// The codes a programme gave, newest first, `limit` older than `before_id`.
+    async fn issued_codes(&self, incentive_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<IssuedCode>>;
+    /// Stops or resumes a programme; whether it exists.
+    async fn set_incentive_active(&self, incentive_id: i64, active: bool) -> StoreResult<bool>;
 }

@@ -5,7 +5,7 @@ macro_rules! sql_incentive_store {
     ($store:ty, $db:ty) => {
         mod incentive_impl {
             use super::*;
-            use app::incentives::{Earned, Incentive, Redemption};
+            use app::incentives::{Earned, Incentive, IssuedCode, Redemption};
             use app::store::{IncentiveStore, StoreError, StoreResult};
             use sqlx::Row;
 
@@ -174,6 +174,41 @@ macro_rules! sql_incentive_store {
                     .await
                     .map_err(map_err)?;
                     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+                }
+
+                async fn issued_codes(&self, incentive_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<IssuedCode>> {
+                    let rows = sqlx::query(
+                        "SELECT c.id, c.code, c.contact_id, p.email, c.issued_at, c.redeemed_at FROM incentive_codes c \
+                         LEFT JOIN contacts p ON p.id = c.contact_id \
+                         WHERE c.incentive_id = $1 AND c.issued_at IS NOT NULL AND c.id < $2 ORDER BY c.id DESC LIMIT $3",
+                    )
+                    .bind(incentive_id)
+                    .bind(before_id.unwrap_or(i64::MAX))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows
+                        .iter()
+                        .map(|r| IssuedCode {
+                            id: r.get(0),
+                            code: r.get(1),
+                            contact_id: r.get(2),
+                            email: r.get(3),
+                            issued_at: r.get(4),
+                            redeemed_at: r.get(5),
+                        })
+                        .collect())
+                }
+
+                async fn set_incentive_active(&self, incentive_id: i64, active: bool) -> StoreResult<bool> {
+                    let done = sqlx::query("UPDATE incentives SET active = $1 WHERE id = $2")
+                        .bind(active)
+                        .bind(incentive_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>> {
