@@ -102,8 +102,10 @@ async fn a_person_pauses_a_newsletter_and_picks_sms(db: Db) {
     assert!(app.store.paused_subscriptions(ann).await.unwrap().is_empty());
 
     assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "email");
-    assert!(app.call(&client, "me/channel", &[("channel", "sms")]).await.status().is_success());
+    assert!(app.call(&client, "me/channel", &[("channel", "sms"), ("lang", "fr")]).await.status().is_success());
     assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "sms");
+    let timeline = app.store.timeline(ann, 10).await.unwrap();
+    assert!(timeline.iter().any(|a| a.kind == "preference" && a.detail.contains("“Par SMS”")), "the choice's words as evidence: {timeline:?}");
     let bad = app.call(&client, "me/channel", &[("channel", "pigeon")]).await;
     assert!(bad.text().await.unwrap().contains("BadRequest"));
     assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "sms");

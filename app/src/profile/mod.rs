@@ -134,9 +134,9 @@ pub async fn pause_newsletter(newsletter_id: i64, months: i64, lang: Option<Stri
 #[server(endpoint = "me/channel")]
 pub async fn set_channel(channel: String, lang: Option<String>) -> Result<(), AppError> {
     let (state, id) = my_contact().await?;
-    service::set_channel(&state, id, &channel).await?;
+    let lang = Lang::pick(lang.as_deref(), &accept_language());
+    service::set_channel(&state, id, &channel, lang).await?;
     if crate::auth::service::is_plain_form_post() {
-        let lang = Lang::pick(lang.as_deref(), &accept_language());
         leptos_axum::redirect(&format!("/me?lang={}", lang.code()));
     }
     Ok(())

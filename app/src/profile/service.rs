@@ -236,12 +236,19 @@ pub async fn pause(
     Ok(())
 }
 
-/// Email or SMS.
-pub async fn set_channel(state: &AppState, contact_id: i64, channel: &str) -> Result<(), AppError> {
-    if channel != "email" && channel != "sms" {
-        return Err(AppError::BadRequest);
-    }
-    state.store.set_preferred_channel(contact_id, channel, crate::state::now()).await?;
+/// Email or SMS, with the words chosen as evidence.
+pub async fn set_channel(
+    state: &AppState,
+    contact_id: i64,
+    channel: &str,
+    lang: crate::model::profile::Lang,
+) -> Result<(), AppError> {
+    let words = match channel {
+        "email" => lang.t("By email", "Par email"),
+        "sms" => lang.t("By SMS", "Par SMS"),
+        _ => return Err(AppError::BadRequest),
+    };
+    state.store.set_preferred_channel(contact_id, channel, words, crate::state::now()).await?;
     Ok(())
 }
 

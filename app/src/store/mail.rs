@@ -56,7 +56,9 @@ pub trait MailStore: Send + Sync {
     async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<(i64, i64)>>;
     /// "email" or "sms".
     async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String>;
-    async fn set_preferred_channel(&self, contact_id: i64, channel: &str, now: i64) -> StoreResult<()>;
+    /// Sets the channel the person prefers and puts their words on the timeline (the
+    /// choice's evidence), in one transaction.
+    async fn set_preferred_channel(&self, contact_id: i64, channel: &str, words: &str, now: i64) -> StoreResult<()>;
 
     /// The yearly refresh: contacts whose profile was last updated before
     /// `updated_before`, still subscribed to something, not suppressed or erased, and

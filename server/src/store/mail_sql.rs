@@ -259,14 +259,18 @@ macro_rules! sql_mail_store {
                     row.map(|r| r.get(0)).ok_or(app::store::StoreError::NotFound)
                 }
 
-                async fn set_preferred_channel(&self, contact_id: i64, channel: &str, now: i64) -> StoreResult<()> {
+                async fn set_preferred_channel(&self, contact_id: i64, channel: &str, words: &str, now: i64) -> StoreResult<()> {
+                    let mut tx = self.begin_write().await?;
                     sqlx::query("UPDATE contacts SET preferred_channel = $1, updated_at = $2 WHERE id = $3")
                         .bind(channel)
                         .bind(now)
                         .bind(contact_id)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await
                         .map_err(map_err)?;
+                    let detail = format!("Prefers {}: “{words}” (profile page)", channel.to_uppercase());
+                    add_activity(&mut *tx, contact_id, "preference", now, &detail, "the contact (profile page)").await?;
+                    tx.commit().await.map_err(map_err)?;
                     Ok(())
                 }
 
