@@ -491,3 +491,40 @@ both_backends! {
     an_import_is_checked_whole_then_recorded_as_a_job,
     tracking_links_record_and_never_redirect_elsewhere,
 }
+
+/// SQLite keeps accepted events in `<database>.inbox`. Lost or deleted (say, a restore
+/// of the main file without it), a new inbox numbers its events from 1 again: they are
+/// still counted as waiting, and folded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_sqlite_inbox_is_counted_and_folded_from_its_start() {
+    let fresh = common::fresh_db(Db::Sqlite).await;
+    let event = |contact_id: i64| NewEvent {
+        contact_id,
+        kind: EventKind::Click,
+        occurred_at: app::state::now() - 60,
+        campaign: String::new(),
+        meta: String::new(),
+        detail: String::new(),
+        actor: "test".into(),
+    };
+    let fields = ContactForm { email: "ann@example.com".into(), ..Default::default() }
+        .validate(chrono::Utc::now().date_naive())
+        .unwrap();
+    {
+        let store = common::store(&fresh).await;
+        let ann = store.insert_contact(&fields, app::state::now(), "test").await.unwrap();
+        store.queue_events(&[event(ann), event(ann), event(ann)]).await.unwrap();
+        assert_eq!(store.fold_events(1_000).await.unwrap(), 3);
+        assert_eq!(store.pending_events().await.unwrap(), 0);
+    }
+    let path = fresh.url.trim_start_matches("sqlite://").to_string();
+    std::fs::remove_file(format!("{path}.inbox")).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}.inbox{suffix}"));
+    }
+    let store = common::store(&fresh).await;
+    store.queue_events(&[event(1), event(1)]).await.unwrap();
+    assert_eq!(store.pending_events().await.unwrap(), 2, "the new inbox's events are waiting");
+    assert_eq!(store.fold_events(1_000).await.unwrap(), 2);
+    assert_eq!(store.pending_events().await.unwrap(), 0);
+}

@@ -116,12 +116,21 @@ pub mod sqlite {
         format!("date({at}, 'unixepoch')")
     }
 
-    /// Read without the writer, which may be busy folding.
+    /// Read without the writer, which may be busy folding. Counts from where the next
+    /// fold starts (`CURSOR`): from the start of an inbox file numbered anew.
     pub async fn pending(store: &SqliteStore) -> StoreResult<i64> {
-        let through: i64 = sqlx::query_scalar("SELECT folded_through FROM event_folds")
+        let mut through: i64 = sqlx::query_scalar("SELECT folded_through FROM event_folds")
             .fetch_one(&store.pool)
             .await
             .map_err(map_err)?;
+        let numbered_to: i64 =
+            sqlx::query_scalar("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'event_inbox'), 0)")
+                .fetch_one(store.intake())
+                .await
+                .map_err(map_err)?;
+        if numbered_to < through {
+            through = 0;
+        }
         sqlx::query_scalar("SELECT COUNT(*) FROM event_inbox WHERE id > $1")
             .bind(through)
             .fetch_one(store.intake())
