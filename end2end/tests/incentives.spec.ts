@@ -15,6 +15,9 @@ test("staff create an incentive programme and stop it", async ({ page }, testInf
   await page.getByRole("button", { name: "Create programme" }).click();
   await expect(page.getByText("Enter a percentage from 0 to 100.")).toBeVisible();
   await expect(page.getByRole("link", { name })).toHaveCount(0);
+  // What was typed is still there, with JavaScript or without.
+  await expect(page.getByRole("textbox", { name: /^Name/ })).toHaveValue(name);
+  await expect(page.getByRole("textbox", { name: /^Reward/ })).toHaveValue("Free shipping");
 
   await page.getByRole("textbox", { name: /^Name/ }).fill(name);
   await page.getByRole("textbox", { name: /^Reward/ }).fill("Free shipping");

@@ -206,10 +206,17 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     let res = upload(&marketer, csv).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 303);
     let page = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
-    assert!(page.contains("Used codes recorded: 1. Already recorded before: 1. Unknown: 1."), "{page}");
+    assert!(page.contains("Used codes recorded: 1. Already recorded before: 1. Unknown: 1. Lines not read: 0."), "{page}");
     assert!(page.contains("NOPE-1"), "unknown codes are listed");
     let earned = app.store.rewards_of(ann).await.unwrap().remove(0);
     assert_eq!(earned.redeemed_at, chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| d.timestamp()));
+    // A French shop's export: semicolons, its own header, plain dates; a bad date is
+    // counted, not recorded.
+    let res = upload(&marketer, format!("Code promo;Date\nNOPE-2;2026-11-20\n{code};demain\n")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let page = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
+    assert!(page.contains("Used codes recorded: 0. Already recorded before: 0. Unknown: 1. Lines not read: 1."), "{page}");
+    assert!(page.contains("Line 3: the date"), "{page}");
     // The summary is shown once.
     let again = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
     assert!(!again.contains("Used codes recorded"));

@@ -15,6 +15,9 @@ pub use page::{list_incentives, IncentivesPage, ProgrammeRow};
 /// Where the last file of used codes' summary waits for the page (session key).
 pub const REDEMPTION_SUMMARY_KEY: &str = "redemption_summary";
 
+/// Codes a pool takes at once.
+pub const MAX_POOL: usize = 100_000;
+
 /// A new programme as typed (staff's form, or the command line's arguments).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -39,11 +42,12 @@ impl ProgrammeForm {
         use crate::model::profile::ProfileField;
         let mut errors = crate::model::FieldErrors::default();
         let name = self.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 {
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             errors.add("name", "Give the programme a name (up to 100 characters).");
         }
         let reward = self.reward.trim().to_string();
-        if reward.is_empty() || reward.chars().count() > 200 {
+        // It goes into mail subjects too: one line.
+        if reward.is_empty() || reward.chars().count() > 200 || reward.chars().any(char::is_control) {
             errors.add("reward", "Say what the person gets, e.g. “10% off your next order” (up to 200 characters).");
         }
         let threshold = match self.threshold.trim().parse::<i64>() {
@@ -78,8 +82,12 @@ impl ProgrammeForm {
         }
         let mut codes: Vec<String> = Vec::new();
         for code in self.codes.lines().map(str::trim).filter(|c| !c.is_empty()) {
-            if code.chars().count() > 100 {
-                errors.add("codes", "Each code must be at most 100 characters.");
+            if code.chars().count() > 100 || code.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                errors.add("codes", "Each code must be at most 100 characters, without spaces.");
+                break;
+            }
+            if codes.len() == MAX_POOL {
+                errors.add("codes", format!("At most {MAX_POOL} codes at once."));
                 break;
             }
             codes.push(code.to_string());
@@ -112,6 +120,8 @@ pub struct RedemptionSummary {
     pub recorded: u64,
     pub already: u64,
     pub unknown: u64,
+    /// Lines not recorded because they could not be read (a bad date, a too long code).
+    pub skipped: u64,
     /// Lines that could not be read, and unknown codes (the first few), for staff.
     pub problems: Vec<String>,
 }

@@ -50,12 +50,33 @@ pub async fn create_incentive(form: ProgrammeForm, required: Option<HashMap<Stri
             .collect(),
         ..form
     };
-    let id = super::service::create_programme(&state, &form, crate::state::now()).await?;
+    let id = match super::service::create_programme(&state, &form, crate::state::now()).await {
+        Ok(id) => id,
+        Err(e) => {
+            // Without JavaScript the browser comes back to an empty form: keep what was typed.
+            if crate::auth::service::is_plain_form_post() {
+                if let Ok(session) = crate::auth::service::session() {
+                    let _ = session.insert(DRAFT_KEY, &form).await;
+                }
+            }
+            return Err(e);
+        }
+    };
     tracing::info!(incentive = id, by = user.id, "incentive programme created");
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect("/incentives?created=1");
     }
     Ok(id)
+}
+
+const DRAFT_KEY: &str = "programme_draft";
+
+/// What was typed into a refused "New programme" form without JavaScript; read once.
+#[server(endpoint = "incentives/draft")]
+pub async fn take_programme_draft() -> Result<Option<ProgrammeForm>, AppError> {
+    crate::auth::service::require(Permission::EditContacts).await?;
+    let session = crate::auth::service::session()?;
+    session.remove(DRAFT_KEY).await.map_err(crate::auth::service::session_error)
 }
 
 /// The summary of the last file of used codes, shown once.
@@ -71,6 +92,8 @@ pub fn IncentivesPage() -> impl IntoView {
     let create = ServerAction::<CreateIncentive>::new();
     let rows = Resource::new(move || create.version().get(), |_| list_incentives());
     let me = use_context::<Me>();
+    // Read once (a resource, not a call in the view that may run again).
+    let draft = Resource::new(|| (), |_| take_programme_draft());
     let query = leptos_router::hooks::use_query_map();
     let created = move || query.read().get("created").is_some() || matches!(create.value().get(), Some(Ok(_)));
     let summary = Resource::new(
@@ -122,8 +145,15 @@ pub fn IncentivesPage() -> impl IntoView {
         </Suspense>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                allowed(me, Permission::EditContacts).await.then(|| view! {
-                    <NewProgramme action=create/>
+                if !allowed(me, Permission::EditContacts).await {
+                    return None;
+                }
+                let draft = draft.await.ok().flatten().unwrap_or_else(|| ProgrammeForm {
+                    threshold: "100".into(),
+                    ..Default::default()
+                });
+                Some(view! {
+                    <NewProgramme action=create draft/>
                     <RecordRedemptions/>
                 })
             })}
@@ -137,10 +167,11 @@ fn RedemptionReport(summary: RedemptionSummary) -> impl IntoView {
     view! {
         <div class=class role="status">
             <p>{format!(
-                "Used codes recorded: {}. Already recorded before: {}. Unknown: {}.",
+                "Used codes recorded: {}. Already recorded before: {}. Unknown: {}. Lines not read: {}.",
                 group_thousands(summary.recorded as i64),
                 group_thousands(summary.already as i64),
-                group_thousands(summary.unknown as i64)
+                group_thousands(summary.unknown as i64),
+                group_thousands(summary.skipped as i64)
             )}</p>
             {(!summary.problems.is_empty()).then(|| view! {
                 <ul>{summary.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
@@ -150,29 +181,29 @@ fn RedemptionReport(summary: RedemptionSummary) -> impl IntoView {
 }
 
 #[component]
-fn NewProgramme(action: ServerAction<CreateIncentive>) -> impl IntoView {
+fn NewProgramme(action: ServerAction<CreateIncentive>, draft: ProgrammeForm) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {
         <section class="card">
             <h2>"New programme"</h2>
             <ActionForm action=action>
                 <ErrorSummary error/>
-                <Field label="Name" name="form[name]" key="name" required=true error hint="For staff, e.g. “Complete profile, spring 2027”"/>
-                <Field label="Reward" name="form[reward]" key="reward" required=true error hint="What the person reads, e.g. “10% off your next order” or “Free shipping”"/>
-                <Field label="Profile completion that earns it (%)" name="form[threshold]" key="threshold" value="100" error/>
+                <Field label="Name" name="form[name]" key="name" value=draft.name.clone() required=true error hint="For staff, e.g. “Complete profile, spring 2027”"/>
+                <Field label="Reward" name="form[reward]" key="reward" value=draft.reward.clone() required=true error hint="What the person reads, e.g. “10% off your next order” or “Free shipping”"/>
+                <Field label="Profile completion that earns it (%)" name="form[threshold]" key="threshold" value=draft.threshold.clone() error/>
                 <fieldset>
                     <legend>"Fields that must also be filled (optional)"</legend>
                     {ProfileField::ALL.iter().map(|f| view! {
                         <label class="choice">
-                            <input type="checkbox" name=format!("required[{}]", f.key()) value="on"/>
+                            <input type="checkbox" name=format!("required[{}]", f.key()) value="on" checked=draft.fields.iter().any(|k| k == f.key())/>
                             " "{f.label(Lang::En)}
                         </label>
                     }).collect_view()}
                     {move || error.get().and_then(|e| e.field("fields")).map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
-                <Field label="Open for (days)" name="form[valid_days]" key="valid_days" error hint="Leave empty for no end."/>
-                <Field label="Code prefix" name="form[prefix]" key="prefix" error hint="Put before generated codes, e.g. THANKS-"/>
-                <Field label="Codes from your shop (optional)" name="form[codes]" key="codes" kind=FieldKind::TextArea error hint="One a line. With codes here, each person gets one of them and none is generated."/>
+                <Field label="Open for (days)" name="form[valid_days]" key="valid_days" value=draft.valid_days.clone() error hint="Leave empty for no end."/>
+                <Field label="Code prefix" name="form[prefix]" key="prefix" value=draft.prefix.clone() error hint="Put before generated codes, e.g. THANKS-"/>
+                <Field label="Codes from your shop (optional)" name="form[codes]" key="codes" kind=FieldKind::TextArea value=draft.codes.clone() error hint="One a line. With codes here, each person gets one of them and none is generated."/>
                 <div class="form-actions">
                     <button type="submit" class="button button-primary">"Create programme"</button>
                 </div>
@@ -186,7 +217,7 @@ fn RecordRedemptions() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Record used codes"</h2>
-            <p class="field-hint">"A CSV file from your shop: one code a line, optionally followed by when it was used ("<code>"code,redeemed_at"</code>", RFC 3339). Codes already recorded are counted once."</p>
+            <p class="field-hint">"A CSV file from your shop (up to 20,000 lines): one code a line, optionally followed by when it was used ("<code>"code,redeemed_at"</code>"; comma, semicolon or tab; dates like 2026-11-23 or 2026-11-23 14:05 in UTC, or RFC 3339). Codes already recorded are counted once."</p>
             <form method="post" action="/incentives/redemptions" enctype="multipart/form-data">
                 <label for="redemptions-file">"File"</label>
                 <input id="redemptions-file" type="file" name="file" accept=".csv,text/csv,text/plain" required/>

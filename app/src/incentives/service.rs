@@ -57,8 +57,9 @@ pub async fn award_due(
         let subject = format!("Thank you: {}", incentive.reward);
         let text = format!("Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n", incentive.reward);
         let html = format!(
-            "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{code}</strong></p>",
-            crate::mail::service::escape_html(&incentive.reward)
+            "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{}</strong></p>",
+            crate::mail::service::escape_html(&incentive.reward),
+            crate::mail::service::escape_html(&code)
         );
         let mail = crate::mail::service::to_contact(state, contact_id, "incentive", to, &subject, &text, &html).await?;
         crate::mail::service::queue(state, &mail).await?;
@@ -123,46 +124,76 @@ pub async fn create_programme(state: &AppState, form: &super::ProgrammeForm, now
     Ok(state.store.create_incentive(&incentive, &pool, now).await?)
 }
 
-/// Lines a file of used codes may hold.
-pub const MAX_REDEMPTION_LINES: usize = 100_000;
+/// Lines a file of used codes may hold (recorded during the request; larger volumes go
+/// through `POST /api/v1/redemptions` as they happen).
+pub const MAX_REDEMPTION_LINES: usize = 20_000;
 /// Problems listed back to staff (the counts cover the rest).
 const MAX_PROBLEMS: usize = 20;
+/// First cells that name the column rather than hold a code.
+const HEADERS: [&str; 6] = ["code", "codes", "coupon", "code promo", "voucher", "bon"];
 
-/// Records the codes of a CSV file as used: one a line, `code[,redeemed_at]`, with an
-/// optional `code,…` header; `redeemed_at` is RFC 3339 or a date (default: now). Each
-/// code is recorded once, whatever the file says twice; unknown codes are listed.
+/// A date in a shop's export: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` taken as UTC.
+fn parse_used_at(text: &str, now: i64) -> Result<i64, String> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let plain = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(12, 0, 0)));
+    match plain {
+        Some(at) => crate::model::events::parse_instant(&at.and_utc().to_rfc3339(), now),
+        None => crate::model::events::parse_instant(text, now),
+    }
+}
+
+/// Records the codes of a CSV file as used: one a line, `code[,redeemed_at]`, comma,
+/// semicolon or tab separated, with an optional header; `redeemed_at` is RFC 3339 or
+/// `YYYY-MM-DD[ HH:MM[:SS]]` (UTC; default: now). Each code is recorded once, whatever
+/// the file says twice; unknown codes and unreadable lines are counted and listed.
 pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super::RedemptionSummary, AppError> {
     use super::Redemption;
     let mut summary = super::RedemptionSummary::default();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = [b';', b'\t', b','].into_iter().find(|d| first_line.as_bytes().contains(d)).unwrap_or(b',');
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let problem = |summary: &mut super::RedemptionSummary, text: String| {
         if summary.problems.len() < MAX_PROBLEMS {
             summary.problems.push(text);
         }
     };
     // Read the whole file first: a file too long is refused before anything is recorded.
-    let mut used: Vec<(usize, String, i64)> = Vec::new();
+    let mut used: Vec<(u64, String, i64)> = Vec::new();
     for (index, record) in reader.records().enumerate() {
-        let line = index + 1;
-        if line > MAX_REDEMPTION_LINES {
-            return Err(AppError::Refused(format!("The file has more than {MAX_REDEMPTION_LINES} lines: split it.")));
+        if index >= MAX_REDEMPTION_LINES {
+            return Err(AppError::Refused(format!(
+                "The file has more than {MAX_REDEMPTION_LINES} lines: split it, or record codes through the API as they are used."
+            )));
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
+                summary.skipped += 1;
+                let line = e.position().map(|p| p.line()).unwrap_or(index as u64 + 1);
                 problem(&mut summary, format!("Line {line}: {e}"));
                 continue;
             }
         };
+        let line = record.position().map(|p| p.line()).unwrap_or(index as u64 + 1);
         let code = record.get(0).unwrap_or("").trim();
-        if code.is_empty() || (line == 1 && code.eq_ignore_ascii_case("code")) {
+        if code.is_empty() || (index == 0 && HEADERS.contains(&code.to_lowercase().as_str())) {
+            continue;
+        }
+        if code.chars().count() > 100 {
+            summary.skipped += 1;
+            problem(&mut summary, format!("Line {line}: a code is at most 100 characters."));
             continue;
         }
         let at = match record.get(1).map(str::trim).filter(|t| !t.is_empty()) {
             None => now,
-            Some(t) => match crate::model::events::parse_instant(t, now) {
+            Some(t) => match parse_used_at(t, now) {
                 Ok(at) => at,
                 Err(e) => {
+                    summary.skipped += 1;
                     problem(&mut summary, format!("Line {line}: the date {e}"));
                     continue;
                 }
@@ -181,4 +212,20 @@ pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super:
         }
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod used_at_tests {
+    use super::parse_used_at;
+
+    #[test]
+    fn shop_exports_dates_are_read_as_utc() {
+        let now = 1_795_000_000; // 2026-11-18
+        assert_eq!(parse_used_at("2026-11-01T10:00:00Z", now), Ok(1_793_527_200));
+        assert_eq!(parse_used_at("2026-11-01 10:00:00", now), Ok(1_793_527_200));
+        assert_eq!(parse_used_at("2026-11-01 10:00", now), Ok(1_793_527_200));
+        assert_eq!(parse_used_at("2026-11-01", now), Ok(1_793_527_200 + 2 * 3600));
+        assert!(parse_used_at("01/11/2026", now).is_err());
+        assert!(parse_used_at("2031-01-01", now).is_err(), "not in the future");
+    }
 }

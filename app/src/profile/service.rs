@@ -248,7 +248,11 @@ pub async fn set_channel(
         "sms" => lang.t("By SMS", "Par SMS"),
         _ => return Err(AppError::BadRequest),
     };
-    state.store.set_preferred_channel(contact_id, channel, words, crate::state::now()).await?;
+    state.store.set_preferred_channel(contact_id, channel, words, crate::state::now()).await.map_err(|e| match e {
+        // Erased or deleted since the session opened: it is over.
+        StoreError::NotFound => AppError::Unauthenticated,
+        e => e.into(),
+    })?;
     Ok(())
 }
 

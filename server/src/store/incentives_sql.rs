@@ -29,19 +29,17 @@ macro_rules! sql_incentive_store {
                 })
             }
 
-            /// Adds codes to a programme's pool (those already in it are skipped).
+            /// Adds codes to a programme's pool (those already in it are skipped), a few
+            /// hundred rows a statement so a large pool holds the write lock briefly.
             async fn insert_codes(conn: &mut Conn, incentive_id: i64, codes: &[String]) -> StoreResult<u64> {
                 let mut added = 0;
-                for code in codes {
-                    added += sqlx::query(
-                        "INSERT INTO incentive_codes (incentive_id, code) VALUES ($1, $2) ON CONFLICT (incentive_id, code) DO NOTHING",
-                    )
-                    .bind(incentive_id)
-                    .bind(code)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(map_err)?
-                    .rows_affected();
+                for chunk in codes.chunks(500) {
+                    let mut b: sqlx::QueryBuilder<$db> = sqlx::QueryBuilder::new("INSERT INTO incentive_codes (incentive_id, code) ");
+                    b.push_values(chunk, |mut v, code| {
+                        v.push_bind(incentive_id).push_bind(code);
+                    });
+                    b.push(" ON CONFLICT (incentive_id, code) DO NOTHING");
+                    added += b.build().execute(&mut *conn).await.map_err(map_err)?.rows_affected();
                 }
                 Ok(added)
             }

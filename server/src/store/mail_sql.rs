@@ -261,13 +261,17 @@ macro_rules! sql_mail_store {
 
                 async fn set_preferred_channel(&self, contact_id: i64, channel: &str, words: &str, now: i64) -> StoreResult<()> {
                     let mut tx = self.begin_write().await?;
-                    sqlx::query("UPDATE contacts SET preferred_channel = $1, updated_at = $2 WHERE id = $3")
+                    let done = sqlx::query("UPDATE contacts SET preferred_channel = $1, updated_at = $2 WHERE id = $3 AND erased_at IS NULL")
                         .bind(channel)
                         .bind(now)
                         .bind(contact_id)
                         .execute(&mut *tx)
                         .await
                         .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        // Deleted or erased meanwhile: nothing goes on its timeline.
+                        return Err(app::store::StoreError::NotFound);
+                    }
                     let detail = format!("Prefers {}: “{words}” (profile page)", channel.to_uppercase());
                     add_activity(&mut *tx, contact_id, "preference", now, &detail, "the contact (profile page)").await?;
                     tx.commit().await.map_err(map_err)?;
