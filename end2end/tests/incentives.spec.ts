@@ -25,6 +25,8 @@ test("staff create an incentive programme and stop it", async ({ page }, testInf
   await page.getByLabel("Phone", { exact: true }).check();
   await page.getByRole("button", { name: "Create programme" }).click();
   await expect(page.getByText("Programme created.")).toBeVisible();
+  // The form is empty for the next programme, with JavaScript or without.
+  await expect(page.getByRole("textbox", { name: /^Name/ })).toHaveValue("");
   await expect(page.getByRole("cell", { name: "profile at 90% with phone" }).first()).toBeVisible();
 
   await page.getByRole("link", { name }).click();

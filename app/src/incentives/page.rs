@@ -183,10 +183,20 @@ fn RedemptionReport(summary: RedemptionSummary) -> impl IntoView {
 #[component]
 fn NewProgramme(action: ServerAction<CreateIncentive>, draft: ProgrammeForm) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    // Once a programme is created (JavaScript on), the form empties for the next one, so
+    // a second click cannot create it twice. (Without JavaScript the page reloads empty.)
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <section class="card">
             <h2>"New programme"</h2>
-            <ActionForm action=action>
+            <ActionForm action=action node_ref=form>
                 <ErrorSummary error/>
                 <Field label="Name" name="form[name]" key="name" value=draft.name.clone() required=true error hint="For staff, e.g. “Complete profile, spring 2027”"/>
                 <Field label="Reward" name="form[reward]" key="reward" value=draft.reward.clone() required=true error hint="What the person reads, e.g. “10% off your next order” or “Free shipping”"/>
