@@ -166,35 +166,34 @@ pub async fn read_upload(multipart: &mut axum::extract::Multipart, max_bytes: us
 }
 
 /// Upload limit for a file of used incentive codes.
-pub const MAX_REDEMPTIONS_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_REDEMPTIONS_BYTES: usize = 32 * 1024 * 1024;
 
-/// `POST /incentives/redemptions` (multipart, field `file`): records the codes a shop
-/// reports as used, then shows what was recorded on `/incentives`.
+/// `POST /incentives/redemptions` (multipart, field `file`): reads the codes a shop
+/// reports as used and records them in the background, on a progress page; a file that
+/// cannot be taken goes back to `/incentives` with the reason.
 pub async fn redemptions_csv(
     State(state): State<AppState>,
     session: Session,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
-    match app::auth::service::user_of(&state, &session).await {
-        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => {}
+    let user = match app::auth::service::user_of(&state, &session).await {
+        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => user,
         Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
         Ok(None) => return axum::response::Redirect::to("/login?next=%2Fincentives").into_response(),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-    let summary = match read_upload(&mut multipart, MAX_REDEMPTIONS_BYTES).await {
-        Err(problem) => app::incentives::RedemptionSummary { problems: vec![problem], ..Default::default() },
-        Ok(text) => match app::incentives::service::redeem_csv(&state, &text, app::state::now()).await {
-            Ok(summary) => summary,
-            Err(app::error::AppError::Refused(why)) => {
-                app::incentives::RedemptionSummary { problems: vec![why], ..Default::default() }
-            }
+    };
+    let refused = match read_upload(&mut multipart, MAX_REDEMPTIONS_BYTES).await {
+        Err(problem) => problem,
+        Ok(text) => match app::incentives::service::start_redemptions(&state, &text, &user.email, app::state::now()).await {
+            Ok(Ok(job)) => return axum::response::Redirect::to(&format!("/jobs/{job}")).into_response(),
+            Ok(Err(why)) => why,
             Err(e) => {
-                tracing::error!(error = %e, "recording used codes failed");
+                tracing::error!(error = %e, "could not start recording used codes");
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }
         },
     };
-    tracing::info!(recorded = summary.recorded, already = summary.already, unknown = summary.unknown, "used codes recorded from a file");
+    let summary = app::incentives::RedemptionSummary { problems: vec![refused], ..Default::default() };
     let _ = session.insert(app::incentives::REDEMPTION_SUMMARY_KEY, summary).await;
     axum::response::Redirect::to("/incentives?redeemed=1").into_response()
 }

@@ -202,24 +202,37 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
             .body(body)
     };
     assert_eq!(upload(&viewer, format!("{code}\n")).send().await.unwrap().status().as_u16(), 403);
+    // The file is recorded in the background, on a progress page that ends with the summary.
+    let recorded = |res: reqwest::Response| {
+        let (app, marketer) = (&app, marketer.clone());
+        async move {
+            assert_eq!(res.status().as_u16(), 303);
+            let location = res.headers()["location"].to_str().unwrap().to_string();
+            let job: i64 = location.strip_prefix("/jobs/").expect("a progress page").parse().unwrap();
+            while !app.store.job(job).await.unwrap().unwrap().finished() {
+                app::engagement::service::run_next_job(&app.state).await.unwrap();
+            }
+            app.get(&marketer, &location).await.text().await.unwrap()
+        }
+    };
     let csv = format!("code,redeemed_at\n{code},2026-11-20T10:00:00Z\n{code}\nNOPE-1\n");
-    let res = upload(&marketer, csv).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 303);
-    let page = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
+    let page = recorded(upload(&marketer, csv).send().await.unwrap()).await;
     assert!(page.contains("Used codes recorded: 1. Already recorded before: 1. Unknown: 1. Lines not read: 0."), "{page}");
     assert!(page.contains("NOPE-1"), "unknown codes are listed");
     let earned = app.store.rewards_of(ann).await.unwrap().remove(0);
     assert_eq!(earned.redeemed_at, chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| d.timestamp()));
     // A French shop's export: semicolons, its own header, plain dates; a bad date is
     // counted, not recorded.
-    let res = upload(&marketer, format!("Code promo;Date\nNOPE-2;2026-11-20\n{code};demain\n")).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 303);
-    let page = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
+    let page = recorded(upload(&marketer, format!("Code promo;Date\nNOPE-2;2026-11-20\n{code};demain\n")).send().await.unwrap()).await;
     assert!(page.contains("Used codes recorded: 0. Already recorded before: 0. Unknown: 1. Lines not read: 1."), "{page}");
     assert!(page.contains("Line 3: the date"), "{page}");
-    // The summary is shown once.
+    // A file that cannot be taken goes back to the incentives with the reason, once.
+    let res = upload(&marketer, String::new()).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/incentives?redeemed=1");
+    let page = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
+    assert!(page.contains("Choose a CSV file."), "{page}");
     let again = app.get(&marketer, "/incentives?redeemed=1").await.text().await.unwrap();
-    assert!(!again.contains("Used codes recorded"));
+    assert!(!again.contains("Choose a CSV file."));
 
     // The programme's page lists its codes, to whom and whether used, newest first.
     let bob = contact(&app, "bob@example.com").await;

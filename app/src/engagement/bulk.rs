@@ -134,6 +134,7 @@ pub fn JobPage() -> impl IntoView {
                     Ok(j) => {
                         let what = match j.kind.as_str() {
                             "import_events" => "Importing events".to_string(),
+                            "redeem_codes" => "Recording used incentive codes".to_string(),
                             _ => match serde_json::from_str::<serde_json::Value>(&j.params).ok().and_then(|p| p["action"].as_str().map(str::to_string)).as_deref() {
                                 Some("move_to_inactive_pool") => "Moving contacts to the inactive pool".into(),
                                 Some("move_to_main_pool") => "Moving contacts back to the main pool".into(),
@@ -162,7 +163,11 @@ pub fn JobPage() -> impl IntoView {
                                 <progress max="100" value=j.percent() aria-label="Progress">{format!("{}%", j.percent())}</progress>
                                 {(!j.message.is_empty()).then(|| view! { <p class=if j.state == "failed" { "alert alert-error" } else { "alert alert-success" }>{j.message.clone()}</p> })}
                                 <p class="muted small">{format!("Started by {} at {} UTC.", j.created_by, format_instant(j.created_at))}</p>
-                                {finished.then(|| view! { <p><a href="/engagement">"Back to the dashboard"</a>" · "<a href="/contacts">"Contacts"</a></p> })}
+                                {finished.then(|| if j.kind == "redeem_codes" {
+                                    view! { <p><a href="/incentives">"Back to the incentives"</a></p> }.into_any()
+                                } else {
+                                    view! { <p><a href="/engagement">"Back to the dashboard"</a>" · "<a href="/contacts">"Contacts"</a></p> }.into_any()
+                                })}
                             </section>
                         }.into_any()
                     }

@@ -161,21 +161,14 @@ pub fn IncentivesPage() -> impl IntoView {
     }
 }
 
+/// Why the last file of used codes was not taken (those taken go to a progress page
+/// that ends with their summary).
 #[component]
 fn RedemptionReport(summary: RedemptionSummary) -> impl IntoView {
-    let class = if summary.problems.is_empty() { "alert alert-success" } else { "alert alert-warning" };
     view! {
-        <div class=class role="status">
-            <p>{format!(
-                "Used codes recorded: {}. Already recorded before: {}. Unknown: {}. Lines not read: {}.",
-                group_thousands(summary.recorded as i64),
-                group_thousands(summary.already as i64),
-                group_thousands(summary.unknown as i64),
-                group_thousands(summary.skipped as i64)
-            )}</p>
-            {(!summary.problems.is_empty()).then(|| view! {
-                <ul>{summary.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
-            })}
+        <div class="alert alert-error" role="alert">
+            <p>"The file of used codes was not recorded."</p>
+            <ul>{summary.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
         </div>
     }
 }
@@ -227,7 +220,7 @@ fn RecordRedemptions() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Record used codes"</h2>
-            <p class="field-hint">"A CSV file from your shop (up to 20,000 lines): one code a line, optionally followed by when it was used ("<code>"code,redeemed_at"</code>"; comma, semicolon or tab; dates like 2026-11-23 or 2026-11-23 14:05 in UTC, or RFC 3339). Codes already recorded are counted once."</p>
+            <p class="field-hint">"A CSV file from your shop (up to 32 MB): one code a line, optionally followed by when it was used ("<code>"code,redeemed_at"</code>"; comma, semicolon or tab; dates like 2026-11-23 or 2026-11-23 14:05 in UTC, or RFC 3339). Codes already recorded are counted once; the file is recorded in the background, with its progress."</p>
             <form method="post" action="/incentives/redemptions" enctype="multipart/form-data">
                 <label for="redemptions-file">"File"</label>
                 <input id="redemptions-file" type="file" name="file" accept=".csv,text/csv,text/plain" required/>

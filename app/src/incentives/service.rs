@@ -124,13 +124,15 @@ pub async fn create_programme(state: &AppState, form: &super::ProgrammeForm, now
     Ok(state.store.create_incentive(&incentive, &pool, now).await?)
 }
 
-/// Lines a file of used codes may hold (recorded during the request; larger volumes go
-/// through `POST /api/v1/redemptions` as they happen).
-pub const MAX_REDEMPTION_LINES: usize = 20_000;
+/// Lines a file of used codes may hold.
+pub const MAX_REDEMPTION_LINES: usize = 1_000_000;
 /// Problems listed back to staff (the counts cover the rest).
 const MAX_PROBLEMS: usize = 20;
+/// Codes recorded between two progress reports.
+const REDEEM_CHUNK: usize = 500;
 /// First cells that name the column rather than hold a code.
 const HEADERS: [&str; 6] = ["code", "codes", "coupon", "code promo", "voucher", "bon"];
+pub const REDEEM_JOB: &str = "redeem_codes";
 
 /// A date in a shop's export: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` taken as UTC.
 fn parse_used_at(text: &str, now: i64) -> Result<i64, String> {
@@ -145,36 +147,40 @@ fn parse_used_at(text: &str, now: i64) -> Result<i64, String> {
     }
 }
 
-/// Records the codes of a CSV file as used: one a line, `code[,redeemed_at]`, comma,
-/// semicolon or tab separated, with an optional header; `redeemed_at` is RFC 3339 or
-/// `YYYY-MM-DD[ HH:MM[:SS]]` (UTC; default: now). Each code is recorded once, whatever
-/// the file says twice; unknown codes and unreadable lines are counted and listed.
-pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super::RedemptionSummary, AppError> {
-    use super::Redemption;
-    let mut summary = super::RedemptionSummary::default();
+/// A file of used codes once read: the codes to record (line, code, when) and what could
+/// not be read.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct UsedCodes {
+    used: Vec<(u64, String, i64)>,
+    skipped: u64,
+    problems: Vec<String>,
+}
+
+fn note(problems: &mut Vec<String>, text: String) {
+    if problems.len() < MAX_PROBLEMS {
+        problems.push(text);
+    }
+}
+
+/// Reads a CSV of used codes: one a line, `code[,redeemed_at]`, comma, semicolon or tab
+/// separated, with an optional header; `redeemed_at` is RFC 3339 or
+/// `YYYY-MM-DD[ HH:MM[:SS]]` (UTC; default: now).
+fn read_used_codes(text: &str, now: i64) -> Result<UsedCodes, String> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = [b';', b'\t', b','].into_iter().find(|d| first_line.as_bytes().contains(d)).unwrap_or(b',');
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let problem = |summary: &mut super::RedemptionSummary, text: String| {
-        if summary.problems.len() < MAX_PROBLEMS {
-            summary.problems.push(text);
-        }
-    };
-    // Read the whole file first: a file too long is refused before anything is recorded.
-    let mut used: Vec<(u64, String, i64)> = Vec::new();
+    let mut file = UsedCodes::default();
     for (index, record) in reader.records().enumerate() {
         if index >= MAX_REDEMPTION_LINES {
-            return Err(AppError::Refused(format!(
-                "The file has more than {MAX_REDEMPTION_LINES} lines: split it, or record codes through the API as they are used."
-            )));
+            return Err(format!("The file has more than {MAX_REDEMPTION_LINES} lines: split it."));
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                summary.skipped += 1;
+                file.skipped += 1;
                 let line = e.position().map(|p| p.line()).unwrap_or(index as u64 + 1);
-                problem(&mut summary, format!("Line {line}: {e}"));
+                note(&mut file.problems, format!("Line {line}: {e}"));
                 continue;
             }
         };
@@ -184,8 +190,8 @@ pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super:
             continue;
         }
         if code.chars().count() > 100 {
-            summary.skipped += 1;
-            problem(&mut summary, format!("Line {line}: a code is at most 100 characters."));
+            file.skipped += 1;
+            note(&mut file.problems, format!("Line {line}: a code is at most 100 characters."));
             continue;
         }
         let at = match record.get(1).map(str::trim).filter(|t| !t.is_empty()) {
@@ -193,25 +199,75 @@ pub async fn redeem_csv(state: &AppState, text: &str, now: i64) -> Result<super:
             Some(t) => match parse_used_at(t, now) {
                 Ok(at) => at,
                 Err(e) => {
-                    summary.skipped += 1;
-                    problem(&mut summary, format!("Line {line}: the date {e}"));
+                    file.skipped += 1;
+                    note(&mut file.problems, format!("Line {line}: the date {e}"));
                     continue;
                 }
             },
         };
-        used.push((line, code.to_string(), at));
+        file.used.push((line, code.to_string(), at));
     }
-    for (line, code, at) in used {
-        match state.store.redeem_code(&code, at).await? {
-            Redemption::Redeemed { .. } => summary.recorded += 1,
-            Redemption::AlreadyRedeemed { .. } => summary.already += 1,
-            Redemption::Unknown => {
-                summary.unknown += 1;
-                problem(&mut summary, format!("Line {line}: no code “{code}” was given to anyone."));
+    Ok(file)
+}
+
+/// Reads a file of used codes and starts recording them in the background (a job with
+/// its progress page); or says why the file cannot be taken.
+pub async fn start_redemptions(state: &AppState, text: &str, actor: &str, now: i64) -> Result<Result<i64, String>, AppError> {
+    let file = match read_used_codes(text, now) {
+        Ok(file) => file,
+        Err(why) => return Ok(Err(why)),
+    };
+    let payload = serde_json::to_string(&file).map_err(|_| AppError::Internal)?;
+    let job = crate::store::NewJob {
+        kind: REDEEM_JOB.into(),
+        params: "{}".into(),
+        payload,
+        total: file.used.len() as i64,
+        created_by: actor.into(),
+        now,
+    };
+    Ok(Ok(state.store.create_job(&job).await?))
+}
+
+/// Runs a `redeem_codes` job from where it stopped; returns its summary. Each code is
+/// recorded once, whatever the file says twice; unknown codes and unreadable lines are
+/// counted and the first few listed.
+pub async fn run_redemptions(
+    state: &AppState,
+    job: &crate::engagement::Job,
+    payload: &str,
+) -> Result<String, crate::store::StoreError> {
+    use super::Redemption;
+    let file: UsedCodes =
+        serde_json::from_str(payload).map_err(|e| crate::store::StoreError::Database(e.to_string()))?;
+    let mut summary = super::RedemptionSummary { skipped: file.skipped, problems: file.problems, ..Default::default() };
+    let mut done = job.next_id.max(0) as usize;
+    while done < file.used.len() {
+        let end = (done + REDEEM_CHUNK).min(file.used.len());
+        for (line, code, at) in &file.used[done..end] {
+            match state.store.redeem_code(code, *at).await? {
+                Redemption::Redeemed { .. } => summary.recorded += 1,
+                Redemption::AlreadyRedeemed { .. } => summary.already += 1,
+                Redemption::Unknown => {
+                    summary.unknown += 1;
+                    note(&mut summary.problems, format!("Line {line}: no code “{code}” was given to anyone."));
+                }
             }
         }
+        done = end;
+        let now = crate::state::now();
+        state.store.job_progress(job.id, done as i64, done as i64, now, now + crate::engagement::service::LEASE_SECS).await?;
     }
-    Ok(summary)
+    let resumed = if job.next_id > 0 { " (since the work resumed)" } else { "" };
+    let mut message = format!(
+        "Used codes recorded{resumed}: {}. Already recorded before: {}. Unknown: {}. Lines not read: {}.",
+        summary.recorded, summary.already, summary.unknown, summary.skipped
+    );
+    if !summary.problems.is_empty() {
+        message.push(' ');
+        message.push_str(&summary.problems.join(" · "));
+    }
+    Ok(message)
 }
 
 #[cfg(test)]

@@ -184,12 +184,15 @@ pub async fn run_next_job(state: &AppState) -> Result<bool, StoreError> {
     let outcome = match job.kind.as_str() {
         "bulk" => run_bulk(state, &job).await,
         "import_events" => run_import(state, &job, &payload).await,
+        crate::incentives::service::REDEEM_JOB => crate::incentives::service::run_redemptions(state, &job, &payload).await,
         other => Err(StoreError::Database(format!("unknown job kind {other}"))),
     };
     let now = crate::state::now();
     // Bulk actions and imports move the figures: the dashboard follows at once.
-    if let Err(e) = super::refresh(state, now).await {
-        tracing::warn!(error = %e, "could not refresh the dashboard after a job");
+    if job.kind != crate::incentives::service::REDEEM_JOB {
+        if let Err(e) = super::refresh(state, now).await {
+            tracing::warn!(error = %e, "could not refresh the dashboard after a job");
+        }
     }
     match outcome {
         Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
