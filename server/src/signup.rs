@@ -5,7 +5,8 @@
 //!
 //! Query parameters of the form: `source` (web, point_of_sale, call_centre, order_form,
 //! event), `detail` (which shop, campaign or show), `newsletters` (ids on offer, comma-
-//! separated; all by default), `lang` (en, fr; else the browser's), `embed=1`.
+//! separated; all by default), `lang` (en, fr; else the browser's), `embed=1`, `kiosk`
+//! (a signed token staff put in the link of a tablet handed to people).
 
 use crate::public_page::{html_escape, PublicPage};
 use app::auth::service::ClientIp;
@@ -57,6 +58,7 @@ impl FormSpec {
             ticket: get("ticket").unwrap_or_default().into(),
             honeypot: get("website").unwrap_or_default().into(),
             pow: get("pow").unwrap_or_default().into(),
+            kiosk: get("kiosk").unwrap_or_default().chars().take(200).collect(),
         };
         FormSpec { submission, offered }
     }
@@ -139,6 +141,7 @@ async fn form_page(
          <input type=\"hidden\" name=\"detail\" value=\"{detail}\">\
          <input type=\"hidden\" name=\"newsletters\" value=\"{offered_ids}\">\
          <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+         <input type=\"hidden\" name=\"kiosk\" value=\"{kiosk}\">\
          {embed}\
          <div class=\"field\"><label for=\"email\">{email_label}</label>\
          <input id=\"email\" name=\"email\" type=\"text\" inputmode=\"email\" autocomplete=\"email\" required value=\"{email}\"{email_invalid}>{email_message}</div>\
@@ -157,6 +160,7 @@ async fn form_page(
         source = s.channel.as_str(),
         detail = html_escape(&s.detail),
         code = lang.code(),
+        kiosk = html_escape(&s.kiosk),
         embed = if s.embedded { "<input type=\"hidden\" name=\"embed\" value=\"1\">" } else { "" },
         email_label = lang.t("Email", "Email"),
         email = html_escape(&s.email),

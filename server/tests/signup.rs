@@ -229,6 +229,15 @@ async fn allowances_per_address_and_network_address(db: Db) {
     let (_, page) = post(&app, &[("email", "fifth@example.com"), ("nl", &nl), ("ticket", &ticket)]).await;
     assert!(page.contains("Check your mail"));
     assert!(mails_to(&app, "fifth@example.com").await.is_empty(), "over the hourly allowance: nothing sent");
+    // A tablet handed to people at an event, through staff's kiosk link, has an
+    // allowance of its own; a forged kiosk token has none.
+    let kiosk = app::signup::service::kiosk_token(&app.state, now()).await.unwrap();
+    let ticket = form_ticket(&app, "").await;
+    post(&app, &[("email", "forged@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &format!("{kiosk}x"))]).await;
+    assert!(mails_to(&app, "forged@example.com").await.is_empty());
+    let ticket = form_ticket(&app, "").await;
+    post(&app, &[("email", "tablet@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &kiosk)]).await;
+    assert_eq!(mails_to(&app, "tablet@example.com").await.len(), 1);
     // With the proof of work answered, the larger allowance applies.
     let ticket = form_ticket(&app, "").await;
     post(&app, &[("email", "sixth@example.com"), ("nl", &nl), ("ticket", &ticket), ("pow", "0")]).await;

@@ -16,16 +16,24 @@ pub struct SelfServiceSettings {
     pub refresh: YearlyRefresh,
     /// Where the public sign-up form lives (for the links and the embed code shown).
     pub public_url: String,
+    /// A fresh kiosk token for the form's links (staff only).
+    pub kiosk: String,
 }
 
 #[server(endpoint = "self-service/settings")]
 pub async fn get_self_service_settings() -> Result<SelfServiceSettings, AppError> {
-    crate::auth::service::require(Permission::ViewContacts).await?;
+    let user = crate::auth::service::require(Permission::ViewContacts).await?;
     let state = crate::state::AppState::from_context()?;
+    let kiosk = if user.role.allows(Permission::EditContacts) {
+        crate::signup::service::kiosk_token(&state, crate::state::now()).await?
+    } else {
+        String::new()
+    };
     Ok(SelfServiceSettings {
         fields: super::service::profile_fields(&state).await?,
         refresh: super::service::yearly_refresh(&state).await?,
         public_url: state.settings.public_url.trim_end_matches('/').to_string(),
+        kiosk,
     })
 }
 
@@ -112,7 +120,7 @@ pub fn SelfServiceSettingsPage() -> impl IntoView {
                             </fieldset>
                             {can_save.then(|| view! { <button type="submit" class="button button-primary">"Save"</button> })}
                         </ActionForm>
-                        <SignupForms public_url=s.public_url.clone()/>
+                        <SignupForms public_url=s.public_url.clone() kiosk=s.kiosk.clone()/>
                     }.into_any(),
                 }
             })}
@@ -123,7 +131,8 @@ pub fn SelfServiceSettingsPage() -> impl IntoView {
 /// The public sign-up form's address for each channel, and the code that embeds it in
 /// another site's page.
 #[component]
-fn SignupForms(public_url: String) -> impl IntoView {
+fn SignupForms(public_url: String, kiosk: String) -> impl IntoView {
+    let kiosk_url = format!("{public_url}/subscribe?source=event&detail=&kiosk={kiosk}");
     let embed = format!(
         "<iframe src=\"{public_url}/subscribe?embed=1&source=web\" title=\"Subscribe\" \
          style=\"width:100%;min-height:34rem;border:0\"></iframe>"
@@ -138,6 +147,13 @@ fn SignupForms(public_url: String) -> impl IntoView {
                     view! { <li>{c.label()}": " <a href=url.clone()>{url.clone()}</a></li> }
                 }).collect_view()}
             </ul>
+            {(!kiosk.is_empty()).then(|| view! { <p>
+                <strong>"A tablet at an event or in a shop"</strong>
+                " — everyone there shares one network address, which the form allows only "
+                "a few sign-ups an hour. This link (valid 30 days; set "<code>"source"</code>" and "<code>"detail"</code>") "
+                "has an allowance of its own, ten times larger: "
+                <a href=kiosk_url.clone()>{kiosk_url.clone()}</a>
+            </p> })}
             <label for="embed-code">"To embed the form in your site's pages"</label>
             <textarea id="embed-code" readonly rows="3">{embed}</textarea>
         </section>

@@ -105,6 +105,8 @@ pub struct Submission {
     pub honeypot: String,
     /// The proof of work's answer: empty with JavaScript off.
     pub pow: String,
+    /// A kiosk link's token (`&kiosk=`), or empty.
+    pub kiosk: String,
 }
 
 #[cfg(test)]

@@ -13,6 +13,24 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use sha2::{Digest, Sha256};
 
 pub const TICKET: &str = "signup-ticket";
+const KIOSK: &str = "signup-kiosk";
+/// How long a kiosk link works.
+pub const KIOSK_DAYS: i64 = 30;
+/// A kiosk (a tablet handed to people at an event or in a shop) takes this many times
+/// the network allowance: everyone there shares one address.
+const KIOSK_FACTOR: i64 = 10;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kiosk {
+    /// Until when it works.
+    u: i64,
+}
+
+/// A kiosk token for the form's `&kiosk=` (staff hand out the link; it works
+/// `KIOSK_DAYS`): the sign-ups through it share an allowance of their own.
+pub async fn kiosk_token(state: &AppState, now: i64) -> Result<String, StoreError> {
+    Ok(sign_for(&secret(state).await?, KIOSK, &Kiosk { u: now + KIOSK_DAYS * 86_400 }))
+}
 /// How long a confirmation link works (people open mail late).
 pub const CONFIRM_DAYS: i64 = 7;
 
@@ -135,10 +153,14 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
     }
     // The allowances count sign-ups that would be sent, not a person's typing mistakes.
     let network = network_of(ip);
-    let (subject, limit) = if solved {
-        (format!("signup-ip:{network}"), defence.per_ip_hour)
-    } else {
-        (format!("signup-ip-nojs:{network}"), defence.per_ip_hour_without_pow)
+    let kiosk = (!s.kiosk.is_empty())
+        .then(|| verify_for::<Kiosk>(&secret, KIOSK, &s.kiosk))
+        .flatten()
+        .filter(|k| k.u > now);
+    let (subject, limit) = match (kiosk, solved) {
+        (Some(_), _) => (format!("signup-kiosk:{}", sha256_hex(&s.kiosk)), defence.per_ip_hour * KIOSK_FACTOR),
+        (None, true) => (format!("signup-ip:{network}"), defence.per_ip_hour),
+        (None, false) => (format!("signup-ip-nojs:{network}"), defence.per_ip_hour_without_pow),
     };
     if over_limit(state, &subject, limit, 3600, now).await? {
         tracing::warn!("sign-up over the network address's hourly allowance: nothing stored");
