@@ -101,10 +101,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             let now = app::state::now();
             let (incentive, pool) = form.validate(now).map_err(|errors| {
-                errors.0.iter().map(|e| {
-                    let flag = if e.field == "codes" { "codes-file".to_string() } else { e.field.replace('_', "-") };
-                    format!("--{flag}: {}", e.message)
-                }).collect::<Vec<_>>().join("\n")
+                errors
+                    .0
+                    .iter()
+                    .map(|e| {
+                        let flag =
+                            if e.field == "codes" { "codes-file".to_string() } else { e.field.replace('_', "-") };
+                        format!("--{flag}: {}", e.message)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })?;
             let id = store.create_incentive(&incentive, &pool, now).await.map_err(|e| e.to_string())?;
             if !pool.is_empty() {

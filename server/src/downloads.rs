@@ -184,14 +184,16 @@ pub async fn redemptions_csv(
     };
     let refused = match read_upload(&mut multipart, MAX_REDEMPTIONS_BYTES).await {
         Err(problem) => problem,
-        Ok(text) => match app::incentives::service::start_redemptions(&state, &text, &user.email, app::state::now()).await {
-            Ok(Ok(job)) => return axum::response::Redirect::to(&format!("/jobs/{job}")).into_response(),
-            Ok(Err(why)) => why,
-            Err(e) => {
-                tracing::error!(error = %e, "could not start recording used codes");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        Ok(text) => {
+            match app::incentives::service::start_redemptions(&state, &text, &user.email, app::state::now()).await {
+                Ok(Ok(job)) => return axum::response::Redirect::to(&format!("/jobs/{job}")).into_response(),
+                Ok(Err(why)) => why,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not start recording used codes");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
             }
-        },
+        }
     };
     let summary = app::incentives::RedemptionSummary { problems: vec![refused], ..Default::default() };
     let _ = session.insert(app::incentives::REDEMPTION_SUMMARY_KEY, summary).await;

@@ -64,7 +64,11 @@ impl FormSpec {
     }
 }
 
-pub async fn show(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<Vec<(String, String)>>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     let spec = FormSpec::from_pairs(&query, &headers);
     form_page(&state, &spec, None, app::state::now(), StatusCode::OK).await
 }
@@ -82,14 +86,14 @@ async fn form_page(
         (Ok(t), Ok(n)) => (t, n),
         (Err(e), _) | (_, Err(e)) => return failed(e, s.embedded),
     };
-    let offered: Vec<_> = newsletters
-        .into_iter()
-        .filter(|n| spec.offered.as_ref().is_none_or(|ids| ids.contains(&n.id)))
-        .collect();
+    let offered: Vec<_> =
+        newsletters.into_iter().filter(|n| spec.offered.as_ref().is_none_or(|ids| ids.contains(&n.id))).collect();
     let title = lang.t("Subscribe", "Inscription");
     if offered.is_empty() {
-        let body = lang.t("<p>There is nothing to subscribe to yet.</p>", "<p>Il n'y a encore rien à quoi s'inscrire.</p>");
-        return PublicPage { lang: lang.code(), title, body, script: None, embedded: s.embedded }.render(StatusCode::OK);
+        let body =
+            lang.t("<p>There is nothing to subscribe to yet.</p>", "<p>Il n'y a encore rien à quoi s'inscrire.</p>");
+        return PublicPage { lang: lang.code(), title, body, script: None, embedded: s.embedded }
+            .render(StatusCode::OK);
     }
     let message = |field: &str| {
         errors
@@ -225,8 +229,14 @@ fn check_mail(lang: Lang, embedded: bool) -> Response {
         "<p>Si l'adresse est exacte, un lien pour confirmer votre inscription est en route. \
          Ouvrez-le dans les 7 jours ; d'ici là, vous ne recevrez rien.</p>",
     );
-    PublicPage { lang: lang.code(), title: lang.t("Check your mail", "Consultez vos emails"), body, script: None, embedded }
-        .render(StatusCode::OK)
+    PublicPage {
+        lang: lang.code(),
+        title: lang.t("Check your mail", "Consultez vos emails"),
+        body,
+        script: None,
+        embedded,
+    }
+    .render(StatusCode::OK)
 }
 
 /// The confirmation link: a GET (the person, or a mail scanner) only shows the button.
@@ -246,8 +256,14 @@ pub async fn confirm_page(
                 lang.code(),
                 lang.t("Confirm my subscription", "Confirmer mon inscription"),
             );
-            PublicPage { lang: lang.code(), title: lang.t("Confirm", "Confirmation"), body: &body, script: None, embedded: false }
-                .render(StatusCode::OK)
+            PublicPage {
+                lang: lang.code(),
+                title: lang.t("Confirm", "Confirmation"),
+                body: &body,
+                script: None,
+                embedded: false,
+            }
+            .render(StatusCode::OK)
         }
         Ok(other) => problem(lang, other),
         Err(e) => failed(e, false),
@@ -281,8 +297,14 @@ pub async fn confirm(
                 lang.code(),
                 lang.t("Complete my profile", "Compléter mon profil"),
             );
-            PublicPage { lang: lang.code(), title: lang.t("Thank you", "Merci"), body: &body, script: None, embedded: false }
-                .render(StatusCode::OK)
+            PublicPage {
+                lang: lang.code(),
+                title: lang.t("Thank you", "Merci"),
+                body: &body,
+                script: None,
+                embedded: false,
+            }
+            .render(StatusCode::OK)
         }
         Ok(other) => problem(lang, other),
         Err(e) => failed(e, false),
@@ -294,21 +316,34 @@ fn problem(lang: Lang, outcome: SignupOutcome) -> Response {
         SignupOutcome::Used => (
             StatusCode::OK,
             lang.t("Already confirmed", "Déjà confirmée"),
-            lang.t("Your subscription was confirmed before: there is nothing more to do.", "Votre inscription a déjà été confirmée : il n'y a rien d'autre à faire."),
+            lang.t(
+                "Your subscription was confirmed before: there is nothing more to do.",
+                "Votre inscription a déjà été confirmée : il n'y a rien d'autre à faire.",
+            ),
         ),
         SignupOutcome::Expired => (
             StatusCode::GONE,
             lang.t("This link has expired", "Ce lien a expiré"),
-            lang.t("Confirmation links work for 7 days. Sign up again to get a new one.", "Les liens de confirmation sont valables 7 jours. Inscrivez-vous à nouveau pour en recevoir un autre."),
+            lang.t(
+                "Confirmation links work for 7 days. Sign up again to get a new one.",
+                "Les liens de confirmation sont valables 7 jours. Inscrivez-vous à nouveau pour en recevoir un autre.",
+            ),
         ),
         _ => (
             StatusCode::NOT_FOUND,
             lang.t("This link is not valid", "Ce lien n'est pas valide"),
-            lang.t("It is incomplete or damaged. Open the link from the mail again.", "Il est incomplet ou abîmé. Ouvrez à nouveau le lien de l'email."),
+            lang.t(
+                "It is incomplete or damaged. Open the link from the mail again.",
+                "Il est incomplet ou abîmé. Ouvrez à nouveau le lien de l'email.",
+            ),
         ),
     };
     let again = if matches!(outcome, SignupOutcome::Expired) {
-        format!("<p><a href=\"/subscribe?lang={}\">{}</a></p>", lang.code(), lang.t("Sign up again", "M'inscrire à nouveau"))
+        format!(
+            "<p><a href=\"/subscribe?lang={}\">{}</a></p>",
+            lang.code(),
+            lang.t("Sign up again", "M'inscrire à nouveau")
+        )
     } else {
         String::new()
     };
@@ -319,5 +354,6 @@ fn problem(lang: Lang, outcome: SignupOutcome) -> Response {
 fn failed(e: impl std::fmt::Display, embedded: bool) -> Response {
     tracing::error!(error = %e, "sign-up failed");
     let body = "<p>Something went wrong on our side.</p>";
-    PublicPage { lang: "en", title: "Please try again", body, script: None, embedded }.render(StatusCode::SERVICE_UNAVAILABLE)
+    PublicPage { lang: "en", title: "Please try again", body, script: None, embedded }
+        .render(StatusCode::SERVICE_UNAVAILABLE)
 }

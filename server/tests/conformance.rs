@@ -374,7 +374,8 @@ async fn a_sign_up_is_confirmed_once_even_when_clicked_twice_at_once(db: common:
     store.create_signup(&signup("t1", "zoe@example.com")).await.unwrap();
     store.create_signup(&signup("t2", "zoe@example.com")).await.unwrap();
     // The same link twice at once, and a second sign-up of the same address at once.
-    let (a, b, c) = tokio::join!(store.confirm_signup("t1", 200), store.confirm_signup("t1", 200), store.confirm_signup("t2", 200));
+    let (a, b, c) =
+        tokio::join!(store.confirm_signup("t1", 200), store.confirm_signup("t1", 200), store.confirm_signup("t2", 200));
     let mut outcomes = vec![a.unwrap(), b.unwrap()];
     outcomes.sort_by_key(|o| matches!(o, app::store::SignupOutcome::Used));
     let app::store::SignupOutcome::Confirmed { contact_id, newsletters } = &outcomes[0] else { panic!("{outcomes:?}") };
@@ -402,7 +403,10 @@ async fn settings_are_compared_and_set(db: common::Db) {
     assert!(store.replace_setting("hour", Some("1"), "2", 10).await.unwrap());
     assert_eq!(store.setting("hour").await.unwrap().as_deref(), Some("2"));
     store.put_settings(&[("a", "1"), ("b", "2")], 10).await.unwrap();
-    assert_eq!((store.setting("a").await.unwrap(), store.setting("b").await.unwrap()), (Some("1".into()), Some("2".into())));
+    assert_eq!(
+        (store.setting("a").await.unwrap(), store.setting("b").await.unwrap()),
+        (Some("1".into()), Some("2".into()))
+    );
 }
 
 both_backends! {

@@ -153,10 +153,22 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     let marketer = app.login_as(app::model::Role::Marketer).await;
     // Mistakes: every one listed, nothing created.
     let res = app
-        .call(&marketer, "incentives/create", &[("form[name]", ""), ("form[reward]", "Free shipping"), ("form[threshold]", "120"), ("form[valid_days]", "soon")])
+        .call(
+            &marketer,
+            "incentives/create",
+            &[
+                ("form[name]", ""),
+                ("form[reward]", "Free shipping"),
+                ("form[threshold]", "120"),
+                ("form[valid_days]", "soon"),
+            ],
+        )
         .await;
     let body = res.text().await.unwrap();
-    assert!(body.contains("Give the programme a name") && body.contains("0 to 100") && body.contains("number of days"), "{body}");
+    assert!(
+        body.contains("Give the programme a name") && body.contains("0 to 100") && body.contains("number of days"),
+        "{body}"
+    );
     assert!(app.store.incentives().await.unwrap().is_empty());
 
     // A pool programme, with a required field: created with its codes in one go.
@@ -184,7 +196,9 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
 
     // Viewers cannot create programmes.
     let viewer = app.login_as(app::model::Role::Viewer).await;
-    let res = app.call(&viewer, "incentives/create", &[("form[name]", "X"), ("form[reward]", "Y"), ("form[threshold]", "100")]).await;
+    let res = app
+        .call(&viewer, "incentives/create", &[("form[name]", "X"), ("form[reward]", "Y"), ("form[threshold]", "100")])
+        .await;
     assert!(!res.status().is_success());
     assert_eq!(app.store.incentives().await.unwrap().len(), 1);
 
@@ -217,14 +231,26 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     };
     let csv = format!("code,redeemed_at\n{code},2026-11-20T10:00:00Z\n{code}\nNOPE-1\n");
     let page = recorded(upload(&marketer, csv).send().await.unwrap()).await;
-    assert!(page.contains("Used codes recorded: 1. Already recorded before: 1. Unknown: 1. Lines not read: 0."), "{page}");
+    assert!(
+        page.contains("Used codes recorded: 1. Already recorded before: 1. Unknown: 1. Lines not read: 0."),
+        "{page}"
+    );
     assert!(page.contains("NOPE-1"), "unknown codes are listed");
     let earned = app.store.rewards_of(ann).await.unwrap().remove(0);
-    assert_eq!(earned.redeemed_at, chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| d.timestamp()));
+    assert_eq!(
+        earned.redeemed_at,
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| d.timestamp())
+    );
     // A French shop's export: semicolons, its own header, plain dates; a bad date is
     // counted, not recorded.
-    let page = recorded(upload(&marketer, format!("Code promo;Date\nNOPE-2;2026-11-20\n{code};demain\n")).send().await.unwrap()).await;
-    assert!(page.contains("Used codes recorded: 0. Already recorded before: 0. Unknown: 1. Lines not read: 1."), "{page}");
+    let page = recorded(
+        upload(&marketer, format!("Code promo;Date\nNOPE-2;2026-11-20\n{code};demain\n")).send().await.unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("Used codes recorded: 0. Already recorded before: 0. Unknown: 1. Lines not read: 1."),
+        "{page}"
+    );
     assert!(page.contains("Line 3: the date"), "{page}");
     // A file that cannot be taken goes back to the incentives with the reason, once.
     let res = upload(&marketer, String::new()).send().await.unwrap();

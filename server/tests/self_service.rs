@@ -68,7 +68,8 @@ async fn the_yearly_refresh_mails_stale_profiles_and_skips_the_unwilling(db: Db)
 
     // Two instances reach the hour together: one claims it and sends its share.
     let other = app::state::AppState::new(app.store.clone(), common::test_settings());
-    let (a, b) = tokio::join!(selfservice::yearly_refresh_tick(&app.state, t), selfservice::yearly_refresh_tick(&other, t));
+    let (a, b) =
+        tokio::join!(selfservice::yearly_refresh_tick(&app.state, t), selfservice::yearly_refresh_tick(&other, t));
     assert_eq!(a.unwrap() + b.unwrap(), 1, "the hour's share is sent once");
     let mails = app.store.recent_mails(None, 10).await.unwrap();
     let to: Vec<&str> = mails.iter().filter(|m| m.kind == "profile_link").map(|m| m.to.as_str()).collect();
@@ -105,7 +106,10 @@ async fn a_person_pauses_a_newsletter_and_picks_sms(db: Db) {
     assert!(app.call(&client, "me/channel", &[("channel", "sms"), ("lang", "fr")]).await.status().is_success());
     assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "sms");
     let timeline = app.store.timeline(ann, 10).await.unwrap();
-    assert!(timeline.iter().any(|a| a.kind == "preference" && a.detail.contains("“Par SMS”")), "the choice's words as evidence: {timeline:?}");
+    assert!(
+        timeline.iter().any(|a| a.kind == "preference" && a.detail.contains("“Par SMS”")),
+        "the choice's words as evidence: {timeline:?}"
+    );
     let bad = app.call(&client, "me/channel", &[("channel", "pigeon")]).await;
     assert!(bad.text().await.unwrap().contains("BadRequest"));
     assert_eq!(app.store.preferred_channel(ann).await.unwrap(), "sms");

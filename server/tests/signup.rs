@@ -72,7 +72,12 @@ async fn a_visitor_signs_up_and_confirms_by_mail(db: Db) {
     let app = TestApp::spawn(db).await;
     let weekly = newsletter(&app, "Weekly").await;
     newsletter(&app, "Offers").await;
-    let page = app.client().get(format!("{}/subscribe?source=event&detail=Salon%202026&lang=fr", app.base)).send().await.unwrap();
+    let page = app
+        .client()
+        .get(format!("{}/subscribe?source=event&detail=Salon%202026&lang=fr", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.headers()["content-security-policy"], "frame-ancestors 'none'", "the page itself is not framed");
     let html = page.text().await.unwrap();
     assert!(html.contains("Oui, envoyez-moi « Weekly »"), "the consent words, in French: {html}");
@@ -153,7 +158,13 @@ async fn bots_get_the_same_page_and_nothing_is_stored_or_sent(db: Db) {
     let bits = 8;
     let app = TestApp::spawn_with(
         db,
-        with_defence(SignupDefence { min_secs: 3, pow_bits: bits, per_ip_hour: 1000, per_ip_hour_without_pow: 1000, ..Default::default() }),
+        with_defence(SignupDefence {
+            min_secs: 3,
+            pow_bits: bits,
+            per_ip_hour: 1000,
+            per_ip_hour_without_pow: 1000,
+            ..Default::default()
+        }),
     )
     .await;
     let nl = newsletter(&app, "Weekly").await.to_string();
@@ -168,11 +179,17 @@ async fn bots_get_the_same_page_and_nothing_is_stored_or_sent(db: Db) {
     let wrong_pow = (0u64..).find(|n| !app::signup::pow_solves(&aged, &n.to_string(), bits)).unwrap().to_string();
     let forged = format!("{}x", aged_ticket(&app, 10, 0).await);
     let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("honeypot", vec![("email", "bot1@example.com"), ("nl", &nl), ("ticket", &aged), ("website", "http://spam.example")]),
+        (
+            "honeypot",
+            vec![("email", "bot1@example.com"), ("nl", &nl), ("ticket", &aged), ("website", "http://spam.example")],
+        ),
         ("too fast", vec![("email", "bot2@example.com"), ("nl", &nl), ("ticket", &fresh)]),
         ("no ticket", vec![("email", "bot3@example.com"), ("nl", &nl)]),
         ("forged ticket", vec![("email", "bot4@example.com"), ("nl", &nl), ("ticket", &forged)]),
-        ("wrong proof of work", vec![("email", "bot5@example.com"), ("nl", &nl), ("ticket", &aged), ("pow", &wrong_pow)]),
+        (
+            "wrong proof of work",
+            vec![("email", "bot5@example.com"), ("nl", &nl), ("ticket", &aged), ("pow", &wrong_pow)],
+        ),
     ];
     for (why, fields) in cases {
         let (status, page) = post(&app, &fields).await;
@@ -184,7 +201,8 @@ async fn bots_get_the_same_page_and_nothing_is_stored_or_sent(db: Db) {
     // A solved proof of work passes once; replayed, it is a bot's.
     let ticket = aged_ticket(&app, 20, bits).await;
     let answer = solve(&ticket, bits);
-    let (_, page) = post(&app, &[("email", "js@example.com"), ("nl", &nl), ("ticket", &ticket), ("pow", &answer)]).await;
+    let (_, page) =
+        post(&app, &[("email", "js@example.com"), ("nl", &nl), ("ticket", &ticket), ("pow", &answer)]).await;
     assert_eq!(page, person_page);
     assert_eq!(mails_to(&app, "js@example.com").await.len(), 1);
     post(&app, &[("email", "replay@example.com"), ("nl", &nl), ("ticket", &ticket), ("pow", &answer)]).await;
@@ -210,7 +228,14 @@ async fn bots_get_the_same_page_and_nothing_is_stored_or_sent(db: Db) {
 async fn allowances_per_address_and_network_address(db: Db) {
     let app = TestApp::spawn_with(
         db,
-        with_defence(SignupDefence { min_secs: 0, pow_bits: 0, per_ip_hour: 100, per_ip_hour_without_pow: 4, per_address_day: 2, ..Default::default() }),
+        with_defence(SignupDefence {
+            min_secs: 0,
+            pow_bits: 0,
+            per_ip_hour: 100,
+            per_ip_hour_without_pow: 4,
+            per_address_day: 2,
+            ..Default::default()
+        }),
     )
     .await;
     let nl = newsletter(&app, "Weekly").await.to_string();
@@ -233,7 +258,8 @@ async fn allowances_per_address_and_network_address(db: Db) {
     // allowance of its own; a forged kiosk token has none.
     let kiosk = app::signup::service::kiosk_token(&app.state, now()).await.unwrap();
     let ticket = form_ticket(&app, "").await;
-    post(&app, &[("email", "forged@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &format!("{kiosk}x"))]).await;
+    post(&app, &[("email", "forged@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &format!("{kiosk}x"))])
+        .await;
     assert!(mails_to(&app, "forged@example.com").await.is_empty());
     let ticket = form_ticket(&app, "").await;
     post(&app, &[("email", "tablet@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &kiosk)]).await;
@@ -250,20 +276,31 @@ async fn mistakes_show_the_form_again_and_save_nothing(db: Db) {
     let ticket = form_ticket(&app, "?source=point_of_sale&detail=Lyon").await;
     let (status, page) = post(
         &app,
-        &[("email", "not an address"), ("first_name", "Ann <b>"), ("ticket", &ticket), ("source", "point_of_sale"), ("detail", "Lyon")],
+        &[
+            ("email", "not an address"),
+            ("first_name", "Ann <b>"),
+            ("ticket", &ticket),
+            ("source", "point_of_sale"),
+            ("detail", "Lyon"),
+        ],
     )
     .await;
     assert_eq!(status, 422);
     assert!(page.contains("Enter an email address"), "{page}");
     assert!(page.contains("Choose at least one newsletter"));
-    assert!(page.contains("value=\"not an address\"") && page.contains("value=\"Ann &lt;b&gt;\""), "what was typed stays, escaped");
+    assert!(
+        page.contains("value=\"not an address\"") && page.contains("value=\"Ann &lt;b&gt;\""),
+        "what was typed stays, escaped"
+    );
     assert_eq!(hidden(&page, "detail"), "Lyon", "and where the form came from");
     assert!(app.store.recent_mails(None, 10).await.unwrap().is_empty());
     // An embedded form offering one newsletter takes no other.
     let offers = newsletter(&app, "Offers").await.to_string();
     let weekly = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
     let ticket = form_ticket(&app, &format!("?newsletters={weekly}")).await;
-    let (status, page) = post(&app, &[("email", "ann@example.com"), ("nl", &offers), ("newsletters", &weekly), ("ticket", &ticket)]).await;
+    let (status, page) =
+        post(&app, &[("email", "ann@example.com"), ("nl", &offers), ("newsletters", &weekly), ("ticket", &ticket)])
+            .await;
     assert_eq!(status, 422);
     assert!(page.contains("Choose at least one newsletter") && !page.contains("Offers"), "{page}");
 }
@@ -278,7 +315,10 @@ async fn confirmation_links_expire_and_unknown_ones_open_nothing(db: Db) {
     let later = now() + app::signup::service::CONFIRM_DAYS * 86_400 + 1;
     let outcome = app::signup::service::confirm(&app.state, &token, later).await.unwrap();
     assert_eq!(outcome, app::store::SignupOutcome::Expired);
-    assert_eq!(app.store.contact_id_by_email(&app::model::Email::parse("late@example.com").unwrap()).await.unwrap(), None);
+    assert_eq!(
+        app.store.contact_id_by_email(&app::model::Email::parse("late@example.com").unwrap()).await.unwrap(),
+        None
+    );
     // Expired sign-ups lose the address and their mail at once; the link still says
     // "expired" for a month, then the sign-up is gone.
     assert_eq!(app.store.purge_signups(later).await.unwrap(), 0);
@@ -295,20 +335,52 @@ async fn confirmation_links_expire_and_unknown_ones_open_nothing(db: Db) {
 async fn known_contacts_keep_their_data_and_suppressed_ones_get_nothing(db: Db) {
     let app = TestApp::spawn(db).await;
     let nl = newsletter(&app, "Weekly").await;
-    let form = ContactForm { email: "ann@example.com".into(), first_name: "Ann".into(), last_name: "Lee".into(), ..Default::default() };
-    let ann = app.store.insert_contact(&form.validate(chrono::Utc::now().date_naive()).unwrap(), now(), "test").await.unwrap();
+    let form = ContactForm {
+        email: "ann@example.com".into(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        ..Default::default()
+    };
+    let ann = app
+        .store
+        .insert_contact(&form.validate(chrono::Utc::now().date_naive()).unwrap(), now(), "test")
+        .await
+        .unwrap();
     let ticket = form_ticket(&app, "?source=event").await;
     let nl_id = nl.to_string();
-    post(&app, &[("email", "ann@example.com"), ("first_name", "Mallory"), ("nl", &nl_id), ("ticket", &ticket), ("source", "event")]).await;
+    post(
+        &app,
+        &[
+            ("email", "ann@example.com"),
+            ("first_name", "Mallory"),
+            ("nl", &nl_id),
+            ("ticket", &ticket),
+            ("source", "event"),
+        ],
+    )
+    .await;
     let path = confirm_path(&mails_to(&app, "ann@example.com").await[0]);
     app.client().post(format!("{}{path}", app.base)).header("origin", &app.base).send().await.unwrap();
     let contact = app.store.contact(ann).await.unwrap().unwrap();
-    assert_eq!((contact.fields.first_name.as_str(), contact.fields.channel), ("Ann", Channel::Web), "a sign-up never rewrites a contact");
+    assert_eq!(
+        (contact.fields.first_name.as_str(), contact.fields.channel),
+        ("Ann", Channel::Web),
+        "a sign-up never rewrites a contact"
+    );
     assert_eq!(app.store.subscriptions(ann).await.unwrap()[0].state, SubscriptionState::Subscribed);
 
     let bounced_form = ContactForm { email: "gone@example.com".into(), ..Default::default() };
-    let gone = app.store.insert_contact(&bounced_form.validate(chrono::Utc::now().date_naive()).unwrap(), now(), "test").await.unwrap();
-    let consent = app::model::contact::ConsentEvidence { at: now(), channel: "test".into(), form: "test".into(), text: "bounced".into() };
+    let gone = app
+        .store
+        .insert_contact(&bounced_form.validate(chrono::Utc::now().date_naive()).unwrap(), now(), "test")
+        .await
+        .unwrap();
+    let consent = app::model::contact::ConsentEvidence {
+        at: now(),
+        channel: "test".into(),
+        form: "test".into(),
+        text: "bounced".into(),
+    };
     app.store.suppress_contacts(&[gone], "hard_bounce", &consent, "test").await.unwrap();
     let ticket = form_ticket(&app, "").await;
     let (_, page) = post(&app, &[("email", "gone@example.com"), ("nl", &nl_id), ("ticket", &ticket)]).await;
@@ -341,7 +413,13 @@ async fn quick_entry_records_channel_operator_and_the_words(db: Db) {
         let client = client.clone();
         let base = app.base.clone();
         async move {
-            let res = client.post(format!("{base}/api/signup/quick")).header("origin", &base).form(&pairs).send().await.unwrap();
+            let res = client
+                .post(format!("{base}/api/signup/quick"))
+                .header("origin", &base)
+                .form(&pairs)
+                .send()
+                .await
+                .unwrap();
             (res.status().as_u16(), res.text().await.unwrap())
         }
     };
@@ -356,7 +434,10 @@ async fn quick_entry_records_channel_operator_and_the_words(db: Db) {
     assert!(status < 400, "{status} {body}");
     let id = app.store.contact_id_by_email(&email).await.unwrap().expect("saved");
     let contact = app.store.contact(id).await.unwrap().unwrap();
-    assert_eq!((contact.fields.channel, contact.fields.source_detail.as_str()), (Channel::PointOfSale, "Lyon Part-Dieu"));
+    assert_eq!(
+        (contact.fields.channel, contact.fields.source_detail.as_str()),
+        (Channel::PointOfSale, "Lyon Part-Dieu")
+    );
     let sub = app.store.subscriptions(id).await.unwrap().remove(0);
     assert_eq!(sub.state, SubscriptionState::Subscribed);
     assert!(sub.consent.form.contains(&operator) && sub.consent.form.contains("Lyon Part-Dieu"), "{:?}", sub.consent);
@@ -367,7 +448,10 @@ async fn quick_entry_records_channel_operator_and_the_words(db: Db) {
     let viewer = app.login_as(Role::Viewer).await;
     let (status, _) = call(&viewer, entry("other@example.com", true)).await;
     assert!(status >= 400);
-    assert_eq!(app.store.contact_id_by_email(&app::model::Email::parse("other@example.com").unwrap()).await.unwrap(), None);
+    assert_eq!(
+        app.store.contact_id_by_email(&app::model::Email::parse("other@example.com").unwrap()).await.unwrap(),
+        None
+    );
 }
 
 both_backends! {

@@ -55,7 +55,8 @@ pub fn ProgrammePage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let before = move || query.read().get("before").and_then(|s| s.parse::<i64>().ok());
     let toggle = ServerAction::<SetProgrammeActive>::new();
-    let data = Resource::new(move || (id(), before(), toggle.version().get()), |(id, before, _)| programme_codes(id, before));
+    let data =
+        Resource::new(move || (id(), before(), toggle.version().get()), |(id, before, _)| programme_codes(id, before));
     let me = use_context::<Me>();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -6,10 +6,10 @@ use crate::error::AppError;
 use crate::model::profile::{Lang, ProfileField};
 use crate::model::Permission;
 use crate::ui::{allowed, format_instant, group_thousands, ErrorSummary, Field, FieldKind, Me};
-use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProgrammeRow {
@@ -98,7 +98,13 @@ pub fn IncentivesPage() -> impl IntoView {
     let created = move || query.read().get("created").is_some() || matches!(create.value().get(), Some(Ok(_)));
     let summary = Resource::new(
         move || query.read().get("redeemed").is_some(),
-        |redeemed| async move { if redeemed { take_redemption_summary().await.ok().flatten() } else { None } },
+        |redeemed| async move {
+            if redeemed {
+                take_redemption_summary().await.ok().flatten()
+            } else {
+                None
+            }
+        },
     );
     view! {
         <Title text="Incentives · Carnet"/>

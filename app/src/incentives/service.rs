@@ -55,7 +55,8 @@ pub async fn award_due(
         let Some(code) = code else { continue };
         tracing::info!(incentive = incentive.id, contact = contact_id, "incentive awarded");
         let subject = format!("Thank you: {}", incentive.reward);
-        let text = format!("Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n", incentive.reward);
+        let text =
+            format!("Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n", incentive.reward);
         let html = format!(
             "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{}</strong></p>",
             crate::mail::service::escape_html(&incentive.reward),
@@ -212,7 +213,12 @@ fn read_used_codes(text: &str, now: i64) -> Result<UsedCodes, String> {
 
 /// Reads a file of used codes and starts recording them in the background (a job with
 /// its progress page); or says why the file cannot be taken.
-pub async fn start_redemptions(state: &AppState, text: &str, actor: &str, now: i64) -> Result<Result<i64, String>, AppError> {
+pub async fn start_redemptions(
+    state: &AppState,
+    text: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Result<i64, String>, AppError> {
     let file = match read_used_codes(text, now) {
         Ok(file) => file,
         Err(why) => return Ok(Err(why)),
@@ -256,7 +262,10 @@ pub async fn run_redemptions(
         }
         done = end;
         let now = crate::state::now();
-        state.store.job_progress(job.id, done as i64, done as i64, now, now + crate::engagement::service::LEASE_SECS).await?;
+        state
+            .store
+            .job_progress(job.id, done as i64, done as i64, now, now + crate::engagement::service::LEASE_SECS)
+            .await?;
     }
     let resumed = if job.next_id > 0 { " (since the work resumed)" } else { "" };
     let mut message = format!(

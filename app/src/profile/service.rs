@@ -57,7 +57,9 @@ pub async fn send_link(state: &AppState, contact_id: i64, now: i64) -> Result<i6
         hello = crate::mail::service::escape_html(&hello),
     );
     let to = contact.fields.email.as_str();
-    let mail = crate::mail::service::to_contact(state, contact_id, "profile_link", to, "Your personal link", &text, &html).await?;
+    let mail =
+        crate::mail::service::to_contact(state, contact_id, "profile_link", to, "Your personal link", &text, &html)
+            .await?;
     Ok(crate::mail::service::queue(state, &mail).await?)
 }
 

@@ -67,7 +67,10 @@ pub async fn save_self_service_settings(
     let fields_json = serde_json::to_string(&fields).map_err(|_| AppError::Internal)?;
     let refresh = YearlyRefresh { enabled: refresh_enabled.is_some(), per_day };
     let refresh_json = serde_json::to_string(&refresh).map_err(|_| AppError::Internal)?;
-    let settings = [(super::service::FIELDS_SETTING, fields_json.as_str()), (super::service::REFRESH_SETTING, refresh_json.as_str())];
+    let settings = [
+        (super::service::FIELDS_SETTING, fields_json.as_str()),
+        (super::service::REFRESH_SETTING, refresh_json.as_str()),
+    ];
     state.store.put_settings(&settings, now).await?;
     tracing::info!(by = user.id, "self-service settings saved");
     if crate::auth::service::is_plain_form_post() {

@@ -67,8 +67,11 @@ pub async fn quick_entry(
             text: format!("{QUICK_CONSENT} Ticked: {}. The person said yes.", names.join(", ")),
         };
         let subscriptions: Vec<_> = ticked.iter().map(|n| (n.id, consent.clone())).collect();
-        let Some((id, created)) = state.store.subscribe_contact(&fields, &subscriptions, now, &user.email).await? else {
-            return Err(AppError::Refused("This address is suppressed (bounced, complained or removed): it cannot be subscribed.".into()));
+        let Some((id, created)) = state.store.subscribe_contact(&fields, &subscriptions, now, &user.email).await?
+        else {
+            return Err(AppError::Refused(
+                "This address is suppressed (bounced, complained or removed): it cannot be subscribed.".into(),
+            ));
         };
         let mut sent = false;
         if send_link.is_some() {

@@ -128,7 +128,10 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
     let lang = s.lang;
     let email = Email::parse(&s.email)
         .map_err(|_| {
-            errors.add("email", lang.t("Enter an email address like name@example.com.", "Saisissez une adresse comme nom@exemple.fr."))
+            errors.add(
+                "email",
+                lang.t("Enter an email address like name@example.com.", "Saisissez une adresse comme nom@exemple.fr."),
+            )
         })
         .ok();
     let first_name = s.first_name.trim().to_string();
@@ -153,10 +156,8 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
     }
     // The allowances count sign-ups that would be sent, not a person's typing mistakes.
     let network = network_of(ip);
-    let kiosk = (!s.kiosk.is_empty())
-        .then(|| verify_for::<Kiosk>(&secret, KIOSK, &s.kiosk))
-        .flatten()
-        .filter(|k| k.u > now);
+    let kiosk =
+        (!s.kiosk.is_empty()).then(|| verify_for::<Kiosk>(&secret, KIOSK, &s.kiosk)).flatten().filter(|k| k.u > now);
     let (subject, limit) = match (kiosk, solved) {
         (Some(_), _) => (format!("signup-kiosk:{}", sha256_hex(&s.kiosk)), defence.per_ip_hour * KIOSK_FACTOR),
         (None, true) => (format!("signup-ip:{network}"), defence.per_ip_hour),

@@ -26,7 +26,8 @@ pub trait IncentiveStore: Send + Sync {
     /// What the contact earned, oldest first.
     async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>>;
     /// The codes a programme gave, newest first, `limit` older than `before_id`.
-    async fn issued_codes(&self, incentive_id: i64, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<IssuedCode>>;
+    async fn issued_codes(&self, incentive_id: i64, before_id: Option<i64>, limit: i64)
+        -> StoreResult<Vec<IssuedCode>>;
     /// Stops or resumes a programme; whether it exists.
     async fn set_incentive_active(&self, incentive_id: i64, active: bool) -> StoreResult<bool>;
 }

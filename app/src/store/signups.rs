@@ -28,7 +28,10 @@ pub struct NewSignup {
 pub enum SignupOutcome {
     /// Subscribed (a new contact, or one already known): the contact and the names of
     /// the newsletters confirmed.
-    Confirmed { contact_id: i64, newsletters: Vec<String> },
+    Confirmed {
+        contact_id: i64,
+        newsletters: Vec<String>,
+    },
     Unknown,
     Expired,
     /// Confirmed before (the link works once).

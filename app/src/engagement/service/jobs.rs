@@ -184,7 +184,9 @@ pub async fn run_next_job(state: &AppState) -> Result<bool, StoreError> {
     let outcome = match job.kind.as_str() {
         "bulk" => run_bulk(state, &job).await,
         "import_events" => run_import(state, &job, &payload).await,
-        crate::incentives::service::REDEEM_JOB => crate::incentives::service::run_redemptions(state, &job, &payload).await,
+        crate::incentives::service::REDEEM_JOB => {
+            crate::incentives::service::run_redemptions(state, &job, &payload).await
+        }
         other => Err(StoreError::Database(format!("unknown job kind {other}"))),
     };
     let now = crate::state::now();
