@@ -8,6 +8,29 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
+/// The signed-in user of a staff file route, if their role allows `permission`; else the
+/// answer to send: 403, or for someone signed out the sign-in page coming back to
+/// `back_to` (uploads, posted from a page) or 401 (downloads).
+async fn staff_user(
+    state: &AppState,
+    session: &Session,
+    permission: Permission,
+    back_to: Option<&str>,
+) -> Result<app::auth::CurrentUser, Response> {
+    match app::auth::service::user_of(state, session).await {
+        Ok(Some(user)) if user.role.allows(permission) => Ok(user),
+        Ok(Some(_)) => Err((StatusCode::FORBIDDEN, "Your role does not allow this.").into_response()),
+        Ok(None) => Err(match back_to {
+            Some(path) => {
+                let next = app::model::listing::url_encode(path);
+                axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
+            }
+            None => (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response(),
+        }),
+        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
+}
+
 #[derive(serde::Deserialize)]
 pub struct MonthQuery {
     month: Option<String>,
@@ -20,11 +43,8 @@ pub async fn statement_csv(
     Path(id): Path<i64>,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    match app::auth::service::user_of(&state, &session).await {
-        Ok(Some(user)) if user.role.allows(Permission::ManageSettings) => {}
-        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    if let Err(answer) = staff_user(&state, &session, Permission::ManageSettings, None).await {
+        return answer;
     }
     let month = q.month.unwrap_or_else(|| chrono::Utc::now().format("%Y-%m").to_string());
     match app::partners::service::statement_for(&state, id, &month).await {
@@ -53,11 +73,8 @@ pub async fn contacts_csv(
     session: Session,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    match app::auth::service::user_of(&state, &session).await {
-        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => {}
-        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    if let Err(answer) = staff_user(&state, &session, Permission::EditContacts, None).await {
+        return answer;
     }
     let list = app::model::ContactQuery::from_query_string(query.as_deref().unwrap_or_default());
     let settings = match app::engagement::service::settings(&state).await {
@@ -118,11 +135,9 @@ pub async fn import_events(
     session: Session,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
-    let user = match app::auth::service::user_of(&state, &session).await {
-        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => user,
-        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
-        Ok(None) => return axum::response::Redirect::to("/login?next=%2Fengagement%2Fimport").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let user = match staff_user(&state, &session, Permission::EditContacts, Some("/engagement/import")).await {
+        Ok(user) => user,
+        Err(answer) => return answer,
     };
     let back = |errors: Vec<String>| {
         let session = session.clone();
@@ -176,11 +191,9 @@ pub async fn redemptions_csv(
     session: Session,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
-    let user = match app::auth::service::user_of(&state, &session).await {
-        Ok(Some(user)) if user.role.allows(Permission::EditContacts) => user,
-        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "Your role does not allow this.").into_response(),
-        Ok(None) => return axum::response::Redirect::to("/login?next=%2Fincentives").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let user = match staff_user(&state, &session, Permission::EditContacts, Some("/incentives")).await {
+        Ok(user) => user,
+        Err(answer) => return answer,
     };
     let refused = match read_upload(&mut multipart, MAX_REDEMPTIONS_BYTES).await {
         Err(problem) => problem,

@@ -8,23 +8,36 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    PublicPage { lang: "en", title, body, script: None, embedded: false }.render(status)
+    PublicPage::new("en", title, body).render(status)
 }
 
 /// A public page with its options.
 pub struct PublicPage<'a> {
-    pub lang: &'a str,
-    pub title: &'a str,
+    lang: &'a str,
+    title: &'a str,
     /// HTML, already escaped.
-    pub body: &'a str,
+    body: &'a str,
     /// A same-origin script to load (deferred).
-    pub script: Option<&'a str>,
+    script: Option<&'a str>,
     /// Shown inside another site's page (the embeddable sign-up form): no heading
     /// margins, and other sites may frame it.
-    pub embedded: bool,
+    embedded: bool,
 }
 
-impl PublicPage<'_> {
+impl<'a> PublicPage<'a> {
+    /// A page in `lang`, framed by nobody, with no script.
+    pub fn new(lang: &'a str, title: &'a str, body: &'a str) -> Self {
+        PublicPage { lang, title, body, script: None, embedded: false }
+    }
+
+    pub fn embedded(self, embedded: bool) -> Self {
+        PublicPage { embedded, ..self }
+    }
+
+    pub fn script(self, src: &'a str) -> Self {
+        PublicPage { script: Some(src), ..self }
+    }
+
     pub fn render(&self, status: StatusCode) -> Response {
         let (title, body, lang) = (self.title, self.body, self.lang);
         let script = self.script.map(|s| format!("<script src=\"{s}\" defer></script>")).unwrap_or_default();

@@ -92,8 +92,7 @@ async fn form_page(
     if offered.is_empty() {
         let body =
             lang.t("<p>There is nothing to subscribe to yet.</p>", "<p>Il n'y a encore rien à quoi s'inscrire.</p>");
-        return PublicPage { lang: lang.code(), title, body, script: None, embedded: s.embedded }
-            .render(StatusCode::OK);
+        return PublicPage::new(lang.code(), title, body).embedded(s.embedded).render(StatusCode::OK);
     }
     let message = |field: &str| {
         errors
@@ -185,8 +184,7 @@ async fn form_page(
             "Votre adresse sert uniquement à vous envoyer ce que vous choisissez. Chaque envoi contient un lien de désabonnement."
         ),
     );
-    PublicPage { lang: lang.code(), title, body: &body, script: Some("/subscribe/pow.js"), embedded: s.embedded }
-        .render(status)
+    PublicPage::new(lang.code(), title, &body).script("/subscribe/pow.js").embedded(s.embedded).render(status)
 }
 
 pub async fn submit(
@@ -202,23 +200,12 @@ pub async fn submit(
         Ok(verdict) => verdict,
         Err(e) => return failed(e, s.embedded),
     };
-    let errors = match &verdict {
-        Verdict::CheckMail { .. } => return check_mail(s.lang, s.embedded),
-        Verdict::Invalid(errors) => errors.clone(),
-        Verdict::Stale => app::model::FieldErrors::single(
-            "email",
-            s.lang.t(
-                "This form was open for a long time: please send it again.",
-                "Ce formulaire est resté ouvert longtemps : envoyez-le à nouveau.",
-            ),
-        ),
-    };
-    // Shown again with the time already spent on it: the time trap is not set twice.
-    let shown_at = match signups::shown_again_at(&state, &verdict, &s.ticket, now).await {
-        Ok(t) => t,
-        Err(e) => return failed(e, s.embedded),
-    };
-    form_page(&state, &spec, Some(&errors), shown_at, StatusCode::UNPROCESSABLE_ENTITY).await
+    match verdict {
+        Verdict::CheckMail { .. } => check_mail(s.lang, s.embedded),
+        Verdict::Again { errors, shown_at } => {
+            form_page(&state, &spec, Some(&errors), shown_at, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 /// What people and bots alike are told after sending the form.
@@ -229,14 +216,8 @@ fn check_mail(lang: Lang, embedded: bool) -> Response {
         "<p>Si l'adresse est exacte, un lien pour confirmer votre inscription est en route. \
          Ouvrez-le dans les 7 jours ; d'ici là, vous ne recevrez rien.</p>",
     );
-    PublicPage {
-        lang: lang.code(),
-        title: lang.t("Check your mail", "Consultez vos emails"),
-        body,
-        script: None,
-        embedded,
-    }
-    .render(StatusCode::OK)
+    let title = lang.t("Check your mail", "Consultez vos emails");
+    PublicPage::new(lang.code(), title, body).embedded(embedded).render(StatusCode::OK)
 }
 
 /// The confirmation link: a GET (the person, or a mail scanner) only shows the button.
@@ -248,7 +229,7 @@ pub async fn confirm_page(
 ) -> Response {
     let lang = lang_of(query.get("lang").map(String::as_str), &headers);
     match signups::check_confirmation(&state, &token, app::state::now()).await {
-        Ok(SignupOutcome::Confirmed { .. }) => {
+        Ok(Ok(())) => {
             let body = format!(
                 "<p>{}</p><form method=\"post\" action=\"/s/{}?lang={}\"><button type=\"submit\">{}</button></form>",
                 lang.t("One click to confirm your subscription.", "Un clic pour confirmer votre inscription."),
@@ -256,16 +237,9 @@ pub async fn confirm_page(
                 lang.code(),
                 lang.t("Confirm my subscription", "Confirmer mon inscription"),
             );
-            PublicPage {
-                lang: lang.code(),
-                title: lang.t("Confirm", "Confirmation"),
-                body: &body,
-                script: None,
-                embedded: false,
-            }
-            .render(StatusCode::OK)
+            PublicPage::new(lang.code(), lang.t("Confirm", "Confirmation"), &body).render(StatusCode::OK)
         }
-        Ok(other) => problem(lang, other),
+        Ok(Err(problem_outcome)) => problem(lang, problem_outcome),
         Err(e) => failed(e, false),
     }
 }
@@ -297,14 +271,7 @@ pub async fn confirm(
                 lang.code(),
                 lang.t("Complete my profile", "Compléter mon profil"),
             );
-            PublicPage {
-                lang: lang.code(),
-                title: lang.t("Thank you", "Merci"),
-                body: &body,
-                script: None,
-                embedded: false,
-            }
-            .render(StatusCode::OK)
+            PublicPage::new(lang.code(), lang.t("Thank you", "Merci"), &body).render(StatusCode::OK)
         }
         Ok(other) => problem(lang, other),
         Err(e) => failed(e, false),
@@ -347,13 +314,11 @@ fn problem(lang: Lang, outcome: SignupOutcome) -> Response {
     } else {
         String::new()
     };
-    PublicPage { lang: lang.code(), title, body: &format!("<p>{why}</p>{again}"), script: None, embedded: false }
-        .render(status)
+    PublicPage::new(lang.code(), title, &format!("<p>{why}</p>{again}")).render(status)
 }
 
 fn failed(e: impl std::fmt::Display, embedded: bool) -> Response {
     tracing::error!(error = %e, "sign-up failed");
     let body = "<p>Something went wrong on our side.</p>";
-    PublicPage { lang: "en", title: "Please try again", body, script: None, embedded }
-        .render(StatusCode::SERVICE_UNAVAILABLE)
+    PublicPage::new("en", "Please try again", body).embedded(embedded).render(StatusCode::SERVICE_UNAVAILABLE)
 }

@@ -10,7 +10,7 @@ pub fn EditContactPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let detail = Resource::new(id, get_contact);
-    let draft = Resource::new(id, |id| take_contact_draft(Some(id)));
+    let draft = Resource::new(id, |id| take_contact_draft(super::draft_id(Some(id))));
     let action = ServerAction::<UpdateContact>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {

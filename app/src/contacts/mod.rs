@@ -35,13 +35,19 @@ pub struct ContactDetail {
 /// page view so that a plain form post (JavaScript off) does not lose it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactDraft {
-    pub contact_id: Option<i64>,
+    /// Which form: `new`, `edit:<id>`, `quick-entry`.
+    pub form_id: String,
     pub form: ContactForm,
 }
 
+/// The id of a contact form, for its draft: a new contact's, or this contact's edit.
+pub fn draft_id(contact_id: Option<i64>) -> String {
+    contact_id.map(|id| format!("edit:{id}")).unwrap_or_else(|| "new".into())
+}
+
 #[server(endpoint = "contacts/draft")]
-pub async fn take_contact_draft(contact_id: Option<i64>) -> Result<Option<ContactForm>, AppError> {
-    service::take_draft(contact_id).await
+pub async fn take_contact_draft(form_id: String) -> Result<Option<ContactForm>, AppError> {
+    service::take_draft(&form_id).await
 }
 
 #[server(endpoint = "contacts/list")]
@@ -59,7 +65,7 @@ pub async fn create_contact(form: ContactForm) -> Result<i64, AppError> {
     let id = match service::create(&form).await {
         Ok(id) => id,
         Err(e) => {
-            service::keep_draft(None, &form).await;
+            service::keep_draft(&draft_id(None), &form).await;
             return Err(e);
         }
     };
@@ -70,7 +76,7 @@ pub async fn create_contact(form: ContactForm) -> Result<i64, AppError> {
 #[server(endpoint = "contacts/update")]
 pub async fn update_contact(id: i64, form: ContactForm) -> Result<(), AppError> {
     if let Err(e) = service::update(id, &form).await {
-        service::keep_draft(Some(id), &form).await;
+        service::keep_draft(&draft_id(Some(id)), &form).await;
         return Err(e);
     }
     leptos_axum::redirect(&format!("/contacts/{id}"));

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 pub fn NewContactPage() -> impl IntoView {
     let action = ServerAction::<CreateContact>::new();
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
-    let draft = Resource::new(|| (), |_| take_contact_draft(None));
+    let draft = Resource::new(|| (), |_| take_contact_draft(super::draft_id(None)));
     view! {
         <Title text="Add a contact · Carnet"/>
         <header class="page-header">

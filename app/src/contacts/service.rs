@@ -100,12 +100,12 @@ const DRAFT_KEY: &str = "contact_draft";
 
 /// After a refused plain form post, keeps what was typed for the page the browser is
 /// sent back to. (With JavaScript on, the inputs simply keep their values.)
-pub async fn keep_draft(contact_id: Option<i64>, form: &ContactForm) {
+pub async fn keep_draft(form_id: &str, form: &ContactForm) {
     if !is_plain_form_post() {
         return;
     }
     if let Ok(session) = session() {
-        let draft = ContactDraft { contact_id, form: form.clone() };
+        let draft = ContactDraft { form_id: form_id.to_string(), form: form.clone() };
         if let Err(e) = session.insert(DRAFT_KEY, draft).await {
             tracing::warn!(error = %e, "could not keep the form draft");
         }
@@ -113,9 +113,9 @@ pub async fn keep_draft(contact_id: Option<i64>, form: &ContactForm) {
 }
 
 /// The draft for this form, if the last refused post was for it; read once.
-pub async fn take_draft(contact_id: Option<i64>) -> Result<Option<ContactForm>, AppError> {
+pub async fn take_draft(form_id: &str) -> Result<Option<ContactForm>, AppError> {
     require(Permission::EditContacts).await?;
     let session = session()?;
     let draft: Option<ContactDraft> = session.remove(DRAFT_KEY).await.map_err(session_error)?;
-    Ok(draft.filter(|d| d.contact_id == contact_id).map(|d| d.form))
+    Ok(draft.filter(|d| d.form_id == form_id).map(|d| d.form))
 }

@@ -47,22 +47,19 @@ pub async fn to_contact(
     text: &str,
     html: &str,
 ) -> Result<NewMail, StoreError> {
-    use crate::engagement::service::open_pixel_url;
+    use crate::engagement::service::{click_url, open_pixel_url};
     let own = format!("{}/", state.settings.public_url.trim_end_matches('/'));
-    let click_url = |state: &AppState, contact_id: i64, kind: &str, url: &str| {
-        let ours = url.starts_with(&own);
-        let (state, kind, url) = (state.clone(), kind.to_string(), url.to_string());
-        async move {
-            if !ours {
-                return Ok(None);
-            }
-            crate::engagement::service::click_url(&state, contact_id, &kind, &url).await
+    let own = own.as_str();
+    let track = |url: String| async move {
+        match url.starts_with(own) {
+            true => click_url(state, contact_id, kind, &url).await,
+            false => Ok(None),
         }
     };
     let mut tracked_text = String::with_capacity(text.len() * 2);
     for piece in text.split_inclusive(char::is_whitespace) {
         let word = piece.trim_end();
-        match click_url(state, contact_id, kind, word).await? {
+        match track(word.to_string()).await? {
             Some(tracked) => {
                 tracked_text.push_str(&tracked);
                 tracked_text.push_str(&piece[word.len()..]);
@@ -78,7 +75,7 @@ pub async fn to_contact(
         let end = after.find('"').unwrap_or(after.len());
         let url = &after[..end];
         // Our HTML escapes `&` in URLs; the redirect must get the URL itself.
-        match click_url(state, contact_id, kind, &url.replace("&amp;", "&")).await? {
+        match track(url.replace("&amp;", "&")).await? {
             Some(tracked) => tracked_html.push_str(&escape_html(&tracked)),
             None => tracked_html.push_str(url),
         }

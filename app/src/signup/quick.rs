@@ -11,9 +11,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
 
-/// The drafts kept for a refused plain form post are keyed by contact; quick entry has
-/// none yet and uses this key.
-const DRAFT: Option<i64> = Some(0);
+/// This form's draft (what was typed, kept for a refused plain form post).
+const DRAFT: &str = "quick-entry";
 
 /// The words read out or shown to the person, stored with the newsletters ticked.
 pub const QUICK_CONSENT: &str =
@@ -42,8 +41,16 @@ pub async fn quick_entry(
         if chosen.is_empty() && agreed.is_some() {
             errors.add("newsletters", "Tick the newsletters the person said yes to.");
         }
-        let mut typed = form.clone();
-        typed.total_spent = "0".into();
+        // Only the fields this page shows.
+        let typed = ContactForm {
+            email: form.email.clone(),
+            first_name: form.first_name.clone(),
+            last_name: form.last_name.clone(),
+            phone: form.phone.clone(),
+            channel: form.channel.clone(),
+            source_detail: form.source_detail.clone(),
+            ..Default::default()
+        };
         let fields = match typed.validate(chrono::Utc::now().date_naive()) {
             Ok(f) if errors.is_empty() => f,
             Ok(_) => return Err(AppError::Invalid(errors)),
@@ -129,7 +136,7 @@ pub fn QuickEntryPage() -> impl IntoView {
     let data = Resource::new(
         move || (q("saved"), q("channel"), q("detail")),
         |(_, channel, detail)| async move {
-            let draft = crate::contacts::take_contact_draft(DRAFT).await?;
+            let draft = crate::contacts::take_contact_draft(DRAFT.to_string()).await?;
             let values = draft.unwrap_or_else(|| ContactForm { channel, source_detail: detail, ..Default::default() });
             Ok::<_, AppError>((values, quick_entry_newsletters().await?))
         },

@@ -48,17 +48,6 @@ pub async fn new_ticket(state: &AppState, shown_at: i64) -> Result<String, Store
     Ok(sign_for(&secret(state).await?, TICKET, &ticket))
 }
 
-/// When the form of a genuine ticket was first shown, for showing it again: a person
-/// correcting a mistake keeps the time already spent, and one whose form went stale
-/// starts just past the time trap.
-pub async fn shown_again_at(state: &AppState, verdict: &Verdict, ticket: &str, now: i64) -> Result<i64, StoreError> {
-    let first = verify_for::<Ticket>(&secret(state).await?, TICKET, ticket).map(|t| t.t);
-    Ok(match (verdict, first) {
-        (Verdict::Invalid(_), Some(t)) => t,
-        _ => now - state.settings.signup.min_secs,
-    })
-}
-
 /// The network a rate limit counts: the address for IPv4, its /64 for IPv6 (one host
 /// commonly holds a whole /64).
 pub fn network_of(ip: &str) -> String {
@@ -78,28 +67,26 @@ pub enum Verdict {
     /// "Check your mail": said to people and to bots alike. `queued` says whether a
     /// confirmation mail really went out (for tests and logs, never for the page).
     CheckMail { queued: bool },
-    /// The person typed something wrong: the form again, with the messages.
-    Invalid(FieldErrors),
-    /// The form was shown too long ago: the form again, with a fresh ticket.
-    Stale,
+    /// The form again, with these messages (the person typed something wrong, or the
+    /// form was open too long), on a ticket dated `shown_at`: a person correcting a
+    /// mistake keeps the time already spent, so the time trap is not set twice.
+    Again { errors: FieldErrors, shown_at: i64 },
 }
 
-/// Why a submission was taken for a bot's (logged, never shown).
-fn bot_reason(state: &AppState, secret: &[u8], s: &Submission, now: i64) -> Option<&'static str> {
-    let defence = &state.settings.signup;
+/// The genuine ticket of a person's submission, or why it was taken for a bot's
+/// (logged, never shown).
+fn person_ticket(state: &AppState, secret: &[u8], s: &Submission, now: i64) -> Result<Ticket, &'static str> {
     if !s.honeypot.trim().is_empty() {
-        return Some("honeypot filled");
+        return Err("honeypot filled");
     }
-    let Some(ticket) = verify_for::<Ticket>(secret, TICKET, &s.ticket) else {
-        return Some("no genuine ticket");
-    };
-    if now - ticket.t < defence.min_secs {
-        return Some("sent too fast");
+    let ticket = verify_for::<Ticket>(secret, TICKET, &s.ticket).ok_or("no genuine ticket")?;
+    if now - ticket.t < state.settings.signup.min_secs {
+        return Err("sent too fast");
     }
     if !s.pow.is_empty() && !pow_solves(&s.ticket, &s.pow, ticket.d) {
-        return Some("wrong proof of work");
+        return Err("wrong proof of work");
     }
-    None
+    Ok(ticket)
 }
 
 /// Whether `subject` went over `limit` in the last `window` seconds, counting this one.
@@ -115,17 +102,26 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
     let defence = &state.settings.signup;
     let secret = secret(state).await?;
     let quiet = Verdict::CheckMail { queued: false };
-    if let Some(reason) = bot_reason(state, &secret, s, now) {
-        tracing::info!(reason, "sign-up taken for a bot's: nothing stored");
-        return Ok(quiet);
-    }
-    let ticket = verify_for::<Ticket>(&secret, TICKET, &s.ticket).ok_or(AppError::BadRequest)?;
+    let ticket = match person_ticket(state, &secret, s, now) {
+        Ok(ticket) => ticket,
+        Err(reason) => {
+            tracing::info!(reason, "sign-up taken for a bot's: nothing stored");
+            return Ok(quiet);
+        }
+    };
+    let lang = s.lang;
     if now - ticket.t > defence.max_age_secs {
-        return Ok(Verdict::Stale);
+        let errors = FieldErrors::single(
+            "email",
+            lang.t(
+                "This form was open for a long time: please send it again.",
+                "Ce formulaire est resté ouvert longtemps : envoyez-le à nouveau.",
+            ),
+        );
+        return Ok(Verdict::Again { errors, shown_at: now - defence.min_secs });
     }
     let solved = !s.pow.is_empty();
     let mut errors = FieldErrors::default();
-    let lang = s.lang;
     let email = Email::parse(&s.email)
         .map_err(|_| {
             errors.add(
@@ -146,7 +142,7 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
         errors.add("newsletters", lang.t("Choose at least one newsletter.", "Choisissez au moins une lettre."));
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Ok(Verdict::Invalid(errors));
+        return Ok(Verdict::Again { errors, shown_at: ticket.t });
     };
 
     // A ticket (and its proof of work) is good for one sign-up.
@@ -236,13 +232,18 @@ fn confirmation_mail(state: &AppState, email: &Email, token: &str, lang: Lang, n
     }
 }
 
-/// The state of a confirmation link without using it (the GET page).
-pub async fn check_confirmation(state: &AppState, token: &str, now: i64) -> Result<SignupOutcome, StoreError> {
+/// Whether a confirmation link can be used, without using it (the GET page): `Ok`, or
+/// why not (`Unknown`, `Expired` or `Used`).
+pub async fn check_confirmation(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<Result<(), SignupOutcome>, StoreError> {
     Ok(match state.store.signup_state(&sha256_hex(token)).await? {
-        None => SignupOutcome::Unknown,
-        Some((_, Some(_))) => SignupOutcome::Used,
-        Some((expires, None)) if expires <= now => SignupOutcome::Expired,
-        Some(_) => SignupOutcome::Confirmed { contact_id: 0, newsletters: Vec::new() },
+        None => Err(SignupOutcome::Unknown),
+        Some((_, Some(_))) => Err(SignupOutcome::Used),
+        Some((expires, None)) if expires <= now => Err(SignupOutcome::Expired),
+        Some(_) => Ok(()),
     })
 }
 

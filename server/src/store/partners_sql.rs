@@ -183,7 +183,8 @@ macro_rules! sql_partner_store {
                 #[tracing::instrument(skip_all, fields(partner_id = lead.partner_id))]
                 async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64> {
                     let mut tx = self.begin_write().await?;
-                    let query = sqlx::query(INSERT_CONTACT);
+                    let sql = insert_contact_sql("");
+                    let query = sqlx::query(&sql);
                     let contact_id: i64 = bind_contact(query, &lead.fields)
                         .bind(lead.now)
                         .fetch_one(&mut *tx)

@@ -15,6 +15,22 @@ macro_rules! sql_signup_store {
             const SIGNUP_MEMORY_SECS: i64 = 30 * 86_400;
 
 
+            /// The contact with this address: its id, and whether it is suppressed.
+            async fn find(conn: &mut Conn, fields: &ContactFields) -> StoreResult<Option<(i64, bool)>> {
+                let row = sqlx::query(
+                    "SELECT c.id, e.suppressed_at FROM contacts c JOIN engagement e ON e.contact_id = c.id WHERE c.email = $1",
+                )
+                .bind(fields.email.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(map_err)?;
+                Ok(row.map(|r| (r.get::<i64, _>(0), r.get::<Option<i64>, _>(1).is_some())))
+            }
+
+            /// A contact signed up: its id, whether it was created, and the names of the
+            /// newsletters subscribed.
+            type Subscribed = (i64, bool, Vec<String>);
+
             /// The contact with this address (created from `fields` if new; an existing
             /// contact's data is left as it is), subscribed to each newsletter with its
             /// evidence. `None` when the address is suppressed: nothing is written.
@@ -24,25 +40,14 @@ macro_rules! sql_signup_store {
                 subscriptions: &[(i64, ConsentEvidence)],
                 now: i64,
                 actor: &str,
-            ) -> StoreResult<Option<(i64, bool)>> {
-                let existing = sqlx::query(
-                    "SELECT c.id, e.suppressed_at FROM contacts c JOIN engagement e ON e.contact_id = c.id WHERE c.email = $1",
-                )
-                .bind(fields.email.as_str())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(map_err)?;
-                let (contact_id, created) = match existing {
-                    Some(row) if row.get::<Option<i64>, _>(1).is_some() => return Ok(None),
-                    Some(row) => (row.get::<i64, _>(0), false),
+            ) -> StoreResult<Option<Subscribed>> {
+                let found = match find(&mut *conn, fields).await? {
+                    Some(found) => Some(found),
                     None => {
                         // Two confirmations of one address racing: the second finds the
                         // first's row instead of failing on the unique address.
-                        let insert = INSERT_CONTACT.replace(" RETURNING id", " ON CONFLICT (email) DO NOTHING RETURNING id");
-                        if !insert.contains("ON CONFLICT") {
-                            return Err(StoreError::Database("INSERT_CONTACT no longer ends with RETURNING id".into()));
-                        }
-                        let inserted = bind_contact(sqlx::query(&insert), fields)
+                        let sql = insert_contact_sql("ON CONFLICT (email) DO NOTHING");
+                        let inserted = bind_contact(sqlx::query(&sql), fields)
                             .bind(now)
                             .fetch_optional(&mut *conn)
                             .await
@@ -55,16 +60,32 @@ macro_rules! sql_signup_store {
                                     source => format!("Created ({}: {source})", fields.channel.label()),
                                 };
                                 add_activity(&mut *conn, id, "created", now, &detail, actor).await?;
-                                (id, true)
+                                return subscribe(conn, id, true, subscriptions).await.map(Some);
                             }
-                            None => return Box::pin(subscribe_in(conn, fields, subscriptions, now, actor)).await,
+                            None => find(&mut *conn, fields).await?,
                         }
                     }
                 };
-                for (newsletter_id, consent) in subscriptions {
-                    write_subscription(&mut *conn, contact_id, *newsletter_id, SubscriptionState::Subscribed, consent).await?;
+                match found {
+                    Some((_, true)) => Ok(None),
+                    Some((id, false)) => subscribe(conn, id, false, subscriptions).await.map(Some),
+                    None => Err(StoreError::Database("a contact vanished while being signed up".into())),
                 }
-                Ok(Some((contact_id, created)))
+            }
+
+            async fn subscribe(
+                conn: &mut Conn,
+                contact_id: i64,
+                created: bool,
+                subscriptions: &[(i64, ConsentEvidence)],
+            ) -> StoreResult<Subscribed> {
+                let mut names = Vec::new();
+                for (newsletter_id, consent) in subscriptions {
+                    let state = SubscriptionState::Subscribed;
+                    names.push(write_subscription(&mut *conn, contact_id, *newsletter_id, state, consent).await?);
+                }
+                names.sort();
+                Ok((contact_id, created, names))
             }
 
             #[async_trait::async_trait]
@@ -133,7 +154,6 @@ macro_rules! sql_signup_store {
                         first_name: row.get("first_name"),
                         channel: channel.as_str().into(),
                         source_detail: row.get("source_detail"),
-                        total_spent: "0".into(),
                         ..Default::default()
                     };
                     let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
@@ -160,7 +180,10 @@ macro_rules! sql_signup_store {
                             (newsletter_id, consent)
                         })
                         .collect();
-                    let Some((contact_id, _)) = subscribe_in(&mut *tx, &fields, &subscriptions, now, "sign-up form").await? else {
+                    let Some((contact_id, _, newsletters)) =
+                        subscribe_in(&mut *tx, &fields, &subscriptions, now, "sign-up form").await?
+                    else {
+                        // Suppressed: nothing is written (the claim rolls back with the rest).
                         return Ok(SignupOutcome::Unknown);
                     };
                     // The contact holds it all now: the sign-up keeps no personal data.
@@ -170,18 +193,8 @@ macro_rules! sql_signup_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(map_err)?;
-                    let names = sqlx::query("SELECT name FROM newsletters WHERE id IN (SELECT newsletter_id FROM subscriptions WHERE contact_id = $1 AND consent_at = $2 AND consent_form = $3) ORDER BY name")
-                        .bind(contact_id)
-                        .bind(now)
-                        .bind(&form_name)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(map_err)?
-                        .iter()
-                        .map(|r| r.get::<String, _>(0))
-                        .collect();
                     tx.commit().await.map_err(map_err)?;
-                    Ok(SignupOutcome::Confirmed { contact_id, newsletters: names })
+                    Ok(SignupOutcome::Confirmed { contact_id, newsletters })
                 }
 
                 #[tracing::instrument(skip_all)]
@@ -195,7 +208,7 @@ macro_rules! sql_signup_store {
                     let mut tx = self.begin_write().await?;
                     let done = subscribe_in(&mut *tx, fields, subscriptions, now, actor).await?;
                     tx.commit().await.map_err(map_err)?;
-                    Ok(done)
+                    Ok(done.map(|(id, created, _)| (id, created)))
                 }
 
                 async fn purge_signups(&self, now: i64) -> StoreResult<u64> {

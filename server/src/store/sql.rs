@@ -63,13 +63,18 @@ macro_rules! sql_store {
                 .bind(fields.search_text())
         }
 
-        /// Inserts one contact: `bind_contact` fills $1…$22, then $23 is the instant.
-        const INSERT_CONTACT: &str = "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
-               job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
-               last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
-               created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
-             RETURNING id";
+        /// Inserts one contact: `bind_contact` fills $1…$22, then $23 is the instant;
+        /// `on_conflict` is an optional `ON CONFLICT …` clause.
+        fn insert_contact_sql(on_conflict: &str) -> String {
+            format!(
+                "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+                   job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+                   last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
+                   created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+                 {on_conflict} RETURNING id"
+            )
+        }
 
         /// A whole contact: its row and its engagement row (`… WHERE c.id = …`).
         const SELECT_CONTACT: &str = "SELECT c.id, c.email, c.email_md5, c.email_sha256, c.first_name, c.last_name, \
@@ -176,14 +181,15 @@ macro_rules! sql_store {
         }
 
         /// Sets one subscription with its consent evidence, puts it on the timeline and
-        /// marks the contact updated (inside the caller's transaction).
+        /// marks the contact updated (inside the caller's transaction); returns the
+        /// newsletter's name.
         async fn write_subscription(
             conn: &mut Conn,
             contact_id: i64,
             newsletter_id: i64,
             state: SubscriptionState,
             consent: &ConsentEvidence,
-        ) -> StoreResult<()> {
+        ) -> StoreResult<String> {
             sqlx::query(
                 "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -206,7 +212,8 @@ macro_rules! sql_store {
                 .await
                 .map_err(map_err)?
                 .map(|r| r.get(0));
-            let detail = format!("{} – {} ({}, {})", name.unwrap_or_default(), state.label(), consent.channel, consent.form);
+            let name = name.unwrap_or_default();
+            let detail = format!("{name} – {} ({}, {})", state.label(), consent.channel, consent.form);
             add_activity(&mut *conn, contact_id, "subscription", consent.at, &detail, &consent.channel).await?;
             sqlx::query("UPDATE contacts SET updated_at = $1 WHERE id = $2")
                 .bind(consent.at)
@@ -214,7 +221,7 @@ macro_rules! sql_store {
                 .execute(&mut *conn)
                 .await
                 .map_err(map_err)?;
-            Ok(())
+            Ok(name)
         }
 
         #[async_trait::async_trait]
@@ -231,7 +238,8 @@ macro_rules! sql_store {
             #[tracing::instrument(skip(self, fields, actor))]
             async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await?;
-                let query = sqlx::query(INSERT_CONTACT);
+                let sql = insert_contact_sql("");
+                let query = sqlx::query(&sql);
                 let row = bind_contact(query, fields)
                 .bind(now)
                 .fetch_one(&mut *tx)
