@@ -150,17 +150,7 @@ macro_rules! sql_engagement_store {
                 }
 
                 async fn put_setting(&self, name: &str, value: &str, now: i64) -> StoreResult<()> {
-                    sqlx::query(
-                        "INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    )
-                    .bind(name)
-                    .bind(value)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-                    Ok(())
+                    self.put_settings(&[(name, value)], now).await
                 }
 
                 async fn put_settings(&self, settings: &[(&str, &str)], now: i64) -> StoreResult<()> {
