@@ -11,7 +11,8 @@ pub mod incentives;
 pub mod mail;
 pub mod model;
 pub mod partners;
-pub mod profile;
+pub mod platform;
+pub mod self_service;
 pub mod signup;
 pub mod ui;
 pub mod users;
@@ -24,4 +25,4 @@ pub mod store;
 mod routes;
 #[cfg(feature = "ssr")]
 pub use routes::shell;
-pub use routes::App;
+pub use routes::{App, PAGES_WITHOUT_STAFF_ACCOUNT};

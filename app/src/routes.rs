@@ -32,6 +32,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The pages below that are for people without a staff account (every other page is in
+/// the staff shell, behind the server's staff gate).
+pub const PAGES_WITHOUT_STAFF_ACCOUNT: [&str; 2] = ["/login", "/me"];
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -44,7 +48,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="content"><h1>"Page not found"</h1><p><a href="/contacts">"Go to contacts"</a></p></main> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/me") view=crate::profile::MePage ssr=SsrMode::Async/>
+                <Route path=path!("/me") view=crate::self_service::MePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=StaffShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=|| view! { <Redirect path="/contacts"/> } ssr=SsrMode::Async/>
                     <Route path=path!("/contacts") view=ContactsPage ssr=SsrMode::Async/>
@@ -61,7 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/mail") view=crate::mail::MailPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives") view=crate::incentives::IncentivesPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives/:id") view=crate::incentives::ProgrammePage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/self-service") view=crate::profile::SelfServiceSettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/self-service") view=crate::self_service::SelfServiceSettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners") view=PartnersPage ssr=SsrMode::Async/>
                     <Route path=path!("/partners/:id/statement") view=StatementPage ssr=SsrMode::Async/>
                 </ParentRoute>

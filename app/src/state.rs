@@ -112,8 +112,10 @@ pub struct AppState {
     pub partner_usage: Arc<crate::partners::service::UsageBuffer>,
     pub key_cache: Arc<crate::partners::service::KeyCache>,
     pub known_hashes: Arc<crate::partners::service::KnownHashes>,
-    /// The tracking links' signing secret, read once from the settings table.
-    pub tracking_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The signing secret, read once from the settings table (see `platform::signing`).
+    pub signing_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The background job kinds this instance runs, registered by their capabilities.
+    pub jobs: Arc<crate::platform::jobs::Registry>,
     /// Group commit of events (one writer task per instance).
     pub event_writer: Arc<crate::engagement::service::EventWriter>,
     /// Sends mail; `None` when no SMTP server is configured (mail waits in the outbox).
@@ -130,7 +132,8 @@ impl AppState {
             partner_usage: Default::default(),
             key_cache: Default::default(),
             known_hashes: Default::default(),
-            tracking_secret: Default::default(),
+            signing_secret: Default::default(),
+            jobs: Arc::new(job_kinds()),
             event_writer: Default::default(),
             mailer: None,
         }
@@ -150,6 +153,9 @@ impl AppState {
     }
 }
 
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// Every capability's background job kinds.
+fn job_kinds() -> crate::platform::jobs::Registry {
+    let jobs = crate::platform::jobs::Registry::default();
+    let jobs = crate::engagement::service::register_jobs(jobs);
+    crate::incentives::service::register_jobs(jobs)
 }

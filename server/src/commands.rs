@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 &contact,
                 price_cents,
                 daily_quota,
-                app::state::now(),
+                app::platform::clock::now(),
             )
             .await
             .map_err(explain)?;
@@ -52,7 +52,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Key { command: KeyCommand::Create { partner, scopes, expires_days } } => {
             let scopes = app::model::api_key::Scope::parse_list(&scopes)?;
-            let now = app::state::now();
+            let now = app::platform::clock::now();
             let state = AppState::new(store, Settings::default());
             let key = app::partners::service::issue_key(
                 &state,
@@ -73,7 +73,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Dashboard => {
             let started = std::time::Instant::now();
             let state = AppState::new(store, Settings::default());
-            let d = app::engagement::service::refresh(&state, app::state::now()).await.map_err(|e| e.to_string())?;
+            let d = app::engagement::service::refresh(&state, app::platform::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
             println!("engagement dashboard: {} contacts in {:.2} s", d.total, started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -99,7 +101,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 prefix,
                 codes,
             };
-            let now = app::state::now();
+            let now = app::platform::clock::now();
             let (incentive, pool) = form.validate(now).map_err(|errors| {
                 errors
                     .0
@@ -128,12 +130,15 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .ok_or_else(|| format!("no contact has the address {email}"))?;
             let settings = Settings { public_url: public_url(), profile_link_days, ..Settings::default() };
             let mut state = AppState::new(store.clone(), settings);
-            let now = app::state::now();
+            let now = app::platform::clock::now();
             if !send {
-                println!("{}", app::profile::service::new_link(&state, contact, now).await.map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    app::self_service::service::new_link(&state, contact, now).await.map_err(|e| e.to_string())?
+                );
                 return Ok(());
             }
-            let mail = app::profile::service::send_link(&state, contact, now).await.map_err(explain)?;
+            let mail = app::self_service::service::send_link(&state, contact, now).await.map_err(explain)?;
             match mailer {
                 Some(mailer) => {
                     state = state.with_mailer(mailer);
@@ -253,7 +258,7 @@ async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     // The dashboard is computed now rather than at the first page view.
     let started = std::time::Instant::now();
     let state = AppState::new(store, Settings::default());
-    app::engagement::service::refresh(&state, app::state::now()).await.map_err(|e| e.to_string())?;
+    app::engagement::service::refresh(&state, app::platform::clock::now()).await.map_err(|e| e.to_string())?;
     println!("engagement dashboard computed in {:.2} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -293,7 +298,7 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     }
     if store.incentives().await.map_err(|e| e.to_string())?.is_empty() {
         // A thank-you for a complete profile, so the self-service page has something to give.
-        let now = app::state::now();
+        let now = app::platform::clock::now();
         let thanks = app::incentives::Incentive {
             id: 0,
             name: "Complete profile (demo)".into(),
@@ -311,7 +316,7 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     }
     if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
         // A partner with a key, so the partners page and the API have something to show.
-        let now = app::state::now();
+        let now = app::platform::clock::now();
         let partner = app::partners::service::create_partner(
             &state,
             "demo",
@@ -331,8 +336,9 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     // A customer's side too: a fresh personal link each run (links work once).
     if let Some(customer) = store.contact(1).await.map_err(|e| e.to_string())?.filter(|c| c.suppressed_at.is_none()) {
         let links = AppState::new(store.clone(), Settings { public_url: public_url(), ..Settings::default() });
-        let link =
-            app::profile::service::new_link(&links, customer.id, app::state::now()).await.map_err(|e| e.to_string())?;
+        let link = app::self_service::service::new_link(&links, customer.id, app::platform::clock::now())
+            .await
+            .map_err(|e| e.to_string())?;
         println!("  A demo customer's personal link (opens their /me page once): {link}");
     }
     println!(

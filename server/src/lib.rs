@@ -1,23 +1,17 @@
-//! The `carnet` binary's library: configuration, the HTTP application, storage backends,
-//! middleware and generators. `main.rs` only parses the command line and calls in here,
+//! The `carnet` binary's library: configuration, the HTTP application (`http`, by
+//! audience), storage backends (`store`), background chores and generators. `main.rs` only parses the command line and calls in here,
 //! and tests build the same application on port 0.
 
-pub mod api;
-pub mod api_docs;
+// The portable storage modules are mounted once per backend on purpose (see `store`).
+#![allow(clippy::duplicate_mod)]
+
 pub mod commands;
 pub mod config;
-pub mod downloads;
-pub mod events_api;
+mod housekeeping;
 pub mod http;
-pub mod links;
-pub mod middleware;
-pub mod public_page;
-pub mod redemptions;
 pub mod seed;
-pub mod signup;
 pub mod smtp;
 pub mod store;
-pub mod unsubscribe;
 
 use app::state::{AppState, Settings};
 use app::store::Store;
@@ -64,13 +58,13 @@ impl Application {
 
     /// Serves until the process is stopped (Ctrl-C or SIGTERM finishes in-flight requests).
     pub async fn run(self) -> std::io::Result<()> {
-        http::spawn_housekeeping(self.state.clone());
+        housekeeping::spawn(self.state.clone());
         // Partners scrub lists against an in-memory set of known hashes: load it now, in
         // the background, when there are partners, so the first scrub need not wait.
         let warm = self.state.clone();
         tokio::spawn(async move {
             if warm.store.partners().await.is_ok_and(|p| !p.is_empty()) {
-                if let Err(e) = warm.known_hashes.known(warm.store.as_ref(), &[], app::state::now()).await {
+                if let Err(e) = warm.known_hashes.known(warm.store.as_ref(), &[], app::platform::clock::now()).await {
                     tracing::warn!(error = %e, "could not load the known hashes");
                 }
             }

@@ -156,7 +156,7 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
     }
     // A few addresses bounce hard or complain: suppressed, unsubscribed everywhere.
     let roll = rng.gen_range(0..1000);
-    let suppressed = (roll < 25).then(|| if roll < 20 { "hard_bounce" } else { "complaint" });
+    let suppressed = (roll < 25).then_some(if roll < 20 { "hard_bounce" } else { "complaint" });
     if let Some(kind) = suppressed {
         let at = rng.gen_range(created_at..=now);
         activities.push((kind.to_string(), false, at, String::new()));

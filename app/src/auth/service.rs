@@ -4,7 +4,8 @@
 use super::CurrentUser;
 use crate::error::AppError;
 use crate::model::{Email, Permission, Role};
-use crate::state::{now, AppState};
+use crate::platform::clock::now;
+use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};

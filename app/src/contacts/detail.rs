@@ -79,7 +79,7 @@ fn ContactView(
     .join(", ");
     let custom = f.custom.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ");
     let contact_id = c.id;
-    let send_link = ServerAction::<crate::profile::SendProfileLink>::new();
+    let send_link = ServerAction::<crate::self_service::SendProfileLink>::new();
     // Without JavaScript the form post comes back here with ?sent=link.
     let link_sent = leptos_router::hooks::use_query_map().read_untracked().get("sent").as_deref() == Some("link");
     view! {

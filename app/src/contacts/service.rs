@@ -5,7 +5,8 @@ use crate::auth::service::{is_plain_form_post, require, session, session_error};
 use crate::error::AppError;
 use crate::model::contact::{ConsentEvidence, Newsletter};
 use crate::model::{ContactFields, ContactForm, ContactPage, ContactQuery, FieldErrors, Permission, SubscriptionState};
-use crate::state::{now, AppState};
+use crate::platform::clock::now;
+use crate::state::AppState;
 use crate::store::StoreError;
 
 fn today() -> chrono::NaiveDate {

@@ -132,16 +132,7 @@ pub fn JobPage() -> impl IntoView {
                 match job.await {
                     Err(e) => crate::ui::error_alert(&e).into_any(),
                     Ok(j) => {
-                        let what = match j.kind.as_str() {
-                            "import_events" => "Importing events".to_string(),
-                            "redeem_codes" => "Recording used incentive codes".to_string(),
-                            _ => match serde_json::from_str::<serde_json::Value>(&j.params).ok().and_then(|p| p["action"].as_str().map(str::to_string)).as_deref() {
-                                Some("move_to_inactive_pool") => "Moving contacts to the inactive pool".into(),
-                                Some("move_to_main_pool") => "Moving contacts back to the main pool".into(),
-                                Some("suppress") => "Suppressing contacts".into(),
-                                _ => "Working".into(),
-                            },
-                        };
+                        let what = j.title.clone();
                         let finished = j.finished();
                         if finished {
                             finished_signal.set(true);

@@ -215,39 +215,7 @@ pub struct Dashboard {
     pub attrition: Attrition,
 }
 
-/// Background work shown to staff with its progress.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Job {
-    pub id: i64,
-    pub kind: String,
-    /// queued, running, done, failed
-    pub state: String,
-    pub params: String,
-    pub total: i64,
-    pub done: i64,
-    pub next_id: i64,
-    pub message: String,
-    pub created_by: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl Job {
-    pub fn percent(&self) -> i64 {
-        if self.total <= 0 {
-            if self.state == "done" {
-                100
-            } else {
-                0
-            }
-        } else {
-            (self.done * 100 / self.total).clamp(0, 100)
-        }
-    }
-    pub fn finished(&self) -> bool {
-        self.state == "done" || self.state == "failed"
-    }
-}
+pub use crate::platform::jobs::Job;
 
 /// The status badge of the contacts list and profile page, with the pool and a
 /// suppression when there is one.

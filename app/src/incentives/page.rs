@@ -50,7 +50,7 @@ pub async fn create_incentive(form: ProgrammeForm, required: Option<HashMap<Stri
             .collect(),
         ..form
     };
-    let id = match super::service::create_programme(&state, &form, crate::state::now()).await {
+    let id = match super::service::create_programme(&state, &form, crate::platform::clock::now()).await {
         Ok(id) => id,
         Err(e) => {
             // Without JavaScript the browser comes back to an empty form: keep what was typed.

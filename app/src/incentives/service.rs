@@ -6,6 +6,7 @@ use super::Incentive;
 use crate::error::AppError;
 use crate::model::profile::{completion, ProfileField};
 use crate::model::ContactForm;
+use crate::platform::jobs;
 use crate::state::AppState;
 use rand::Rng;
 
@@ -33,7 +34,7 @@ pub async fn award_due(
     shown: &[ProfileField],
     to: &str,
 ) -> Result<(), AppError> {
-    let now = crate::state::now();
+    let now = crate::platform::clock::now();
     let earned: Vec<i64> = state.store.rewards_of(contact_id).await?.iter().map(|r| r.incentive_id).collect();
     for incentive in state.store.incentives().await? {
         if earned.contains(&incentive.id) || !incentive.open_at(now) || !earns(&incentive, form, shown) {
@@ -133,7 +134,6 @@ const MAX_PROBLEMS: usize = 20;
 const REDEEM_CHUNK: usize = 500;
 /// First cells that name the column rather than hold a code.
 const HEADERS: [&str; 6] = ["code", "codes", "coupon", "code promo", "voucher", "bon"];
-pub const REDEEM_JOB: &str = "redeem_codes";
 
 /// A date in a shop's export: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` taken as UTC.
 fn parse_used_at(text: &str, now: i64) -> Result<i64, String> {
@@ -224,25 +224,41 @@ pub async fn start_redemptions(
         Err(why) => return Ok(Err(why)),
     };
     let payload = serde_json::to_string(&file).map_err(|_| AppError::Internal)?;
-    let job = crate::store::NewJob {
-        kind: REDEEM_JOB.into(),
-        params: "{}".into(),
-        payload,
-        total: file.used.len() as i64,
-        created_by: actor.into(),
-        now,
-    };
-    Ok(Ok(state.store.create_job(&job).await?))
+    let total = file.used.len() as i64;
+    let start = jobs::Start { payload, total, actor, now };
+    Ok(Ok(jobs::start::<RedeemJob>(state, &jobs::NoParams {}, start).await?))
+}
+
+/// Incentives' job kinds.
+pub fn register_jobs(registry: jobs::Registry) -> jobs::Registry {
+    registry.register::<RedeemJob>()
+}
+
+/// Recording the used codes of a shop's file (the file, read, is the payload).
+pub struct RedeemJob;
+
+impl jobs::JobKind for RedeemJob {
+    const NAME: &'static str = "redeem_codes";
+    type Params = jobs::NoParams;
+
+    fn title(_: &jobs::NoParams) -> String {
+        "Recording used incentive codes".to_string()
+    }
+
+    fn run<'a>(
+        state: &'a AppState,
+        job: &'a jobs::Job,
+        _: jobs::NoParams,
+        payload: &'a str,
+    ) -> impl std::future::Future<Output = Result<String, crate::store::StoreError>> + Send + 'a {
+        run_redemptions(state, job, payload)
+    }
 }
 
 /// Runs a `redeem_codes` job from where it stopped; returns its summary. Each code is
 /// recorded once, whatever the file says twice; unknown codes and unreadable lines are
 /// counted and the first few listed.
-pub async fn run_redemptions(
-    state: &AppState,
-    job: &crate::engagement::Job,
-    payload: &str,
-) -> Result<String, crate::store::StoreError> {
+async fn run_redemptions(state: &AppState, job: &jobs::Job, payload: &str) -> Result<String, crate::store::StoreError> {
     use super::Redemption;
     let file: UsedCodes =
         serde_json::from_str(payload).map_err(|e| crate::store::StoreError::Database(e.to_string()))?;
@@ -261,11 +277,7 @@ pub async fn run_redemptions(
             }
         }
         done = end;
-        let now = crate::state::now();
-        state
-            .store
-            .job_progress(job.id, done as i64, done as i64, now, now + crate::engagement::service::LEASE_SECS)
-            .await?;
+        jobs::report(state, job, done as i64, done as i64).await?;
     }
     let resumed = if job.next_id > 0 { " (since the work resumed)" } else { "" };
     let mut message = format!(

@@ -44,7 +44,7 @@ pub async fn get_outbox(before: Option<i64>) -> Result<Outbox, AppError> {
 pub async fn retry_mail(id: i64) -> Result<(), AppError> {
     let user = crate::auth::service::require(crate::model::Permission::ManageSettings).await?;
     let state = crate::state::AppState::from_context()?;
-    if !state.store.retry_mail(id, crate::state::now()).await? {
+    if !state.store.retry_mail(id, crate::platform::clock::now()).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(mail = id, by = user.id, "mail set to be sent again");

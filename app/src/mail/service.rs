@@ -1,8 +1,8 @@
 //! Queuing, sending and retrying mail, and the one-click unsubscribe (RFC 8058).
 
 use super::{NewMail, OutboxMail, SendError};
-use crate::engagement::service::{secret, sign_for, verify_for};
 use crate::model::events::EventKind;
+use crate::platform::signing::{Purpose, Signer};
 use crate::state::AppState;
 use crate::store::{NewEvent, StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ pub async fn to_contact(
 }
 
 pub async fn queue(state: &AppState, mail: &NewMail) -> StoreResult<i64> {
-    state.store.queue_mail(mail, crate::state::now()).await
+    state.store.queue_mail(mail, crate::platform::clock::now()).await
 }
 
 /// Sends what is due; returns how many were sent. Without an SMTP server configured,
@@ -114,12 +114,14 @@ pub async fn deliver_due(state: &AppState, now: i64) -> StoreResult<usize> {
         for mail in &batch {
             match transport.send(mail).await {
                 Ok(()) => {
-                    state.store.mail_sent(mail.id, crate::state::now()).await?;
+                    state.store.mail_sent(mail.id, crate::platform::clock::now()).await?;
                     sent += 1;
                 }
                 Err(e) => {
                     let retry_at = match &e {
-                        SendError::Temporary(_) => retry_delay(mail.attempts + 1).map(|d| crate::state::now() + d),
+                        SendError::Temporary(_) => {
+                            retry_delay(mail.attempts + 1).map(|d| crate::platform::clock::now() + d)
+                        }
                         SendError::Permanent(_) => None,
                     };
                     // The error names the server's answer, never the address.
@@ -141,17 +143,15 @@ struct Unsubscribe {
     c: i64,
 }
 
-const UNSUBSCRIBE: &str = "carnet-unsubscribe-v1.";
-
 /// The one-click unsubscribe URL for a contact (the `List-Unsubscribe` header's).
 pub async fn unsubscribe_url(state: &AppState, contact_id: i64) -> Result<String, StoreError> {
-    let token = sign_for(&secret(state).await?, UNSUBSCRIBE, &Unsubscribe { c: contact_id });
+    let token = Signer::of(state).await?.sign(Purpose::Unsubscribe, &Unsubscribe { c: contact_id });
     Ok(format!("{}/u/{token}", state.settings.public_url.trim_end_matches('/')))
 }
 
 /// Whether the token is genuine and its contact still exists.
 pub async fn unsubscribe_contact(state: &AppState, token: &str) -> Result<Option<i64>, StoreError> {
-    let Some(u) = verify_for::<Unsubscribe>(&secret(state).await?, UNSUBSCRIBE, token) else {
+    let Some(u) = Signer::of(state).await?.verify::<Unsubscribe>(Purpose::Unsubscribe, token) else {
         return Ok(None);
     };
     Ok(state.store.existing_contact_ids(&[u.c]).await?.first().copied())
@@ -166,7 +166,7 @@ pub async fn unsubscribe(state: &AppState, token: &str, how: &str) -> Result<Opt
     let event = NewEvent {
         contact_id,
         kind: EventKind::Unsubscribe,
-        occurred_at: crate::state::now(),
+        occurred_at: crate::platform::clock::now(),
         campaign: String::new(),
         meta: String::new(),
         detail: how.to_string(),

@@ -59,7 +59,7 @@ pub async fn quick_entry(
                 return Err(AppError::Invalid(e));
             }
         };
-        let now = crate::state::now();
+        let now = crate::platform::clock::now();
         let all = state.store.newsletters().await?;
         let ticked: Vec<_> = all.iter().filter(|n| chosen.contains(&n.id)).collect();
         let names: Vec<&str> = ticked.iter().map(|n| n.name.as_str()).collect();
@@ -83,7 +83,7 @@ pub async fn quick_entry(
         let mut sent = false;
         if send_link.is_some() {
             // The person is saved whatever happens to the mail.
-            sent = match crate::profile::service::send_link(&state, id, now).await {
+            sent = match crate::self_service::service::send_link(&state, id, now).await {
                 Ok(_) => true,
                 Err(AppError::Refused(_)) => false,
                 Err(e) => {

@@ -2,18 +2,16 @@
 //! entry.
 
 use super::{consent_words, pow_solves, Submission, Ticket};
-use crate::engagement::service::{secret, sign_for, verify_for};
 use crate::error::AppError;
 use crate::mail::NewMail;
 use crate::model::profile::Lang;
 use crate::model::{Email, FieldErrors};
+use crate::platform::signing::{Purpose, Signer};
 use crate::state::AppState;
 use crate::store::{NewSignup, SignupOutcome, StoreError};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use sha2::{Digest, Sha256};
 
-pub const TICKET: &str = "signup-ticket";
-const KIOSK: &str = "signup-kiosk";
 /// How long a kiosk link works.
 pub const KIOSK_DAYS: i64 = 30;
 /// A kiosk (a tablet handed to people at an event or in a shop) takes this many times
@@ -29,7 +27,7 @@ struct Kiosk {
 /// A kiosk token for the form's `&kiosk=` (staff hand out the link; it works
 /// `KIOSK_DAYS`): the sign-ups through it share an allowance of their own.
 pub async fn kiosk_token(state: &AppState, now: i64) -> Result<String, StoreError> {
-    Ok(sign_for(&secret(state).await?, KIOSK, &Kiosk { u: now + KIOSK_DAYS * 86_400 }))
+    Ok(Signer::of(state).await?.sign(Purpose::Kiosk, &Kiosk { u: now + KIOSK_DAYS * 86_400 }))
 }
 /// How long a confirmation link works (people open mail late).
 pub const CONFIRM_DAYS: i64 = 7;
@@ -45,7 +43,7 @@ pub async fn new_ticket(state: &AppState, shown_at: i64) -> Result<String, Store
     let mut nonce = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut nonce);
     let ticket = Ticket { t: shown_at, n: URL_SAFE_NO_PAD.encode(nonce), d: state.settings.signup.pow_bits };
-    Ok(sign_for(&secret(state).await?, TICKET, &ticket))
+    Ok(Signer::of(state).await?.sign(Purpose::SignupTicket, &ticket))
 }
 
 /// The network a rate limit counts: the address for IPv4, its /64 for IPv6 (one host
@@ -75,11 +73,11 @@ pub enum Verdict {
 
 /// The genuine ticket of a person's submission, or why it was taken for a bot's
 /// (logged, never shown).
-fn person_ticket(state: &AppState, secret: &[u8], s: &Submission, now: i64) -> Result<Ticket, &'static str> {
+fn person_ticket(state: &AppState, signer: &Signer, s: &Submission, now: i64) -> Result<Ticket, &'static str> {
     if !s.honeypot.trim().is_empty() {
         return Err("honeypot filled");
     }
-    let ticket = verify_for::<Ticket>(secret, TICKET, &s.ticket).ok_or("no genuine ticket")?;
+    let ticket = signer.verify::<Ticket>(Purpose::SignupTicket, &s.ticket).ok_or("no genuine ticket")?;
     if now - ticket.t < state.settings.signup.min_secs {
         return Err("sent too fast");
     }
@@ -100,9 +98,9 @@ async fn over_limit(state: &AppState, subject: &str, limit: i64, window: i64, no
 /// over its allowance, or a suppressed address, and they all get the same answer.
 pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Result<Verdict, AppError> {
     let defence = &state.settings.signup;
-    let secret = secret(state).await?;
+    let signer = Signer::of(state).await?;
     let quiet = Verdict::CheckMail { queued: false };
-    let ticket = match person_ticket(state, &secret, s, now) {
+    let ticket = match person_ticket(state, &signer, s, now) {
         Ok(ticket) => ticket,
         Err(reason) => {
             tracing::info!(reason, "sign-up taken for a bot's: nothing stored");
@@ -153,7 +151,7 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
     // The allowances count sign-ups that would be sent, not a person's typing mistakes.
     let network = network_of(ip);
     let kiosk =
-        (!s.kiosk.is_empty()).then(|| verify_for::<Kiosk>(&secret, KIOSK, &s.kiosk)).flatten().filter(|k| k.u > now);
+        (!s.kiosk.is_empty()).then(|| signer.verify::<Kiosk>(Purpose::Kiosk, &s.kiosk)).flatten().filter(|k| k.u > now);
     let (subject, limit) = match (kiosk, solved) {
         (Some(_), _) => (format!("signup-kiosk:{}", sha256_hex(&s.kiosk)), defence.per_ip_hour * KIOSK_FACTOR),
         (None, true) => (format!("signup-ip:{network}"), defence.per_ip_hour),

@@ -1,9 +1,8 @@
-//! The engagement part of the store: settings, events, the dashboard's aggregates,
-//! bulk actions and background jobs. A supertrait of `Store`, written by its own macro
-//! in the server crate.
+//! The engagement part of the store: events, the dashboard's aggregates and bulk
+//! actions. A supertrait of `Store`.
 
 use super::StoreResult;
-use crate::engagement::{Attrition, BreakdownRow, Job, MonthCounts};
+use crate::engagement::{Attrition, BreakdownRow, MonthCounts};
 use crate::model::contact::ConsentEvidence;
 use crate::model::engagement::{Pool, StatusBounds};
 use crate::model::events::EventKind;
@@ -25,30 +24,8 @@ pub struct NewEvent {
     pub actor: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewJob {
-    pub kind: String,
-    pub params: String,
-    pub payload: String,
-    pub total: i64,
-    pub created_by: String,
-    pub now: i64,
-}
-
 #[async_trait]
 pub trait EngagementStore: Send + Sync {
-    // Settings shared by every instance.
-    async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
-    async fn put_setting(&self, name: &str, value: &str, now: i64) -> StoreResult<()>;
-    /// Stores `value` unless the setting exists; returns what is stored (the first
-    /// instance to write wins, so all instances agree on generated secrets).
-    /// Writes several settings in one transaction (a settings page's save).
-    async fn put_settings(&self, settings: &[(&str, &str)], now: i64) -> StoreResult<()>;
-    /// Compare-and-set: writes `value` only if the setting still holds `expected`
-    /// (`None`: is absent). Whether it was written; with several instances, one wins.
-    async fn replace_setting(&self, name: &str, expected: Option<&str>, value: &str, now: i64) -> StoreResult<bool>;
-    async fn setting_or_insert(&self, name: &str, value: &str, now: i64) -> StoreResult<String>;
-
     // Events.
     /// The ids of these normalised addresses, for those that are known.
     async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>>;
@@ -110,14 +87,4 @@ pub trait EngagementStore: Send + Sync {
     ) -> StoreResult<u64>;
     /// Whole contacts, in id order (exports).
     async fn contacts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Contact>>;
-
-    // Background jobs.
-    async fn create_job(&self, job: &NewJob) -> StoreResult<i64>;
-    /// Takes the oldest queued job, or a running one whose lease ran out (its instance
-    /// died), and leases it until `lease_until`.
-    async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<(Job, String)>>;
-    async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()>;
-    async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()>;
-    async fn job(&self, id: i64) -> StoreResult<Option<Job>>;
-    async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>>;
 }

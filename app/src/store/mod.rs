@@ -10,12 +10,16 @@ mod engagement;
 mod incentives;
 mod mail;
 mod partners;
+mod self_service;
 mod signups;
 mod users;
-pub use engagement::{EngagementStore, NewEvent, NewJob};
+pub use crate::platform::jobs::{JobStore, NewJob};
+pub use crate::platform::settings::SettingsStore;
+pub use engagement::{EngagementStore, NewEvent};
 pub use incentives::IncentiveStore;
 pub use mail::MailStore;
 pub use partners::PartnerStore;
+pub use self_service::SelfServiceStore;
 pub use signups::{NewSignup, SignupOutcome, SignupStore};
 pub use users::UserStore;
 
@@ -80,7 +84,18 @@ pub struct PartnerLead {
 
 #[async_trait]
 pub trait Store:
-    UserStore + PartnerStore + EngagementStore + MailStore + IncentiveStore + SignupStore + Send + Sync + 'static
+    UserStore
+    + PartnerStore
+    + EngagementStore
+    + MailStore
+    + SelfServiceStore
+    + IncentiveStore
+    + SignupStore
+    + SettingsStore
+    + JobStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
     /// Answers when the database answers (health checks).

@@ -32,11 +32,15 @@ pub fn format_day(secs: i64) -> String {
 pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+    // Digits left before the next comma: the leading group is 1 to 3 long.
+    let mut left = (digits.len() - 1) % 3 + 1;
+    for c in digits.chars() {
+        if left == 0 {
             out.push(',');
+            left = 3;
         }
         out.push(c);
+        left -= 1;
     }
     if n < 0 {
         format!("-{out}")

@@ -1,29 +1,18 @@
 //! The two storage backends behind `app::store::Store`. Most query texts are portable
 //! (`$n` placeholders, upserts, `RETURNING`, row-value comparisons work in SQLite ≥ 3.35
-//! and PostgreSQL alike), so `sql_store!` writes each method once and instantiates it
-//! for both backends; what differs (connecting, pragmas, error decoding, batch sizes) is
-//! written per backend in `sqlite.rs` and `postgres.rs`.
+//! and PostgreSQL alike), so each is written once, in plain Rust under `portable/`, and
+//! that folder is mounted once per backend (`sqlite/mod.rs`, `postgres/mod.rs` name
+//! their `Db` and `DbStore` and mount each file with `#[path]`). What truly differs is
+//! written per backend: connecting, pragmas, error decoding, and the `Dialect` (batch
+//! sizes, the search's source); the event fold (`fold.rs`, with each backend's own
+//! `fold.rs`) differs where performance needs it.
 
-#[macro_use]
-mod sql;
-#[macro_use]
-mod engagement_sql;
-#[macro_use]
-mod incentives_sql;
-#[macro_use]
-mod mail_sql;
-#[macro_use]
-mod partners_sql;
-#[macro_use]
-mod signups_sql;
-#[macro_use]
-mod users_sql;
-mod events_bulk;
+mod fold;
 pub mod postgres;
-mod rows;
 pub mod sqlite;
+mod values;
 
-use app::store::{Store, StoreError};
+use app::store::{Backend, Store, StoreError};
 use std::sync::Arc;
 
 /// Opens the database named by the URL (`sqlite://…` or `postgres://…`) and migrates it.
@@ -37,4 +26,17 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     };
     store.ensure_indexes().await?;
     Ok(store)
+}
+
+/// What truly differs in the portable queries between the backends (beyond connecting
+/// and decoding errors, which each backend's `mod.rs` writes).
+pub(crate) trait Dialect {
+    const BACKEND: Backend;
+    /// Rows per multi-row INSERT, under the backend's bind-parameter limit (24 binds a
+    /// contact row).
+    const BULK_ROWS: usize;
+    /// The `FROM` of a contact list searched by substring.
+    const SEARCH_SOURCE: &'static str;
+    /// Counts the indexes named `$1`.
+    const INDEX_EXISTS: &'static str;
 }

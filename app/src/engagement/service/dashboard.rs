@@ -52,7 +52,7 @@ pub fn summarise(rows: &[BreakdownRow]) -> Dashboard {
         src.counts[i] += r.contacts;
     }
     d.channels = channels.into_values().collect();
-    d.channels.sort_by(|a, b| b.contacts.cmp(&a.contacts));
+    d.channels.sort_by_key(|c| std::cmp::Reverse(c.contacts));
     let mut sources: Vec<SourceSummary> = sources.into_values().collect();
     sources.sort_by(|a, b| b.contacts.cmp(&a.contacts).then_with(|| a.source.cmp(&b.source)));
     sources.truncate(TOP_SOURCES);

@@ -1,23 +1,20 @@
-//! Long work as background jobs: bulk actions over a list (move to the inactive pool,
-//! back to the main pool, suppress) and event imports. A job is stored with its
-//! parameters; whichever instance holds its lease works through it in chunks, writing
-//! its progress after each, and another instance takes over if that one dies.
+//! Engagement's background jobs (see `platform::jobs`): bulk actions over a list (move
+//! to the inactive pool, back to the main pool, suppress) and event imports.
 
 use super::{resolve_valid, settings};
-use crate::engagement::Job;
 use crate::model::contact::ConsentEvidence;
 use crate::model::engagement::{EngagementSettings, Pool};
 use crate::model::events::{parse_event, ValidEvent};
 use crate::model::ContactQuery;
+use crate::platform::jobs::{self, Job, JobKind, NoParams, Registry, Start};
 use crate::state::AppState;
-use crate::store::{NewJob, StoreError};
+use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 
 /// Contacts per chunk of a bulk action; events per chunk of an import.
 pub const CHUNK: i64 = 1000;
 const IMPORT_CHUNK: usize = 5000;
-/// How long a job stays with an instance that stops reporting progress.
-pub const LEASE_SECS: i64 = 60;
 /// Lines of an import file, at most.
 pub const MAX_IMPORT_LINES: usize = 500_000;
 
@@ -57,18 +54,72 @@ pub async fn start_bulk(
     let settings = settings(state).await?;
     let total = state.store.count_matching(query, &settings.bounds(now)).await?;
     let params = BulkParams { query: query.without_cursor(), action, at: now, settings };
-    let params = serde_json::to_string(&params).map_err(|e| StoreError::Database(e.to_string()))?;
-    state
-        .store
-        .create_job(&NewJob {
-            kind: "bulk".into(),
-            params,
-            payload: String::new(),
-            total,
-            created_by: actor.into(),
-            now,
-        })
-        .await
+    jobs::start::<BulkJob>(state, &params, Start { payload: String::new(), total, actor, now }).await
+}
+
+/// Engagement's job kinds.
+pub fn register_jobs(jobs: Registry) -> Registry {
+    jobs.register::<BulkJob>().register::<ImportJob>()
+}
+
+/// A bulk action over a list (`BulkParams`).
+pub struct BulkJob;
+
+impl JobKind for BulkJob {
+    const NAME: &'static str = "bulk";
+    type Params = BulkParams;
+
+    fn title(params: &BulkParams) -> String {
+        match params.action {
+            BulkAction::MoveToInactivePool => "Moving contacts to the inactive pool",
+            BulkAction::MoveToMainPool => "Moving contacts back to the main pool",
+            BulkAction::Suppress => "Suppressing contacts",
+        }
+        .to_string()
+    }
+
+    fn run<'a>(
+        state: &'a AppState,
+        job: &'a Job,
+        params: BulkParams,
+        _: &'a str,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send + 'a {
+        moving_the_figures(state, run_bulk(state, job, params))
+    }
+}
+
+/// An events import: the checked CSV file is the job's payload.
+pub struct ImportJob;
+
+impl JobKind for ImportJob {
+    const NAME: &'static str = "import_events";
+    type Params = NoParams;
+
+    fn title(_: &NoParams) -> String {
+        "Importing events".to_string()
+    }
+
+    fn run<'a>(
+        state: &'a AppState,
+        job: &'a Job,
+        _: NoParams,
+        csv: &'a str,
+    ) -> impl Future<Output = Result<String, StoreError>> + Send + 'a {
+        moving_the_figures(state, run_import(state, job, csv))
+    }
+}
+
+/// Bulk actions and imports move the figures: the dashboard follows at once, when the
+/// job ends, however it ends.
+async fn moving_the_figures(
+    state: &AppState,
+    work: impl Future<Output = Result<String, StoreError>>,
+) -> Result<String, StoreError> {
+    let outcome = work.await;
+    if let Err(e) = super::refresh(state, crate::platform::clock::now()).await {
+        tracing::warn!(error = %e, "could not refresh the dashboard after a job");
+    }
+    outcome
 }
 
 /// Reads an events CSV: a header naming `email` or `contact_id`, `type`,
@@ -164,60 +215,17 @@ pub async fn start_import(
         return Ok(Err(errors));
     }
     let total = resolved.len() as i64;
-    let job = NewJob {
-        kind: "import_events".into(),
-        params: "{}".into(),
-        payload: csv,
-        total,
-        created_by: actor.into(),
-        now,
-    };
-    Ok(Ok(state.store.create_job(&job).await?))
+    Ok(Ok(jobs::start::<ImportJob>(state, &NoParams {}, Start { payload: csv, total, actor, now }).await?))
 }
 
-/// Runs the next job waiting, if any, to its end. Returns whether there was one.
-pub async fn run_next_job(state: &AppState) -> Result<bool, StoreError> {
-    let now = crate::state::now();
-    let Some((job, payload)) = state.store.claim_job(now, now + LEASE_SECS).await? else {
-        return Ok(false);
-    };
-    let outcome = match job.kind.as_str() {
-        "bulk" => run_bulk(state, &job).await,
-        "import_events" => run_import(state, &job, &payload).await,
-        crate::incentives::service::REDEEM_JOB => {
-            crate::incentives::service::run_redemptions(state, &job, &payload).await
-        }
-        other => Err(StoreError::Database(format!("unknown job kind {other}"))),
-    };
-    let now = crate::state::now();
-    // Bulk actions and imports move the figures: the dashboard follows at once.
-    if job.kind != crate::incentives::service::REDEEM_JOB {
-        if let Err(e) = super::refresh(state, now).await {
-            tracing::warn!(error = %e, "could not refresh the dashboard after a job");
-        }
-    }
-    match outcome {
-        Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
-        Err(e) => {
-            tracing::error!(job = job.id, error = %e, "job failed");
-            state
-                .store
-                .finish_job(job.id, true, "Stopped by an error on our side; the work done so far is kept.", now)
-                .await?
-        }
-    }
-    Ok(true)
-}
-
-async fn run_bulk(state: &AppState, job: &Job) -> Result<String, StoreError> {
-    let params: BulkParams = serde_json::from_str(&job.params).map_err(|e| StoreError::Database(e.to_string()))?;
+async fn run_bulk(state: &AppState, job: &Job, params: BulkParams) -> Result<String, StoreError> {
     let bounds = params.settings.bounds(params.at);
     let actor = job.created_by.as_str();
     let (mut done, mut next_id, mut changed) = (job.done, job.next_id, 0u64);
     loop {
         let ids = state.store.contact_ids_matching(&params.query, &bounds, next_id, CHUNK).await?;
         let Some(last) = ids.last().copied() else { break };
-        let now = crate::state::now();
+        let now = crate::platform::clock::now();
         changed += match params.action {
             BulkAction::MoveToInactivePool => state.store.set_pool(&ids, Pool::Inactive, now, actor).await?,
             BulkAction::MoveToMainPool => state.store.set_pool(&ids, Pool::Main, now, actor).await?,
@@ -233,13 +241,13 @@ async fn run_bulk(state: &AppState, job: &Job) -> Result<String, StoreError> {
         };
         done += ids.len() as i64;
         next_id = last;
-        state.store.job_progress(job.id, done, next_id, now, now + LEASE_SECS).await?;
+        jobs::report(state, job, done, next_id).await?;
     }
     Ok(format!("{changed} of {done} contacts changed (the others already were)."))
 }
 
 async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, StoreError> {
-    let now = crate::state::now();
+    let now = crate::platform::clock::now();
     let events = parse_events_csv(csv, now).map_err(|e| StoreError::Database(e.join("; ")))?;
     let (mut done, mut skipped) = (job.next_id as usize, 0usize);
     while done < events.len() {
@@ -250,10 +258,9 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
         // A contact deleted since the file was checked: its events are skipped.
         let good: Vec<_> = resolved.into_iter().filter_map(Result::ok).collect();
         skipped += n - good.len();
-        let now = crate::state::now();
         state.event_writer.record(&state.store, good).await?;
         done += n;
-        state.store.job_progress(job.id, done as i64, done as i64, now, now + LEASE_SECS).await?;
+        jobs::report(state, job, done as i64, done as i64).await?;
     }
     // A finished import is applied: its statuses and timelines are there when it says done.
     state.event_writer.apply_pending(&state.store).await?;

@@ -19,25 +19,30 @@ pub use tracking::*;
 pub use writer::*;
 
 use crate::model::engagement::EngagementSettings;
+use crate::platform::settings::{json_decode, json_encode, Setting};
 use crate::state::AppState;
 use crate::store::StoreError;
 
-/// Where the engagement settings are kept (JSON).
-pub const SETTINGS_NAME: &str = "engagement";
 pub const DAY: i64 = 86_400;
 
 /// The engagement settings every instance shares (defaults until an admin saves some).
+pub struct Engagement;
+
+impl Setting for Engagement {
+    const NAME: &'static str = "engagement";
+    type Value = EngagementSettings;
+    fn decode(stored: Option<&str>) -> EngagementSettings {
+        json_decode(Self::NAME, stored)
+    }
+    fn encode(value: &EngagementSettings) -> String {
+        json_encode(value)
+    }
+}
+
 pub async fn settings(state: &AppState) -> Result<EngagementSettings, StoreError> {
-    Ok(match state.store.setting(SETTINGS_NAME).await? {
-        Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "stored engagement settings are unreadable; using the defaults");
-            EngagementSettings::default()
-        }),
-        None => EngagementSettings::default(),
-    })
+    crate::platform::settings::get::<Engagement>(state.store.as_ref()).await
 }
 
 pub async fn save_settings(state: &AppState, settings: &EngagementSettings, now: i64) -> Result<(), StoreError> {
-    let json = serde_json::to_string(settings).map_err(|e| StoreError::Database(e.to_string()))?;
-    state.store.put_setting(SETTINGS_NAME, &json, now).await
+    crate::platform::settings::put::<Engagement>(state.store.as_ref(), settings, now).await
 }

@@ -7,7 +7,8 @@ use crate::error::AppError;
 use crate::model::engagement::EngagementSettings;
 use crate::model::events::EventKind;
 use crate::model::{ContactQuery, FieldErrors, Permission};
-use crate::state::{now, AppState};
+use crate::platform::clock::now;
+use crate::state::AppState;
 use crate::store::NewEvent;
 
 pub async fn dashboard_for_staff() -> Result<Dashboard, AppError> {
@@ -55,13 +56,13 @@ pub async fn bulk_for_staff(list: &str, action: &str, confirm: bool) -> Result<i
 pub async fn job_for_staff(id: i64) -> Result<Job, AppError> {
     require(Permission::ViewContacts).await?;
     let state = AppState::from_context()?;
-    state.store.job(id).await?.ok_or(AppError::NotFound)
+    Ok(state.jobs.describe(state.store.job(id).await?.ok_or(AppError::NotFound)?))
 }
 
 pub async fn jobs_for_staff() -> Result<Vec<Job>, AppError> {
     require(Permission::ViewContacts).await?;
     let state = AppState::from_context()?;
-    Ok(state.store.recent_jobs(20).await?)
+    Ok(state.store.recent_jobs(20).await?.into_iter().map(|j| state.jobs.describe(j)).collect())
 }
 
 /// An interaction staff saw happen (a purchase in a shop, a reply, a visit…).

@@ -8,7 +8,7 @@ const NEW_KEY: &str = "new_api_key";
 pub async fn summaries() -> Result<Vec<crate::partners::PartnerSummary>, AppError> {
     require(Permission::ManageSettings).await?;
     let state = AppState::from_context()?;
-    let day = day_of(crate::state::now());
+    let day = day_of(crate::platform::clock::now());
     let mut list = Vec::new();
     for partner in state.store.partners().await? {
         let keys = state.store.api_keys(partner.id).await?;
@@ -40,8 +40,16 @@ pub async fn add_partner_from_page(
             ))
         })?
     };
-    let id = create_partner(&state, &admin.email, name, contact_email, price_cents, daily_quota, crate::state::now())
-        .await?;
+    let id = create_partner(
+        &state,
+        &admin.email,
+        name,
+        contact_email,
+        price_cents,
+        daily_quota,
+        crate::platform::clock::now(),
+    )
+    .await?;
     tracing::info!(by = admin.id, partner_id = id, "partner added");
     Ok(id)
 }
@@ -53,7 +61,7 @@ pub async fn create_key_from_page(partner_id: i64, scopes: &[Scope], expires_day
         // The key form shows one message above it (it has no per-field slots).
         return Err(AppError::Refused("Choose at least one scope for the key.".into()));
     }
-    let now = crate::state::now();
+    let now = crate::platform::clock::now();
     let expires_at = match expires_days.trim() {
         "" => None,
         d => match d.parse::<i64>() {
@@ -86,7 +94,7 @@ pub async fn revoke_from_page(key_id: i64, confirmed: bool) -> Result<(), AppErr
         return Err(AppError::Refused("Tick the box to confirm: calls with this key will stop at once.".into()));
     }
     let state = AppState::from_context()?;
-    revoke_key(&state, &admin.email, key_id, crate::state::now()).await
+    revoke_key(&state, &admin.email, key_id, crate::platform::clock::now()).await
 }
 
 pub async fn audit_trail() -> Result<Vec<crate::partners::AuditEntry>, AppError> {

@@ -8,11 +8,14 @@ use super::*;
 /// write. Counters are additive upserts, so several instances sum correctly; a crash
 /// loses at most the last second of check counts (leads are billed in their own
 /// transaction, never through this buffer).
+/// A key's last use and its requests per UTC day.
+type KeyUse = (i64, std::collections::HashMap<String, i64>);
+
 #[derive(Default)]
 pub struct UsageBuffer {
     counts: std::sync::Mutex<std::collections::HashMap<(i64, String), (i64, i64)>>,
     /// key id → (last use, requests per day)
-    touched: std::sync::Mutex<std::collections::HashMap<i64, (i64, std::collections::HashMap<String, i64>)>>,
+    touched: std::sync::Mutex<std::collections::HashMap<i64, KeyUse>>,
 }
 
 impl UsageBuffer {

@@ -1,0 +1,50 @@
+//! The self-service part of the store: personal links, erasure, pauses, the preferred
+//! channel and the yearly refresh. A supertrait of `Store`.
+
+use super::StoreResult;
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait SelfServiceStore: Send + Sync {
+    // Personal links (the token's SHA-256 only).
+    async fn create_link(
+        &self,
+        contact_id: i64,
+        purpose: &str,
+        token_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Uses a link once: its contact if it exists, is for `purpose`, unused and unexpired.
+    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>>;
+    /// A link whatever its state: (contact, expires_at, used_at).
+    async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>>;
+
+    /// Erases a contact's personal data at their request, in one transaction: every
+    /// personal field blanked (the email replaced by a placeholder, its hashes kept, the
+    /// phone's hash stored), unsubscribed everywhere and suppressed, the timeline replaced
+    /// by one "erased" line, links and mail to them removed. `NotFound` if already erased.
+    async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()>;
+
+    /// Pauses a subscribed newsletter until `until` (or resumes it with `None`), with the
+    /// consent evidence of the choice. `false` when the contact is not subscribed to it.
+    async fn pause_subscription(
+        &self,
+        contact_id: i64,
+        newsletter_id: i64,
+        until: Option<i64>,
+        consent: &crate::model::contact::ConsentEvidence,
+    ) -> StoreResult<bool>;
+    /// Paused newsletters of a contact: (newsletter, until).
+    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<(i64, i64)>>;
+    /// "email" or "sms".
+    async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String>;
+    /// Sets the channel the person prefers and puts their words on the timeline (the
+    /// choice's evidence), in one transaction.
+    async fn set_preferred_channel(&self, contact_id: i64, channel: &str, words: &str, now: i64) -> StoreResult<()>;
+
+    /// The yearly refresh: contacts whose profile was last updated before
+    /// `updated_before`, still subscribed to something, not suppressed or erased, and
+    /// sent no personal link since `no_link_since`; oldest first.
+    async fn contacts_to_refresh(&self, updated_before: i64, no_link_since: i64, limit: i64) -> StoreResult<Vec<i64>>;
+}

@@ -1,0 +1,183 @@
+//! What partners read: the OpenAPI description of `/api/v1` and a docs page.
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{json, Value};
+
+fn problem_responses(codes: &[(&str, &str)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (code, why) in codes {
+        map.insert(
+            code.to_string(),
+            json!({ "description": why, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }),
+        );
+    }
+    Value::Object(map)
+}
+
+fn merge(mut a: Value, b: Value) -> Value {
+    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
+        a.extend(b);
+    }
+    a
+}
+
+pub fn openapi() -> Value {
+    let auth_errors = [
+        ("401", "No key, a malformed key, or an unknown, revoked or expired one."),
+        ("403", "The key lacks the scope this endpoint needs."),
+        ("429", "Over the key's rate limit or the partner's daily quota; see Retry-After."),
+    ];
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Carnet partner API",
+            "version": "1",
+            "description": "Check whether addresses are already known to the brand, submit new leads (recorded and billed only when new), download the hashed suppression list, and send engagement events. Authenticate with `Authorization: Bearer <key>`; errors are RFC 9457 problem documents."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/suppression/check": { "post": {
+                "summary": "Which of these addresses or hashes are already known (scope `check`)",
+                "description": "Send exactly one list of up to 10,000 values. Emails are trimmed and lowercased before hashing; in `emails`, a 32- or 64-character hex value is taken as an MD5 or SHA-256. Hashes are accepted in either case. Each value counts against the daily quota.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckRequest" } } } },
+                "responses": merge(json!({
+                    "200": { "description": "The submitted values that are known, as submitted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckResponse" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 values."), ("422", "Not one list of strings, or a value that is not what its list says (the detail names it)."), auth_errors[2]]))
+            } },
+            "/api/v1/suppression/check/stream": { "post": {
+                "summary": "Scrub a long list, streamed (scope `check`)",
+                "description": "A text body of one value per line (emails, MD5s or SHA-256s, mixed). The known values come back one per line as they are found; input and output both stream, so millions of lines need no more memory than a few. Lines that are neither an address nor a hash are skipped. Every line counts against the daily quota; when it runs out mid-stream the response is cut off.",
+                "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } },
+                "responses": merge(json!({
+                    "200": { "description": "The known values, as sent, one per line.", "content": { "text/plain": { "schema": { "type": "string" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], auth_errors[2]]))
+            } },
+            "/api/v1/leads": { "post": {
+                "summary": "Submit a new lead (scope `submit`)",
+                "description": "Recorded and billed at the partner's price only if the address is new. Send an `Idempotency-Key` header to make retries safe: a retry gets the first answer again and is never billed twice.",
+                "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Lead" } } } },
+                "responses": merge(json!({
+                    "201": { "description": "Accepted and billed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known: not recorded, not billed."), ("422", "Invalid: not recorded, not billed; the detail names the field."), auth_errors[2]]))
+            } },
+            "/api/v1/events": { "post": {
+                "summary": "Record interactions and other events (scope `events`)",
+                "description": "Point an email service's webhooks here, or send events from a shop or a call centre. Send one event, or an array of up to 10,000. Each event names its contact by `email` (normalised) or `contact_id`, a `type`, and `occurred_at` (RFC 3339; not before 2000, at most a day ahead). Opens, clicks, purchases, visits, replies, form submissions and profile updates are interactions and move the contact's engagement status; hard bounces and complaints suppress the address; unsubscribes, hard bounces and complaints end every subscription. Each event is recorded whole or not at all, and a batch in one transaction: the answer comes once the events are durable, and they reach the contacts' timelines and statuses within about a second (a few seconds behind under a sustained flood). An array is answered per item: 200 when every event was recorded, 207 when some were (the others say why), 422 when none was. With `?atomic=true`, one bad event refuses the whole batch (422, nothing recorded). Send an `Idempotency-Key` header to make a webhook's retries safe.",
+                "parameters": [
+                    { "name": "atomic", "in": "query", "required": false, "schema": { "type": "boolean" } },
+                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }
+                ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "oneOf": [
+                    { "$ref": "#/components/schemas/Event" },
+                    { "type": "array", "minItems": 1, "maxItems": 10000, "items": { "$ref": "#/components/schemas/Event" } } ] } } } },
+                "responses": merge(json!({
+                    "201": { "description": "One event, recorded.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "contact_id": { "type": "integer" } } } } } },
+                    "200": { "description": "A batch, every event recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } },
+                    "207": { "description": "A batch, some events recorded; the others are reported per item with the reason.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 events."), ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, or an atomic batch with a bad event (then the body is the per-item report)."), auth_errors[2]]))
+            } },
+            "/api/v1/redemptions": { "post": {
+                "summary": "Record that an incentive code was used (scope `redeem`)",
+                "description": "Call this from a shop's checkout when a customer uses a code Carnet gave them for completing their profile. Body: `{\"code\": \"THANKS-…\", \"redeemed_at\": RFC 3339, optional}`.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string" }, "redeemed_at": { "type": "string", "format": "date-time" } } } } } },
+                "responses": merge(json!({
+                    "200": { "description": "Recorded now.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "incentive_id": { "type": "integer" } } } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No code spelled so was given to anyone."), ("409", "Used before; the detail says when."), ("422", "A bad body or date."), auth_errors[2]]))
+            } },
+            "/api/v1/suppression/export": { "get": {
+                "summary": "The hashed suppression list (scope `export`)",
+                "description": "One lowercase hex value per line, streamed; gzip-compressed with `Accept-Encoding: gzip`. With `since`, only addresses added or changed since then.",
+                "parameters": [
+                    { "name": "format", "in": "query", "required": true, "schema": { "type": "string", "enum": ["md5", "sha256"] } },
+                    { "name": "since", "in": "query", "required": false, "schema": { "type": "string", "format": "date-time" } }
+                ],
+                "responses": merge(json!({
+                    "200": { "description": "The list.", "content": { "text/plain": { "schema": { "type": "string" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("422", "Unknown format or a bad date."), auth_errors[2]]))
+            } }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "carnet_ + 32 base62 characters + a 6-character checksum" } },
+            "schemas": {
+                "Problem": { "type": "object", "properties": {
+                    "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" } } },
+                "CheckRequest": { "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": {
+                    "emails": { "type": "array", "maxItems": 10000, "items": { "type": "string" } },
+                    "md5": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^[0-9a-fA-F]{32}$" } },
+                    "sha256": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$" } } } },
+                "CheckResponse": { "type": "object", "required": ["checked", "known"], "properties": {
+                    "checked": { "type": "integer" }, "known": { "type": "array", "items": { "type": "string" } } } },
+                "Lead": { "type": "object", "required": ["email", "consent"], "additionalProperties": false, "properties": {
+                    "email": { "type": "string", "format": "email" },
+                    "first_name": { "type": "string" }, "last_name": { "type": "string" }, "phone": { "type": "string" },
+                    "birth_date": { "type": "string", "format": "date" }, "company": { "type": "string" }, "job_title": { "type": "string" },
+                    "postal_code": { "type": "string" }, "city": { "type": "string" }, "country": { "type": "string" },
+                    "source": { "type": "string", "description": "Your campaign or site, recorded with the lead." },
+                    "consent": { "type": "object", "required": ["text", "form"], "additionalProperties": false, "properties": {
+                        "text": { "type": "string", "description": "The exact words the person agreed to." },
+                        "form": { "type": "string", "description": "The form or site, with its version." },
+                        "at": { "type": "string", "format": "date-time", "description": "When; defaults to now." },
+                        "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
+                "Event": { "type": "object", "required": ["type", "occurred_at"], "additionalProperties": false, "properties": {
+                    "email": { "type": "string", "description": "The contact's address; or give contact_id." },
+                    "contact_id": { "type": "integer" },
+                    "type": { "type": "string", "enum": ["open", "click", "purchase", "visit", "reply", "form_submission", "profile_update", "soft_bounce", "hard_bounce", "complaint", "unsubscribe"] },
+                    "occurred_at": { "type": "string", "format": "date-time" },
+                    "campaign": { "type": "string", "maxLength": 200 },
+                    "meta": { "type": "object", "description": "Anything else worth keeping (at most 4 KB)." } } },
+                "EventsReport": { "type": "object", "properties": {
+                    "recorded": { "type": "integer" }, "failed": { "type": "integer" },
+                    "results": { "type": "array", "items": { "type": "object", "properties": {
+                        "index": { "type": "integer" },
+                        "status": { "type": "string", "enum": ["recorded", "error", "not_recorded"] },
+                        "contact_id": { "type": "integer" },
+                        "error": { "type": "string" } } } } } },
+                "LeadAccepted": { "type": "object", "properties": { "lead_id": { "type": "integer" }, "billed_cents": { "type": "integer" } } }
+            }
+        }
+    })
+}
+
+pub(super) async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi().to_string()).into_response()
+}
+
+/// A readable page generated from the same description, so the two never disagree.
+pub(super) async fn docs_page() -> Html<String> {
+    let spec = openapi();
+    let mut sections = String::new();
+    if let Some(paths) = spec["paths"].as_object() {
+        for (path, methods) in paths {
+            for (method, op) in methods.as_object().into_iter().flatten() {
+                let mut codes = String::new();
+                for (code, r) in op["responses"].as_object().into_iter().flatten() {
+                    codes.push_str(&format!(
+                        "<tr><td><code>{code}</code></td><td>{}</td></tr>",
+                        escape(r["description"].as_str().unwrap_or(""))
+                    ));
+                }
+                sections.push_str(&format!(
+                    "<section class=\"card\"><h2><code>{} {}</code></h2><p><strong>{}</strong></p><p>{}</p>\
+                     <div class=\"table-wrap\"><table class=\"table\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Meaning</th></tr></thead><tbody>{codes}</tbody></table></div></section>",
+                    method.to_uppercase(),
+                    escape(path),
+                    escape(op["summary"].as_str().unwrap_or("")),
+                    escape(op["description"].as_str().unwrap_or("")),
+                ));
+            }
+        }
+    }
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Partner API · Carnet</title><link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
+         <body><main class=\"content\" id=\"main\"><header class=\"page-header\"><h1>Carnet partner API</h1>\
+         <a class=\"button\" href=\"/api/v1/openapi.json\">OpenAPI description (JSON)</a></header>\
+         <p>{}</p>{sections}</main></body></html>",
+        escape(spec["info"]["description"].as_str().unwrap_or(""))
+    ))
+}
+
+use app::mail::service::escape_html as escape;

@@ -1,0 +1,77 @@
+//! Interactions in over HTTP: `POST /api/v1/events` (API key with the `events` scope:
+//! where an email service's webhooks point). The rules are in `app::engagement::service`.
+
+use super::{idempotent_caller, problem, refusal, remember_if_keyed};
+use app::engagement::service::{self as engagement, MAX_EVENTS};
+use app::model::api_key::Scope;
+use app::partners::service::ApiError;
+use app::platform::clock::now;
+use app::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// 10,000 events with some metadata each.
+pub(super) const MAX_EVENTS_BODY: usize = 16 * 1024 * 1024;
+
+/// `POST /api/v1/events`: one event, or an array of up to 10,000. A single event is
+/// 201 or 422. A batch is 200 when every event was recorded, 207 when some were
+/// (the others are reported per item), 422 when none was; with `?atomic=true`, any
+/// bad event makes it 422 and nothing is recorded.
+pub(super) async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let now = now();
+    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Events, now).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    // `?atomic=true`: one bad event refuses the whole batch.
+    let atomic = query.unwrap_or_default().split('&').any(|kv| kv == "atomic=true" || kv == "atomic=1");
+    let response = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Err(e) => refusal(ApiError::Invalid(format!("The body is not valid JSON: {e}."))),
+        Ok(serde_json::Value::Array(items)) if items.is_empty() => {
+            refusal(ApiError::Invalid("Send at least one event.".into()))
+        }
+        Ok(serde_json::Value::Array(items)) if items.len() > MAX_EVENTS => {
+            refusal(ApiError::TooManyValues { limit: MAX_EVENTS })
+        }
+        Ok(serde_json::Value::Array(items)) => {
+            match engagement::ingest(&state, &items, &format!("api:{}", caller.partner.name), atomic, now).await {
+                Err(e) => return refusal(e.into()),
+                Ok(report) => {
+                    let status = if report.failed == 0 {
+                        StatusCode::OK
+                    } else if report.recorded > 0 {
+                        StatusCode::MULTI_STATUS
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
+                    (status, axum::Json(report)).into_response()
+                }
+            }
+        }
+        Ok(single) => {
+            let items = [single];
+            match engagement::ingest(&state, &items, &format!("api:{}", caller.partner.name), true, now).await {
+                Err(e) => return refusal(e.into()),
+                Ok(report) => match report.results.into_iter().next() {
+                    Some(engagement::ItemResult { error: Some(error), .. }) => {
+                        problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid event", &error)
+                    }
+                    Some(r) => (
+                        StatusCode::CREATED,
+                        axum::Json(serde_json::json!({ "status": "recorded", "contact_id": r.contact_id })),
+                    )
+                        .into_response(),
+                    None => refusal(ApiError::Internal),
+                },
+            }
+        }
+    };
+    remember_if_keyed(&state, caller.partner.id, key, response, now).await
+}

@@ -1,0 +1,163 @@
+//! The REST API (`/api/v1`, `Authorization: Bearer <key>`), for partners and the
+//! brand's own shop and site: the suppression list, leads, events and redemptions, and
+//! the OpenAPI document. Handlers translate HTTP to the services and their refusals to
+//! RFC 9457 problem documents; the rules live in the services. No cookie and no session
+//! here: keys are the only authority, so there is nothing for CSRF to forge.
+
+mod docs;
+mod events;
+mod leads;
+mod redemptions;
+mod suppression;
+
+pub use docs::openapi;
+
+use app::model::api_key::Scope;
+use app::partners::service::{self, ApiError};
+use app::state::AppState;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Bodies above this are refused before parsing (10,000 SHA-256 values fit in ~700 KB).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/suppression/check", post(suppression::check))
+        .route("/api/v1/suppression/check/stream", post(suppression::check_stream))
+        .route("/api/v1/leads", post(leads::submit_lead))
+        .route("/api/v1/openapi.json", get(docs::openapi_json))
+        .route("/api/v1/docs", get(docs::docs_page))
+        .route(
+            "/api/v1/suppression/export",
+            get(suppression::export).layer(tower_http::compression::CompressionLayer::new().gzip(true)),
+        )
+        .route("/api/v1/redemptions", post(redemptions::redeem))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route(
+            "/api/v1/events",
+            post(events::events).layer(axum::extract::DefaultBodyLimit::max(events::MAX_EVENTS_BODY)),
+        )
+        .with_state(state)
+}
+
+/// An RFC 9457 problem document.
+pub(crate) fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body =
+        serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+pub(crate) fn refusal(error: ApiError) -> Response {
+    match error {
+        ApiError::Unauthorized(detail) => {
+            let mut res = problem(StatusCode::UNAUTHORIZED, "Unauthorized", detail);
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            res
+        }
+        ApiError::MissingScope(scope) => problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("This API key does not have the `{}` scope.", scope.as_str()),
+        ),
+        ApiError::TooManyValues { limit } => problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many values",
+            &format!("Send at most {limit} values per request."),
+        ),
+        ApiError::Invalid(detail) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", &detail),
+        ApiError::Known => problem(
+            StatusCode::CONFLICT,
+            "Already known",
+            "This address is already known to the brand: the lead is not recorded and not billed.",
+        ),
+        ApiError::QuotaExceeded { retry_after_secs } => {
+            let mut res =
+                problem(StatusCode::TOO_MANY_REQUESTS, "Daily quota exceeded", "The daily quota of checks is used up.");
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            res
+        }
+        ApiError::RateLimited { retry_after_secs } => {
+            let mut res = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate limit exceeded",
+                "This API key sends requests too fast; slow down.",
+            );
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            res
+        }
+        ApiError::Internal => {
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "Something went wrong on our side.")
+        }
+    }
+}
+
+pub(crate) fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+}
+
+/// Authenticates a request that may carry an `Idempotency-Key`. `Err` is the answer to
+/// send at once: a refusal, or the stored answer to an earlier request with this key.
+pub(crate) async fn idempotent_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+    now: i64,
+) -> Result<(service::PartnerKey, Option<String>), Response> {
+    let caller = service::authenticate(state, authorization(headers), scope, now).await.map_err(refusal)?;
+    let key =
+        service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())).map_err(refusal)?;
+    if let Some(key) = &key {
+        match state.store.idempotent_response(caller.partner.id, key).await {
+            Ok(Some((status, body))) => return Err(replay(status, body)),
+            Ok(None) => {}
+            Err(e) => return Err(refusal(e.into())),
+        }
+    }
+    Ok((caller, key))
+}
+
+/// Stores the answer under its `Idempotency-Key`, if the request had one, unless it is
+/// a 500 (a retry may succeed).
+pub(crate) async fn remember_if_keyed(
+    state: &AppState,
+    partner_id: i64,
+    key: Option<String>,
+    response: Response,
+    now: i64,
+) -> Response {
+    match key {
+        Some(key) if response.status() != StatusCode::INTERNAL_SERVER_ERROR => {
+            remember(state, partner_id, &key, response, now).await
+        }
+        _ => response,
+    }
+}
+
+async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
+    let status = response.status();
+    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_BODY_BYTES).await else {
+        return refusal(ApiError::Internal);
+    };
+    let body = String::from_utf8_lossy(&bytes).to_string();
+    if let Err(e) = state.store.save_idempotent_response(partner_id, key, status.as_u16() as i64, &body, now).await {
+        tracing::error!(error = %e, "could not store an idempotent response");
+    }
+    let mut res = (status, body).into_response();
+    if let Some(ct) = content_type {
+        res.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    res
+}
+
+fn replay(status: i64, body: String) -> Response {
+    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    res
+}

@@ -1,0 +1,163 @@
+//! The suppression list over REST: check addresses (`/suppression/check`, and its
+//! streaming form for whole files) and download the hashed list (`/suppression/export`).
+//! The rules live in `app::partners::service`.
+
+use super::{authorization, refusal};
+use app::model::api_key::Scope;
+use app::partners::service::{self, ApiError};
+use app::partners::CheckRequest;
+use app::platform::clock::now;
+use app::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+pub(super) async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = now();
+    let caller = match service::authenticate(&state, authorization(&headers), Scope::Check, now).await {
+        Ok(c) => c,
+        Err(e) => return refusal(e),
+    };
+    let request: CheckRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return refusal(ApiError::Invalid(format!("The body is not valid JSON for this endpoint: {e}."))),
+    };
+    match service::check(&state, &caller, request, now).await {
+        Ok(answer) => axum::Json(answer).into_response(),
+        Err(e) => refusal(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ExportQuery {
+    format: Option<String>,
+    since: Option<String>,
+}
+
+/// `GET /api/v1/suppression/export?format=md5|sha256[&since=RFC3339]`: the hashed list,
+/// one lowercase hex value per line, streamed (gzip when the client accepts it).
+pub(super) async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let now = now();
+    if let Err(e) = service::authenticate(&state, authorization(&headers), Scope::Export, now).await {
+        return refusal(e);
+    }
+    let Ok(axum::extract::Query(query)) = query else {
+        return refusal(ApiError::Invalid(
+            "Use ?format=md5 or ?format=sha256, and optionally &since=<RFC 3339>.".into(),
+        ));
+    };
+    let sha256 = match query.format.as_deref() {
+        Some("md5") => false,
+        Some("sha256") => true,
+        _ => return refusal(ApiError::Invalid("`format` must be md5 or sha256.".into())),
+    };
+    let since = match query.since.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
+        None => None,
+        Some(Ok(t)) => Some(t.timestamp()),
+        Some(Err(_)) => {
+            return refusal(ApiError::Invalid(
+                "`since` must be an RFC 3339 date and time, like 2026-11-01T00:00:00Z.".into(),
+            ))
+        }
+    };
+    // A producer task reads batches by id range; the response streams them as they come,
+    // with at most a few batches in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<String>>(4);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.export_hashes(sha256, since, &tx).await {
+            tracing::error!(error = %e, "suppression export failed midway");
+            // The store never sends an empty batch: one here means "failed", and the
+            // response is aborted so the partner sees an error, not a short list.
+            let _ = tx.send(Vec::new()).await;
+        }
+    });
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        let batch = rx.recv().await?;
+        if batch.is_empty() {
+            return Some((Err(std::io::Error::other("export failed")), rx));
+        }
+        let mut text = String::with_capacity(batch.len() * 65);
+        for hash in batch {
+            text.push_str(&hash);
+            text.push('\n');
+        }
+        Some((Ok(Bytes::from(text)), rx))
+    });
+    let mut res = axum::body::Body::from_stream(body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res
+}
+
+/// Lines looked up per store round trip in the streaming check.
+const STREAM_BATCH: usize = 5_000;
+
+/// `POST /api/v1/suppression/check/stream`: a text body of one value per line (emails,
+/// MD5s or SHA-256s, mixed), answered with the known ones, one per line, as they are
+/// found. Input and output both stream: memory holds a batch or two, whatever the size.
+/// Lines that are neither an address nor a hash cannot be known and are skipped.
+pub(super) async fn check_stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    use futures::StreamExt;
+    let now = now();
+    let caller = match service::authenticate(&state, authorization(&headers), Scope::Check, now).await {
+        Ok(c) => c,
+        Err(e) => return refusal(e),
+    };
+    if let Err(e) = service::quota_left(&state, &caller, now).await {
+        return refusal(e);
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut input = body.into_data_stream();
+        let mut pending = Vec::<u8>::new();
+        let mut lines: Vec<String> = Vec::with_capacity(STREAM_BATCH);
+        let mut finished = false;
+        while !finished {
+            match input.next().await {
+                Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
+                Some(Err(_)) => return,
+                None => finished = true,
+            }
+            // Take every complete line (and, at the end, the last one without a newline).
+            let cut =
+                if finished { pending.len() } else { pending.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
+            for line in pending.drain(..cut).collect::<Vec<u8>>().split(|b| *b == b'\n') {
+                let line = String::from_utf8_lossy(line).trim().to_string();
+                if !line.is_empty() {
+                    lines.push(line);
+                }
+            }
+            if lines.len() >= STREAM_BATCH || (finished && !lines.is_empty()) {
+                let batch = std::mem::take(&mut lines);
+                match service::check_lines(&state, &caller, &batch, now).await {
+                    Ok(known) if known.is_empty() => {}
+                    Ok(known) => {
+                        let mut text = known.join("\n");
+                        text.push('\n');
+                        if tx.send(Ok(Bytes::from(text))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(?e, "streaming check stopped");
+                        let _ = tx.send(Err(std::io::Error::other("check stopped"))).await;
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut res = axum::body::Body::from_stream(stream).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res
+}

@@ -1,0 +1,571 @@
+//! Contacts, newsletters and subscriptions, and bulk loads: the core of `Store`.
+//!
+//! Portable SQL: this file is mounted once per backend (`sqlite/mod.rs`,
+//! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
+
+use super::*;
+use crate::store::values::{changed_fields, custom_json, interests_text, iso_date, BulkEngagement};
+use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+use app::model::engagement::StatusBounds;
+use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, SubscriptionState};
+use app::store::{BulkContact, Store, StoreResult};
+use sqlx::{QueryBuilder, Row};
+use std::collections::HashMap;
+
+/// Secondary indexes a bulk load drops and rebuilds. The definitions are the
+/// migrations' own (same text in both dialects); unique constraints stay.
+const BULK_INDEXES: [(&str, &str); 12] = [
+    ("contacts_search", "contacts (search)"),
+    ("contacts_email_md5", "contacts (email_md5)"),
+    ("contacts_email_sha256", "contacts (email_sha256)"),
+    ("contacts_created", "contacts (created_at, id)"),
+    ("contacts_updated", "contacts (updated_at, id)"),
+    ("contacts_sort_name", "contacts (sort_name, id)"),
+    ("contacts_channel_created", "contacts (channel, created_at, id)"),
+    ("subscriptions_newsletter_state", "subscriptions (newsletter_id, state, contact_id)"),
+    ("activities_contact", "activities (contact_id, occurred_at)"),
+    ("engagement_activity", "engagement (last_interaction_at, created_at)"),
+    ("engagement_signal", "engagement (last_signal_at, created_at)"),
+    // Partial: the few suppressed contacts only, so that the many updates of the
+    // other rows (PostgreSQL writes every index of a row it moves) skip it.
+    ("engagement_suppressed", "engagement (suppression_reason, suppressed_at) WHERE suppression_reason IS NOT NULL"),
+];
+
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+/// Binds a contact's 22 stored fields, in the order of `$1`…`$22` in both the
+/// INSERT and the UPDATE.
+pub(super) fn bind_contact<'q>(query: Query<'q>, fields: &'q ContactFields) -> Query<'q> {
+    query
+        .bind(fields.email.as_str())
+        .bind(fields.email.md5_hex())
+        .bind(fields.email.sha256_hex())
+        .bind(&fields.first_name)
+        .bind(&fields.last_name)
+        .bind(&fields.phone)
+        .bind(iso_date(fields.birth_date))
+        .bind(&fields.job_title)
+        .bind(&fields.company)
+        .bind(&fields.address_line1)
+        .bind(&fields.address_line2)
+        .bind(&fields.postal_code)
+        .bind(&fields.city)
+        .bind(&fields.country)
+        .bind(interests_text(fields))
+        .bind(iso_date(fields.last_purchase_on))
+        .bind(fields.total_spent_cents)
+        .bind(custom_json(fields))
+        .bind(fields.channel.as_str())
+        .bind(&fields.source_detail)
+        .bind(fields.sort_name())
+        .bind(fields.search_text())
+}
+
+/// Inserts one contact: `bind_contact` fills $1…$22, then $23 is the instant;
+/// `on_conflict` is an optional `ON CONFLICT …` clause.
+pub(super) fn insert_contact_sql(on_conflict: &str) -> String {
+    format!(
+        "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+           job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+           last_purchase_on, total_spent_cents, custom, channel, source_detail, sort_name, search, \
+           created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+         {on_conflict} RETURNING id"
+    )
+}
+
+/// A whole contact: its row and its engagement row (`… WHERE c.id = …`).
+pub(super) const SELECT_CONTACT: &str =
+    "SELECT c.id, c.email, c.email_md5, c.email_sha256, c.first_name, c.last_name, \
+     c.phone, c.birth_date, c.job_title, c.company, c.address_line1, c.address_line2, c.postal_code, c.city, \
+     c.country, c.interests, c.last_purchase_on, c.total_spent_cents, c.purchase_count, c.custom, c.channel, \
+     c.source_detail, e.last_interaction_at, e.last_signal_at, e.last_open_at, e.last_click_at, e.suppressed_at, \
+     e.suppression_reason, e.pool, c.created_at, c.updated_at \
+     FROM contacts c JOIN engagement e ON e.contact_id = c.id";
+
+/// The WHERE clause of a list (`/contacts?…`) over `contacts c` joined with
+/// `engagement e`: search, channel, subscriptions, engagement status, list
+/// cleaning and pool. Also what bulk actions apply to.
+pub(super) fn contact_filters<'a>(b: &mut QueryBuilder<'a, Db>, query: &'a ContactQuery, bounds: &StatusBounds) {
+    use app::model::engagement::EngagementStatus as S;
+    use app::model::listing::Cleaning;
+    b.push(" WHERE 1 = 1");
+    if let Some(channel) = query.channel {
+        b.push(" AND c.channel = ").push_bind(channel.as_str());
+    }
+    if let Ok(email) = Email::parse(&query.q) {
+        // A whole address: one probe of the unique index instead of a scan.
+        b.push(" AND c.email = ").push_bind(email.as_str().to_string());
+    } else if !query.q.is_empty() {
+        let needle = query.q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        b.push(" AND c.search LIKE ").push_bind(format!("%{needle}%")).push(" ESCAPE '\\'");
+    }
+    if query.newsletter.is_some() || query.subscription.is_some() {
+        b.push(" AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id");
+        if let Some(n) = query.newsletter {
+            b.push(" AND s.newsletter_id = ").push_bind(n);
+        }
+        if let Some(state) = query.subscription {
+            b.push(" AND s.state = ").push_bind(state.as_str());
+        }
+        b.push(")");
+    }
+    // Statuses are ranges of one indexed column (see `StatusBounds`).
+    let col = format!("e.{}", bounds.column);
+    match query.status {
+        None => {}
+        Some(S::RecentActivity) => {
+            b.push(format!(" AND {col} >= ")).push_bind(bounds.recent_from);
+        }
+        Some(S::Engaged) => {
+            b.push(format!(" AND {col} >= ")).push_bind(bounds.engaged_from);
+            b.push(format!(" AND {col} < ")).push_bind(bounds.recent_from);
+        }
+        Some(S::Disengaged) => {
+            b.push(format!(" AND {col} >= ")).push_bind(bounds.disengaged_from);
+            b.push(format!(" AND {col} < ")).push_bind(bounds.engaged_from);
+        }
+        Some(S::Inactive) => {
+            b.push(format!(" AND ({col} < ")).push_bind(bounds.disengaged_from);
+            b.push(format!(" OR ({col} IS NULL AND e.created_at < ")).push_bind(bounds.new_from).push("))");
+        }
+        Some(S::New) => {
+            b.push(format!(" AND {col} IS NULL AND e.created_at >= ")).push_bind(bounds.new_from);
+        }
+    }
+    match query.clean {
+        None => {}
+        Some(Cleaning::NeverOpened) => {
+            b.push(" AND e.last_open_at IS NULL");
+        }
+        Some(Cleaning::NeverClicked) => {
+            b.push(" AND e.last_click_at IS NULL");
+        }
+        Some(Cleaning::Idle) => {
+            let months = query.idle_months.unwrap_or(6);
+            let from = bounds.idle_from(months);
+            b.push(format!(" AND ({col} < ")).push_bind(from);
+            b.push(format!(" OR ({col} IS NULL AND e.created_at < ")).push_bind(from).push("))");
+        }
+        Some(Cleaning::HardBounce) => {
+            b.push(" AND e.suppression_reason = 'hard_bounce'");
+        }
+        Some(Cleaning::Complaint) => {
+            b.push(" AND e.suppression_reason = 'complaint'");
+        }
+        Some(Cleaning::Suppressed) => {
+            b.push(" AND e.suppression_reason IS NOT NULL");
+        }
+    }
+    if let Some(pool) = query.pool {
+        b.push(" AND e.pool = ").push_bind(pool.as_str());
+    }
+}
+
+pub(super) type Conn = <Db as sqlx::Database>::Connection;
+
+/// One line on a contact's timeline (not an interaction).
+pub(super) async fn add_activity(
+    conn: &mut Conn,
+    contact_id: i64,
+    kind: &str,
+    at: i64,
+    detail: &str,
+    actor: &str,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, $2, FALSE, $3, $4, $5)")
+        .bind(contact_id)
+        .bind(kind)
+        .bind(at)
+        .bind(detail)
+        .bind(actor)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+/// Sets one subscription with its consent evidence, puts it on the timeline and
+/// marks the contact updated (inside the caller's transaction); returns the
+/// newsletter's name.
+pub(super) async fn write_subscription(
+    conn: &mut Conn,
+    contact_id: i64,
+    newsletter_id: i64,
+    state: SubscriptionState,
+    consent: &ConsentEvidence,
+) -> StoreResult<String> {
+    sqlx::query(
+        "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (contact_id, newsletter_id) DO UPDATE SET state = excluded.state, consent_at = excluded.consent_at, \
+           consent_channel = excluded.consent_channel, consent_form = excluded.consent_form, consent_text = excluded.consent_text",
+    )
+    .bind(contact_id)
+    .bind(newsletter_id)
+    .bind(state.as_str())
+    .bind(consent.at)
+    .bind(&consent.channel)
+    .bind(&consent.form)
+    .bind(&consent.text)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    let name: Option<String> = sqlx::query("SELECT name FROM newsletters WHERE id = $1")
+        .bind(newsletter_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?
+        .map(|r| r.get(0));
+    let name = name.unwrap_or_default();
+    let detail = format!("{name} – {} ({}, {})", state.label(), consent.channel, consent.form);
+    add_activity(&mut *conn, contact_id, "subscription", consent.at, &detail, &consent.channel).await?;
+    sqlx::query("UPDATE contacts SET updated_at = $1 WHERE id = $2")
+        .bind(consent.at)
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    Ok(name)
+}
+
+#[async_trait::async_trait]
+impl Store for DbStore {
+    fn backend(&self) -> app::store::Backend {
+        Self::BACKEND
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self, fields, actor))]
+    async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let sql = insert_contact_sql("");
+        let query = sqlx::query(&sql);
+        let row = bind_contact(query, fields).bind(now).fetch_one(&mut *tx).await.map_err(map_err)?;
+        let id: i64 = row.get(0);
+        add_activity(&mut tx, id, "created", now, &format!("Created ({})", fields.channel.label()), actor).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(id)
+    }
+
+    #[tracing::instrument(skip(self, fields, actor))]
+    async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let old = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .ok_or(StoreError::NotFound)?;
+        let old = rows::contact(&old)?;
+        let changed = changed_fields(&old.fields, fields);
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let query = sqlx::query(
+            "UPDATE contacts SET email = $1, email_md5 = $2, email_sha256 = $3, first_name = $4, last_name = $5, \
+               phone = $6, birth_date = $7, job_title = $8, company = $9, address_line1 = $10, address_line2 = $11, \
+               postal_code = $12, city = $13, country = $14, interests = $15, last_purchase_on = $16, \
+               total_spent_cents = $17, custom = $18, channel = $19, source_detail = $20, sort_name = $21, \
+               search = $22, updated_at = $23 WHERE id = $24",
+        );
+        bind_contact(query, fields).bind(now).bind(id).execute(&mut *tx).await.map_err(map_err)?;
+        let detail = format!("Changed: {}", changed.join(", ").replace('_', " "));
+        sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'edited', FALSE, $2, $3, $4)")
+            .bind(id)
+            .bind(now)
+            .bind(detail)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn contact(&self, id: i64) -> StoreResult<Option<Contact>> {
+        let row = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::contact).transpose()
+    }
+
+    async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM contacts WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_contacts(
+        &self,
+        query: &ContactQuery,
+        bounds: &StatusBounds,
+        limit: usize,
+    ) -> StoreResult<ContactPage> {
+        let (key_column, descending) = match query.sort {
+            ContactSort::Newest => ("created_at", true),
+            ContactSort::Oldest => ("created_at", false),
+            ContactSort::Name => ("sort_name", false),
+            ContactSort::RecentlyUpdated => ("updated_at", true),
+        };
+        let after = query.after.as_deref().and_then(Cursor::decode);
+        let before = if after.is_none() { query.before.as_deref().and_then(Cursor::decode) } else { None };
+        // Going backwards reverses the order, then the page is flipped back.
+        let backwards = before.is_some();
+        let desc = descending != backwards;
+
+        let substring_search = !query.q.is_empty() && Email::parse(&query.q).is_err();
+        let mut b: QueryBuilder<Db> = QueryBuilder::new(format!(
+            "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.channel, c.created_at, c.updated_at, \
+                 e.{} AS activity_at, e.suppressed_at, e.pool FROM ",
+            bounds.column
+        ));
+        b.push(if substring_search { Self::SEARCH_SOURCE } else { "contacts c" });
+        b.push(" JOIN engagement e ON e.contact_id = c.id");
+        contact_filters(&mut b, query, bounds);
+        if let Some(cursor) = after.as_ref().or(before.as_ref()) {
+            b.push(format!(" AND (c.{key_column}, c.id) {} (", if desc { "<" } else { ">" }));
+            if key_column == "sort_name" {
+                b.push_bind(cursor.key.clone());
+            } else {
+                b.push_bind(cursor.key.parse::<i64>().unwrap_or(0));
+            }
+            b.push(", ").push_bind(cursor.id).push(")");
+        }
+        let dir = if desc { "DESC" } else { "ASC" };
+        b.push(format!(" ORDER BY c.{key_column} {dir}, c.id {dir} LIMIT "));
+        b.push_bind((limit + 1) as i64);
+        let fetched = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        let mut list = fetched.iter().map(|r| rows::contact_row(r, bounds)).collect::<StoreResult<Vec<_>>>()?;
+        let more = list.len() > limit;
+        list.truncate(limit);
+        if backwards {
+            list.reverse();
+        }
+        let cursor_of = |row: &app::model::ContactRow| Cursor { key: query.sort.key_of(row), id: row.id }.encode();
+        let (next, prev) = match (list.first(), list.last()) {
+            (Some(first), Some(last)) if backwards => (Some(cursor_of(last)), more.then(|| cursor_of(first))),
+            (Some(first), Some(last)) => (more.then(|| cursor_of(last)), after.is_some().then(|| cursor_of(first))),
+            _ => (None, None),
+        };
+        // Counting a free-text search means scanning every row: only count when cheap.
+        let total = if query.q.is_empty() {
+            let mut count: QueryBuilder<Db> =
+                QueryBuilder::new("SELECT COUNT(*) FROM contacts c JOIN engagement e ON e.contact_id = c.id");
+            contact_filters(&mut count, query, bounds);
+            let row = count.build().fetch_one(&self.pool).await.map_err(map_err)?;
+            Some(row.get::<i64, _>(0))
+        } else {
+            None
+        };
+        Ok(ContactPage { rows: list, next, prev, total })
+    }
+
+    async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>> {
+        let list =
+            sqlx::query("SELECT * FROM activities WHERE contact_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2")
+                .bind(contact_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        list.iter().map(rows::activity).collect()
+    }
+
+    async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<i64> {
+        sqlx::query("INSERT INTO newsletters (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(description)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let row = sqlx::query("SELECT id FROM newsletters WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn newsletters(&self) -> StoreResult<Vec<Newsletter>> {
+        let list =
+            sqlx::query("SELECT * FROM newsletters ORDER BY name").fetch_all(&self.pool).await.map_err(map_err)?;
+        list.iter().map(rows::newsletter).collect()
+    }
+
+    async fn subscriptions(&self, contact_id: i64) -> StoreResult<Vec<Subscription>> {
+        let list = sqlx::query(
+            "SELECT s.*, n.name, n.description FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+             WHERE s.contact_id = $1 ORDER BY n.name",
+        )
+        .bind(contact_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        list.iter().map(rows::subscription).collect()
+    }
+
+    #[tracing::instrument(skip(self, consent))]
+    async fn set_subscription(
+        &self,
+        contact_id: i64,
+        newsletter_id: i64,
+        state: SubscriptionState,
+        consent: &ConsentEvidence,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        write_subscription(&mut tx, contact_id, newsletter_id, state, consent).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(rows = batch.len()))]
+    async fn insert_contacts_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+        for chunk in batch.chunks(Self::BULK_ROWS) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+                   job_title, company, address_line1, postal_code, city, country, interests, last_purchase_on, \
+                   total_spent_cents, purchase_count, channel, source_detail, sort_name, search, \
+                   created_at, updated_at) ",
+            );
+            b.push_values(chunk, |mut v, c| {
+                let f = &c.fields;
+                v.push_bind(f.email.as_str())
+                    .push_bind(f.email.md5_hex())
+                    .push_bind(f.email.sha256_hex())
+                    .push_bind(&f.first_name)
+                    .push_bind(&f.last_name)
+                    .push_bind(&f.phone)
+                    .push_bind(iso_date(f.birth_date))
+                    .push_bind(&f.job_title)
+                    .push_bind(&f.company)
+                    .push_bind(&f.address_line1)
+                    .push_bind(&f.postal_code)
+                    .push_bind(&f.city)
+                    .push_bind(&f.country)
+                    .push_bind(interests_text(f))
+                    .push_bind(iso_date(f.last_purchase_on))
+                    .push_bind(f.total_spent_cents)
+                    .push_bind(c.purchase_count)
+                    .push_bind(f.channel.as_str())
+                    .push_bind(&f.source_detail)
+                    .push_bind(f.sort_name())
+                    .push_bind(f.search_text())
+                    .push_bind(c.created_at)
+                    .push_bind(c.created_at);
+            });
+            b.push(" ON CONFLICT (email) DO NOTHING RETURNING id, email");
+            for row in b.build().fetch_all(&mut *tx).await.map_err(map_err)? {
+                ids.insert(row.get(1), row.get(0));
+            }
+        }
+        // Engagement rows exist (a trigger adds them); fill in what the timelines say.
+        let engaged: Vec<(i64, &BulkContact, BulkEngagement)> = batch
+            .iter()
+            .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
+            .filter(|(_, c)| !c.activities.is_empty())
+            .map(|(id, c)| (id, c, BulkEngagement::of(&c.activities)))
+            .collect();
+        for chunk in engaged.chunks(Self::BULK_ROWS * 3) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO engagement (contact_id, created_at, channel, source, last_interaction_at, last_signal_at, \
+                   last_open_at, last_click_at, suppressed_at, suppression_reason) ",
+            );
+            b.push_values(chunk, |mut v, (id, c, e)| {
+                v.push_bind(*id)
+                    .push_bind(c.created_at)
+                    .push_bind(c.fields.channel.as_str())
+                    .push_bind(&c.fields.source_detail)
+                    .push_bind(e.last_interaction_at)
+                    .push_bind(e.last_signal_at)
+                    .push_bind(e.last_open_at)
+                    .push_bind(e.last_click_at)
+                    .push_bind(e.suppressed.map(|(at, _)| at))
+                    .push_bind(e.suppressed.map(|(_, reason)| reason));
+            });
+            b.push(
+                " ON CONFLICT (contact_id) DO UPDATE SET last_interaction_at = excluded.last_interaction_at, \
+                 last_signal_at = excluded.last_signal_at, last_open_at = excluded.last_open_at, \
+                 last_click_at = excluded.last_click_at, suppressed_at = excluded.suppressed_at, \
+                 suppression_reason = excluded.suppression_reason",
+            );
+            b.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let subs: Vec<(i64, &(i64, SubscriptionState, ConsentEvidence))> = batch
+            .iter()
+            .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
+            .flat_map(|(id, c)| c.subscriptions.iter().map(move |s| (id, s)))
+            .collect();
+        for chunk in subs.chunks(Self::BULK_ROWS * 3) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
+            );
+            b.push_values(chunk, |mut v, (id, (newsletter, state, consent))| {
+                v.push_bind(*id)
+                    .push_bind(*newsletter)
+                    .push_bind(state.as_str())
+                    .push_bind(consent.at)
+                    .push_bind(&consent.channel)
+                    .push_bind(&consent.form)
+                    .push_bind(&consent.text);
+            });
+            b.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let acts: Vec<(i64, &(String, bool, i64, String))> = batch
+            .iter()
+            .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
+            .flat_map(|(id, c)| c.activities.iter().map(move |a| (id, a)))
+            .collect();
+        for chunk in acts.chunks(Self::BULK_ROWS * 4) {
+            let mut b: QueryBuilder<Db> =
+                QueryBuilder::new("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail) ");
+            b.push_values(chunk, |mut v, (id, (kind, interaction, at, detail))| {
+                v.push_bind(*id).push_bind(kind).push_bind(*interaction).push_bind(*at).push_bind(detail);
+            });
+            b.build().execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(ids.len() as u64)
+    }
+
+    async fn begin_bulk_load(&self) -> StoreResult<()> {
+        for (name, _) in BULK_INDEXES {
+            sqlx::query(&format!("DROP INDEX IF EXISTS {name}")).execute(&self.pool).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn ensure_indexes(&self) -> StoreResult<()> {
+        // Only the missing ones: even for an index that exists, PostgreSQL's
+        // CREATE INDEX IF NOT EXISTS first waits for a lock on the table, that is
+        // for every write under way there.
+        for (name, definition) in BULK_INDEXES {
+            let exists: i64 =
+                sqlx::query_scalar(DbStore::INDEX_EXISTS).bind(name).fetch_one(&self.pool).await.map_err(map_err)?;
+            if exists == 0 {
+                sqlx::query(&format!("CREATE INDEX {name} ON {definition}"))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn count_contacts(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM contacts").fetch_one(&self.pool).await.map_err(map_err)?;
+        Ok(row.get(0))
+    }
+}

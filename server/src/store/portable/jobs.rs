@@ -1,0 +1,91 @@
+//! Background jobs and their leases.
+//!
+//! Portable SQL: this file is mounted once per backend (`sqlite/mod.rs`,
+//! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
+
+use super::*;
+use app::platform::jobs::Job;
+use app::store::{JobStore, NewJob, StoreResult};
+use sqlx::Row;
+
+#[async_trait::async_trait]
+impl JobStore for DbStore {
+    async fn create_job(&self, job: &NewJob) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO jobs (kind, state, params, payload, total, created_by, created_at, updated_at) \
+             VALUES ($1, 'queued', $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(&job.kind)
+        .bind(&job.params)
+        .bind(&job.payload)
+        .bind(job.total)
+        .bind(&job.created_by)
+        .bind(job.now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<(Job, String)>> {
+        // The WHERE is repeated on the outer UPDATE: when two instances pick the
+        // same job, the second re-checks it after the first commits and skips it.
+        let row = sqlx::query(
+            "UPDATE jobs SET state = 'running', lease_until = $2, updated_at = $1 \
+             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) ORDER BY id LIMIT 1) \
+             AND (state = 'queued' OR (state = 'running' AND lease_until < $1)) RETURNING *",
+        )
+        .bind(now)
+        .bind(lease_until)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        match row {
+            Some(r) => Ok(Some((rows::job(&r)?, r.try_get("payload").map_err(map_err)?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET done = $2, next_id = $3, updated_at = $4, lease_until = $5 WHERE id = $1")
+            .bind(id)
+            .bind(done)
+            .bind(next_id)
+            .bind(now)
+            .bind(lease_until)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = $2, message = $3, updated_at = $4, payload = '' WHERE id = $1")
+            .bind(id)
+            .bind(if failed { "failed" } else { "done" })
+            .bind(message)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn job(&self, id: i64) -> StoreResult<Option<Job>> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::job).transpose()
+    }
+
+    async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>> {
+        let rows = sqlx::query("SELECT * FROM jobs ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(rows::job).collect()
+    }
+}

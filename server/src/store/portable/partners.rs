@@ -1,0 +1,368 @@
+//! Partners, their keys, leads, usage and the suppression lists.
+//!
+//! Portable SQL: this file is mounted once per backend (`sqlite/mod.rs`,
+//! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
+
+use super::*;
+use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
+use app::store::{PartnerLead, PartnerStore, StoreResult};
+use sqlx::{QueryBuilder, Row};
+
+impl DbStore {
+    /// Which of `hashes` appear in `column` (email_md5 or email_sha256): one
+    /// indexed `IN` probe per chunk.
+    async fn known_hashes(&self, column: &'static str, hashes: &[String]) -> StoreResult<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in hashes.chunks(900) {
+            let mut b: QueryBuilder<Db> =
+                QueryBuilder::new(format!("SELECT DISTINCT {column} FROM contacts WHERE {column} IN ("));
+            let mut list = b.separated(", ");
+            for hash in chunk {
+                list.push_bind(hash.as_str());
+            }
+            list.push_unseparated(")");
+            for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
+                found.push(row.get(0));
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[async_trait::async_trait]
+impl PartnerStore for DbStore {
+    #[tracing::instrument(skip(self, contact_email))]
+    async fn create_partner(
+        &self,
+        name: &str,
+        contact_email: &str,
+        price_cents: i64,
+        daily_quota: i64,
+        now: i64,
+    ) -> StoreResult<i64> {
+        let row = sqlx::query("INSERT INTO partners (name, contact_email, price_cents, daily_quota, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(name)
+            .bind(contact_email)
+            .bind(price_cents)
+            .bind(daily_quota)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn partner(&self, id: i64) -> StoreResult<Option<Partner>> {
+        let row = sqlx::query("SELECT * FROM partners WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::partner).transpose()
+    }
+
+    async fn partners(&self) -> StoreResult<Vec<Partner>> {
+        let list = sqlx::query("SELECT * FROM partners ORDER BY name").fetch_all(&self.pool).await.map_err(map_err)?;
+        list.iter().map(rows::partner).collect()
+    }
+
+    #[tracing::instrument(skip(self, key_hash))]
+    async fn create_api_key(
+        &self,
+        partner_id: i64,
+        key_hash: &str,
+        prefix: &str,
+        scopes: &str,
+        now: i64,
+        expires_at: Option<i64>,
+    ) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO api_keys (partner_id, key_hash, prefix, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(partner_id)
+        .bind(key_hash)
+        .bind(prefix)
+        .bind(scopes)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let row = sqlx::query("SELECT k.*, CAST(0 AS BIGINT) AS requests_today FROM api_keys k WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(rows::api_key).transpose()
+    }
+
+    async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>> {
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let list = sqlx::query(
+            "SELECT k.*, COALESCE(u.requests, 0) AS requests_today FROM api_keys k \
+             LEFT JOIN api_key_usage u ON u.key_id = k.id AND u.day = $2 \
+             WHERE k.partner_id = $1 ORDER BY k.created_at DESC, k.id DESC",
+        )
+        .bind(partner_id)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        list.iter().map(rows::api_key).collect()
+    }
+
+    async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()> {
+        // At most one write a second per key: last use is for people, not billing.
+        sqlx::query(
+            "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn add_key_requests(&self, key_id: i64, day: &str, requests: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_key_usage (key_id, day, requests) VALUES ($1, $2, $3) \
+             ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_usage.requests + excluded.requests",
+        )
+        .bind(key_id)
+        .bind(day)
+        .bind(requests)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn add_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        sqlx::query("INSERT INTO audit_log (at, actor, action, partner_id, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(entry.at)
+            .bind(&entry.actor)
+            .bind(&entry.action)
+            .bind(entry.partner_id)
+            .bind(&entry.detail)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn audit_entries(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let list = sqlx::query("SELECT * FROM audit_log ORDER BY at DESC, id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        list.iter().map(rows::audit_entry).collect()
+    }
+
+    async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO partner_usage (partner_id, day, checks, hits) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (partner_id, day) DO UPDATE SET checks = partner_usage.checks + excluded.checks, \
+               hits = partner_usage.hits + excluded.hits",
+        )
+        .bind(partner_id)
+        .bind(day)
+        .bind(checks)
+        .bind(hits)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT checks FROM partner_usage WHERE partner_id = $1 AND day = $2")
+            .bind(partner_id)
+            .bind(day)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(|r| r.get(0)).unwrap_or(0))
+    }
+
+    #[tracing::instrument(skip_all, fields(partner_id = lead.partner_id))]
+    async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let sql = insert_contact_sql("");
+        let query = sqlx::query(&sql);
+        let contact_id: i64 =
+            bind_contact(query, &lead.fields).bind(lead.now).fetch_one(&mut *tx).await.map_err(map_err)?.get(0);
+        let detail = format!("Created (Partner: {})", lead.fields.source_detail);
+        add_activity(&mut tx, contact_id, "created", lead.now, &detail, &lead.actor).await?;
+        for (newsletter_id, consent) in &lead.subscriptions {
+            sqlx::query(
+                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
+                 VALUES ($1, $2, 'subscribed', $3, $4, $5, $6)",
+            )
+            .bind(contact_id)
+            .bind(newsletter_id)
+            .bind(consent.at)
+            .bind(&consent.channel)
+            .bind(&consent.form)
+            .bind(&consent.text)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        let lead_id: i64 = sqlx::query(
+            "INSERT INTO partner_leads (partner_id, contact_id, price_cents, day, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(lead.partner_id)
+        .bind(contact_id)
+        .bind(lead.price_cents)
+        .bind(&lead.day)
+        .bind(lead.now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .get(0);
+        sqlx::query(
+            "INSERT INTO partner_usage (partner_id, day, accepted, billed_cents) VALUES ($1, $2, 1, $3) \
+             ON CONFLICT (partner_id, day) DO UPDATE SET accepted = partner_usage.accepted + 1, \
+               billed_cents = partner_usage.billed_cents + excluded.billed_cents",
+        )
+        .bind(lead.partner_id)
+        .bind(&lead.day)
+        .bind(lead.price_cents)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(lead_id)
+    }
+
+    async fn count_lead_refusal(&self, partner_id: i64, day: &str, duplicate: bool) -> StoreResult<()> {
+        let (duplicates, invalid) = if duplicate { (1i64, 0i64) } else { (0, 1) };
+        sqlx::query(
+            "INSERT INTO partner_usage (partner_id, day, duplicates, invalid) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (partner_id, day) DO UPDATE SET duplicates = partner_usage.duplicates + excluded.duplicates, \
+               invalid = partner_usage.invalid + excluded.invalid",
+        )
+        .bind(partner_id)
+        .bind(day)
+        .bind(duplicates)
+        .bind(invalid)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>> {
+        let list =
+            sqlx::query("SELECT * FROM partner_usage WHERE partner_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
+                .bind(partner_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        list.iter().map(rows::usage_day).collect()
+    }
+
+    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>> {
+        let row = sqlx::query("SELECT status, body FROM idempotent_responses WHERE partner_id = $1 AND key = $2")
+            .bind(partner_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    async fn save_idempotent_response(
+        &self,
+        partner_id: i64,
+        key: &str,
+        status: i64,
+        body: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO idempotent_responses (partner_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (partner_id, key) DO NOTHING",
+        )
+        .bind(partner_id)
+        .bind(key)
+        .bind(status)
+        .bind(body)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn export_hashes(
+        &self,
+        sha256: bool,
+        since: Option<i64>,
+        out: &tokio::sync::mpsc::Sender<Vec<String>>,
+    ) -> StoreResult<()> {
+        let column = if sha256 { "email_sha256" } else { "email_md5" };
+        let sql =
+            format!("SELECT id, {column} FROM contacts WHERE id > $1 AND updated_at >= $2 ORDER BY id LIMIT 10000");
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query(&sql)
+                .bind(after)
+                .bind(since.unwrap_or(i64::MIN))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = last.get(0);
+            let batch: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+            if out.send(batch).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn for_each_hash_since(
+        &self,
+        since: i64,
+        each: &mut (dyn for<'r> FnMut(&'r str, &'r str) + Send),
+    ) -> StoreResult<()> {
+        use futures::TryStreamExt;
+        let mut rows = sqlx::query("SELECT email_md5, email_sha256 FROM contacts WHERE updated_at >= $1")
+            .bind(since)
+            .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(map_err)? {
+            each(row.get::<&str, _>(0), row.get::<&str, _>(1));
+        }
+        Ok(())
+    }
+
+    async fn known_md5(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
+        self.known_hashes("email_md5", hashes).await
+    }
+
+    async fn known_sha256(&self, hashes: &[String]) -> StoreResult<Vec<String>> {
+        self.known_hashes("email_sha256", hashes).await
+    }
+}

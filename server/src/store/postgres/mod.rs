@@ -1,0 +1,89 @@
+//! PostgreSQL, for deployments that run several app instances on one database.
+//! Migrations in migrations/postgres.
+
+use super::Dialect;
+use app::store::{Backend, StoreError};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::time::Duration;
+
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(PgStore { pool })
+    }
+
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.pool.begin().await.map_err(map_err)
+    }
+
+    /// The pool for write-heavy work: the same pool (PostgreSQL writes concurrently).
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return StoreError::Conflict { constraint: db.constraint().unwrap_or_default().to_string() };
+        }
+    }
+    if let sqlx::Error::RowNotFound = error {
+        return StoreError::NotFound;
+    }
+    StoreError::Database(error.to_string())
+}
+
+impl Dialect for PgStore {
+    const BACKEND: Backend = Backend::Postgres;
+    /// 24 binds a contact row; PostgreSQL allows 65,535 bind parameters per statement.
+    const BULK_ROWS: usize = 2000;
+    /// PostgreSQL plans substring searches well on its own (parallel sequential scan).
+    const SEARCH_SOURCE: &'static str = "contacts c";
+    const INDEX_EXISTS: &'static str =
+        "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1";
+}
+
+/// This backend's database and store, as the portable modules below name them.
+type Db = sqlx::Postgres;
+type DbStore = PgStore;
+
+#[path = "../portable/contacts.rs"]
+mod contacts;
+#[path = "../portable/engagement.rs"]
+mod engagement;
+mod fold;
+#[path = "../portable/incentives.rs"]
+mod incentives;
+#[path = "../portable/jobs.rs"]
+mod jobs;
+#[path = "../portable/mail.rs"]
+mod mail;
+#[path = "../portable/partners.rs"]
+mod partners;
+#[path = "../portable/rows.rs"]
+mod rows;
+#[path = "../portable/self_service.rs"]
+mod self_service;
+#[path = "../portable/settings.rs"]
+mod settings;
+#[path = "../portable/signups.rs"]
+mod signups;
+#[path = "../portable/users.rs"]
+mod users;
+
+// What the contacts module shares with the others (writing a contact, its timeline, its
+// subscriptions, and the list filters).
+use contacts::{
+    add_activity, bind_contact, contact_filters, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT,
+};

@@ -1,0 +1,171 @@
+//! SQLite, the embedded default: one file in WAL mode, migrations in migrations/sqlite.
+
+use super::Dialect;
+use app::store::{Backend, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+    /// One connection for the write-heavy paths (event ingestion). SQLite runs one
+    /// writer at a time anyway; always using the same connection keeps its page cache
+    /// (larger than the readers') warm, where rotating through the pool would find each
+    /// connection's cache invalidated by the others' writes.
+    writer: SqlitePool,
+    /// One connection to the event inbox (`<database>.inbox`), which the writer
+    /// attaches as `inbox` to fold it.
+    intake: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(map_err)?
+            .create_if_missing(true)
+            // WAL lets pages read while a write is under way; NORMAL is durable across
+            // application crashes and only risks the last transaction on power loss.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536")
+            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: each checkpoint
+            // syncs, and big writes (seeding, imports) would otherwise sync hundreds of times.
+            .pragma("wal_autocheckpoint", "16384")
+            .pragma("temp_store", "memory")
+            // After a checkpoint, the log file is cut back to 64 MiB instead of keeping
+            // the size of the largest write it ever held.
+            .pragma("journal_size_limit", "67108864")
+            // Readers share the operating system's cache of the file instead of copying it.
+            .pragma("mmap_size", "1073741824");
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(map_err)?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        if in_memory {
+            // One connection holds everything, the inbox attached beside it.
+            sqlx::query("ATTACH DATABASE ':memory:' AS inbox").execute(&pool).await.map_err(map_err)?;
+            sqlx::query(&fold::CREATE_INBOX.replace("event_inbox", "inbox.event_inbox"))
+                .execute(&pool)
+                .await
+                .map_err(map_err)?;
+            return Ok(SqliteStore { writer: pool.clone(), intake: pool.clone(), pool });
+        }
+        let mut inbox_path = options.get_filename().as_os_str().to_owned();
+        inbox_path.push(".inbox");
+        let inbox_path = inbox_path.to_string_lossy().into_owned();
+        let intake = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone().filename(&inbox_path).foreign_keys(false))
+            .await
+            .map_err(map_err)?;
+        sqlx::query(fold::CREATE_INBOX).execute(&intake).await.map_err(map_err)?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .after_connect(move |conn, _| {
+                let inbox = inbox_path.clone();
+                Box::pin(async move {
+                    sqlx::query("ATTACH DATABASE $1 AS inbox").bind(inbox).execute(conn).await?;
+                    Ok(())
+                })
+            })
+            // The writer only folds events, and a fold only writes timeline rows for
+            // contacts it has just seen in the engagement table, holding the write lock
+            // (so none can be deleted meanwhile): checking each row's contact again
+            // would read a random page of the wide contacts table per event.
+            .connect_with(options.pragma("cache_size", "-524288").foreign_keys(false))
+            .await
+            .map_err(map_err)?;
+        Ok(SqliteStore { pool, writer, intake })
+    }
+
+    /// The pool for write-heavy work.
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// A transaction that writes: it takes the write lock at once (waiting for it as
+    /// long as the busy timeout allows). Begun as a reader instead, it would fail at
+    /// its first write if another connection had committed in between.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)
+    }
+
+    /// The pool appending to the event inbox.
+    pub(crate) fn intake(&self) -> &SqlitePool {
+        &self.intake
+    }
+}
+
+/// SQLite reports unique violations as "UNIQUE constraint failed: table.column"; the
+/// constraint is named after the table and column the way PostgreSQL names it.
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            let columns = db.message().rsplit(": ").next().unwrap_or_default();
+            let constraint = match columns {
+                "contacts.email" => "contacts_email_key".to_string(),
+                "users.email" => "users_email_key".to_string(),
+                "newsletters.name" => "newsletters_name_key".to_string(),
+                other => other.replace('.', "_"),
+            };
+            return StoreError::Conflict { constraint };
+        }
+    }
+    if let sqlx::Error::RowNotFound = error {
+        return StoreError::NotFound;
+    }
+    StoreError::Database(error.to_string())
+}
+
+impl Dialect for SqliteStore {
+    const BACKEND: Backend = Backend::Sqlite;
+    /// 24 binds a contact row; SQLite allows 32,766 bind parameters per statement.
+    const BULK_ROWS: usize = 1000;
+    /// A substring search cannot use an index range, and left alone SQLite walks the sort
+    /// index and reads every table row (3 s at a million contacts). Scanning the narrow
+    /// search index instead reads table rows only for the matches.
+    const SEARCH_SOURCE: &'static str = "contacts c INDEXED BY contacts_search";
+    const INDEX_EXISTS: &'static str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1";
+}
+
+/// This backend's database and store, as the portable modules below name them.
+type Db = sqlx::Sqlite;
+type DbStore = SqliteStore;
+
+#[path = "../portable/contacts.rs"]
+mod contacts;
+#[path = "../portable/engagement.rs"]
+mod engagement;
+mod fold;
+#[path = "../portable/incentives.rs"]
+mod incentives;
+#[path = "../portable/jobs.rs"]
+mod jobs;
+#[path = "../portable/mail.rs"]
+mod mail;
+#[path = "../portable/partners.rs"]
+mod partners;
+#[path = "../portable/rows.rs"]
+mod rows;
+#[path = "../portable/self_service.rs"]
+mod self_service;
+#[path = "../portable/settings.rs"]
+mod settings;
+#[path = "../portable/signups.rs"]
+mod signups;
+#[path = "../portable/users.rs"]
+mod users;
+
+// What the contacts module shares with the others (writing a contact, its timeline, its
+// subscriptions, and the list filters).
+use contacts::{
+    add_activity, bind_contact, contact_filters, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT,
+};

@@ -1,0 +1,16 @@
+//! Carnet's integration tests, one binary: each test binary links the whole server, so
+//! one binary instead of ten saves minutes of linking on every change. Each module is a
+//! capability's stories, run against SQLite and PostgreSQL by `both_backends!`.
+
+#[macro_use]
+mod common;
+
+mod conformance;
+mod engagement;
+mod engagement_staff;
+mod incentives;
+mod mail;
+mod partner_api;
+mod self_service;
+mod signup;
+mod staff;
