@@ -101,24 +101,28 @@ pub async fn run(cli: Cli) -> Result<()> {
                 prefix,
                 codes,
             };
+            let state = AppState::new(store.clone(), Settings::default());
             let now = app::platform::clock::now();
-            let (incentive, pool) = form.validate(now).map_err(|errors| {
-                errors
-                    .0
-                    .iter()
-                    .map(|e| {
-                        let flag =
-                            if e.field == "codes" { "codes-file".to_string() } else { e.field.replace('_', "-") };
-                        format!("--{flag}: {}", e.message)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })?;
-            let id = store.create_incentive(&incentive, &pool, now).await.map_err(|e| e.to_string())?;
-            if !pool.is_empty() {
-                println!("{} codes in the pool", pool.len());
+            let created = match app::incentives::service::create_programme(&state, &form, now).await {
+                Ok(created) => created,
+                Err(app::error::AppError::Invalid(errors)) => {
+                    let flags: Vec<String> = errors
+                        .0
+                        .iter()
+                        .map(|e| {
+                            let flag =
+                                if e.field == "codes" { "codes-file".to_string() } else { e.field.replace('_', "-") };
+                            format!("--{flag}: {}", e.message)
+                        })
+                        .collect();
+                    return Err(flags.join("\n"));
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            if created.pool_codes > 0 {
+                println!("{} codes in the pool", created.pool_codes);
             }
-            println!("{id}");
+            println!("{}", created.id);
             Ok(())
         }
         Command::ProfileLink { email, send, profile_link_days } => {

@@ -4,8 +4,9 @@
 use app::engagement::MonthCounts;
 use app::model::contact::ConsentEvidence;
 use app::model::engagement::EngagementSettings;
+use app::model::events::EventKind;
 use app::model::{Channel, ContactFields, Email, SubscriptionState};
-use app::store::{BulkContact, Store, StoreError};
+use app::store::{BulkActivity, BulkContact, Store, StoreError};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -56,25 +57,25 @@ const CHANNELS: &[(Channel, u32, &str, u32)] = &[
 ];
 
 /// What engagers do, by weight.
-const EVENT_MIX: &[&str] = &[
-    "open",
-    "open",
-    "open",
-    "open",
-    "open",
-    "open",
-    "click",
-    "click",
-    "click",
-    "click",
-    "visit",
-    "visit",
-    "visit",
-    "purchase",
-    "purchase",
-    "form_submission",
-    "profile_update",
-    "reply",
+const EVENT_MIX: &[EventKind] = &[
+    EventKind::Open,
+    EventKind::Open,
+    EventKind::Open,
+    EventKind::Open,
+    EventKind::Open,
+    EventKind::Open,
+    EventKind::Click,
+    EventKind::Click,
+    EventKind::Click,
+    EventKind::Click,
+    EventKind::Visit,
+    EventKind::Visit,
+    EventKind::Visit,
+    EventKind::Purchase,
+    EventKind::Purchase,
+    EventKind::FormSubmission,
+    EventKind::ProfileUpdate,
+    EventKind::Reply,
 ];
 
 pub const NEWSLETTERS: &[(&str, &str)] = &[
@@ -145,21 +146,21 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
         let opens_only = rng.gen_range(0..100) < 12;
         for _ in 0..count {
             let at = rng.gen_range(created_at..=active_until.max(created_at));
-            let kind = if opens_only { "open" } else { *pick(rng, EVENT_MIX) };
-            if kind == "purchase" {
+            let kind = if opens_only { EventKind::Open } else { *pick(rng, EVENT_MIX) };
+            if kind == EventKind::Purchase {
                 purchases += 1;
                 spent += rng.gen_range(1500..25000);
                 last_purchase = last_purchase.max(Some(at));
             }
-            activities.push((kind.to_string(), true, at, String::new()));
+            activities.push(BulkActivity { kind, at, detail: String::new() });
         }
     }
     // A few addresses bounce hard or complain: suppressed, unsubscribed everywhere.
     let roll = rng.gen_range(0..1000);
-    let suppressed = (roll < 25).then_some(if roll < 20 { "hard_bounce" } else { "complaint" });
+    let suppressed = (roll < 25).then_some(if roll < 20 { EventKind::HardBounce } else { EventKind::Complaint });
     if let Some(kind) = suppressed {
         let at = rng.gen_range(created_at..=now);
-        activities.push((kind.to_string(), false, at, String::new()));
+        activities.push(BulkActivity { kind, at, detail: String::new() });
     }
     let consent = ConsentEvidence {
         at: created_at,
@@ -170,7 +171,7 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
     // About one in twelve leave every newsletter at some point (the attrition chart).
     let quit_at = (suppressed.is_none() && rng.gen_range(0..100) < 8).then(|| rng.gen_range(created_at..=now));
     if let Some(at) = quit_at {
-        activities.push(("unsubscribe".to_string(), false, at, String::new()));
+        activities.push(BulkActivity { kind: EventKind::Unsubscribe, at, detail: String::new() });
     }
     let mut subscriptions = Vec::new();
     for id in newsletters {
@@ -276,8 +277,8 @@ impl History {
             let last = c
                 .activities
                 .iter()
-                .filter(|(kind, interaction, at, _)| *interaction && (opens || kind != "open") && at <= end)
-                .map(|a| a.2)
+                .filter(|a| (if opens { a.kind.is_interaction() } else { a.kind.is_signal() }) && a.at <= *end)
+                .map(|a| a.at)
                 .max();
             let status = self.settings.bounds(*end).status(last, c.created_at);
             self.counts[i][status.index()] += 1;

@@ -18,6 +18,31 @@ pub const REDEMPTION_SUMMARY_KEY: &str = "redemption_summary";
 /// Codes a pool takes at once.
 pub const MAX_POOL: usize = 100_000;
 
+/// An incentive code as people type it and shops send it back: 1 to 100 characters,
+/// without spaces or control characters (surrounding spaces are trimmed). One rule for
+/// the codes Carnet makes, the shop's codes in a pool, the CSV of used codes and the
+/// redemptions API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncentiveCode(String);
+
+impl IncentiveCode {
+    pub const MAX_CHARS: usize = 100;
+    pub const RULE: &'static str = "A code is 1 to 100 characters, without spaces.";
+
+    pub fn parse(text: &str) -> Result<IncentiveCode, &'static str> {
+        let code = text.trim();
+        let fits = !code.is_empty() && code.chars().count() <= Self::MAX_CHARS;
+        if !fits || code.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Self::RULE);
+        }
+        Ok(IncentiveCode(code.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A new programme as typed (staff's form, or the command line's arguments).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -81,16 +106,19 @@ impl ProgrammeForm {
             errors.add("prefix", "Up to 20 characters, without spaces.");
         }
         let mut codes: Vec<String> = Vec::new();
-        for code in self.codes.lines().map(str::trim).filter(|c| !c.is_empty()) {
-            if code.chars().count() > 100 || code.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                errors.add("codes", "Each code must be at most 100 characters, without spaces.");
-                break;
-            }
+        for line in self.codes.lines().filter(|l| !l.trim().is_empty()) {
+            let code = match IncentiveCode::parse(line) {
+                Ok(code) => code,
+                Err(rule) => {
+                    errors.add("codes", rule);
+                    break;
+                }
+            };
             if codes.len() == MAX_POOL {
                 errors.add("codes", format!("At most {MAX_POOL} codes at once."));
                 break;
             }
-            codes.push(code.to_string());
+            codes.push(code.as_str().to_string());
         }
         codes.sort();
         codes.dedup();
@@ -183,4 +211,21 @@ pub enum Redemption {
     AlreadyRedeemed { at: i64 },
     /// No issued code is spelled so.
     Unknown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IncentiveCode;
+
+    #[test]
+    fn a_code_is_trimmed_and_refused_with_spaces_control_characters_or_too_long() {
+        assert_eq!(IncentiveCode::parse("  THANKS-ABC \r").unwrap().as_str(), "THANKS-ABC");
+        assert!(IncentiveCode::parse("").is_err());
+        assert!(IncentiveCode::parse("   ").is_err());
+        assert!(IncentiveCode::parse("TWO WORDS").is_err());
+        assert!(IncentiveCode::parse("TAB\tBED").is_err());
+        assert!(IncentiveCode::parse("NUL\u{0}").is_err());
+        assert!(IncentiveCode::parse(&"é".repeat(100)).is_ok(), "100 characters, whatever their bytes");
+        assert!(IncentiveCode::parse(&"x".repeat(101)).is_err());
+    }
 }

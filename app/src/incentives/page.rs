@@ -51,7 +51,7 @@ pub async fn create_incentive(form: ProgrammeForm, required: Option<HashMap<Stri
         ..form
     };
     let id = match super::service::create_programme(&state, &form, crate::platform::clock::now()).await {
-        Ok(id) => id,
+        Ok(created) => created.id,
         Err(e) => {
             // Without JavaScript the browser comes back to an empty form: keep what was typed.
             if crate::auth::service::is_plain_form_post() {

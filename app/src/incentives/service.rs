@@ -121,9 +121,20 @@ mod tests {
 }
 
 /// Creates a programme (and its pool) from what staff typed; returns its id.
-pub async fn create_programme(state: &AppState, form: &super::ProgrammeForm, now: i64) -> Result<i64, AppError> {
+pub async fn create_programme(
+    state: &AppState,
+    form: &super::ProgrammeForm,
+    now: i64,
+) -> Result<CreatedProgramme, AppError> {
     let (incentive, pool) = form.validate(now).map_err(AppError::Invalid)?;
-    Ok(state.store.create_incentive(&incentive, &pool, now).await?)
+    let id = state.store.create_incentive(&incentive, &pool, now).await?;
+    Ok(CreatedProgramme { id, pool_codes: pool.len() })
+}
+
+/// A programme just created: its id, and how many shop codes its pool holds.
+pub struct CreatedProgramme {
+    pub id: i64,
+    pub pool_codes: usize,
 }
 
 /// Lines a file of used codes may hold.
@@ -190,11 +201,14 @@ fn read_used_codes(text: &str, now: i64) -> Result<UsedCodes, String> {
         if code.is_empty() || (index == 0 && HEADERS.contains(&code.to_lowercase().as_str())) {
             continue;
         }
-        if code.chars().count() > 100 {
-            file.skipped += 1;
-            note(&mut file.problems, format!("Line {line}: a code is at most 100 characters."));
-            continue;
-        }
+        let code = match super::IncentiveCode::parse(code) {
+            Ok(code) => code,
+            Err(rule) => {
+                file.skipped += 1;
+                note(&mut file.problems, format!("Line {line}: {rule}"));
+                continue;
+            }
+        };
         let at = match record.get(1).map(str::trim).filter(|t| !t.is_empty()) {
             None => now,
             Some(t) => match parse_used_at(t, now) {
@@ -206,7 +220,7 @@ fn read_used_codes(text: &str, now: i64) -> Result<UsedCodes, String> {
                 }
             },
         };
-        file.used.push((line, code.to_string(), at));
+        file.used.push((line, code.as_str().to_string(), at));
     }
     Ok(file)
 }
@@ -253,6 +267,15 @@ impl jobs::JobKind for RedeemJob {
     ) -> impl std::future::Future<Output = Result<String, crate::store::StoreError>> + Send + 'a {
         run_redemptions(state, job, payload)
     }
+}
+
+/// Records that a shop's customer used a code (the redemptions API).
+pub async fn redeem(
+    state: &AppState,
+    code: &super::IncentiveCode,
+    at: i64,
+) -> Result<super::Redemption, crate::store::StoreError> {
+    state.store.redeem_code(code.as_str(), at).await
 }
 
 /// Runs a `redeem_codes` job from where it stopped; returns its summary. Each code is

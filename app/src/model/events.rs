@@ -77,6 +77,21 @@ impl EventKind {
         !matches!(self, EventKind::SoftBounce | EventKind::HardBounce | EventKind::Complaint | EventKind::Unsubscribe)
     }
 
+    /// Whether the event is a signal: an interaction the person surely made. Opens are
+    /// not (privacy proxies fetch images unasked); statuses count them only when the
+    /// settings say opens count.
+    pub fn is_signal(self) -> bool {
+        self.is_interaction() && self != EventKind::Open
+    }
+
+    /// The kinds for which `rule` holds, as an SQL list for `IN (…)`: the queries that
+    /// fold events are built from these rules rather than spelling them again.
+    pub fn sql_list(rule: impl Fn(EventKind) -> bool) -> String {
+        let kinds: Vec<String> =
+            EventKind::ALL.into_iter().filter(|k| rule(*k)).map(|k| format!("'{}'", k.as_str())).collect();
+        kinds.join(", ")
+    }
+
     /// Hard bounces and complaints suppress the address.
     pub fn suppresses(self) -> bool {
         matches!(self, EventKind::HardBounce | EventKind::Complaint)
@@ -252,5 +267,16 @@ mod tests {
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
         }
+    }
+
+    #[test]
+    fn signals_are_interactions_but_opens_and_the_sql_lists_follow_the_rules() {
+        assert!(!EventKind::Open.is_signal() && EventKind::Open.is_interaction());
+        assert!(EventKind::Click.is_signal() && EventKind::Purchase.is_signal());
+        assert!(!EventKind::Complaint.is_signal(), "not an interaction, so not a signal");
+        assert_eq!(EventKind::sql_list(EventKind::suppresses), "'hard_bounce', 'complaint'");
+        let signals = EventKind::sql_list(EventKind::is_signal);
+        assert_eq!(signals.split(", ").count(), 6);
+        assert!(!signals.contains("'open'"));
     }
 }

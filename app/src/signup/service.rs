@@ -29,6 +29,11 @@ struct Kiosk {
 pub async fn kiosk_token(state: &AppState, now: i64) -> Result<String, StoreError> {
     Ok(Signer::of(state).await?.sign(Purpose::Kiosk, &Kiosk { u: now + KIOSK_DAYS * 86_400 }))
 }
+/// The newsletters a form may offer.
+pub async fn newsletters(state: &AppState) -> Result<Vec<crate::model::contact::Newsletter>, StoreError> {
+    state.store.newsletters().await
+}
+
 /// How long a confirmation link works (people open mail late).
 pub const CONFIRM_DAYS: i64 = 7;
 

@@ -61,10 +61,18 @@ pub struct BulkContact {
     pub purchase_count: i64,
     /// (newsletter id, state, consent) for each subscription.
     pub subscriptions: Vec<(i64, SubscriptionState, ConsentEvidence)>,
-    /// (kind, interaction, occurred_at, detail) for each timeline entry. The contact's
-    /// last interaction, signal, open and click, and its suppression by a hard bounce
-    /// or complaint, are derived from these.
-    pub activities: Vec<(String, bool, i64, String)>,
+    /// Its timeline. The contact's last interaction, signal, open and click, and its
+    /// suppression by a hard bounce or complaint, are derived from these by the rules
+    /// of `EventKind`.
+    pub activities: Vec<BulkActivity>,
+}
+
+/// One entry of a bulk-loaded contact's timeline.
+#[derive(Clone, Debug)]
+pub struct BulkActivity {
+    pub kind: crate::model::events::EventKind,
+    pub at: i64,
+    pub detail: String,
 }
 
 /// An accepted partner lead: the contact, its subscriptions, and what it is billed.

@@ -61,11 +61,8 @@ pub(crate) struct FoldSql {
 impl FoldSql {
     pub fn over(src: &str, day: fn(&str) -> String) -> FoldSql {
         let values = ["v.li", "v.ls", "v.lo", "v.lc"];
-        let rare: Vec<String> = EventKind::ALL
-            .iter()
-            .filter(|k| k.unsubscribes() || k.suppresses())
-            .map(|k| format!("'{}'", k.as_str()))
-            .collect();
+        let rare = EventKind::sql_list(|k| k.unsubscribes() || k.suppresses());
+        let signals = EventKind::sql_list(EventKind::is_signal);
         FoldSql {
             timeline: format!(
                 "INSERT INTO activities ({INBOX_COLUMNS}) SELECT {cols} FROM {src} f WHERE {LIVE} ORDER BY f.contact_id, f.occurred_at",
@@ -73,7 +70,7 @@ impl FoldSql {
             ),
             instants: format!(
                 "UPDATE engagement SET {set} FROM (SELECT contact_id, MAX(occurred_at) AS li, \
-                   MAX(CASE WHEN kind <> 'open' THEN occurred_at END) AS ls, \
+                   MAX(CASE WHEN kind IN ({signals}) THEN occurred_at END) AS ls, \
                    MAX(CASE WHEN kind = 'open' THEN occurred_at END) AS lo, \
                    MAX(CASE WHEN kind = 'click' THEN occurred_at END) AS lc \
                  FROM {src} f WHERE f.interaction AND {LIVE} GROUP BY f.contact_id) AS v \
@@ -94,7 +91,7 @@ impl FoldSql {
                 set = forward_set("contacts", &["last_purchase_on"], |_| "v.day".to_string()),
                 day = day("MAX(occurred_at)"),
             ),
-            rare: format!("FROM {src} f WHERE f.kind IN ({}) AND {LIVE}", rare.join(", ")),
+            rare: format!("FROM {src} f WHERE f.kind IN ({rare}) AND {LIVE}"),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Values as both backends store them (dates as ISO text, interests as a list, custom
 //! fields as JSON) and the column reader the row decoders share.
 
+use app::model::events::EventKind;
 use app::model::ContactFields;
-use app::store::StoreError;
+use app::store::{BulkActivity, StoreError};
 use chrono::NaiveDate;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -48,22 +49,24 @@ pub struct BulkEngagement {
 }
 
 impl BulkEngagement {
-    pub fn of(activities: &[(String, bool, i64, String)]) -> BulkEngagement {
+    pub fn of(activities: &[BulkActivity]) -> BulkEngagement {
         let mut e = BulkEngagement::default();
-        for (kind, interaction, at, _) in activities {
-            let at = Some(*at);
-            if *interaction {
+        for a in activities {
+            let at = Some(a.at);
+            if a.kind.is_interaction() {
                 e.last_interaction_at = e.last_interaction_at.max(at);
-                if kind != "open" {
-                    e.last_signal_at = e.last_signal_at.max(at);
-                }
             }
-            match kind.as_str() {
-                "open" => e.last_open_at = e.last_open_at.max(at),
-                "click" => e.last_click_at = e.last_click_at.max(at),
-                "hard_bounce" if e.suppressed.is_none() => e.suppressed = at.map(|a| (a, "hard_bounce")),
-                "complaint" if e.suppressed.is_none() => e.suppressed = at.map(|a| (a, "complaint")),
+            if a.kind.is_signal() {
+                e.last_signal_at = e.last_signal_at.max(at);
+            }
+            match a.kind {
+                EventKind::Open => e.last_open_at = e.last_open_at.max(at),
+                EventKind::Click => e.last_click_at = e.last_click_at.max(at),
                 _ => {}
+            }
+            // The first suppressing event suppresses, for its reason.
+            if a.kind.suppresses() && e.suppressed.is_none() {
+                e.suppressed = Some((a.at, a.kind.as_str()));
             }
         }
         e

@@ -4,8 +4,9 @@
 use crate::common;
 
 use app::model::contact::ConsentEvidence;
+use app::model::events::EventKind;
 use app::model::{Channel, ContactForm, ContactQuery, ContactSort, Email, Role, SubscriptionState};
-use app::store::{BulkContact, StoreError};
+use app::store::{BulkActivity, BulkContact, StoreError};
 use chrono::NaiveDate;
 
 /// Statuses as of now under the default settings.
@@ -313,7 +314,10 @@ async fn bulk_inserts_skip_known_addresses(db: common::Db) {
             created_at: 5,
             purchase_count: 1,
             subscriptions: vec![(n, SubscriptionState::Subscribed, consent.clone())],
-            activities: vec![("open".into(), true, 7, "x".into()), ("click".into(), true, 6, "y".into())],
+            activities: vec![
+                BulkActivity { kind: EventKind::Open, at: 7, detail: "x".into() },
+                BulkActivity { kind: EventKind::Click, at: 6, detail: "y".into() },
+            ],
         })
         .collect();
     assert_eq!(store.insert_contacts_bulk(&batch).await.unwrap(), 2);

@@ -112,6 +112,24 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The answer given earlier to this partner's request with this Idempotency-Key:
+/// (HTTP status, body).
+pub async fn earlier_answer(state: &AppState, partner_id: i64, key: &str) -> Result<Option<(i64, String)>, StoreError> {
+    state.store.idempotent_response(partner_id, key).await
+}
+
+/// Keeps the answer to a request with an Idempotency-Key, for its retries.
+pub async fn keep_answer(
+    state: &AppState,
+    partner_id: i64,
+    key: &str,
+    status: i64,
+    body: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    state.store.save_idempotent_response(partner_id, key, status, body, now).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::RateLimiter;

@@ -84,6 +84,14 @@ pub(super) fn read_lead(
     Ok((fields, subscriptions))
 }
 
+/// A lead whose body could not be read at all: refused, not billed, and counted on the
+/// partner's statement with the other refusals.
+pub async fn count_unreadable_lead(state: &AppState, caller: &PartnerKey, now: i64) {
+    if let Err(e) = state.store.count_lead_refusal(caller.partner.id, &day_of(now), false).await {
+        tracing::warn!(error = %e, "could not count a refused lead");
+    }
+}
+
 /// A lead from a partner: recorded and billed if the address is new, refused (and not
 /// billed) if it is known or invalid. Two partners racing with the same new address:
 /// the unique email lets exactly one insert, and billing is in the same transaction.

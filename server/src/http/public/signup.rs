@@ -82,7 +82,7 @@ async fn form_page(
 ) -> Response {
     let s = &spec.submission;
     let lang = s.lang;
-    let (ticket, newsletters) = match (signups::new_ticket(state, shown_at).await, state.store.newsletters().await) {
+    let (ticket, newsletters) = match (signups::new_ticket(state, shown_at).await, signups::newsletters(state).await) {
         (Ok(t), Ok(n)) => (t, n),
         (Err(e), _) | (_, Err(e)) => return failed(e, s.embedded),
     };

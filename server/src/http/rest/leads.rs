@@ -23,7 +23,7 @@ pub(super) async fn submit_lead(State(state): State<AppState>, headers: HeaderMa
     let outcome = match serde_json::from_slice::<LeadRequest>(&body) {
         Ok(request) => service::submit_lead(&state, &caller, request, now).await,
         Err(e) => {
-            let _ = state.store.count_lead_refusal(caller.partner.id, &service::day_of(now), false).await;
+            service::count_unreadable_lead(&state, &caller, now).await;
             Err(ApiError::Invalid(format!("The body is not valid JSON for this endpoint: {e}.")))
         }
     };

@@ -110,7 +110,7 @@ pub(crate) async fn idempotent_caller(
     let key =
         service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())).map_err(refusal)?;
     if let Some(key) = &key {
-        match state.store.idempotent_response(caller.partner.id, key).await {
+        match service::earlier_answer(state, caller.partner.id, key).await {
             Ok(Some((status, body))) => return Err(replay(status, body)),
             Ok(None) => {}
             Err(e) => return Err(refusal(e.into())),
@@ -143,7 +143,7 @@ async fn remember(state: &AppState, partner_id: i64, key: &str, response: Respon
         return refusal(ApiError::Internal);
     };
     let body = String::from_utf8_lossy(&bytes).to_string();
-    if let Err(e) = state.store.save_idempotent_response(partner_id, key, status.as_u16() as i64, &body, now).await {
+    if let Err(e) = service::keep_answer(state, partner_id, key, status.as_u16() as i64, &body, now).await {
         tracing::error!(error = %e, "could not store an idempotent response");
     }
     let mut res = (status, body).into_response();

@@ -4,7 +4,7 @@
 //! was never issued, 422 for a bad body.
 
 use super::{idempotent_caller, problem, refusal, remember_if_keyed};
-use app::incentives::Redemption;
+use app::incentives::{IncentiveCode, Redemption};
 use app::model::api_key::Scope;
 use app::partners::service::ApiError;
 use app::platform::clock::now;
@@ -31,40 +31,40 @@ pub(super) async fn redeem(State(state): State<AppState>, headers: HeaderMap, bo
         Err(e) => {
             refusal(ApiError::Invalid(format!("Send {{\"code\": \"…\"}} (and optionally \"redeemed_at\"): {e}.")))
         }
-        Ok(b) if b.code.trim().is_empty() || b.code.len() > 100 => {
-            refusal(ApiError::Invalid("The code must be 1 to 100 characters.".into()))
-        }
-        Ok(b) => {
-            let at = match b.redeemed_at.as_deref().map(|t| app::model::events::parse_instant(t, now)) {
-                None => Ok(now),
-                Some(parsed) => parsed,
-            };
-            match at {
-                Err(e) => refusal(ApiError::Invalid(format!("`redeemed_at` {e}"))),
-                Ok(at) => match state.store.redeem_code(b.code.trim(), at).await {
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not record a redemption");
-                        refusal(ApiError::Internal)
-                    }
-                    Ok(Redemption::Redeemed { incentive_id }) => (
-                        StatusCode::OK,
-                        axum::Json(serde_json::json!({ "status": "redeemed", "incentive_id": incentive_id })),
-                    )
-                        .into_response(),
-                    Ok(Redemption::AlreadyRedeemed { at }) => problem(
-                        StatusCode::CONFLICT,
-                        "Already redeemed",
-                        &format!(
-                            "This code was used at {}.",
-                            chrono::DateTime::from_timestamp(at, 0).map(|d| d.to_rfc3339()).unwrap_or_default()
+        Ok(b) => match IncentiveCode::parse(&b.code) {
+            Err(rule) => refusal(ApiError::Invalid(rule.into())),
+            Ok(code) => {
+                let at = match b.redeemed_at.as_deref().map(|t| app::model::events::parse_instant(t, now)) {
+                    None => Ok(now),
+                    Some(parsed) => parsed,
+                };
+                match at {
+                    Err(e) => refusal(ApiError::Invalid(format!("`redeemed_at` {e}"))),
+                    Ok(at) => match app::incentives::service::redeem(&state, &code, at).await {
+                        Err(e) => {
+                            tracing::error!(error = %e, "could not record a redemption");
+                            refusal(ApiError::Internal)
+                        }
+                        Ok(Redemption::Redeemed { incentive_id }) => (
+                            StatusCode::OK,
+                            axum::Json(serde_json::json!({ "status": "redeemed", "incentive_id": incentive_id })),
+                        )
+                            .into_response(),
+                        Ok(Redemption::AlreadyRedeemed { at }) => problem(
+                            StatusCode::CONFLICT,
+                            "Already redeemed",
+                            &format!(
+                                "This code was used at {}.",
+                                chrono::DateTime::from_timestamp(at, 0).map(|d| d.to_rfc3339()).unwrap_or_default()
+                            ),
                         ),
-                    ),
-                    Ok(Redemption::Unknown) => {
-                        problem(StatusCode::NOT_FOUND, "Unknown code", "No code spelled so was given to anyone.")
-                    }
-                },
+                        Ok(Redemption::Unknown) => {
+                            problem(StatusCode::NOT_FOUND, "Unknown code", "No code spelled so was given to anyone.")
+                        }
+                    },
+                }
             }
-        }
+        },
     };
     remember_if_keyed(&state, caller.partner.id, key, response, now).await
 }

@@ -68,9 +68,8 @@ pub(super) async fn export(
     // A producer task reads batches by id range; the response streams them as they come,
     // with at most a few batches in memory.
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<String>>(4);
-    let store = state.store.clone();
     tokio::spawn(async move {
-        if let Err(e) = store.export_hashes(sha256, since, &tx).await {
+        if let Err(e) = service::export_hashes(&state, sha256, since, &tx).await {
             tracing::error!(error = %e, "suppression export failed midway");
             // The store never sends an empty batch: one here means "failed", and the
             // response is aborted so the partner sees an error, not a short list.

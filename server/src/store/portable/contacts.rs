@@ -8,7 +8,7 @@ use crate::store::values::{changed_fields, custom_json, interests_text, iso_date
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
 use app::model::engagement::StatusBounds;
 use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, SubscriptionState};
-use app::store::{BulkContact, Store, StoreResult};
+use app::store::{BulkActivity, BulkContact, Store, StoreResult};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
 
@@ -523,7 +523,7 @@ impl Store for DbStore {
             });
             b.build().execute(&mut *tx).await.map_err(map_err)?;
         }
-        let acts: Vec<(i64, &(String, bool, i64, String))> = batch
+        let acts: Vec<(i64, &BulkActivity)> = batch
             .iter()
             .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
             .flat_map(|(id, c)| c.activities.iter().map(move |a| (id, a)))
@@ -531,8 +531,12 @@ impl Store for DbStore {
         for chunk in acts.chunks(Self::BULK_ROWS * 4) {
             let mut b: QueryBuilder<Db> =
                 QueryBuilder::new("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail) ");
-            b.push_values(chunk, |mut v, (id, (kind, interaction, at, detail))| {
-                v.push_bind(*id).push_bind(kind).push_bind(*interaction).push_bind(*at).push_bind(detail);
+            b.push_values(chunk, |mut v, (id, a)| {
+                v.push_bind(*id)
+                    .push_bind(a.kind.as_str())
+                    .push_bind(a.kind.is_interaction())
+                    .push_bind(a.at)
+                    .push_bind(&a.detail);
             });
             b.build().execute(&mut *tx).await.map_err(map_err)?;
         }
