@@ -65,15 +65,26 @@ pub async fn get_or_insert<S: Setting>(
     Ok(S::decode(Some(&stored)))
 }
 
-/// Compare-and-set (see `replace_setting`): whether `value` replaced `expected`.
+/// A setting's value with the text it was read from, for a compare-and-set.
+pub struct Read<S: Setting> {
+    pub value: S::Value,
+    stored: Option<String>,
+}
+
+pub async fn read<S: Setting>(store: &(impl SettingsStore + ?Sized)) -> StoreResult<Read<S>> {
+    let stored = store.setting(S::NAME).await?;
+    Ok(Read { value: S::decode(stored.as_deref()), stored })
+}
+
+/// Compare-and-set (see `replace_setting`): whether `value` replaced what `read` saw,
+/// exactly as it was stored (even text the setting could not decode).
 pub async fn replace<S: Setting>(
     store: &(impl SettingsStore + ?Sized),
-    expected: Option<&S::Value>,
+    seen: &Read<S>,
     value: &S::Value,
     now: i64,
 ) -> StoreResult<bool> {
-    let expected = expected.map(S::encode);
-    store.replace_setting(S::NAME, expected.as_deref(), &S::encode(value), now).await
+    store.replace_setting(S::NAME, seen.stored.as_deref(), &S::encode(value), now).await
 }
 
 /// Several settings saved together, in one transaction.

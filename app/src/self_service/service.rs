@@ -317,13 +317,12 @@ pub async fn yearly_refresh_tick(state: &AppState, now: i64) -> Result<usize, Ap
     if !settings.enabled || settings.per_day <= 0 {
         return Ok(0);
     }
-    let last_run = settings::get::<RefreshLastRun>(state.store.as_ref()).await?;
-    if now - last_run.unwrap_or(0) < 3_600 {
+    let last_run = settings::read::<RefreshLastRun>(state.store.as_ref()).await?;
+    if now - last_run.value.unwrap_or(0) < 3_600 {
         return Ok(0); // this hour's share was sent (by this instance or another)
     }
     // The hour is claimed by one instance only: the one whose compare-and-set wins.
-    let expected = last_run.map(Some);
-    if !settings::replace::<RefreshLastRun>(state.store.as_ref(), expected.as_ref(), &Some(now), now).await? {
+    if !settings::replace(state.store.as_ref(), &last_run, &Some(now), now).await? {
         return Ok(0);
     }
     let share = (settings.per_day + 23) / 24;
