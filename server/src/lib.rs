@@ -70,9 +70,16 @@ impl Application {
             }
         });
         let state = self.state.clone();
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        // One address per page: `/contacts/` is `/contacts` before routing, so a trailing
+        // slash never reaches a page around the staff gate (Leptos matches both).
+        let app =
+            tower::Layer::layer(&tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(), self.router);
+        let served = axum::serve(
+            self.listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         // What the last second gathered is written before the process ends.
         if let Err(e) = state.partner_usage.flush(state.store.as_ref()).await {
             tracing::error!(error = %e, "could not write the last partner usage");
