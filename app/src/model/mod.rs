@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod contact;
+pub mod contact_form;
 pub mod email;
 pub mod engagement;
 pub mod events;

@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::model::profile::ProfileField;
-use crate::platform::settings::{self, json_decode, json_encode, Setting};
+use crate::platform::settings::{self, json_encode, Setting};
 use crate::state::AppState;
 use crate::store::StoreError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -273,68 +273,7 @@ pub async fn set_channel(
     Ok(())
 }
 
-const YEAR: i64 = 365 * 86_400;
-
-/// Whether the yearly refresh runs, and how many links a day at most.
-pub struct YearlyRefreshSetting;
-
-impl Setting for YearlyRefreshSetting {
-    const NAME: &'static str = "yearly_refresh";
-    type Value = YearlyRefresh;
-    fn decode(stored: Option<&str>) -> YearlyRefresh {
-        json_decode(Self::NAME, stored)
-    }
-    fn encode(value: &YearlyRefresh) -> String {
-        json_encode(value)
-    }
-}
-
-/// When the yearly refresh last sent an hour's share (claimed by compare-and-set).
-struct RefreshLastRun;
-
-impl Setting for RefreshLastRun {
-    const NAME: &'static str = "yearly_refresh_last_run";
-    type Value = Option<i64>;
-    fn decode(stored: Option<&str>) -> Option<i64> {
-        stored.and_then(|v| v.parse().ok())
-    }
-    fn encode(value: &Option<i64>) -> String {
-        value.unwrap_or(0).to_string()
-    }
-}
-
-pub async fn yearly_refresh(state: &AppState) -> Result<YearlyRefresh, StoreError> {
-    settings::get::<YearlyRefreshSetting>(state.store.as_ref()).await
-}
-
-/// One hour's share of the yearly refresh (run hourly by housekeeping): mails the
-/// personal link to contacts whose profile has not changed in a year, at most
-/// `per_day / 24` an hour so the mail is spread over the day, skipping unsubscribed,
-/// suppressed and erased contacts and those sent a link in the last year. Returns how
-/// many were queued.
-pub async fn yearly_refresh_tick(state: &AppState, now: i64) -> Result<usize, AppError> {
-    let settings = yearly_refresh(state).await?;
-    if !settings.enabled || settings.per_day <= 0 {
-        return Ok(0);
-    }
-    let last_run = settings::read::<RefreshLastRun>(state.store.as_ref()).await?;
-    if now - last_run.value.unwrap_or(0) < 3_600 {
-        return Ok(0); // this hour's share was sent (by this instance or another)
-    }
-    // The hour is claimed by one instance only: the one whose compare-and-set wins.
-    if !settings::replace(state.store.as_ref(), &last_run, &Some(now), now).await? {
-        return Ok(0);
-    }
-    let share = (settings.per_day + 23) / 24;
-    let due = state.store.contacts_to_refresh(now - YEAR, now - YEAR, share).await?;
-    for contact in &due {
-        send_link(state, *contact, now).await?;
-    }
-    if !due.is_empty() {
-        tracing::info!(sent = due.len(), "yearly refresh links queued");
-    }
-    Ok(due.len())
-}
+pub use super::refresh::{yearly_refresh, yearly_refresh_tick, YearlyRefreshSetting};
 
 /// "Delete me": erases the person's data (see `erase_contact`) and ends their session.
 pub async fn erase_me(state: &AppState, session: &Session, contact_id: i64) -> Result<(), AppError> {

@@ -3,12 +3,13 @@
 //! a short session for that contact alone and lands on `/me`, a URL without the token.
 //! An expired or used link says so and offers to mail a new one to the address on file.
 
-use super::page::{html_escape, page};
+use super::page::{button_form, page, para};
 use app::self_service::service::{self as links, LinkProblem};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use leptos::prelude::*;
 use tower_sessions::Session;
 
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
@@ -16,11 +17,10 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         Ok(Ok(_)) => page(
             StatusCode::OK,
             "Your profile",
-            &format!(
-                "<p>Continue to see and update what we know about you, and choose what we send you.</p>\
-                 <form method=\"post\" action=\"/p/{}\"><button type=\"submit\">Continue</button></form>",
-                html_escape(&token)
-            ),
+            view! {
+                <p>"Continue to see and update what we know about you, and choose what we send you."</p>
+                {button_form(format!("/p/{token}"), "Continue")}
+            },
         ),
         Ok(Err(problem)) => problem_page(&token, problem),
         Err(e) => failed(e),
@@ -56,7 +56,7 @@ pub async fn resend(
         Ok(_) => page(
             StatusCode::OK,
             "Check your mail",
-            "<p>If this link was ours, a new one is on its way to the address we have for you.</p>",
+            para("If this link was ours, a new one is on its way to the address we have for you."),
         ),
         Err(e) => failed(e),
     }
@@ -69,19 +69,16 @@ fn problem_page(token: &str, problem: LinkProblem) -> Response {
         LinkProblem::Used => (StatusCode::GONE, "This link was already used", "Personal links work once."),
     };
     let offer = if problem == LinkProblem::Unknown {
-        "<p>Open the link from our most recent mail.</p>".to_string()
+        para("Open the link from our most recent mail.").into_any()
     } else {
-        format!(
-            "<form method=\"post\" action=\"/p/{}/resend\"><button type=\"submit\">Mail me a new link</button></form>",
-            html_escape(token)
-        )
+        button_form(format!("/p/{token}/resend"), "Mail me a new link").into_any()
     };
-    page(status, title, &format!("<p>{why}</p>{offer}"))
+    page(status, title, view! { {para(why)} {offer} })
 }
 
 fn failed(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "personal link failed");
-    page(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "<p>Something went wrong on our side.</p>")
+    page(StatusCode::SERVICE_UNAVAILABLE, "Please try again", para("Something went wrong on our side."))
 }
 
 /// "Download my data": the contact's own data as a JSON file (their session only).

@@ -8,8 +8,9 @@
 //! separated; all by default), `lang` (en, fr; else the browser's), `embed=1`, `kiosk`
 //! (a signed token staff put in the link of a tablet handed to people).
 
-use super::page::{html_escape, PublicPage};
+use super::page::{button_form, para, PublicPage};
 use app::auth::service::ClientIp;
+use app::model::contact::Newsletter;
 use app::model::profile::Lang;
 use app::signup::service::{self as signups, Verdict};
 use app::signup::{consent_words, public_channel, Submission};
@@ -19,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
+use leptos::prelude::*;
 use std::collections::HashMap;
 use tower_sessions::Session;
 
@@ -89,102 +91,141 @@ async fn form_page(
     let offered: Vec<_> =
         newsletters.into_iter().filter(|n| spec.offered.as_ref().is_none_or(|ids| ids.contains(&n.id))).collect();
     let title = lang.t("Subscribe", "Inscription");
+    let page = PublicPage::new(lang.code(), title).embedded(s.embedded);
     if offered.is_empty() {
-        let body =
-            lang.t("<p>There is nothing to subscribe to yet.</p>", "<p>Il n'y a encore rien à quoi s'inscrire.</p>");
-        return PublicPage::new(lang.code(), title, body).embedded(s.embedded).render(StatusCode::OK);
+        let nothing = lang.t("There is nothing to subscribe to yet.", "Il n'y a encore rien à quoi s'inscrire.");
+        return page.render(StatusCode::OK, para(nothing));
     }
-    let message = |field: &str| {
-        errors
-            .and_then(|e| e.get(field))
-            .map(|m| format!("<p class=\"field-error\" id=\"{field}-message\">{}</p>", html_escape(m)))
-            .unwrap_or_default()
-    };
-    let invalid = |field: &str| {
-        if errors.is_some_and(|e| e.get(field).is_some()) {
-            format!(" aria-invalid=\"true\" aria-describedby=\"{field}-message\"")
-        } else {
-            String::new()
+    let body = SignupForm {
+        s,
+        lang,
+        errors,
+        offered,
+        offered_ids: spec.offered.as_ref().map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+        ticket,
+        bits: state.settings.signup.pow_bits,
+    }
+    .view();
+    page.script("/subscribe/pow.js").render(status, body)
+}
+
+/// The form itself, filled with what the person sent when it comes back to them.
+struct SignupForm<'a> {
+    s: &'a Submission,
+    lang: Lang,
+    errors: Option<&'a app::model::FieldErrors>,
+    offered: Vec<Newsletter>,
+    offered_ids: Option<String>,
+    ticket: String,
+    bits: u32,
+}
+
+impl SignupForm<'_> {
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.and_then(|e| e.get(field)).map(str::to_string)
+    }
+
+    /// The message under a field, tied to it for screen readers.
+    fn message(&self, field: &'static str) -> impl IntoView + use<> {
+        self.error(field).map(|m| view! { <p class="field-error" id=format!("{field}-message")>{m}</p> })
+    }
+
+    fn invalid(&self, field: &'static str) -> (Option<&'static str>, Option<String>) {
+        match self.error(field) {
+            Some(_) => (Some("true"), Some(format!("{field}-message"))),
+            None => (None, None),
         }
-    };
-    let summary = match errors {
-        Some(_) => format!(
-            "<p class=\"alert alert-error\" role=\"alert\">{}</p>",
-            lang.t("Please correct the fields marked below.", "Corrigez les champs signalés ci-dessous.")
-        ),
-        None => String::new(),
-    };
-    let choices: String = offered
-        .iter()
-        .map(|n| {
-            let checked = if s.newsletters.contains(&n.id) { " checked" } else { "" };
-            let about = if n.description.is_empty() {
-                String::new()
-            } else {
-                format!("<span class=\"field-hint\">{}</span>", html_escape(&n.description))
-            };
-            format!(
-                "<label class=\"choice\"><input type=\"checkbox\" name=\"nl\" value=\"{}\"{checked}> {}</label>{about}",
-                n.id,
-                html_escape(&consent_words(lang, &n.name))
-            )
-        })
-        .collect();
-    let offered_ids = spec
-        .offered
-        .as_ref()
-        .map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-        .unwrap_or_default();
-    let body = format!(
-        "{summary}<p>{intro}</p>\
-         <form method=\"post\" action=\"/subscribe\" class=\"signup-form\" data-pow-bits=\"{bits}\" novalidate>\
-         <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
-         <input type=\"hidden\" name=\"pow\" value=\"\">\
-         <input type=\"hidden\" name=\"source\" value=\"{source}\">\
-         <input type=\"hidden\" name=\"detail\" value=\"{detail}\">\
-         <input type=\"hidden\" name=\"newsletters\" value=\"{offered_ids}\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
-         <input type=\"hidden\" name=\"kiosk\" value=\"{kiosk}\">\
-         {embed}\
-         <div class=\"field\"><label for=\"email\">{email_label}</label>\
-         <input id=\"email\" name=\"email\" type=\"text\" inputmode=\"email\" autocomplete=\"email\" required value=\"{email}\"{email_invalid}>{email_message}</div>\
-         <div class=\"field\"><label for=\"first_name\">{first_label}</label>\
-         <input id=\"first_name\" name=\"first_name\" autocomplete=\"given-name\" value=\"{first}\"{first_invalid}>{first_message}</div>\
-         <div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">{hp_label}</label>\
-         <input id=\"website\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>\
-         <fieldset{nl_invalid}><legend>{legend}</legend>{choices}{nl_message}</fieldset>\
-         <button type=\"submit\" data-working=\"{working}\">{button}</button>\
-         <p class=\"field-hint\">{after}</p></form>",
-        intro = lang.t(
-            "Get our news by email. We will send you a link to confirm.",
-            "Recevez nos nouvelles par email. Nous vous enverrons un lien pour confirmer."
-        ),
-        bits = state.settings.signup.pow_bits,
-        source = s.channel.as_str(),
-        detail = html_escape(&s.detail),
-        code = lang.code(),
-        kiosk = html_escape(&s.kiosk),
-        embed = if s.embedded { "<input type=\"hidden\" name=\"embed\" value=\"1\">" } else { "" },
-        email_label = lang.t("Email", "Email"),
-        email = html_escape(&s.email),
-        email_invalid = invalid("email"),
-        email_message = message("email"),
-        first_label = lang.t("First name (optional)", "Prénom (facultatif)"),
-        first = html_escape(&s.first_name),
-        first_invalid = invalid("first_name"),
-        first_message = message("first_name"),
-        hp_label = lang.t("Leave this empty", "Laissez ce champ vide"),
-        legend = lang.t("What would you like to receive?", "Que souhaitez-vous recevoir ?"),
-        nl_invalid = invalid("newsletters"),
-        nl_message = message("newsletters"),
-        working = lang.t("One moment…", "Un instant…"),
-        button = lang.t("Subscribe", "M'inscrire"),
-        after = lang.t(
-            "Your address is used only to send you what you choose. Every mail has a link to unsubscribe.",
-            "Votre adresse sert uniquement à vous envoyer ce que vous choisissez. Chaque envoi contient un lien de désabonnement."
-        ),
-    );
-    PublicPage::new(lang.code(), title, &body).script("/subscribe/pow.js").embedded(s.embedded).render(status)
+    }
+
+    fn view(self) -> impl IntoView + use<> {
+        let (s, lang) = (self.s, self.lang);
+        let summary = self.errors.map(|_| {
+            let text = lang.t("Please correct the fields marked below.", "Corrigez les champs signalés ci-dessous.");
+            view! { <p class="alert alert-error" role="alert">{text}</p> }
+        });
+        let choices = self
+            .offered
+            .iter()
+            .map(|n| {
+                let about = (!n.description.is_empty())
+                    .then(|| view! { <span class="field-hint">{n.description.clone()}</span> });
+                view! {
+                    <label class="choice">
+                        <input type="checkbox" name="nl" value=n.id.to_string() checked=s.newsletters.contains(&n.id)/>
+                        {format!(" {}", consent_words(lang, &n.name))}
+                    </label>
+                    {about}
+                }
+            })
+            .collect_view();
+        let (email_invalid, email_described) = self.invalid("email");
+        let (first_invalid, first_described) = self.invalid("first_name");
+        let (nl_invalid, nl_described) = self.invalid("newsletters");
+        view! {
+            {summary}
+            <p>
+                {lang.t(
+                    "Get our news by email. We will send you a link to confirm.",
+                    "Recevez nos nouvelles par email. Nous vous enverrons un lien pour confirmer.",
+                )}
+            </p>
+            <form method="post" action="/subscribe" class="signup-form" data-pow-bits=self.bits.to_string() novalidate=true>
+                <input type="hidden" name="ticket" value=self.ticket.clone()/>
+                <input type="hidden" name="pow" value=""/>
+                <input type="hidden" name="source" value=s.channel.as_str()/>
+                <input type="hidden" name="detail" value=s.detail.clone()/>
+                <input type="hidden" name="newsletters" value=self.offered_ids.clone().unwrap_or_default()/>
+                <input type="hidden" name="lang" value=lang.code()/>
+                <input type="hidden" name="kiosk" value=s.kiosk.clone()/>
+                {s.embedded.then(|| view! { <input type="hidden" name="embed" value="1"/> })}
+                <div class="field">
+                    <label for="email">{lang.t("Email", "Email")}</label>
+                    <input
+                        id="email"
+                        name="email"
+                        type="text"
+                        inputmode="email"
+                        autocomplete="email"
+                        required=true
+                        value=s.email.clone()
+                        aria-invalid=email_invalid
+                        aria-describedby=email_described
+                    />
+                    {self.message("email")}
+                </div>
+                <div class="field">
+                    <label for="first_name">{lang.t("First name (optional)", "Prénom (facultatif)")}</label>
+                    <input
+                        id="first_name"
+                        name="first_name"
+                        autocomplete="given-name"
+                        value=s.first_name.clone()
+                        aria-invalid=first_invalid
+                        aria-describedby=first_described
+                    />
+                    {self.message("first_name")}
+                </div>
+                <div class="hp" aria-hidden="true">
+                    <label for="website">{lang.t("Leave this empty", "Laissez ce champ vide")}</label>
+                    <input id="website" name="website" tabindex="-1" autocomplete="off"/>
+                </div>
+                <fieldset aria-invalid=nl_invalid aria-describedby=nl_described>
+                    <legend>{lang.t("What would you like to receive?", "Que souhaitez-vous recevoir ?")}</legend>
+                    {choices}
+                    {self.message("newsletters")}
+                </fieldset>
+                <button type="submit" data-working=lang.t("One moment…", "Un instant…")>
+                    {lang.t("Subscribe", "M'inscrire")}
+                </button>
+                <p class="field-hint">
+                    {lang.t(
+                        "Your address is used only to send you what you choose. Every mail has a link to unsubscribe.",
+                        "Votre adresse sert uniquement à vous envoyer ce que vous choisissez. Chaque envoi contient un lien de désabonnement.",
+                    )}
+                </p>
+            </form>
+        }
+    }
 }
 
 pub async fn submit(
@@ -211,13 +252,13 @@ pub async fn submit(
 /// What people and bots alike are told after sending the form.
 fn check_mail(lang: Lang, embedded: bool) -> Response {
     let body = lang.t(
-        "<p>If the address is right, a link to confirm your subscription is on its way. \
-         Open it within 7 days; until then you will receive nothing.</p>",
-        "<p>Si l'adresse est exacte, un lien pour confirmer votre inscription est en route. \
-         Ouvrez-le dans les 7 jours ; d'ici là, vous ne recevrez rien.</p>",
+        "If the address is right, a link to confirm your subscription is on its way. \
+         Open it within 7 days; until then you will receive nothing.",
+        "Si l'adresse est exacte, un lien pour confirmer votre inscription est en route. \
+         Ouvrez-le dans les 7 jours ; d'ici là, vous ne recevrez rien.",
     );
     let title = lang.t("Check your mail", "Consultez vos emails");
-    PublicPage::new(lang.code(), title, body).embedded(embedded).render(StatusCode::OK)
+    PublicPage::new(lang.code(), title).embedded(embedded).render(StatusCode::OK, para(body))
 }
 
 /// The confirmation link: a GET (the person, or a mail scanner) only shows the button.
@@ -230,14 +271,14 @@ pub async fn confirm_page(
     let lang = lang_of(query.get("lang").map(String::as_str), &headers);
     match signups::check_confirmation(&state, &token, app::platform::clock::now()).await {
         Ok(Ok(())) => {
-            let body = format!(
-                "<p>{}</p><form method=\"post\" action=\"/s/{}?lang={}\"><button type=\"submit\">{}</button></form>",
-                lang.t("One click to confirm your subscription.", "Un clic pour confirmer votre inscription."),
-                html_escape(&token),
-                lang.code(),
-                lang.t("Confirm my subscription", "Confirmer mon inscription"),
-            );
-            PublicPage::new(lang.code(), lang.t("Confirm", "Confirmation"), &body).render(StatusCode::OK)
+            let body = view! {
+                {para(lang.t("One click to confirm your subscription.", "Un clic pour confirmer votre inscription."))}
+                {button_form(
+                    format!("/s/{token}?lang={}", lang.code()),
+                    lang.t("Confirm my subscription", "Confirmer mon inscription"),
+                )}
+            };
+            PublicPage::new(lang.code(), lang.t("Confirm", "Confirmation")).render(StatusCode::OK, body)
         }
         Ok(Err(problem_outcome)) => problem(lang, problem_outcome),
         Err(e) => failed(e, false),
@@ -259,19 +300,21 @@ pub async fn confirm(
             if let Err(e) = app::self_service::service::open_session(&session, contact_id, now).await {
                 return failed(e, false);
             }
-            let names: Vec<String> = newsletters.iter().map(|n| html_escape(n)).collect();
-            let body = format!(
-                "<p>{} {}.</p><p>{}</p><p><a class=\"button\" href=\"/me?lang={}\">{}</a></p>",
-                lang.t("You are subscribed to", "Vous êtes inscrit à"),
-                names.join(", "),
-                lang.t(
+            let subscribed =
+                format!("{} {}.", lang.t("You are subscribed to", "Vous êtes inscrit à"), newsletters.join(", "));
+            let body = view! {
+                {para(subscribed)}
+                {para(lang.t(
                     "Tell us a little more about you, and choose what we send you:",
-                    "Dites-nous en un peu plus sur vous, et choisissez ce que nous vous envoyons :"
-                ),
-                lang.code(),
-                lang.t("Complete my profile", "Compléter mon profil"),
-            );
-            PublicPage::new(lang.code(), lang.t("Thank you", "Merci"), &body).render(StatusCode::OK)
+                    "Dites-nous en un peu plus sur vous, et choisissez ce que nous vous envoyons :",
+                ))}
+                <p>
+                    <a class="button" href=format!("/me?lang={}", lang.code())>
+                        {lang.t("Complete my profile", "Compléter mon profil")}
+                    </a>
+                </p>
+            };
+            PublicPage::new(lang.code(), lang.t("Thank you", "Merci")).render(StatusCode::OK, body)
         }
         Ok(other) => problem(lang, other),
         Err(e) => failed(e, false),
@@ -305,20 +348,19 @@ fn problem(lang: Lang, outcome: SignupOutcome) -> Response {
             ),
         ),
     };
-    let again = if matches!(outcome, SignupOutcome::Expired) {
-        format!(
-            "<p><a href=\"/subscribe?lang={}\">{}</a></p>",
-            lang.code(),
-            lang.t("Sign up again", "M'inscrire à nouveau")
-        )
-    } else {
-        String::new()
-    };
-    PublicPage::new(lang.code(), title, &format!("<p>{why}</p>{again}")).render(status)
+    let again = matches!(outcome, SignupOutcome::Expired).then(|| {
+        view! {
+            <p>
+                <a href=format!("/subscribe?lang={}", lang.code())>{lang.t("Sign up again", "M'inscrire à nouveau")}</a>
+            </p>
+        }
+    });
+    PublicPage::new(lang.code(), title).render(status, view! { {para(why)} {again} })
 }
 
 fn failed(e: impl std::fmt::Display, embedded: bool) -> Response {
     tracing::error!(error = %e, "sign-up failed");
-    let body = "<p>Something went wrong on our side.</p>";
-    PublicPage::new("en", "Please try again", body).embedded(embedded).render(StatusCode::SERVICE_UNAVAILABLE)
+    PublicPage::new("en", "Please try again")
+        .embedded(embedded)
+        .render(StatusCode::SERVICE_UNAVAILABLE, para("Something went wrong on our side."))
 }

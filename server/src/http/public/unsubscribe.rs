@@ -2,11 +2,12 @@
 //! A POST (what mail providers send, with no cookie) unsubscribes and records it; a GET
 //! (a person following the link, or a scanner) only shows a page with a button.
 
-use super::page::{html_escape, page};
+use super::page::{page, para};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use leptos::prelude::*;
 
 /// How the evidence names this way of unsubscribing.
 pub const HOW: &str = "one-click unsubscribe link (RFC 8058)";
@@ -15,8 +16,10 @@ fn not_valid() -> Response {
     page(
         StatusCode::NOT_FOUND,
         "This link is not valid",
-        "<p>The unsubscribe link is incomplete or damaged. Use the link of a more recent mail, \
-         or reply to it and ask to be unsubscribed.</p>",
+        para(
+            "The unsubscribe link is incomplete or damaged. Use the link of a more recent mail, \
+             or reply to it and ask to be unsubscribed.",
+        ),
     )
 }
 
@@ -25,7 +28,7 @@ fn failed(e: impl std::fmt::Display) -> Response {
     page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Please try again",
-        "<p>Something went wrong on our side. Nothing was changed.</p>",
+        para("Something went wrong on our side. Nothing was changed."),
     )
 }
 
@@ -34,13 +37,13 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         Ok(Some(_)) => page(
             StatusCode::OK,
             "Unsubscribe",
-            &format!(
-                "<p>Stop receiving our newsletters at this address?</p>\
-                 <form method=\"post\" action=\"/u/{token}\">\
-                 <input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\
-                 <button type=\"submit\">Unsubscribe</button></form>",
-                token = html_escape(&token)
-            ),
+            view! {
+                <p>"Stop receiving our newsletters at this address?"</p>
+                <form method="post" action=format!("/u/{token}")>
+                    <input type="hidden" name="List-Unsubscribe" value="One-Click"/>
+                    <button type="submit">"Unsubscribe"</button>
+                </form>
+            },
         ),
         Ok(None) => not_valid(),
         Err(e) => failed(e),
@@ -52,7 +55,7 @@ pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String
         Ok(Some(_)) => page(
             StatusCode::OK,
             "You are unsubscribed",
-            "<p>You will not receive our newsletters at this address any more.</p>",
+            para("You will not receive our newsletters at this address any more."),
         ),
         Ok(None) => not_valid(),
         Err(e) => failed(e),

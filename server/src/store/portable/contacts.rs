@@ -4,32 +4,12 @@
 //! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
 
 use super::*;
-use crate::store::values::{changed_fields, custom_json, interests_text, iso_date, BulkEngagement};
+use crate::store::values::{changed_fields, custom_json, interests_text, iso_date};
 use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
 use app::model::engagement::StatusBounds;
 use app::model::{Contact, ContactFields, ContactPage, ContactQuery, ContactSort, Cursor, Email, SubscriptionState};
-use app::store::{BulkActivity, BulkContact, Store, StoreResult};
+use app::store::{BulkContact, Store, StoreResult};
 use sqlx::{QueryBuilder, Row};
-use std::collections::HashMap;
-
-/// Secondary indexes a bulk load drops and rebuilds. The definitions are the
-/// migrations' own (same text in both dialects); unique constraints stay.
-const BULK_INDEXES: [(&str, &str); 12] = [
-    ("contacts_search", "contacts (search)"),
-    ("contacts_email_md5", "contacts (email_md5)"),
-    ("contacts_email_sha256", "contacts (email_sha256)"),
-    ("contacts_created", "contacts (created_at, id)"),
-    ("contacts_updated", "contacts (updated_at, id)"),
-    ("contacts_sort_name", "contacts (sort_name, id)"),
-    ("contacts_channel_created", "contacts (channel, created_at, id)"),
-    ("subscriptions_newsletter_state", "subscriptions (newsletter_id, state, contact_id)"),
-    ("activities_contact", "activities (contact_id, occurred_at)"),
-    ("engagement_activity", "engagement (last_interaction_at, created_at)"),
-    ("engagement_signal", "engagement (last_signal_at, created_at)"),
-    // Partial: the few suppressed contacts only, so that the many updates of the
-    // other rows (PostgreSQL writes every index of a row it moves) skip it.
-    ("engagement_suppressed", "engagement (suppression_reason, suppressed_at) WHERE suppression_reason IS NOT NULL"),
-];
 
 type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
@@ -82,85 +62,6 @@ pub(super) const SELECT_CONTACT: &str =
      c.source_detail, e.last_interaction_at, e.last_signal_at, e.last_open_at, e.last_click_at, e.suppressed_at, \
      e.suppression_reason, e.pool, c.created_at, c.updated_at \
      FROM contacts c JOIN engagement e ON e.contact_id = c.id";
-
-/// The WHERE clause of a list (`/contacts?…`) over `contacts c` joined with
-/// `engagement e`: search, channel, subscriptions, engagement status, list
-/// cleaning and pool. Also what bulk actions apply to.
-pub(super) fn contact_filters<'a>(b: &mut QueryBuilder<'a, Db>, query: &'a ContactQuery, bounds: &StatusBounds) {
-    use app::model::engagement::EngagementStatus as S;
-    use app::model::listing::Cleaning;
-    b.push(" WHERE 1 = 1");
-    if let Some(channel) = query.channel {
-        b.push(" AND c.channel = ").push_bind(channel.as_str());
-    }
-    if let Ok(email) = Email::parse(&query.q) {
-        // A whole address: one probe of the unique index instead of a scan.
-        b.push(" AND c.email = ").push_bind(email.as_str().to_string());
-    } else if !query.q.is_empty() {
-        let needle = query.q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        b.push(" AND c.search LIKE ").push_bind(format!("%{needle}%")).push(" ESCAPE '\\'");
-    }
-    if query.newsletter.is_some() || query.subscription.is_some() {
-        b.push(" AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.contact_id = c.id");
-        if let Some(n) = query.newsletter {
-            b.push(" AND s.newsletter_id = ").push_bind(n);
-        }
-        if let Some(state) = query.subscription {
-            b.push(" AND s.state = ").push_bind(state.as_str());
-        }
-        b.push(")");
-    }
-    // Statuses are ranges of one indexed column (see `StatusBounds`).
-    let col = format!("e.{}", bounds.column);
-    match query.status {
-        None => {}
-        Some(S::RecentActivity) => {
-            b.push(format!(" AND {col} >= ")).push_bind(bounds.recent_from);
-        }
-        Some(S::Engaged) => {
-            b.push(format!(" AND {col} >= ")).push_bind(bounds.engaged_from);
-            b.push(format!(" AND {col} < ")).push_bind(bounds.recent_from);
-        }
-        Some(S::Disengaged) => {
-            b.push(format!(" AND {col} >= ")).push_bind(bounds.disengaged_from);
-            b.push(format!(" AND {col} < ")).push_bind(bounds.engaged_from);
-        }
-        Some(S::Inactive) => {
-            b.push(format!(" AND ({col} < ")).push_bind(bounds.disengaged_from);
-            b.push(format!(" OR ({col} IS NULL AND e.created_at < ")).push_bind(bounds.new_from).push("))");
-        }
-        Some(S::New) => {
-            b.push(format!(" AND {col} IS NULL AND e.created_at >= ")).push_bind(bounds.new_from);
-        }
-    }
-    match query.clean {
-        None => {}
-        Some(Cleaning::NeverOpened) => {
-            b.push(" AND e.last_open_at IS NULL");
-        }
-        Some(Cleaning::NeverClicked) => {
-            b.push(" AND e.last_click_at IS NULL");
-        }
-        Some(Cleaning::Idle) => {
-            let months = query.idle_months.unwrap_or(6);
-            let from = bounds.idle_from(months);
-            b.push(format!(" AND ({col} < ")).push_bind(from);
-            b.push(format!(" OR ({col} IS NULL AND e.created_at < ")).push_bind(from).push("))");
-        }
-        Some(Cleaning::HardBounce) => {
-            b.push(" AND e.suppression_reason = 'hard_bounce'");
-        }
-        Some(Cleaning::Complaint) => {
-            b.push(" AND e.suppression_reason = 'complaint'");
-        }
-        Some(Cleaning::Suppressed) => {
-            b.push(" AND e.suppression_reason IS NOT NULL");
-        }
-    }
-    if let Some(pool) = query.pool {
-        b.push(" AND e.pool = ").push_bind(pool.as_str());
-    }
-}
 
 pub(super) type Conn = <Db as sqlx::Database>::Connection;
 
@@ -431,141 +332,15 @@ impl Store for DbStore {
 
     #[tracing::instrument(skip_all, fields(rows = batch.len()))]
     async fn insert_contacts_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
-        for chunk in batch.chunks(Self::BULK_ROWS) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
-                   job_title, company, address_line1, postal_code, city, country, interests, last_purchase_on, \
-                   total_spent_cents, purchase_count, channel, source_detail, sort_name, search, \
-                   created_at, updated_at) ",
-            );
-            b.push_values(chunk, |mut v, c| {
-                let f = &c.fields;
-                v.push_bind(f.email.as_str())
-                    .push_bind(f.email.md5_hex())
-                    .push_bind(f.email.sha256_hex())
-                    .push_bind(&f.first_name)
-                    .push_bind(&f.last_name)
-                    .push_bind(&f.phone)
-                    .push_bind(iso_date(f.birth_date))
-                    .push_bind(&f.job_title)
-                    .push_bind(&f.company)
-                    .push_bind(&f.address_line1)
-                    .push_bind(&f.postal_code)
-                    .push_bind(&f.city)
-                    .push_bind(&f.country)
-                    .push_bind(interests_text(f))
-                    .push_bind(iso_date(f.last_purchase_on))
-                    .push_bind(f.total_spent_cents)
-                    .push_bind(c.purchase_count)
-                    .push_bind(f.channel.as_str())
-                    .push_bind(&f.source_detail)
-                    .push_bind(f.sort_name())
-                    .push_bind(f.search_text())
-                    .push_bind(c.created_at)
-                    .push_bind(c.created_at);
-            });
-            b.push(" ON CONFLICT (email) DO NOTHING RETURNING id, email");
-            for row in b.build().fetch_all(&mut *tx).await.map_err(map_err)? {
-                ids.insert(row.get(1), row.get(0));
-            }
-        }
-        // Engagement rows exist (a trigger adds them); fill in what the timelines say.
-        let engaged: Vec<(i64, &BulkContact, BulkEngagement)> = batch
-            .iter()
-            .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
-            .filter(|(_, c)| !c.activities.is_empty())
-            .map(|(id, c)| (id, c, BulkEngagement::of(&c.activities)))
-            .collect();
-        for chunk in engaged.chunks(Self::BULK_ROWS * 3) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO engagement (contact_id, created_at, channel, source, last_interaction_at, last_signal_at, \
-                   last_open_at, last_click_at, suppressed_at, suppression_reason) ",
-            );
-            b.push_values(chunk, |mut v, (id, c, e)| {
-                v.push_bind(*id)
-                    .push_bind(c.created_at)
-                    .push_bind(c.fields.channel.as_str())
-                    .push_bind(&c.fields.source_detail)
-                    .push_bind(e.last_interaction_at)
-                    .push_bind(e.last_signal_at)
-                    .push_bind(e.last_open_at)
-                    .push_bind(e.last_click_at)
-                    .push_bind(e.suppressed.map(|(at, _)| at))
-                    .push_bind(e.suppressed.map(|(_, reason)| reason));
-            });
-            b.push(
-                " ON CONFLICT (contact_id) DO UPDATE SET last_interaction_at = excluded.last_interaction_at, \
-                 last_signal_at = excluded.last_signal_at, last_open_at = excluded.last_open_at, \
-                 last_click_at = excluded.last_click_at, suppressed_at = excluded.suppressed_at, \
-                 suppression_reason = excluded.suppression_reason",
-            );
-            b.build().execute(&mut *tx).await.map_err(map_err)?;
-        }
-        let subs: Vec<(i64, &(i64, SubscriptionState, ConsentEvidence))> = batch
-            .iter()
-            .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
-            .flat_map(|(id, c)| c.subscriptions.iter().map(move |s| (id, s)))
-            .collect();
-        for chunk in subs.chunks(Self::BULK_ROWS * 3) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
-            );
-            b.push_values(chunk, |mut v, (id, (newsletter, state, consent))| {
-                v.push_bind(*id)
-                    .push_bind(*newsletter)
-                    .push_bind(state.as_str())
-                    .push_bind(consent.at)
-                    .push_bind(&consent.channel)
-                    .push_bind(&consent.form)
-                    .push_bind(&consent.text);
-            });
-            b.build().execute(&mut *tx).await.map_err(map_err)?;
-        }
-        let acts: Vec<(i64, &BulkActivity)> = batch
-            .iter()
-            .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
-            .flat_map(|(id, c)| c.activities.iter().map(move |a| (id, a)))
-            .collect();
-        for chunk in acts.chunks(Self::BULK_ROWS * 4) {
-            let mut b: QueryBuilder<Db> =
-                QueryBuilder::new("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail) ");
-            b.push_values(chunk, |mut v, (id, a)| {
-                v.push_bind(*id)
-                    .push_bind(a.kind.as_str())
-                    .push_bind(a.kind.is_interaction())
-                    .push_bind(a.at)
-                    .push_bind(&a.detail);
-            });
-            b.build().execute(&mut *tx).await.map_err(map_err)?;
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(ids.len() as u64)
+        self.insert_bulk(batch).await
     }
 
     async fn begin_bulk_load(&self) -> StoreResult<()> {
-        for (name, _) in BULK_INDEXES {
-            sqlx::query(&format!("DROP INDEX IF EXISTS {name}")).execute(&self.pool).await.map_err(map_err)?;
-        }
-        Ok(())
+        self.drop_bulk_indexes().await
     }
 
     async fn ensure_indexes(&self) -> StoreResult<()> {
-        // Only the missing ones: even for an index that exists, PostgreSQL's
-        // CREATE INDEX IF NOT EXISTS first waits for a lock on the table, that is
-        // for every write under way there.
-        for (name, definition) in BULK_INDEXES {
-            let exists: i64 =
-                sqlx::query_scalar(DbStore::INDEX_EXISTS).bind(name).fetch_one(&self.pool).await.map_err(map_err)?;
-            if exists == 0 {
-                sqlx::query(&format!("CREATE INDEX {name} ON {definition}"))
-                    .execute(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-            }
-        }
-        Ok(())
+        self.create_missing_indexes().await
     }
 
     async fn count_contacts(&self) -> StoreResult<i64> {

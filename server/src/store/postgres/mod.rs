@@ -58,32 +58,8 @@ impl Dialect for PgStore {
 type Db = sqlx::Postgres;
 type DbStore = PgStore;
 
-#[path = "../portable/contacts.rs"]
-mod contacts;
-#[path = "../portable/engagement.rs"]
-mod engagement;
 mod fold;
-#[path = "../portable/incentives.rs"]
-mod incentives;
-#[path = "../portable/jobs.rs"]
-mod jobs;
-#[path = "../portable/mail.rs"]
-mod mail;
-#[path = "../portable/partners.rs"]
-mod partners;
-#[path = "../portable/rows.rs"]
-mod rows;
-#[path = "../portable/self_service.rs"]
-mod self_service;
-#[path = "../portable/settings.rs"]
-mod settings;
-#[path = "../portable/signups.rs"]
-mod signups;
-#[path = "../portable/users.rs"]
-mod users;
 
-// What the contacts module shares with the others (writing a contact, its timeline, its
-// subscriptions, and the list filters).
-use contacts::{
-    add_activity, bind_contact, contact_filters, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT,
-};
+// The queries, written once (see `store`).
+#[path = "../portable/mod.rs"]
+mod portable;

@@ -1,0 +1,24 @@
+//! The queries both backends share, written once. This folder is mounted once per
+//! backend (`sqlite/mod.rs`, `postgres/mod.rs`), whose `Db` and `DbStore` name that
+//! backend's database and store; each file here is one capability's store trait.
+
+use super::*;
+
+mod bulk;
+mod contacts;
+mod engagement;
+mod filters;
+mod incentives;
+mod jobs;
+mod mail;
+mod partners;
+mod rows;
+mod self_service;
+mod settings;
+mod signups;
+mod users;
+
+// What the contacts module shares with the others (writing a contact, its timeline, its
+// subscriptions, and the list filters).
+use contacts::{add_activity, bind_contact, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT};
+use filters::contact_filters;
