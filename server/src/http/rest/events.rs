@@ -1,13 +1,12 @@
 //! Interactions in over HTTP: `POST /api/v1/events` (API key with the `events` scope:
 //! where an email service's webhooks point). The rules are in `app::engagement::service`.
 
-use super::{idempotent_caller, problem, refusal, remember_if_keyed};
+use super::{idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
 use app::engagement::service::{self as engagement, MAX_EVENTS};
 use app::model::api_key::Scope;
 use app::partners::service::ApiError;
 use app::platform::clock::now;
 use app::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +22,7 @@ pub(super) async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    body: Bytes,
+    body: Result<AppJson<serde_json::Value>, BodyProblem>,
 ) -> Response {
     let now = now();
     let (caller, key) = match idempotent_caller(&state, &headers, Scope::Events, now).await {
@@ -32,8 +31,8 @@ pub(super) async fn events(
     };
     // `?atomic=true`: one bad event refuses the whole batch.
     let atomic = query.unwrap_or_default().split('&').any(|kv| kv == "atomic=true" || kv == "atomic=1");
-    let response = match serde_json::from_slice::<serde_json::Value>(&body) {
-        Err(e) => refusal(ApiError::Invalid(format!("The body is not valid JSON: {e}."))),
+    let response = match body.map(|AppJson(value)| value) {
+        Err(problem) => problem.into_response(),
         Ok(serde_json::Value::Array(items)) if items.is_empty() => {
             refusal(ApiError::Invalid("Send at least one event.".into()))
         }

@@ -20,6 +20,39 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+/// A JSON request body, read whole (whatever its declared content type, as partners'
+/// `curl -d` sends it). Handlers take `Result<AppJson<T>, BodyProblem>` so that they
+/// authenticate first (no key: 401 before any word about the body) and then answer the
+/// problem as it is, or count it first.
+pub(super) struct AppJson<T>(pub T);
+
+/// Why a body is not one: not JSON for this endpoint (422 problem), or not readable at
+/// all (too large: axum's own answer, as before).
+pub(super) enum BodyProblem {
+    Invalid(String),
+    Unreadable(axum::extract::rejection::BytesRejection),
+}
+
+impl IntoResponse for BodyProblem {
+    fn into_response(self) -> Response {
+        match self {
+            BodyProblem::Invalid(detail) => refusal(ApiError::Invalid(detail)),
+            BodyProblem::Unreadable(rejection) => rejection.into_response(),
+        }
+    }
+}
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for AppJson<T> {
+    type Rejection = BodyProblem;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, BodyProblem> {
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(BodyProblem::Unreadable)?;
+        serde_json::from_slice(&bytes)
+            .map(AppJson)
+            .map_err(|e| BodyProblem::Invalid(format!("The body is not valid JSON for this endpoint: {e}.")))
+    }
+}
+
 /// Bodies above this are refused before parsing (10,000 SHA-256 values fit in ~700 KB).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 

@@ -3,35 +3,36 @@
 //! → 200 when recorded now, 409 when it was used before (with when), 404 for a code that
 //! was never issued, 422 for a bad body.
 
-use super::{idempotent_caller, problem, refusal, remember_if_keyed};
+use super::{idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
 use app::incentives::{IncentiveCode, Redemption};
 use app::model::api_key::Scope;
 use app::partners::service::ApiError;
 use app::platform::clock::now;
 use app::state::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Body {
+pub(super) struct Body {
     code: String,
     redeemed_at: Option<String>,
 }
 
-pub(super) async fn redeem(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn redeem(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<AppJson<Body>, BodyProblem>,
+) -> Response {
     let now = now();
     let (caller, key) = match idempotent_caller(&state, &headers, Scope::Redeem, now).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let response = match serde_json::from_slice::<Body>(&body) {
-        Err(e) => {
-            refusal(ApiError::Invalid(format!("Send {{\"code\": \"…\"}} (and optionally \"redeemed_at\"): {e}.")))
-        }
-        Ok(b) => match IncentiveCode::parse(&b.code) {
+    let response = match body {
+        Err(problem) => problem.into_response(),
+        Ok(AppJson(b)) => match IncentiveCode::parse(&b.code) {
             Err(rule) => refusal(ApiError::Invalid(rule.into())),
             Ok(code) => {
                 let at = match b.redeemed_at.as_deref().map(|t| app::model::events::parse_instant(t, now)) {

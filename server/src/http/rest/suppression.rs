@@ -2,7 +2,7 @@
 //! streaming form for whole files) and download the hashed list (`/suppression/export`).
 //! The rules live in `app::partners::service`.
 
-use super::{authorization, refusal};
+use super::{authorization, refusal, AppJson, BodyProblem};
 use app::model::api_key::Scope;
 use app::partners::service::{self, ApiError};
 use app::partners::CheckRequest;
@@ -13,15 +13,19 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-pub(super) async fn check(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn check(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<AppJson<CheckRequest>, BodyProblem>,
+) -> Response {
     let now = now();
     let caller = match service::authenticate(&state, authorization(&headers), Scope::Check, now).await {
         Ok(c) => c,
         Err(e) => return refusal(e),
     };
-    let request: CheckRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return refusal(ApiError::Invalid(format!("The body is not valid JSON for this endpoint: {e}."))),
+    let request = match body {
+        Ok(AppJson(request)) => request,
+        Err(problem) => return problem.into_response(),
     };
     match service::check(&state, &caller, request, now).await {
         Ok(answer) => axum::Json(answer).into_response(),
