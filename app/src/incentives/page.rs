@@ -23,16 +23,16 @@ pub struct ProgrammeRow {
 pub async fn list_incentives() -> Result<Vec<ProgrammeRow>, AppError> {
     crate::auth::service::require(crate::model::Permission::ViewContacts).await?;
     let state = crate::state::AppState::from_context()?;
-    let stats: std::collections::HashMap<i64, (i64, i64, i64)> =
-        state.store.incentive_stats().await?.into_iter().map(|(id, i, r, p)| (id, (i, r, p))).collect();
+    let stats: std::collections::HashMap<i64, crate::store::ProgrammeCounts> =
+        state.store.incentive_stats().await?.into_iter().map(|c| (c.incentive_id, c)).collect();
     Ok(state
         .store
         .incentives()
         .await?
         .into_iter()
         .map(|incentive| {
-            let (issued, redeemed, pool_left) = stats.get(&incentive.id).copied().unwrap_or_default();
-            ProgrammeRow { incentive, issued, redeemed, pool_left }
+            let counts = stats.get(&incentive.id).copied().unwrap_or_default();
+            ProgrammeRow { incentive, issued: counts.issued, redeemed: counts.redeemed, pool_left: counts.pool_left }
         })
         .collect())
 }

@@ -28,7 +28,7 @@ pub struct Outbox {
 pub async fn get_outbox(before: Option<i64>) -> Result<Outbox, AppError> {
     crate::auth::service::require(crate::model::Permission::ManageSettings).await?;
     let state = crate::state::AppState::from_context()?;
-    let (queued, sent, failed) = state.store.mail_counts().await?;
+    let crate::store::MailCounts { queued, sent, failed } = state.store.mail_counts().await?;
     let mut mails = state.store.recent_mails(before, PAGE + 1).await?;
     let older = (mails.len() as i64 > PAGE).then(|| mails[PAGE as usize - 1].id);
     mails.truncate(PAGE as usize);

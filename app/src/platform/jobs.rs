@@ -139,13 +139,20 @@ mod runner {
         pub now: i64,
     }
 
+    /// A job just leased, with its payload (read only by the instance that runs it).
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct ClaimedJob {
+        pub job: Job,
+        pub payload: String,
+    }
+
     /// The jobs table.
     #[async_trait]
     pub trait JobStore: Send + Sync {
         async fn create_job(&self, job: &NewJob) -> StoreResult<i64>;
         /// Takes the oldest queued job, or a running one whose lease ran out (its
         /// instance died), and leases it until `lease_until`.
-        async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<(Job, String)>>;
+        async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<ClaimedJob>>;
         async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()>;
         async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()>;
         async fn job(&self, id: i64) -> StoreResult<Option<Job>>;
@@ -185,7 +192,7 @@ mod runner {
     /// Runs the next job waiting, if any, to its end. Returns whether there was one.
     pub async fn run_next(state: &AppState) -> Result<bool, StoreError> {
         let now = clock::now();
-        let Some((job, payload)) = state.store.claim_job(now, now + LEASE_SECS).await? else {
+        let Some(ClaimedJob { job, payload }) = state.store.claim_job(now, now + LEASE_SECS).await? else {
             return Ok(false);
         };
         let outcome = match state.jobs.kind(&job.kind) {

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::model::profile::ProfileField;
 use crate::platform::settings::{self, json_encode, Setting};
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{LinkRecord, StoreError};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
@@ -81,7 +81,7 @@ pub async fn use_link(state: &AppState, token: &str, now: i64) -> Result<Result<
     }
     Ok(Err(match state.store.link(&hash, PROFILE).await? {
         None => LinkProblem::Unknown,
-        Some((_, _, Some(_))) => LinkProblem::Used,
+        Some(LinkRecord { used_at: Some(_), .. }) => LinkProblem::Used,
         Some(_) => LinkProblem::Expired,
     }))
 }
@@ -90,9 +90,9 @@ pub async fn use_link(state: &AppState, token: &str, now: i64) -> Result<Result<
 pub async fn check_link(state: &AppState, token: &str, now: i64) -> Result<Result<i64, LinkProblem>, StoreError> {
     Ok(match state.store.link(&token_hash(token), PROFILE).await? {
         None => Err(LinkProblem::Unknown),
-        Some((_, _, Some(_))) => Err(LinkProblem::Used),
-        Some((_, expires, None)) if expires <= now => Err(LinkProblem::Expired),
-        Some((contact, _, None)) => Ok(contact),
+        Some(LinkRecord { used_at: Some(_), .. }) => Err(LinkProblem::Used),
+        Some(link) if link.expires_at <= now => Err(LinkProblem::Expired),
+        Some(link) => Ok(link.contact_id),
     })
 }
 
@@ -100,8 +100,8 @@ pub async fn check_link(state: &AppState, token: &str, now: i64) -> Result<Resul
 /// person asks from the page that says so). Nothing for an unknown or still valid one.
 pub async fn resend(state: &AppState, token: &str, now: i64) -> Result<bool, AppError> {
     match state.store.link(&token_hash(token), PROFILE).await? {
-        Some((contact, expires, used)) if used.is_some() || expires <= now => {
-            match send_link(state, contact, now).await {
+        Some(link) if link.used_at.is_some() || link.expires_at <= now => {
+            match send_link(state, link.contact_id, now).await {
                 Ok(_) => Ok(true),
                 // A suppressed address gets nothing, and the page says the same as ever.
                 Err(AppError::Refused(_)) => Ok(false),

@@ -1,9 +1,17 @@
-//! The incentive part of the store. A supertrait of `Store`, written by its own macro in
-//! the server crate.
+//! The incentive part of the store. A supertrait of `Store`.
 
 use super::StoreResult;
 use crate::incentives::{Earned, Incentive, IssuedCode, Redemption};
 use async_trait::async_trait;
+
+/// A programme's codes, counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProgrammeCounts {
+    pub incentive_id: i64,
+    pub issued: i64,
+    pub redeemed: i64,
+    pub pool_left: i64,
+}
 
 #[async_trait]
 pub trait IncentiveStore: Send + Sync {
@@ -21,8 +29,8 @@ pub trait IncentiveStore: Send + Sync {
     async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<String>>;
     /// Records that an issued code was used at `at`.
     async fn redeem_code(&self, code: &str, at: i64) -> StoreResult<Redemption>;
-    /// Per programme: (id, codes issued, redeemed, left in the pool).
-    async fn incentive_stats(&self) -> StoreResult<Vec<(i64, i64, i64, i64)>>;
+    /// Per programme, in id order: its codes issued, redeemed and left in the pool.
+    async fn incentive_stats(&self) -> StoreResult<Vec<ProgrammeCounts>>;
     /// What the contact earned, oldest first.
     async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>>;
     /// The codes a programme gave, newest first, `limit` older than `before_id`.

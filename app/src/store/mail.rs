@@ -4,6 +4,15 @@ use super::StoreResult;
 use crate::mail::{NewMail, OutboxMail};
 use async_trait::async_trait;
 
+/// The outbox by state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MailCounts {
+    pub queued: i64,
+    pub sent: i64,
+    /// Given up.
+    pub failed: i64,
+}
+
 #[async_trait]
 pub trait MailStore: Send + Sync {
     /// Queues a message, due now.
@@ -20,5 +29,5 @@ pub trait MailStore: Send + Sync {
     /// Newest first, below `before_id` when given.
     async fn recent_mails(&self, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<OutboxMail>>;
     /// How many are queued, sent and failed.
-    async fn mail_counts(&self) -> StoreResult<(i64, i64, i64)>;
+    async fn mail_counts(&self) -> StoreResult<MailCounts>;
 }

@@ -16,10 +16,10 @@ mod users;
 pub use crate::platform::jobs::{JobStore, NewJob};
 pub use crate::platform::settings::SettingsStore;
 pub use engagement::{EngagementStore, NewEvent};
-pub use incentives::IncentiveStore;
-pub use mail::MailStore;
-pub use partners::PartnerStore;
-pub use self_service::SelfServiceStore;
+pub use incentives::{IncentiveStore, ProgrammeCounts};
+pub use mail::{MailCounts, MailStore};
+pub use partners::{PartnerStore, StoredAnswer};
+pub use self_service::{LinkRecord, SelfServiceStore};
 pub use signups::{NewSignup, SignupOutcome, SignupStore};
 pub use users::UserStore;
 

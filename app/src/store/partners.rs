@@ -6,6 +6,14 @@ use super::{PartnerLead, StoreResult};
 use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use async_trait::async_trait;
 
+/// The answer given to a request with an Idempotency-Key, kept for its retries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// The HTTP status.
+    pub status: i64,
+    pub body: String,
+}
+
 #[async_trait]
 pub trait PartnerStore: Send + Sync {
     // Partners and API keys.
@@ -49,7 +57,7 @@ pub trait PartnerStore: Send + Sync {
     /// A partner's counters, day by day, for `from..=to` (`YYYY-MM-DD`).
     async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
     /// The stored answer to a request sent with this Idempotency-Key, if any.
-    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>>;
+    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<StoredAnswer>>;
     async fn save_idempotent_response(
         &self,
         partner_id: i64,

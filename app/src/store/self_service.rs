@@ -4,6 +4,14 @@
 use super::StoreResult;
 use async_trait::async_trait;
 
+/// A personal link as stored (its token's hash aside).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub contact_id: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
 #[async_trait]
 pub trait SelfServiceStore: Send + Sync {
     // Personal links (the token's SHA-256 only).
@@ -18,7 +26,7 @@ pub trait SelfServiceStore: Send + Sync {
     /// Uses a link once: its contact if it exists, is for `purpose`, unused and unexpired.
     async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>>;
     /// A link whatever its state: (contact, expires_at, used_at).
-    async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>>;
+    async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<LinkRecord>>;
 
     /// Erases a contact's personal data at their request, in one transaction: every
     /// personal field blanked (the email replaced by a placeholder, its hashes kept, the

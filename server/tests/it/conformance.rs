@@ -435,12 +435,12 @@ async fn a_job_is_leased_once_and_taken_over_when_its_lease_runs_out(db: common:
         now: 100,
     };
     let id = store.create_job(&job).await.unwrap();
-    let (taken, payload) = store.claim_job(110, 170).await.unwrap().expect("the queued job");
-    assert_eq!((taken.id, taken.state.as_str(), payload.as_str()), (id, "running", "the file"));
+    let taken = store.claim_job(110, 170).await.unwrap().expect("the queued job");
+    assert_eq!((taken.job.id, taken.job.state.as_str(), taken.payload.as_str()), (id, "running", "the file"));
     assert!(store.claim_job(120, 180).await.unwrap().is_none(), "leased: no second instance takes it");
     store.job_progress(id, 4, 4, 130, 190).await.unwrap();
     assert!(store.claim_job(185, 245).await.unwrap().is_none(), "the progress renewed the lease");
-    let (again, _) = store.claim_job(200, 260).await.unwrap().expect("the lease ran out");
+    let again = store.claim_job(200, 260).await.unwrap().expect("the lease ran out").job;
     assert_eq!((again.id, again.done, again.next_id), (id, 4, 4), "taken over where it stopped");
     store.finish_job(id, false, "4 of 10 changed.", 210).await.unwrap();
     assert!(store.claim_job(1_000, 1_060).await.unwrap().is_none(), "a finished job is never taken again");

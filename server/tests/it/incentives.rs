@@ -142,7 +142,10 @@ async fn shops_record_used_codes_once_and_staff_see_the_counts(db: Db) {
     assert_eq!(redeem(serde_json::json!({ "code": code }), check_only).await.status().as_u16(), 403);
 
     assert!(app.store.rewards_of(ann).await.unwrap()[0].redeemed_at.is_some());
-    assert_eq!(app.store.incentive_stats().await.unwrap(), [(id, 1, 1, 0)]);
+    assert_eq!(
+        app.store.incentive_stats().await.unwrap(),
+        [app::store::ProgrammeCounts { incentive_id: id, issued: 1, redeemed: 1, pool_left: 0 }]
+    );
     let admin = app.login_as(app::model::Role::Viewer).await;
     let page = app.get(&admin, "/incentives").await.text().await.unwrap();
     assert!(page.contains("Free shipping") && page.contains("profile at 100%"), "{page}");
@@ -192,7 +195,11 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     let p = &programmes[0];
     assert_eq!((p.threshold, p.fields.clone(), p.code_source.as_str()), (80, vec!["phone".to_string()], "pool"));
     assert!(p.valid_until.is_some_and(|u| u > now() + 29 * 86_400));
-    assert_eq!(app.store.incentive_stats().await.unwrap(), [(p.id, 0, 0, 2)], "two distinct codes in the pool");
+    assert_eq!(
+        app.store.incentive_stats().await.unwrap(),
+        [app::store::ProgrammeCounts { incentive_id: p.id, issued: 0, redeemed: 0, pool_left: 2 }],
+        "two distinct codes in the pool"
+    );
 
     // Viewers cannot create programmes.
     let viewer = app.login_as(app::model::Role::Viewer).await;

@@ -112,9 +112,12 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The answer given earlier to this partner's request with this Idempotency-Key:
-/// (HTTP status, body).
-pub async fn earlier_answer(state: &AppState, partner_id: i64, key: &str) -> Result<Option<(i64, String)>, StoreError> {
+/// The answer given earlier to this partner's request with this Idempotency-Key.
+pub async fn earlier_answer(
+    state: &AppState,
+    partner_id: i64,
+    key: &str,
+) -> Result<Option<crate::store::StoredAnswer>, StoreError> {
     state.store.idempotent_response(partner_id, key).await
 }
 

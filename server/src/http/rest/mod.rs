@@ -144,7 +144,7 @@ pub(crate) async fn idempotent_caller(
         service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())).map_err(refusal)?;
     if let Some(key) = &key {
         match service::earlier_answer(state, caller.partner.id, key).await {
-            Ok(Some((status, body))) => return Err(replay(status, body)),
+            Ok(Some(answer)) => return Err(replay(answer)),
             Ok(None) => {}
             Err(e) => return Err(refusal(e.into())),
         }
@@ -186,7 +186,8 @@ async fn remember(state: &AppState, partner_id: i64, key: &str, response: Respon
     res
 }
 
-fn replay(status: i64, body: String) -> Response {
+fn replay(answer: app::store::StoredAnswer) -> Response {
+    let (status, body) = (answer.status, answer.body);
     let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
     let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
     let mut res = (status, body).into_response();

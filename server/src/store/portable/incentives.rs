@@ -5,7 +5,7 @@
 
 use super::*;
 use app::incentives::{Earned, Incentive, IssuedCode, Redemption};
-use app::store::{IncentiveStore, StoreError, StoreResult};
+use app::store::{IncentiveStore, ProgrammeCounts, StoreError, StoreResult};
 use sqlx::Row;
 
 const COLUMNS: &str = "id, name, reward, threshold, fields, valid_from, valid_until, code_source, \
@@ -162,7 +162,7 @@ impl IncentiveStore for DbStore {
         })
     }
 
-    async fn incentive_stats(&self) -> StoreResult<Vec<(i64, i64, i64, i64)>> {
+    async fn incentive_stats(&self) -> StoreResult<Vec<ProgrammeCounts>> {
         let rows = sqlx::query(
             "SELECT i.id, \
                (SELECT COUNT(*) FROM incentive_codes c WHERE c.incentive_id = i.id AND c.issued_at IS NOT NULL), \
@@ -173,7 +173,15 @@ impl IncentiveStore for DbStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| ProgrammeCounts {
+                incentive_id: r.get(0),
+                issued: r.get(1),
+                redeemed: r.get(2),
+                pool_left: r.get(3),
+            })
+            .collect())
     }
 
     async fn issued_codes(

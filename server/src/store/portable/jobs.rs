@@ -4,7 +4,7 @@
 //! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
 
 use super::*;
-use app::platform::jobs::Job;
+use app::platform::jobs::{ClaimedJob, Job};
 use app::store::{JobStore, NewJob, StoreResult};
 use sqlx::Row;
 
@@ -27,7 +27,7 @@ impl JobStore for DbStore {
         Ok(row.get(0))
     }
 
-    async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<(Job, String)>> {
+    async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<ClaimedJob>> {
         // The WHERE is repeated on the outer UPDATE: when two instances pick the
         // same job, the second re-checks it after the first commits and skips it.
         let row = sqlx::query(
@@ -41,7 +41,7 @@ impl JobStore for DbStore {
         .await
         .map_err(map_err)?;
         match row {
-            Some(r) => Ok(Some((rows::job(&r)?, r.try_get("payload").map_err(map_err)?))),
+            Some(r) => Ok(Some(ClaimedJob { job: rows::job(&r)?, payload: r.try_get("payload").map_err(map_err)? })),
             None => Ok(None),
         }
     }

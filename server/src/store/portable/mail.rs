@@ -5,7 +5,7 @@
 
 use super::*;
 use app::mail::{NewMail, OutboxMail};
-use app::store::{MailStore, StoreResult};
+use app::store::{MailCounts, MailStore, StoreResult};
 use sqlx::Row;
 
 const COLUMNS: &str = "id, contact_id, kind, to_address, subject, text_body, html_body, unsubscribe_url, \
@@ -126,18 +126,18 @@ impl MailStore for DbStore {
         rows.iter().map(decode).collect::<Result<Vec<_>, _>>().map_err(map_err)
     }
 
-    async fn mail_counts(&self) -> StoreResult<(i64, i64, i64)> {
+    async fn mail_counts(&self) -> StoreResult<MailCounts> {
         let rows = sqlx::query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        let mut counts = (0, 0, 0);
+        let mut counts = MailCounts::default();
         for r in rows {
             let (state, n): (String, i64) = (r.get(0), r.get(1));
             match state.as_str() {
-                "queued" => counts.0 = n,
-                "sent" => counts.1 = n,
-                _ => counts.2 = n,
+                "queued" => counts.queued = n,
+                "sent" => counts.sent = n,
+                _ => counts.failed = n,
             }
         }
         Ok(counts)

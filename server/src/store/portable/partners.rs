@@ -5,7 +5,7 @@
 
 use super::*;
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
-use app::store::{PartnerLead, PartnerStore, StoreResult};
+use app::store::{PartnerLead, PartnerStore, StoreResult, StoredAnswer};
 use sqlx::{QueryBuilder, Row};
 
 impl DbStore {
@@ -284,14 +284,14 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::usage_day).collect()
     }
 
-    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<(i64, String)>> {
+    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<StoredAnswer>> {
         let row = sqlx::query("SELECT status, body FROM idempotent_responses WHERE partner_id = $1 AND key = $2")
             .bind(partner_id)
             .bind(key)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        Ok(row.map(|r| StoredAnswer { status: r.get(0), body: r.get(1) }))
     }
 
     async fn save_idempotent_response(

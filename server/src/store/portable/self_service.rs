@@ -5,7 +5,7 @@
 //! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
 
 use super::*;
-use app::store::{SelfServiceStore, StoreResult};
+use app::store::{LinkRecord, SelfServiceStore, StoreResult};
 use sqlx::Row;
 
 #[async_trait::async_trait]
@@ -171,7 +171,7 @@ impl SelfServiceStore for DbStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<(i64, i64, Option<i64>)>> {
+    async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<LinkRecord>> {
         let row = sqlx::query(
             "SELECT contact_id, expires_at, used_at FROM contact_links WHERE token_hash = $1 AND purpose = $2",
         )
@@ -180,6 +180,6 @@ impl SelfServiceStore for DbStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
+        Ok(row.map(|r| LinkRecord { contact_id: r.get(0), expires_at: r.get(1), used_at: r.get(2) }))
     }
 }

@@ -77,10 +77,10 @@ async fn a_mailed_link_opens_the_contacts_own_page_once(db: Db) {
     assert_eq!(again.status().as_u16(), 410);
     let text = again.text().await.unwrap();
     assert!(text.contains("already used") && text.contains("Mail me a new link"), "{text}");
-    let before = app.store.mail_counts().await.unwrap().0;
+    let before = app.store.mail_counts().await.unwrap().queued;
     let res = app.client().post(format!("{}{path}/resend", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(app.store.mail_counts().await.unwrap().0, before + 1);
+    assert_eq!(app.store.mail_counts().await.unwrap().queued, before + 1);
     let newest = app.store.recent_mails(None, 1).await.unwrap().remove(0);
     assert_eq!(newest.to, "ann@example.com");
     assert!(!newest.text.contains(&link), "a fresh link, not the used one");
@@ -117,7 +117,7 @@ async fn unknown_tokens_and_staff_sessions_open_no_profile(db: Db) {
     assert_eq!(res.status().as_u16(), 404);
     let res = app.client().post(format!("{}{damaged}/resend", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200, "the same answer, whatever the token");
-    assert_eq!(app.store.mail_counts().await.unwrap().0, 0, "and nothing sent");
+    assert_eq!(app.store.mail_counts().await.unwrap().queued, 0, "and nothing sent");
 
     // A staff member's session shows no contact's profile.
     let admin = app.login_as(Role::Admin).await;
