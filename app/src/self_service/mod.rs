@@ -94,7 +94,8 @@ pub async fn get_me(lang: Option<String>) -> Result<Me, AppError> {
             .paused_subscriptions(id)
             .await?
             .into_iter()
-            .filter(|(_, until)| *until > crate::platform::clock::now())
+            .filter(|p| p.until > crate::platform::clock::now())
+            .map(|p| (p.newsletter_id, p.until))
             .collect(),
         channel: state.store.preferred_channel(id).await?,
     })

@@ -10,6 +10,13 @@ use crate::model::{Contact, ContactQuery};
 use async_trait::async_trait;
 use std::collections::HashMap;
 
+/// A stored computation (the dashboard), and when it was taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub taken_at: i64,
+    pub body: String,
+}
+
 /// An event about a known contact, ready to record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
@@ -58,7 +65,7 @@ pub trait EngagementStore: Send + Sync {
         inactive_after: i64,
         new_for: i64,
     ) -> StoreResult<Attrition>;
-    async fn snapshot(&self, name: &str) -> StoreResult<Option<(i64, String)>>;
+    async fn snapshot(&self, name: &str) -> StoreResult<Option<Snapshot>>;
     async fn put_snapshot(&self, name: &str, taken_at: i64, body: &str) -> StoreResult<()>;
     /// Months from `from` (`YYYY-MM`) on, oldest first.
     async fn engagement_months(&self, from: &str) -> StoreResult<Vec<MonthCounts>>;

@@ -15,11 +15,11 @@ mod signups;
 mod users;
 pub use crate::platform::jobs::{JobStore, NewJob};
 pub use crate::platform::settings::SettingsStore;
-pub use engagement::{EngagementStore, NewEvent};
+pub use engagement::{EngagementStore, NewEvent, Snapshot};
 pub use incentives::{IncentiveStore, ProgrammeCounts};
 pub use mail::{MailCounts, MailStore};
 pub use partners::{PartnerStore, StoredAnswer};
-pub use self_service::{LinkRecord, SelfServiceStore};
+pub use self_service::{LinkRecord, PausedSubscription, SelfServiceStore};
 pub use signups::{NewSignup, SignupOutcome, SignupStore};
 pub use users::UserStore;
 

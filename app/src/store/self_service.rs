@@ -4,6 +4,13 @@
 use super::StoreResult;
 use async_trait::async_trait;
 
+/// A newsletter paused by the person, until when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PausedSubscription {
+    pub newsletter_id: i64,
+    pub until: i64,
+}
+
 /// A personal link as stored (its token's hash aside).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkRecord {
@@ -44,7 +51,7 @@ pub trait SelfServiceStore: Send + Sync {
         consent: &crate::model::contact::ConsentEvidence,
     ) -> StoreResult<bool>;
     /// Paused newsletters of a contact: (newsletter, until).
-    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<(i64, i64)>>;
+    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<PausedSubscription>>;
     /// "email" or "sms".
     async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String>;
     /// Sets the channel the person prefers and puts their words on the timeline (the

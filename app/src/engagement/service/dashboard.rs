@@ -83,8 +83,8 @@ pub async fn refresh(state: &AppState, now: i64) -> Result<Dashboard, StoreError
 /// The stored dashboard, computed first if there is none or the settings changed
 /// since. A stale one is still shown (with its time) while housekeeping refreshes it.
 pub async fn dashboard(state: &AppState, now: i64) -> Result<Dashboard, StoreError> {
-    if let Some((_, body)) = state.store.snapshot(SNAPSHOT_NAME).await? {
-        if let Ok(d) = serde_json::from_str::<Dashboard>(&body) {
+    if let Some(snapshot) = state.store.snapshot(SNAPSHOT_NAME).await? {
+        if let Ok(d) = serde_json::from_str::<Dashboard>(&snapshot.body) {
             // An empty one is recomputed: it may predate the first contacts.
             if d.total > 0 && d.settings == settings(state).await? {
                 return Ok(d);
@@ -97,7 +97,7 @@ pub async fn dashboard(state: &AppState, now: i64) -> Result<Dashboard, StoreErr
 /// Housekeeping: refreshes the stored dashboard when it is older than `STALE_AFTER_SECS`.
 pub async fn refresh_if_stale(state: &AppState, now: i64) -> Result<bool, StoreError> {
     match state.store.snapshot(SNAPSHOT_NAME).await? {
-        Some((taken_at, _)) if now - taken_at < STALE_AFTER_SECS => Ok(false),
+        Some(snapshot) if now - snapshot.taken_at < STALE_AFTER_SECS => Ok(false),
         _ => refresh(state, now).await.map(|_| true),
     }
 }

@@ -10,7 +10,7 @@ use app::model::contact::ConsentEvidence;
 use app::model::engagement::{EngagementStatus, Pool, StatusBounds};
 use app::model::events::EventKind;
 use app::model::{Contact, ContactQuery};
-use app::store::{EngagementStore, NewEvent, StoreResult};
+use app::store::{EngagementStore, NewEvent, Snapshot, StoreResult};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
 
@@ -263,13 +263,13 @@ impl EngagementStore for DbStore {
         Ok(a)
     }
 
-    async fn snapshot(&self, name: &str) -> StoreResult<Option<(i64, String)>> {
+    async fn snapshot(&self, name: &str) -> StoreResult<Option<Snapshot>> {
         let row = sqlx::query("SELECT taken_at, body FROM snapshots WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        Ok(row.map(|r| Snapshot { taken_at: r.get(0), body: r.get(1) }))
     }
 
     async fn put_snapshot(&self, name: &str, taken_at: i64, body: &str) -> StoreResult<()> {

@@ -5,7 +5,7 @@
 //! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
 
 use super::*;
-use app::store::{LinkRecord, SelfServiceStore, StoreResult};
+use app::store::{LinkRecord, PausedSubscription, SelfServiceStore, StoreResult};
 use sqlx::Row;
 
 #[async_trait::async_trait]
@@ -113,7 +113,7 @@ impl SelfServiceStore for DbStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<(i64, i64)>> {
+    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<PausedSubscription>> {
         let rows = sqlx::query(
             "SELECT newsletter_id, paused_until FROM subscriptions WHERE contact_id = $1 AND paused_until IS NOT NULL",
         )
@@ -121,7 +121,7 @@ impl SelfServiceStore for DbStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        Ok(rows.iter().map(|r| PausedSubscription { newsletter_id: r.get(0), until: r.get(1) }).collect())
     }
 
     async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String> {

@@ -90,7 +90,7 @@ async fn a_person_pauses_a_newsletter_and_picks_sms(db: Db) {
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let paused = app.store.paused_subscriptions(ann).await.unwrap();
     assert_eq!(paused.len(), 1);
-    assert!((paused[0].1 - (t + 90 * DAY)).abs() < 60, "three months of 30 days");
+    assert!((paused[0].until - (t + 90 * DAY)).abs() < 60, "three months of 30 days");
     let sub = app.store.subscriptions(ann).await.unwrap().remove(0);
     assert_eq!(sub.state, SubscriptionState::Subscribed, "still subscribed, only paused");
     assert_eq!(sub.consent.text, "Pause “Weekly” for 3 months");
