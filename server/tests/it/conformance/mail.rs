@@ -1,0 +1,84 @@
+//! The outbox: queued, leased by one sender at a time, sent, retried or given up.
+
+use super::*;
+use app::mail::NewMail;
+use app::store::MailCounts;
+
+fn message(to: &str, contact_id: Option<i64>) -> NewMail {
+    NewMail {
+        contact_id,
+        kind: "test".into(),
+        to: to.into(),
+        subject: format!("Hello {to}"),
+        text: "Plain".into(),
+        html: "<p>Rich</p>".into(),
+        unsubscribe_url: contact_id.map(|id| format!("https://carnet.example/u/{id}")),
+    }
+}
+
+async fn a_mail_is_leased_once_then_sent_retried_or_given_up(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let ada = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 1, "s").await.unwrap();
+    let first = store.queue_mail(&message("ada@example.com", Some(ada)), 100).await.unwrap();
+    let second = store.queue_mail(&message("ops@example.com", None), 101).await.unwrap();
+    let third = store.queue_mail(&message("late@example.com", None), 500).await.unwrap();
+    let stored = store.mail(first).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.to.as_str(), stored.subject.as_str(), stored.html.as_str()),
+        ("ada@example.com", "Hello ada@example.com", "<p>Rich</p>")
+    );
+    assert_eq!((stored.state.as_str(), stored.attempts, stored.contact_id), ("queued", 0, Some(ada)));
+    assert_eq!(stored.unsubscribe_url, Some(format!("https://carnet.example/u/{ada}")));
+    assert_eq!(store.mail(9_999).await.unwrap(), None);
+
+    // Two senders at once: each message goes to one of them; the one not yet due to none.
+    let (x, y) = tokio::join!(store.claim_mails(200, 260, 10), store.claim_mails(200, 260, 10));
+    let mut claimed: Vec<i64> = x.unwrap().into_iter().chain(y.unwrap()).map(|m| m.id).collect();
+    claimed.sort();
+    assert_eq!(claimed, [first, second]);
+    assert!(store.claim_mails(220, 280, 10).await.unwrap().is_empty(), "leased until 260");
+
+    store.mail_sent(first, 210).await.unwrap();
+    store.mail_failed(second, "451 try later", Some(400)).await.unwrap();
+    let retried = store.mail(second).await.unwrap().unwrap();
+    assert_eq!((retried.state.as_str(), retried.attempts, retried.next_attempt_at), ("queued", 1, 400));
+    assert_eq!(retried.last_error, "451 try later");
+    assert!(store.claim_mails(300, 360, 10).await.unwrap().is_empty(), "not due before its retry");
+    let due: Vec<i64> = store.claim_mails(600, 660, 10).await.unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(due, [second, third], "oldest due first");
+    store.mail_failed(second, "550 no such user", None).await.unwrap();
+    store.mail_failed(third, "timeout", Some(700)).await.unwrap();
+    assert_eq!(store.mail(second).await.unwrap().unwrap().state, "failed", "given up");
+    assert_eq!(store.mail_counts().await.unwrap(), MailCounts { queued: 1, sent: 1, failed: 1 });
+
+    assert!(store.retry_mail(second, 800).await.unwrap(), "staff retry a given-up message");
+    assert!(!store.retry_mail(first, 800).await.unwrap(), "a sent message is never sent again");
+    assert!(!store.retry_mail(9_999, 800).await.unwrap());
+    let sent = store.mail(first).await.unwrap().unwrap();
+    assert_eq!((sent.state.as_str(), sent.sent_at, sent.attempts), ("sent", Some(210), 1));
+    let again: Vec<i64> = store.claim_mails(800, 860, 1).await.unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(again, [third], "at most the limit, oldest due first");
+}
+
+async fn recent_mails_page_newest_first(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    assert_eq!(store.mail_counts().await.unwrap(), MailCounts::default());
+    assert!(store.recent_mails(None, 10).await.unwrap().is_empty());
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(store.queue_mail(&message(&format!("p{i}@example.com"), None), 100 + i).await.unwrap());
+    }
+    let page: Vec<i64> = store.recent_mails(None, 2).await.unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(page, [ids[4], ids[3]]);
+    let next: Vec<i64> = store.recent_mails(Some(ids[3]), 2).await.unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(next, [ids[2], ids[1]]);
+    let last: Vec<i64> = store.recent_mails(Some(ids[1]), 2).await.unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(last, [ids[0]]);
+}
+
+both_backends! {
+    a_mail_is_leased_once_then_sent_retried_or_given_up,
+    recent_mails_page_newest_first,
+}

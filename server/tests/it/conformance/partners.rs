@@ -1,0 +1,196 @@
+//! Partners, their keys and counters, leads and billing, idempotent answers, the audit
+//! trail and the suppression lookups.
+
+use super::*;
+use app::model::api_key::Scope;
+use app::partners::AuditEntry;
+use app::store::{PartnerLead, StoredAnswer};
+
+const DAY: &str = "2026-11-30";
+
+async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let zeta = store.create_partner("Zeta Leads", "ops@zeta.example", 150, 1_000, 10).await.unwrap();
+    let alpha = store.create_partner("Alpha Data", "bill@alpha.example", 90, 0, 11).await.unwrap();
+    let p = store.partner(zeta).await.unwrap().unwrap();
+    assert_eq!(
+        (p.name.as_str(), p.contact_email.as_str(), p.price_cents, p.daily_quota, p.created_at),
+        ("Zeta Leads", "ops@zeta.example", 150, 1_000, 10)
+    );
+    assert_eq!(store.partner(9_999).await.unwrap(), None);
+    let names: Vec<_> = store.partners().await.unwrap().into_iter().map(|p| p.id).collect();
+    assert_eq!(names, [alpha, zeta], "partners are listed by name");
+
+    let older = store.create_api_key(zeta, "hash-1", "ck_aaaa", "check,submit", 20, None).await.unwrap();
+    let newer = store.create_api_key(zeta, "hash-2", "ck_bbbb", "export", 30, Some(1_000)).await.unwrap();
+    let key = store.api_key_by_hash("hash-1").await.unwrap().unwrap();
+    assert_eq!((key.id, key.partner_id, key.prefix.as_str()), (older, zeta, "ck_aaaa"));
+    assert_eq!(key.scopes, [Scope::Check, Scope::Submit]);
+    assert_eq!((key.created_at, key.expires_at, key.revoked_at, key.last_used_at), (20, None, None, None));
+    assert_eq!(store.api_key_by_hash("hash-unknown").await.unwrap(), None);
+
+    store.touch_api_key(older, 40).await.unwrap();
+    store.touch_api_key(older, 35).await.unwrap();
+    assert_eq!(store.api_key_by_hash("hash-1").await.unwrap().unwrap().last_used_at, Some(40), "never moved back");
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    store.add_key_requests(older, &today, 3).await.unwrap();
+    store.add_key_requests(older, &today, 4).await.unwrap();
+    store.add_key_requests(older, "2000-01-01", 100).await.unwrap();
+    let keys = store.api_keys(zeta).await.unwrap();
+    assert_eq!(keys.iter().map(|k| k.id).collect::<Vec<_>>(), [newer, older], "newest first");
+    assert_eq!((keys[0].requests_today, keys[1].requests_today), (0, 7), "today's requests only, summed");
+    assert!(store.api_keys(alpha).await.unwrap().is_empty());
+
+    store.revoke_api_key(newer, 50).await.unwrap();
+    assert_eq!(store.api_key_by_hash("hash-2").await.unwrap().unwrap().revoked_at, Some(50));
+    assert!(matches!(store.revoke_api_key(newer, 60).await, Err(StoreError::NotFound)), "revoked once");
+    assert_eq!(store.api_key_by_hash("hash-2").await.unwrap().unwrap().revoked_at, Some(50));
+}
+
+async fn a_lead_is_billed_once_and_counters_add_up(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let partner = store.create_partner("LeadCo", "ops@leadco.example", 120, 0, 1).await.unwrap();
+    let weekly = store.ensure_newsletter("Weekly", "").await.unwrap();
+    let consent =
+        ConsentEvidence { at: 100, channel: "partner".into(), form: "LeadCo form".into(), text: "Yes".into() };
+    let lead = |address: &str| PartnerLead {
+        partner_id: partner,
+        price_cents: 120,
+        fields: fields(address, "Léa", "N"),
+        subscriptions: vec![(weekly, consent.clone())],
+        day: DAY.into(),
+        now: 100,
+        actor: "partner:LeadCo".into(),
+    };
+    store.insert_partner_lead(&lead("lea@example.com")).await.unwrap();
+    let again = store.insert_partner_lead(&lead("Lea@Example.com")).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "contacts_email_key"),
+        "{again:?}"
+    );
+    assert_eq!(store.count_contacts().await.unwrap(), 1, "the refused lead wrote nothing");
+    let id = store.contact_id_by_email(&email("lea@example.com")).await.unwrap().unwrap();
+    let subs = store.subscriptions(id).await.unwrap();
+    assert_eq!((subs.len(), &subs[0].consent), (1, &consent));
+    assert_eq!(store.timeline(id, 5).await.unwrap()[0].actor, "partner:LeadCo");
+
+    store.count_lead_refusal(partner, DAY, true).await.unwrap();
+    store.count_lead_refusal(partner, DAY, false).await.unwrap();
+    store.count_lead_refusal(partner, DAY, false).await.unwrap();
+    store.add_partner_usage(partner, DAY, 10, 4).await.unwrap();
+    store.add_partner_usage(partner, DAY, 5, 1).await.unwrap();
+    store.add_partner_usage(partner, "2026-12-01", 2, 0).await.unwrap();
+    store.add_partner_usage(partner, "2026-12-05", 9, 9).await.unwrap();
+    assert_eq!(store.partner_checks_on(partner, DAY).await.unwrap(), 15);
+    assert_eq!(store.partner_checks_on(partner, "2026-12-02").await.unwrap(), 0, "a day with nothing");
+    let usage = store.partner_usage(partner, DAY, "2026-12-01").await.unwrap();
+    assert_eq!(usage.len(), 2, "only the days asked for, in order: {usage:?}");
+    let first = &usage[0];
+    assert_eq!(
+        (first.day.as_str(), first.checks, first.hits, first.accepted, first.duplicates, first.invalid),
+        (DAY, 15, 5, 1, 1, 2)
+    );
+    assert_eq!(first.billed_cents, 120, "billed for the accepted lead only");
+    assert_eq!((usage[1].day.as_str(), usage[1].checks), ("2026-12-01", 2));
+}
+
+async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let a = store.create_partner("A", "a@a.example", 0, 0, 1).await.unwrap();
+    let b = store.create_partner("B", "b@b.example", 0, 0, 1).await.unwrap();
+    assert_eq!(store.idempotent_response(a, "k1").await.unwrap(), None);
+    store.save_idempotent_response(a, "k1", 201, "{\"id\":1}", 10).await.unwrap();
+    store.save_idempotent_response(a, "k1", 409, "{\"later\":true}", 11).await.unwrap();
+    assert_eq!(
+        store.idempotent_response(a, "k1").await.unwrap(),
+        Some(StoredAnswer { status: 201, body: "{\"id\":1}".into() }),
+        "the first answer stays"
+    );
+    assert_eq!(store.idempotent_response(b, "k1").await.unwrap(), None, "another partner's key is its own");
+}
+
+async fn the_audit_trail_lists_newest_first(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let p = store.create_partner("A", "a@a.example", 0, 0, 1).await.unwrap();
+    for (at, action) in [(30, "key.revoke"), (10, "partner.create"), (20, "key.create")] {
+        let entry = AuditEntry {
+            at,
+            actor: "admin@staff.example".into(),
+            action: action.into(),
+            partner_id: Some(p),
+            detail: format!("at {at}"),
+        };
+        store.add_audit(&entry).await.unwrap();
+    }
+    store
+        .add_audit(&AuditEntry { at: 5, actor: "cli".into(), action: "x".into(), partner_id: None, detail: "".into() })
+        .await
+        .unwrap();
+    let entries = store.audit_entries(3).await.unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["key.revoke", "key.create", "partner.create"]
+    );
+    assert_eq!((entries[0].partner_id, entries[0].detail.as_str()), (Some(p), "at 30"));
+    assert_eq!(store.audit_entries(10).await.unwrap().last().unwrap().partner_id, None);
+}
+
+/// Every hash `export_hashes` sends, sorted.
+async fn exported(store: &dyn app::store::Store, sha256: bool, since: Option<i64>) -> Vec<String> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    store.export_hashes(sha256, since, &tx).await.unwrap();
+    drop(tx);
+    let mut all = Vec::new();
+    while let Some(batch) = rx.recv().await {
+        assert!(!batch.is_empty(), "never an empty batch");
+        all.extend(batch);
+    }
+    all.sort();
+    all
+}
+
+async fn suppression_lookups_and_exports_see_every_known_hash(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let old = store.insert_contact(&fields("old@example.com", "O", "O"), 100, "s").await.unwrap();
+    store.insert_contact(&fields("new@example.com", "N", "N"), 500, "s").await.unwrap();
+    let (o, n, stranger) = (email("old@example.com"), email("new@example.com"), email("who@example.com"));
+
+    let asked = vec![o.md5_hex(), stranger.md5_hex(), n.md5_hex()];
+    let mut known = store.known_md5(&asked).await.unwrap();
+    known.sort();
+    let mut expected = vec![o.md5_hex(), n.md5_hex()];
+    expected.sort();
+    assert_eq!(known, expected);
+    assert_eq!(store.known_sha256(&[n.sha256_hex(), stranger.sha256_hex()]).await.unwrap(), [n.sha256_hex()]);
+    assert!(store.known_sha256(&[]).await.unwrap().is_empty());
+
+    let mut md5s = vec![o.md5_hex(), n.md5_hex()];
+    md5s.sort();
+    assert_eq!(exported(&*store, false, None).await, md5s);
+    assert_eq!(exported(&*store, true, Some(400)).await, [n.sha256_hex()], "only those changed since");
+
+    let mut seen = Vec::new();
+    store.for_each_hash_since(400, &mut |md5, sha| seen.push((md5.to_string(), sha.to_string()))).await.unwrap();
+    assert_eq!(seen, [(n.md5_hex(), n.sha256_hex())]);
+    // A change makes an old contact part of "since" again.
+    store.update_contact(old, &fields("old@example.com", "Olga", "O"), 600, "s").await.unwrap();
+    let mut count = 0;
+    store.for_each_hash_since(550, &mut |_, _| count += 1).await.unwrap();
+    assert_eq!(count, 1);
+    let mut everyone = 0;
+    store.for_each_hash_since(i64::MIN, &mut |_, _| everyone += 1).await.unwrap();
+    assert_eq!(everyone, 2);
+}
+
+both_backends! {
+    partners_and_their_keys_are_kept_and_revoked,
+    a_lead_is_billed_once_and_counters_add_up,
+    an_idempotent_answer_is_kept_per_partner_and_never_replaced,
+    the_audit_trail_lists_newest_first,
+    suppression_lookups_and_exports_see_every_known_hash,
+}
