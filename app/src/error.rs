@@ -17,7 +17,7 @@ pub enum AppError {
     #[error("Please correct the fields marked below.")]
     Invalid(FieldErrors),
     #[error("A contact with this email address already exists.")]
-    DuplicateEmail { existing_id: i64 },
+    DuplicateEmail { existing_id: crate::model::ContactId },
     #[error("Too many attempts. Try again in {} minutes.", .retry_after_secs.div_ceil(60))]
     RateLimited { retry_after_secs: u64 },
     /// A refusal with its reason, e.g. "Wrong email or password."

@@ -57,7 +57,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let key = app::partners::service::issue_key(
                 &state,
                 "cli",
-                partner,
+                app::model::PartnerId(partner),
                 &scopes,
                 expires_days.map(|d| now + d * 86_400),
                 now,
@@ -304,7 +304,7 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
         // A thank-you for a complete profile, so the self-service page has something to give.
         let now = app::platform::clock::now();
         let thanks = app::incentives::Incentive {
-            id: 0,
+            id: app::model::IncentiveId(0),
             name: "Complete profile (demo)".into(),
             reward: "10% off your next order".into(),
             threshold: 100,
@@ -338,7 +338,9 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
         println!("  Demo partner API key (shown once): {}", key.as_str());
     }
     // A customer's side too: a fresh personal link each run (links work once).
-    if let Some(customer) = store.contact(1).await.map_err(|e| e.to_string())?.filter(|c| c.suppressed_at.is_none()) {
+    if let Some(customer) =
+        store.contact(app::model::ContactId(1)).await.map_err(|e| e.to_string())?.filter(|c| c.suppressed_at.is_none())
+    {
         let links = AppState::new(store.clone(), Settings { public_url: public_url(), ..Settings::default() });
         let link = app::self_service::service::new_link(&links, customer.id, app::platform::clock::now())
             .await

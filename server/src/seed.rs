@@ -103,7 +103,13 @@ fn ascii(s: &str) -> String {
 }
 
 /// One generated contact; `n` makes the address unique.
-pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_per_contact: f64) -> BulkContact {
+pub fn contact(
+    rng: &mut StdRng,
+    n: u64,
+    newsletters: &[app::model::NewsletterId],
+    now: i64,
+    events_per_contact: f64,
+) -> BulkContact {
     let first = *pick(rng, FIRST);
     let last = *pick(rng, LAST);
     let email = Email::parse(&format!("{}.{}.{n}@{}", ascii(first), ascii(last), pick(rng, DOMAINS)))
@@ -187,7 +193,7 @@ pub fn contact(rng: &mut StdRng, n: u64, newsletters: &[i64], now: i64, events_p
                 }
                 None => consent.clone(),
             };
-            subscriptions.push((*id, state, evidence));
+            subscriptions.push(app::store::BulkSubscription { newsletter_id: *id, state, consent: evidence });
         }
     }
     let mut custom = BTreeMap::new();

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// The signed-in staff member, as pages see them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: crate::model::UserId,
     pub email: String,
     pub role: Role,
 }
@@ -34,7 +34,7 @@ pub fn safe_next(next: &str) -> String {
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let user = service::sign_in(&email, &password).await?;
-    tracing::info!(user_id = user.id, "signed in");
+    tracing::info!(user_id = %user.id, "signed in");
     leptos_axum::redirect(&safe_next(next.as_deref().unwrap_or("/contacts")));
     Ok(())
 }

@@ -107,8 +107,10 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
     let account = format!("account:{}", hex::encode(Sha256::digest(normalised.as_bytes())));
     let address = format!("address:{}", client_ip());
 
-    let (account_failures, account_since) = state.store.login_failures(&account, now, limits.window_secs).await?;
-    let (address_failures, address_since) = state.store.login_failures(&address, now, limits.window_secs).await?;
+    let crate::store::LoginFailures { count: account_failures, window_started: account_since } =
+        state.store.login_failures(&account, now, limits.window_secs).await?;
+    let crate::store::LoginFailures { count: address_failures, window_started: address_since } =
+        state.store.login_failures(&address, now, limits.window_secs).await?;
     if account_failures >= limits.refuse_account_after {
         return Err(AppError::RateLimited {
             retry_after_secs: (account_since + limits.window_secs - now).max(1) as u64,
@@ -166,7 +168,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// The signed-in, active user of a session (for handlers outside Leptos, e.g. downloads).
 pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
-    let Some(user_id) = session.get::<i64>(SESSION_USER).await.map_err(session_error)? else {
+    let Some(user_id) = session.get::<crate::model::UserId>(SESSION_USER).await.map_err(session_error)? else {
         return Ok(None);
     };
     let auth_at = session.get::<i64>(SESSION_AUTH_AT).await.map_err(session_error)?.unwrap_or(0);
@@ -194,7 +196,12 @@ pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
 }
 
 /// Creates a staff account (CLI and the users page share this).
-pub async fn create_user(state: &AppState, email: &str, role: Role, password: &str) -> Result<i64, AppError> {
+pub async fn create_user(
+    state: &AppState,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> Result<crate::model::UserId, AppError> {
     let mut errors = crate::model::FieldErrors::default();
     let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
     if let Err(m) = check_password_policy(password) {

@@ -3,7 +3,7 @@ use crate::engagement::{status_badge, AddInteraction};
 use crate::model::contact::format_cents;
 use crate::model::engagement::{classify, Classification, EngagementSettings};
 use crate::model::events::EventKind;
-use crate::model::{Permission, SubscriptionState};
+use crate::model::{ContactId, Permission, SubscriptionState};
 use crate::ui::{allowed, format_day, format_instant, ErrorSummary, Field, FieldKind, Me};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || params.read().get("id").and_then(|s| s.parse::<ContactId>().ok()).unwrap_or(ContactId(0));
     let subscribe = ServerAction::<SetSubscription>::new();
     let interaction = ServerAction::<AddInteraction>::new();
     // Reload after a change (JavaScript on; without it the page reloads).
@@ -92,7 +92,7 @@ fn ContactView(
             {can_edit.then(|| view! {
                 <div class="header-actions">
                     <ActionForm action=send_link>
-                        <input type="hidden" name="contact_id" value=contact_id/>
+                        <input type="hidden" name="contact_id" value=contact_id.to_string()/>
                         <button type="submit" class="button">"Send their personal link"</button>
                     </ActionForm>
                     <a class="button button-primary" href=format!("/contacts/{contact_id}/edit")>"Edit"</a>
@@ -156,7 +156,7 @@ fn ContactView(
                         <summary>"Add an interaction"</summary>
                         <ActionForm action=interaction>
                             <ErrorSummary error=interaction_error/>
-                            <input type="hidden" name="contact_id" value=contact_id/>
+                            <input type="hidden" name="contact_id" value=contact_id.to_string()/>
                             <div class="field">
                                 <label for="interaction-kind">"What happened"</label>
                                 <select id="interaction-kind" name="kind">
@@ -202,8 +202,8 @@ fn ContactView(
                                     {can_edit.then(|| view! {
                                         <td>
                                             <ActionForm action=subscribe>
-                                                <input type="hidden" name="contact_id" value=contact_id/>
-                                                <input type="hidden" name="newsletter_id" value=newsletter_id/>
+                                                <input type="hidden" name="contact_id" value=contact_id.to_string()/>
+                                                <input type="hidden" name="newsletter_id" value=newsletter_id.to_string()/>
                                                 <input type="hidden" name="state" value=next_state/>
                                                 <button type="submit" class="button button-small">{button}</button>
                                             </ActionForm>

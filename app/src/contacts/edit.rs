@@ -1,5 +1,6 @@
 use super::form::ContactFields;
 use super::{get_contact, take_contact_draft, UpdateContact};
+use crate::model::ContactId;
 use crate::ui::ErrorSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn EditContactPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || params.read().get("id").and_then(|s| s.parse::<ContactId>().ok()).unwrap_or(ContactId(0));
     let detail = Resource::new(id, get_contact);
     let draft = Resource::new(id, |id| take_contact_draft(super::draft_id(Some(id))));
     let action = ServerAction::<UpdateContact>::new();
@@ -29,7 +30,7 @@ pub fn EditContactPage() -> impl IntoView {
                             </header>
                             <ActionForm action=action>
                                 <ErrorSummary error/>
-                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="id" value=id.to_string()/>
                                 <ContactFields values error/>
                                 <div class="form-actions">
                                     <button type="submit" class="button button-primary">"Save changes"</button>

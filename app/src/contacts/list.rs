@@ -57,7 +57,7 @@ pub fn ContactsPage() -> impl IntoView {
                                 <select id="contacts-newsletter" name="newsletter">
                                     <option value="">"Any newsletter"</option>
                                     {newsletters.into_iter().map(|n| view! {
-                                        <option value=n.id selected=q.newsletter == Some(n.id)>{n.name}</option>
+                                        <option value=n.id.to_string() selected=q.newsletter == Some(n.id)>{n.name}</option>
                                     }).collect_view()}
                                 </select>
                             </div>

@@ -16,7 +16,7 @@ pub use new::NewContactPage;
 
 use crate::error::AppError;
 use crate::model::contact::{Activity, Newsletter, Subscription};
-use crate::model::{Contact, ContactForm, ContactPage as Page, ContactQuery};
+use crate::model::{Contact, ContactForm, ContactId, ContactPage as Page, ContactQuery};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +41,7 @@ pub struct ContactDraft {
 }
 
 /// The id of a contact form, for its draft: a new contact's, or this contact's edit.
-pub fn draft_id(contact_id: Option<i64>) -> String {
+pub fn draft_id(contact_id: Option<crate::model::ContactId>) -> String {
     contact_id.map(|id| format!("edit:{id}")).unwrap_or_else(|| "new".into())
 }
 
@@ -56,12 +56,12 @@ pub async fn list_contacts(query: ContactQuery) -> Result<Page, AppError> {
 }
 
 #[server(endpoint = "contacts/detail")]
-pub async fn get_contact(id: i64) -> Result<ContactDetail, AppError> {
+pub async fn get_contact(id: ContactId) -> Result<ContactDetail, AppError> {
     service::detail(id).await
 }
 
 #[server(endpoint = "contacts/create")]
-pub async fn create_contact(form: ContactForm) -> Result<i64, AppError> {
+pub async fn create_contact(form: ContactForm) -> Result<ContactId, AppError> {
     let id = match service::create(&form).await {
         Ok(id) => id,
         Err(e) => {
@@ -74,7 +74,7 @@ pub async fn create_contact(form: ContactForm) -> Result<i64, AppError> {
 }
 
 #[server(endpoint = "contacts/update")]
-pub async fn update_contact(id: i64, form: ContactForm) -> Result<(), AppError> {
+pub async fn update_contact(id: ContactId, form: ContactForm) -> Result<(), AppError> {
     if let Err(e) = service::update(id, &form).await {
         service::keep_draft(&draft_id(Some(id)), &form).await;
         return Err(e);
@@ -84,7 +84,11 @@ pub async fn update_contact(id: i64, form: ContactForm) -> Result<(), AppError> 
 }
 
 #[server(endpoint = "contacts/subscription")]
-pub async fn set_subscription(contact_id: i64, newsletter_id: i64, state: String) -> Result<(), AppError> {
+pub async fn set_subscription(
+    contact_id: crate::model::ContactId,
+    newsletter_id: crate::model::NewsletterId,
+    state: String,
+) -> Result<(), AppError> {
     service::set_subscription(contact_id, newsletter_id, &state).await
 }
 

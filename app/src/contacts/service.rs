@@ -4,7 +4,9 @@ use super::{ContactDetail, ContactDraft};
 use crate::auth::service::{is_plain_form_post, require, session, session_error};
 use crate::error::AppError;
 use crate::model::contact::{ConsentEvidence, Newsletter};
-use crate::model::{ContactFields, ContactForm, ContactPage, ContactQuery, FieldErrors, Permission, SubscriptionState};
+use crate::model::{
+    ContactFields, ContactForm, ContactId, ContactPage, ContactQuery, FieldErrors, Permission, SubscriptionState,
+};
 use crate::platform::clock::now;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -20,7 +22,7 @@ pub async fn list(query: &ContactQuery) -> Result<ContactPage, AppError> {
     Ok(state.store.list_contacts(query, &bounds, ContactQuery::PAGE_SIZE).await?)
 }
 
-pub async fn detail(id: i64) -> Result<ContactDetail, AppError> {
+pub async fn detail(id: ContactId) -> Result<ContactDetail, AppError> {
     require(Permission::ViewContacts).await?;
     let state = AppState::from_context()?;
     let contact = state.store.contact(id).await?.ok_or(AppError::NotFound)?;
@@ -48,7 +50,7 @@ async fn duplicate(state: &AppState, fields: &ContactFields, error: StoreError) 
     }
 }
 
-pub async fn create(form: &ContactForm) -> Result<i64, AppError> {
+pub async fn create(form: &ContactForm) -> Result<ContactId, AppError> {
     let user = require(Permission::EditContacts).await?;
     let state = AppState::from_context()?;
     let fields = form.validate(today()).map_err(AppError::Invalid)?;
@@ -58,7 +60,7 @@ pub async fn create(form: &ContactForm) -> Result<i64, AppError> {
     }
 }
 
-pub async fn update(id: i64, form: &ContactForm) -> Result<(), AppError> {
+pub async fn update(id: ContactId, form: &ContactForm) -> Result<(), AppError> {
     let user = require(Permission::EditContacts).await?;
     let state = AppState::from_context()?;
     let fields = form.validate(today()).map_err(AppError::Invalid)?;
@@ -68,7 +70,11 @@ pub async fn update(id: i64, form: &ContactForm) -> Result<(), AppError> {
     }
 }
 
-pub async fn set_subscription(contact_id: i64, newsletter_id: i64, state_name: &str) -> Result<(), AppError> {
+pub async fn set_subscription(
+    contact_id: crate::model::ContactId,
+    newsletter_id: crate::model::NewsletterId,
+    state_name: &str,
+) -> Result<(), AppError> {
     let user = require(Permission::EditContacts).await?;
     let state = AppState::from_context()?;
     let Some(sub_state) = SubscriptionState::parse(state_name).filter(|s| *s != SubscriptionState::Pending) else {

@@ -108,7 +108,9 @@ pub fn BulkPage() -> impl IntoView {
 #[component]
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params.read().get("id").and_then(|s| s.parse::<crate::model::JobId>().ok()).unwrap_or(crate::model::JobId(0))
+    };
     let (tick, set_tick) = signal(0u32);
     let finished_signal = RwSignal::new(false);
     let job = Resource::new(move || (id(), tick.get()), |(id, _)| get_job(id));

@@ -41,14 +41,18 @@ pub async fn bulk_count(query: ContactQuery) -> Result<i64, AppError> {
 
 /// Starts a bulk action on the list `list` (a `/contacts` query string), once confirmed.
 #[server(endpoint = "engagement/bulk")]
-pub async fn start_bulk(list: String, action: String, confirm: Option<String>) -> Result<i64, AppError> {
+pub async fn start_bulk(
+    list: String,
+    action: String,
+    confirm: Option<String>,
+) -> Result<crate::model::JobId, AppError> {
     let id = service::bulk_for_staff(&list, &action, confirm.is_some()).await?;
     leptos_axum::redirect(&format!("/jobs/{id}"));
     Ok(id)
 }
 
 #[server(endpoint = "jobs/get")]
-pub async fn get_job(id: i64) -> Result<Job, AppError> {
+pub async fn get_job(id: crate::model::JobId) -> Result<Job, AppError> {
     service::job_for_staff(id).await
 }
 
@@ -70,7 +74,12 @@ pub async fn take_import_errors() -> Result<Vec<String>, AppError> {
 }
 
 #[server(endpoint = "contacts/interaction")]
-pub async fn add_interaction(contact_id: i64, kind: String, day: String, note: String) -> Result<(), AppError> {
+pub async fn add_interaction(
+    contact_id: crate::model::ContactId,
+    kind: String,
+    day: String,
+    note: String,
+) -> Result<(), AppError> {
     service::add_interaction(contact_id, &kind, &day, &note).await?;
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect(&format!("/contacts/{contact_id}"));

@@ -22,7 +22,7 @@ pub struct ProgrammeView {
 }
 
 #[server(endpoint = "incentives/codes")]
-pub async fn programme_codes(id: i64, before: Option<i64>) -> Result<ProgrammeView, AppError> {
+pub async fn programme_codes(id: crate::model::IncentiveId, before: Option<i64>) -> Result<ProgrammeView, AppError> {
     crate::auth::service::require(Permission::ViewContacts).await?;
     let state = crate::state::AppState::from_context()?;
     let incentive = state.store.incentives().await?.into_iter().find(|i| i.id == id).ok_or(AppError::NotFound)?;
@@ -35,13 +35,13 @@ pub async fn programme_codes(id: i64, before: Option<i64>) -> Result<ProgrammeVi
 }
 
 #[server(endpoint = "incentives/active")]
-pub async fn set_programme_active(id: i64, active: bool) -> Result<(), AppError> {
+pub async fn set_programme_active(id: crate::model::IncentiveId, active: bool) -> Result<(), AppError> {
     let user = crate::auth::service::require(Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     if !state.store.set_incentive_active(id, active).await? {
         return Err(AppError::NotFound);
     }
-    tracing::info!(incentive = id, active, by = user.id, "incentive programme stopped or resumed");
+    tracing::info!(incentive = %id, active, by = %user.id, "incentive programme stopped or resumed");
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect(&format!("/incentives/{id}"));
     }
@@ -52,7 +52,13 @@ pub async fn set_programme_active(id: i64, active: bool) -> Result<(), AppError>
 pub fn ProgrammePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<crate::model::IncentiveId>().ok())
+            .unwrap_or(crate::model::IncentiveId(0))
+    };
     let before = move || query.read().get("before").and_then(|s| s.parse::<i64>().ok());
     let toggle = ServerAction::<SetProgrammeActive>::new();
     let data =
@@ -74,7 +80,7 @@ pub fn ProgrammePage() -> impl IntoView {
                                 <h1>{i.name.clone()}</h1>
                                 {can_edit.then(|| view! {
                                     <ActionForm action=toggle>
-                                        <input type="hidden" name="id" value=i.id/>
+                                        <input type="hidden" name="id" value=i.id.to_string()/>
                                         <input type="hidden" name="active" value=next.to_string()/>
                                         <button type="submit" class="button">{label}</button>
                                     </ActionForm>

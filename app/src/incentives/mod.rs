@@ -126,7 +126,7 @@ impl ProgrammeForm {
             return Err(errors);
         }
         let incentive = Incentive {
-            id: 0,
+            id: crate::model::IncentiveId(0),
             name,
             reward,
             threshold,
@@ -156,7 +156,7 @@ pub struct RedemptionSummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Incentive {
-    pub id: i64,
+    pub id: crate::model::IncentiveId,
     pub name: String,
     /// What the person gets, in their words: "10% off your next order".
     pub reward: String,
@@ -182,7 +182,7 @@ impl Incentive {
 /// A reward a contact earned.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Earned {
-    pub incentive_id: i64,
+    pub incentive_id: crate::model::IncentiveId,
     pub name: String,
     pub reward: String,
     pub code: String,
@@ -196,7 +196,7 @@ pub struct IssuedCode {
     pub id: i64,
     pub code: String,
     /// `None` once the contact was deleted.
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::model::ContactId>,
     pub email: Option<String>,
     pub issued_at: i64,
     pub redeemed_at: Option<i64>,
@@ -206,7 +206,7 @@ pub struct IssuedCode {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Redemption {
     /// Recorded now, for this programme.
-    Redeemed { incentive_id: i64 },
+    Redeemed { incentive_id: crate::model::IncentiveId },
     /// It was used before, at this instant.
     AlreadyRedeemed { at: i64 },
     /// No issued code is spelled so.

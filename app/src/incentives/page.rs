@@ -23,7 +23,7 @@ pub struct ProgrammeRow {
 pub async fn list_incentives() -> Result<Vec<ProgrammeRow>, AppError> {
     crate::auth::service::require(crate::model::Permission::ViewContacts).await?;
     let state = crate::state::AppState::from_context()?;
-    let stats: std::collections::HashMap<i64, crate::store::ProgrammeCounts> =
+    let stats: std::collections::HashMap<crate::model::IncentiveId, crate::store::ProgrammeCounts> =
         state.store.incentive_stats().await?.into_iter().map(|c| (c.incentive_id, c)).collect();
     Ok(state
         .store
@@ -31,14 +31,18 @@ pub async fn list_incentives() -> Result<Vec<ProgrammeRow>, AppError> {
         .await?
         .into_iter()
         .map(|incentive| {
-            let counts = stats.get(&incentive.id).copied().unwrap_or_default();
-            ProgrammeRow { incentive, issued: counts.issued, redeemed: counts.redeemed, pool_left: counts.pool_left }
+            let (issued, redeemed, pool_left) =
+                stats.get(&incentive.id).map_or((0, 0, 0), |c| (c.issued, c.redeemed, c.pool_left));
+            ProgrammeRow { incentive, issued, redeemed, pool_left }
         })
         .collect())
 }
 
 #[server(endpoint = "incentives/create")]
-pub async fn create_incentive(form: ProgrammeForm, required: Option<HashMap<String, String>>) -> Result<i64, AppError> {
+pub async fn create_incentive(
+    form: ProgrammeForm,
+    required: Option<HashMap<String, String>>,
+) -> Result<crate::model::IncentiveId, AppError> {
     let user = crate::auth::service::require(Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     let form = ProgrammeForm {
@@ -62,7 +66,7 @@ pub async fn create_incentive(form: ProgrammeForm, required: Option<HashMap<Stri
             return Err(e);
         }
     };
-    tracing::info!(incentive = id, by = user.id, "incentive programme created");
+    tracing::info!(incentive = %id, by = %user.id, "incentive programme created");
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect("/incentives?created=1");
     }

@@ -29,13 +29,14 @@ pub fn earns(incentive: &Incentive, form: &ContactForm, shown: &[ProfileField]) 
 /// Awards what the contact now earns and has not earned before; each code is mailed.
 pub async fn award_due(
     state: &AppState,
-    contact_id: i64,
+    contact_id: crate::model::ContactId,
     form: &ContactForm,
     shown: &[ProfileField],
     to: &str,
 ) -> Result<(), AppError> {
     let now = crate::platform::clock::now();
-    let earned: Vec<i64> = state.store.rewards_of(contact_id).await?.iter().map(|r| r.incentive_id).collect();
+    let earned: Vec<crate::model::IncentiveId> =
+        state.store.rewards_of(contact_id).await?.iter().map(|r| r.incentive_id).collect();
     for incentive in state.store.incentives().await? {
         if earned.contains(&incentive.id) || !incentive.open_at(now) || !earns(&incentive, form, shown) {
             continue;
@@ -44,7 +45,7 @@ pub async fn award_due(
             "pool" => {
                 let code = state.store.award_from_pool(incentive.id, contact_id, now).await?;
                 if code.is_none() {
-                    tracing::warn!(incentive = incentive.id, "the incentive's code pool is empty: nothing given");
+                    tracing::warn!(incentive = %incentive.id, "the incentive's code pool is empty: nothing given");
                 }
                 code
             }
@@ -54,7 +55,7 @@ pub async fn award_due(
             }
         };
         let Some(code) = code else { continue };
-        tracing::info!(incentive = incentive.id, contact = contact_id, "incentive awarded");
+        tracing::info!(incentive = %incentive.id, contact = %contact_id, "incentive awarded");
         let subject = format!("Thank you: {}", incentive.reward);
         let text =
             format!("Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n", incentive.reward);
@@ -75,7 +76,7 @@ mod tests {
 
     fn programme(threshold: i64, fields: &[&str]) -> Incentive {
         Incentive {
-            id: 1,
+            id: crate::model::IncentiveId(1),
             name: "n".into(),
             reward: "r".into(),
             threshold,
@@ -133,7 +134,7 @@ pub async fn create_programme(
 
 /// A programme just created: its id, and how many shop codes its pool holds.
 pub struct CreatedProgramme {
-    pub id: i64,
+    pub id: crate::model::IncentiveId,
     pub pool_codes: usize,
 }
 
@@ -232,7 +233,7 @@ pub async fn start_redemptions(
     text: &str,
     actor: &str,
     now: i64,
-) -> Result<Result<i64, String>, AppError> {
+) -> Result<Result<crate::model::JobId, String>, AppError> {
     let file = match read_used_codes(text, now) {
         Ok(file) => file,
         Err(why) => return Ok(Err(why)),

@@ -13,7 +13,7 @@ pub use page::{get_outbox, retry_mail, MailPage, Outbox, RetryMail};
 /// A message to queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewMail {
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::model::ContactId>,
     /// What it is, for staff: "profile_link", "confirmation", "incentive", "test".
     pub kind: String,
     pub to: String,
@@ -27,8 +27,8 @@ pub struct NewMail {
 /// A queued or sent message, as the outbox holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxMail {
-    pub id: i64,
-    pub contact_id: Option<i64>,
+    pub id: crate::model::MailId,
+    pub contact_id: Option<crate::model::ContactId>,
     pub kind: String,
     pub to: String,
     pub subject: String,

@@ -21,11 +21,11 @@ pub struct Outbox {
     /// Newest first, without their bodies.
     pub mails: Vec<OutboxMail>,
     /// The `before` of the next (older) page, if any.
-    pub older: Option<i64>,
+    pub older: Option<crate::model::MailId>,
 }
 
 #[server(endpoint = "mail/outbox")]
-pub async fn get_outbox(before: Option<i64>) -> Result<Outbox, AppError> {
+pub async fn get_outbox(before: Option<crate::model::MailId>) -> Result<Outbox, AppError> {
     crate::auth::service::require(crate::model::Permission::ManageSettings).await?;
     let state = crate::state::AppState::from_context()?;
     let crate::store::MailCounts { queued, sent, failed } = state.store.mail_counts().await?;
@@ -41,13 +41,13 @@ pub async fn get_outbox(before: Option<i64>) -> Result<Outbox, AppError> {
 
 /// Makes a waiting or given-up message due now.
 #[server(endpoint = "mail/retry")]
-pub async fn retry_mail(id: i64) -> Result<(), AppError> {
+pub async fn retry_mail(id: crate::model::MailId) -> Result<(), AppError> {
     let user = crate::auth::service::require(crate::model::Permission::ManageSettings).await?;
     let state = crate::state::AppState::from_context()?;
     if !state.store.retry_mail(id, crate::platform::clock::now()).await? {
         return Err(AppError::NotFound);
     }
-    tracing::info!(mail = id, by = user.id, "mail set to be sent again");
+    tracing::info!(mail = %id, by = %user.id, "mail set to be sent again");
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect("/mail");
     }
@@ -58,7 +58,7 @@ pub async fn retry_mail(id: i64) -> Result<(), AppError> {
 pub fn MailPage() -> impl IntoView {
     let query = use_query_map();
     let retry = ServerAction::<RetryMail>::new();
-    let before = move || query.read().get("before").and_then(|b| b.parse::<i64>().ok());
+    let before = move || query.read().get("before").and_then(|b| b.parse::<crate::model::MailId>().ok());
     let outbox = Resource::new(move || (before(), retry.version().get()), |(before, _)| get_outbox(before));
     view! {
         <Title text="Mail · Carnet"/>
@@ -96,7 +96,7 @@ pub fn MailPage() -> impl IntoView {
                                                     <td>{m.attempts}</td>
                                                     <td>{(m.state != "sent").then(|| view! {
                                                         <ActionForm action=retry>
-                                                            <input type="hidden" name="id" value=m.id/>
+                                                            <input type="hidden" name="id" value=m.id.to_string()/>
                                                             <button type="submit" class="button button-quiet">"Send now"</button>
                                                         </ActionForm>
                                                     })}</td>

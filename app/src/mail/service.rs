@@ -40,7 +40,7 @@ pub fn retry_delay(attempts: i64) -> Option<i64> {
 /// one-click unsubscribe URL.
 pub async fn to_contact(
     state: &AppState,
-    contact_id: i64,
+    contact_id: crate::model::ContactId,
     kind: &str,
     to: &str,
     subject: &str,
@@ -95,7 +95,7 @@ pub async fn to_contact(
     })
 }
 
-pub async fn queue(state: &AppState, mail: &NewMail) -> StoreResult<i64> {
+pub async fn queue(state: &AppState, mail: &NewMail) -> StoreResult<crate::model::MailId> {
     state.store.queue_mail(mail, crate::platform::clock::now()).await
 }
 
@@ -125,7 +125,7 @@ pub async fn deliver_due(state: &AppState, now: i64) -> StoreResult<usize> {
                         SendError::Permanent(_) => None,
                     };
                     // The error names the server's answer, never the address.
-                    tracing::warn!(mail = mail.id, kind = %mail.kind, error = %e, retry = retry_at.is_some(), "mail not sent");
+                    tracing::warn!(mail = %mail.id, kind = %mail.kind, error = %e, retry = retry_at.is_some(), "mail not sent");
                     state.store.mail_failed(mail.id, &e.to_string(), retry_at).await?;
                     if matches!(e, SendError::Temporary(_)) {
                         // The server is likely down: leave the rest for the next round.
@@ -140,17 +140,17 @@ pub async fn deliver_due(state: &AppState, now: i64) -> StoreResult<usize> {
 /// What an unsubscribe token names.
 #[derive(Debug, Serialize, Deserialize)]
 struct Unsubscribe {
-    c: i64,
+    c: crate::model::ContactId,
 }
 
 /// The one-click unsubscribe URL for a contact (the `List-Unsubscribe` header's).
-pub async fn unsubscribe_url(state: &AppState, contact_id: i64) -> Result<String, StoreError> {
+pub async fn unsubscribe_url(state: &AppState, contact_id: crate::model::ContactId) -> Result<String, StoreError> {
     let token = Signer::of(state).await?.sign(Purpose::Unsubscribe, &Unsubscribe { c: contact_id });
     Ok(format!("{}/u/{token}", state.settings.public_url.trim_end_matches('/')))
 }
 
 /// Whether the token is genuine and its contact still exists.
-pub async fn unsubscribe_contact(state: &AppState, token: &str) -> Result<Option<i64>, StoreError> {
+pub async fn unsubscribe_contact(state: &AppState, token: &str) -> Result<Option<crate::model::ContactId>, StoreError> {
     let Some(u) = Signer::of(state).await?.verify::<Unsubscribe>(Purpose::Unsubscribe, token) else {
         return Ok(None);
     };
@@ -159,7 +159,11 @@ pub async fn unsubscribe_contact(state: &AppState, token: &str) -> Result<Option
 
 /// Ends every subscription of the token's contact, with the consent evidence, and puts
 /// it on the timeline. `None` for a forged or damaged token: nothing changes.
-pub async fn unsubscribe(state: &AppState, token: &str, how: &str) -> Result<Option<i64>, StoreError> {
+pub async fn unsubscribe(
+    state: &AppState,
+    token: &str,
+    how: &str,
+) -> Result<Option<crate::model::ContactId>, StoreError> {
     let Some(contact_id) = unsubscribe_contact(state, token).await? else {
         return Ok(None);
     };

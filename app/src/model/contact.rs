@@ -90,7 +90,7 @@ impl SubscriptionState {
 /// A contact as the detail page shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
-    pub id: i64,
+    pub id: super::ContactId,
     pub fields: ContactFields,
     pub email_md5: String,
     pub email_sha256: String,
@@ -123,7 +123,7 @@ impl Contact {
 /// One line of the contacts list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRow {
-    pub id: i64,
+    pub id: super::ContactId,
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -139,7 +139,7 @@ pub struct ContactRow {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Newsletter {
-    pub id: i64,
+    pub id: super::NewsletterId,
     pub name: String,
     pub description: String,
 }

@@ -111,7 +111,7 @@ impl EventKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventTarget {
     Email(Email),
-    ContactId(i64),
+    ContactId(super::ContactId),
 }
 
 /// A checked event, before its contact is looked up.
@@ -147,9 +147,9 @@ pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, St
             let text = e.as_str().ok_or("`email` must be a string")?;
             EventTarget::Email(Email::parse(text).map_err(|_| "`email` is not a valid address".to_string())?)
         }
-        (None, Some(id)) => {
-            EventTarget::ContactId(id.as_i64().filter(|i| *i > 0).ok_or("`contact_id` must be a positive integer")?)
-        }
+        (None, Some(id)) => EventTarget::ContactId(
+            id.as_i64().filter(|i| *i > 0).map(super::ContactId).ok_or("`contact_id` must be a positive integer")?,
+        ),
         (None, None) => return Err("`email` or `contact_id` is required".into()),
     };
     let kind_text = obj.get("type").and_then(|t| t.as_str()).ok_or("`type` is required")?;

@@ -52,7 +52,7 @@ impl ContactSort {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub key: String,
-    pub id: i64,
+    pub id: super::ContactId,
 }
 
 impl Cursor {
@@ -73,7 +73,7 @@ impl Cursor {
 pub struct ContactQuery {
     pub q: String,
     pub channel: Option<Channel>,
-    pub newsletter: Option<i64>,
+    pub newsletter: Option<super::NewsletterId>,
     pub subscription: Option<SubscriptionState>,
     pub sort: ContactSort,
     /// Rows strictly after this cursor (next page) …
@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_whatever_the_key_holds() {
-        let c = Cursor { key: "o'brien anne-marie\nx".into(), id: 42 };
+        let c = Cursor { key: "o'brien anne-marie\nx".into(), id: crate::model::ContactId(42) };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("%%%"), None);
     }

@@ -7,12 +7,14 @@ pub mod contact_form;
 pub mod email;
 pub mod engagement;
 pub mod events;
+pub mod ids;
 pub mod listing;
 pub mod profile;
 pub mod role;
 
 pub use contact::{Channel, Contact, ContactFields, ContactForm, ContactRow, SubscriptionState};
 pub use email::Email;
+pub use ids::{ApiKeyId, ContactId, IncentiveId, JobId, MailId, NewsletterId, PartnerId, UserId};
 pub use listing::{ContactPage, ContactQuery, ContactSort, Cursor};
 pub use role::{Permission, Role};
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Partner {
-    pub id: i64,
+    pub id: crate::model::PartnerId,
     pub name: String,
     pub contact_email: String,
     pub price_cents: i64,
@@ -27,8 +27,8 @@ pub struct Partner {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiKeyRecord {
-    pub id: i64,
-    pub partner_id: i64,
+    pub id: crate::model::ApiKeyId,
+    pub partner_id: crate::model::PartnerId,
     pub prefix: String,
     pub scopes: Vec<Scope>,
     pub created_at: i64,
@@ -181,7 +181,7 @@ pub struct AuditEntry {
     pub at: i64,
     pub actor: String,
     pub action: String,
-    pub partner_id: Option<i64>,
+    pub partner_id: Option<crate::model::PartnerId>,
     pub detail: String,
 }
 
@@ -209,14 +209,14 @@ pub async fn add_partner(
     contact_email: String,
     price: String,
     daily_quota: String,
-) -> Result<i64, AppError> {
+) -> Result<crate::model::PartnerId, AppError> {
     service::add_partner_from_page(&name, &contact_email, &price, &daily_quota).await
 }
 
 /// Issues a key; returns it (shown once). Scopes come as one checkbox each.
 #[server(endpoint = "partners/key")]
 pub async fn create_key(
-    partner_id: i64,
+    partner_id: crate::model::PartnerId,
     check: Option<String>,
     submit: Option<String>,
     export: Option<String>,
@@ -242,7 +242,7 @@ pub async fn take_new_key() -> Result<Option<String>, AppError> {
 }
 
 #[server(endpoint = "partners/revoke")]
-pub async fn revoke_key(key_id: i64, confirm: Option<String>) -> Result<(), AppError> {
+pub async fn revoke_key(key_id: crate::model::ApiKeyId, confirm: Option<String>) -> Result<(), AppError> {
     service::revoke_from_page(key_id, confirm.as_deref() == Some("yes")).await
 }
 
@@ -284,6 +284,6 @@ pub fn parse_month(s: &str) -> Option<(i32, u32)> {
 }
 
 #[server(endpoint = "partners/statement")]
-pub async fn partner_statement(partner_id: i64, month: String) -> Result<Statement, AppError> {
+pub async fn partner_statement(partner_id: crate::model::PartnerId, month: String) -> Result<Statement, AppError> {
     service::statement(partner_id, &month).await
 }

@@ -147,7 +147,7 @@ fn PartnerCard(
                                         {usable.then(|| view! {
                                             <ActionForm action=revoke>
                                                 <div class="inline-form">
-                                                    <input type="hidden" name="key_id" value=k.id/>
+                                                    <input type="hidden" name="key_id" value=k.id.to_string()/>
                                                     <input type="checkbox" id=confirm_id.clone() name="confirm" value="yes" required/>
                                                     <label for=confirm_id>
                                                         "Confirm"
@@ -172,7 +172,7 @@ fn PartnerCard(
             <ActionForm action=create>
                 <fieldset>
                     <legend>{format!("New API key for {name}")}</legend>
-                    <input type="hidden" name="partner_id" value=partner_id/>
+                    <input type="hidden" name="partner_id" value=partner_id.to_string()/>
                     <div class="inline-form">
                         {[("check", "Check"), ("submit", "Submit leads"), ("export", "Export"), ("events", "Events"), ("redeem", "Redeem incentive codes")].into_iter().map(|(field, label)| {
                             let id = format!("scope-{partner_id}-{field}");

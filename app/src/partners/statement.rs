@@ -10,7 +10,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn StatementPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<crate::model::PartnerId>().ok())
+            .unwrap_or(crate::model::PartnerId(0))
+    };
     let this_month =
         || chrono::DateTime::from_timestamp(now_secs(), 0).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
     let month =

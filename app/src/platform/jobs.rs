@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Background work shown to staff with its progress.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
-    pub id: i64,
+    pub id: crate::model::JobId,
     pub kind: String,
     /// queued, running, done, failed
     pub state: String,
@@ -149,13 +149,20 @@ mod runner {
     /// The jobs table.
     #[async_trait]
     pub trait JobStore: Send + Sync {
-        async fn create_job(&self, job: &NewJob) -> StoreResult<i64>;
+        async fn create_job(&self, job: &NewJob) -> StoreResult<crate::model::JobId>;
         /// Takes the oldest queued job, or a running one whose lease ran out (its
         /// instance died), and leases it until `lease_until`.
         async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<ClaimedJob>>;
-        async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()>;
-        async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()>;
-        async fn job(&self, id: i64) -> StoreResult<Option<Job>>;
+        async fn job_progress(
+            &self,
+            id: crate::model::JobId,
+            done: i64,
+            next_id: i64,
+            now: i64,
+            lease_until: i64,
+        ) -> StoreResult<()>;
+        async fn finish_job(&self, id: crate::model::JobId, failed: bool, message: &str, now: i64) -> StoreResult<()>;
+        async fn job(&self, id: crate::model::JobId) -> StoreResult<Option<Job>>;
         async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>>;
     }
 
@@ -170,7 +177,11 @@ mod runner {
     }
 
     /// Stores a job of kind `K` for the runner; returns its id.
-    pub async fn start<K: JobKind>(state: &AppState, params: &K::Params, start: Start<'_>) -> Result<i64, StoreError> {
+    pub async fn start<K: JobKind>(
+        state: &AppState,
+        params: &K::Params,
+        start: Start<'_>,
+    ) -> Result<crate::model::JobId, StoreError> {
         let params = serde_json::to_string(params).map_err(|e| StoreError::Database(e.to_string()))?;
         let job = NewJob {
             kind: K::NAME.into(),
@@ -203,7 +214,7 @@ mod runner {
         match outcome {
             Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
             Err(e) => {
-                tracing::error!(job = job.id, error = %e, "job failed");
+                tracing::error!(job = %job.id, error = %e, "job failed");
                 state
                     .store
                     .finish_job(job.id, true, "Stopped by an error on our side; the work done so far is kept.", now)

@@ -32,17 +32,17 @@ pub struct Me {
     pub form: ContactForm,
     pub completion: u8,
     /// (newsletter id, name, subscribed).
-    pub subscriptions: Vec<(i64, String, bool)>,
+    pub subscriptions: Vec<(crate::model::NewsletterId, String, bool)>,
     /// The rewards earned, with their codes.
     pub rewards: Vec<crate::incentives::Earned>,
     /// Newsletters paused, and until when.
-    pub paused: Vec<(i64, i64)>,
+    pub paused: Vec<(crate::model::NewsletterId, i64)>,
     /// "email" or "sms".
     pub channel: String,
 }
 
 #[cfg(feature = "ssr")]
-async fn my_contact() -> Result<(crate::state::AppState, i64), AppError> {
+async fn my_contact() -> Result<(crate::state::AppState, crate::model::ContactId), AppError> {
     let session = crate::auth::service::session()?;
     let state = crate::state::AppState::from_context()?;
     let id =
@@ -67,7 +67,7 @@ pub async fn get_me(lang: Option<String>) -> Result<Me, AppError> {
     let contact = state.store.contact(id).await?.ok_or(AppError::Unauthenticated)?;
     let fields = service::profile_fields(&state).await?;
     let form = contact.fields.to_form();
-    let subscribed: std::collections::HashMap<i64, bool> = state
+    let subscribed: std::collections::HashMap<crate::model::NewsletterId, bool> = state
         .store
         .subscriptions(id)
         .await?
@@ -114,7 +114,11 @@ pub async fn save_me(profile: ContactForm, lang: Option<String>) -> Result<u8, A
 
 /// Subscribes to or leaves one newsletter, with the words shown as the evidence.
 #[server(endpoint = "me/subscription")]
-pub async fn set_my_subscription(newsletter_id: i64, subscribe: bool, lang: Option<String>) -> Result<(), AppError> {
+pub async fn set_my_subscription(
+    newsletter_id: crate::model::NewsletterId,
+    subscribe: bool,
+    lang: Option<String>,
+) -> Result<(), AppError> {
     let (state, id) = my_contact().await?;
     let lang = Lang::pick(lang.as_deref(), &accept_language());
     service::set_preference(&state, id, newsletter_id, subscribe, lang).await?;
@@ -126,7 +130,11 @@ pub async fn set_my_subscription(newsletter_id: i64, subscribe: bool, lang: Opti
 
 /// Pauses a newsletter for `months` (1, 3 or 6), or resumes it (0).
 #[server(endpoint = "me/pause")]
-pub async fn pause_newsletter(newsletter_id: i64, months: i64, lang: Option<String>) -> Result<(), AppError> {
+pub async fn pause_newsletter(
+    newsletter_id: crate::model::NewsletterId,
+    months: i64,
+    lang: Option<String>,
+) -> Result<(), AppError> {
     let (state, id) = my_contact().await?;
     let lang = Lang::pick(lang.as_deref(), &accept_language());
     service::pause(&state, id, newsletter_id, months, lang).await?;
@@ -179,11 +187,11 @@ pub async fn erase_me(confirm: Option<String>, lang: Option<String>) -> Result<(
 
 /// Staff mail a contact their personal link (through the outbox).
 #[server(endpoint = "contacts/send-link")]
-pub async fn send_profile_link(contact_id: i64) -> Result<(), AppError> {
+pub async fn send_profile_link(contact_id: crate::model::ContactId) -> Result<(), AppError> {
     let user = crate::auth::service::require(crate::model::Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     let mail = service::send_link(&state, contact_id, crate::platform::clock::now()).await?;
-    tracing::info!(contact = contact_id, mail, by = user.id, "personal link queued");
+    tracing::info!(contact = %contact_id, mail = %mail, by = %user.id, "personal link queued");
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect(&format!("/contacts/{contact_id}?sent=link"));
     }

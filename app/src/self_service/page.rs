@@ -148,7 +148,7 @@ fn MeView(
                                 Some(until) => view! {
                                     <ActionForm action=pause>
                                         <span>{lang.t("Paused until", "En pause jusqu'au")}" "{crate::ui::format_instant(until).split(' ').next().unwrap_or_default().to_string()}" "</span>
-                                        <input type="hidden" name="newsletter_id" value=id/>
+                                        <input type="hidden" name="newsletter_id" value=id.to_string()/>
                                         <input type="hidden" name="months" value="0"/>
                                         <input type="hidden" name="lang" value=lang.code()/>
                                         <button type="submit" class="button-quiet">{resume_words}</button>
@@ -156,7 +156,7 @@ fn MeView(
                                 }.into_any(),
                                 None => view! {
                                     <ActionForm action=pause>
-                                        <input type="hidden" name="newsletter_id" value=id/>
+                                        <input type="hidden" name="newsletter_id" value=id.to_string()/>
                                         <input type="hidden" name="lang" value=lang.code()/>
                                         <label>{lang.t("Pause for", "Mettre en pause")}" "
                                             <select name="months">
@@ -173,7 +173,7 @@ fn MeView(
                             <li>
                                 <span>{name.clone()}" — "{if on { lang.t("you receive it", "vous la recevez") } else { lang.t("you do not receive it", "vous ne la recevez pas") }}</span>
                                 <ActionForm action=pref>
-                                    <input type="hidden" name="newsletter_id" value=id/>
+                                    <input type="hidden" name="newsletter_id" value=id.to_string()/>
                                     <input type="hidden" name="subscribe" value=(!on).to_string()/>
                                     <input type="hidden" name="lang" value=lang.code()/>
                                     <button type="submit" class="button-quiet">{preference_words(lang, &name, !on)}</button>

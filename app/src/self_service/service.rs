@@ -24,7 +24,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// A fresh personal link for the contact.
-pub async fn new_link(state: &AppState, contact_id: i64, now: i64) -> Result<String, StoreError> {
+pub async fn new_link(state: &AppState, contact_id: crate::model::ContactId, now: i64) -> Result<String, StoreError> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -35,7 +35,11 @@ pub async fn new_link(state: &AppState, contact_id: i64, now: i64) -> Result<Str
 }
 
 /// Mails the contact a fresh link (through the outbox); returns the mail's id.
-pub async fn send_link(state: &AppState, contact_id: i64, now: i64) -> Result<i64, AppError> {
+pub async fn send_link(
+    state: &AppState,
+    contact_id: crate::model::ContactId,
+    now: i64,
+) -> Result<crate::model::MailId, AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
     if contact.suppressed_at.is_some() {
         // Bounced, complained, suppressed by staff or erased: no mail goes there.
@@ -74,7 +78,11 @@ pub enum LinkProblem {
 }
 
 /// Uses the link (once): its contact, or why not.
-pub async fn use_link(state: &AppState, token: &str, now: i64) -> Result<Result<i64, LinkProblem>, StoreError> {
+pub async fn use_link(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<Result<crate::model::ContactId, LinkProblem>, StoreError> {
     let hash = token_hash(token);
     if let Some(contact) = state.store.use_link(&hash, PROFILE, now).await? {
         return Ok(Ok(contact));
@@ -87,7 +95,11 @@ pub async fn use_link(state: &AppState, token: &str, now: i64) -> Result<Result<
 }
 
 /// The state of a link without using it (the GET page).
-pub async fn check_link(state: &AppState, token: &str, now: i64) -> Result<Result<i64, LinkProblem>, StoreError> {
+pub async fn check_link(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<Result<crate::model::ContactId, LinkProblem>, StoreError> {
     Ok(match state.store.link(&token_hash(token), PROFILE).await? {
         None => Err(LinkProblem::Unknown),
         Some(LinkRecord { used_at: Some(_), .. }) => Err(LinkProblem::Used),
@@ -113,7 +125,7 @@ pub async fn resend(state: &AppState, token: &str, now: i64) -> Result<bool, App
 }
 
 /// Opens the contact's own session: a new session id, the contact, and its end.
-pub async fn open_session(session: &Session, contact_id: i64, now: i64) -> Result<(), AppError> {
+pub async fn open_session(session: &Session, contact_id: crate::model::ContactId, now: i64) -> Result<(), AppError> {
     let e = crate::auth::service::session_error;
     session.cycle_id().await.map_err(e)?;
     session.insert(SESSION_CONTACT, contact_id).await.map_err(e)?;
@@ -122,7 +134,7 @@ pub async fn open_session(session: &Session, contact_id: i64, now: i64) -> Resul
 }
 
 /// The contact whose session this is, if it has not ended.
-pub async fn session_contact(session: &Session, now: i64) -> Result<Option<i64>, AppError> {
+pub async fn session_contact(session: &Session, now: i64) -> Result<Option<crate::model::ContactId>, AppError> {
     let e = crate::auth::service::session_error;
     let until: Option<i64> = session.get(SESSION_CONTACT_UNTIL).await.map_err(e)?;
     if until.is_none_or(|u| u <= now) {
@@ -154,7 +166,7 @@ pub async fn profile_fields(state: &AppState) -> Result<Vec<ProfileField>, Store
 /// profile update is an interaction. Returns the completion.
 pub async fn save_profile(
     state: &AppState,
-    contact_id: i64,
+    contact_id: crate::model::ContactId,
     typed: &crate::model::ContactForm,
 ) -> Result<u8, AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;
@@ -185,8 +197,8 @@ pub async fn save_profile(
 /// The person's own choice for one newsletter, with the words they clicked as evidence.
 pub async fn set_preference(
     state: &AppState,
-    contact_id: i64,
-    newsletter_id: i64,
+    contact_id: crate::model::ContactId,
+    newsletter_id: crate::model::NewsletterId,
     subscribe: bool,
     lang: crate::model::profile::Lang,
 ) -> Result<(), AppError> {
@@ -225,8 +237,8 @@ pub use crate::model::profile::YearlyRefresh;
 /// the words of the choice as evidence.
 pub async fn pause(
     state: &AppState,
-    contact_id: i64,
-    newsletter_id: i64,
+    contact_id: crate::model::ContactId,
+    newsletter_id: crate::model::NewsletterId,
     months: i64,
     lang: crate::model::profile::Lang,
 ) -> Result<(), AppError> {
@@ -254,7 +266,7 @@ pub async fn pause(
 /// Email or SMS, with the words chosen as evidence.
 pub async fn set_channel(
     state: &AppState,
-    contact_id: i64,
+    contact_id: crate::model::ContactId,
     channel: &str,
     lang: crate::model::profile::Lang,
 ) -> Result<(), AppError> {
@@ -276,18 +288,22 @@ pub async fn set_channel(
 pub use super::refresh::{yearly_refresh, yearly_refresh_tick, YearlyRefreshSetting};
 
 /// "Delete me": erases the person's data (see `erase_contact`) and ends their session.
-pub async fn erase_me(state: &AppState, session: &Session, contact_id: i64) -> Result<(), AppError> {
+pub async fn erase_me(
+    state: &AppState,
+    session: &Session,
+    contact_id: crate::model::ContactId,
+) -> Result<(), AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;
     state.store.erase_contact(contact_id, &phone_hash(&contact.fields.phone), crate::platform::clock::now()).await?;
-    tracing::info!(contact = contact_id, "personal data erased at the person's request");
+    tracing::info!(contact = %contact_id, "personal data erased at the person's request");
     let e = crate::auth::service::session_error;
-    session.remove::<i64>(SESSION_CONTACT).await.map_err(e)?;
+    session.remove::<crate::model::ContactId>(SESSION_CONTACT).await.map_err(e)?;
     session.remove::<i64>(SESSION_CONTACT_UNTIL).await.map_err(e)?;
     Ok(())
 }
 
 /// "Download my data": everything Carnet holds about the person, as JSON.
-pub async fn my_data(state: &AppState, contact_id: i64) -> Result<serde_json::Value, AppError> {
+pub async fn my_data(state: &AppState, contact_id: crate::model::ContactId) -> Result<serde_json::Value, AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::Unauthenticated)?;
     let subscriptions: Vec<serde_json::Value> = state
         .store

@@ -70,7 +70,7 @@ pub async fn save_self_service_settings(
         .with::<super::service::YearlyRefreshSetting>(&refresh)
         .save(state.store.as_ref(), now)
         .await?;
-    tracing::info!(by = user.id, "self-service settings saved");
+    tracing::info!(by = %user.id, "self-service settings saved");
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect("/settings/self-service?saved=1");
     }

@@ -92,9 +92,9 @@ pub fn pow_solves(ticket: &str, nonce: &str, bits: u32) -> bool {
 pub struct Submission {
     pub email: String,
     pub first_name: String,
-    pub newsletters: Vec<i64>,
+    pub newsletters: Vec<crate::model::NewsletterId>,
     /// The newsletters this form offers (`?newsletters=`); `None`: all.
-    pub offered: Option<Vec<i64>>,
+    pub offered: Option<Vec<crate::model::NewsletterId>>,
     pub channel: Channel,
     pub detail: String,
     pub lang: Lang,

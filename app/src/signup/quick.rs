@@ -24,12 +24,13 @@ pub async fn quick_entry(
     newsletters: Option<HashMap<String, String>>,
     agreed: Option<String>,
     send_link: Option<String>,
-) -> Result<i64, AppError> {
+) -> Result<crate::model::ContactId, AppError> {
     use crate::contacts::service::keep_draft;
     let user = crate::auth::service::require(Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     let outcome = async {
-        let chosen: Vec<i64> = newsletters.unwrap_or_default().keys().filter_map(|k| k.parse().ok()).collect();
+        let chosen: Vec<crate::model::NewsletterId> =
+            newsletters.unwrap_or_default().keys().filter_map(|k| k.parse().ok()).collect();
         let mut errors = crate::model::FieldErrors::default();
         let channel = Channel::parse(&form.channel).filter(|c| super::PUBLIC_CHANNELS.contains(c));
         if channel.is_none() {
@@ -73,8 +74,10 @@ pub async fn quick_entry(
             form: format!("quick entry by {}{where_}", user.email),
             text: format!("{QUICK_CONSENT} Ticked: {}. The person said yes.", names.join(", ")),
         };
-        let subscriptions: Vec<_> = ticked.iter().map(|n| (n.id, consent.clone())).collect();
-        let Some((id, created)) = state.store.subscribe_contact(&fields, &subscriptions, now, &user.email).await?
+        let subscriptions: Vec<_> =
+            ticked.iter().map(|n| crate::store::Consented { newsletter_id: n.id, consent: consent.clone() }).collect();
+        let Some(crate::store::Subscribed { contact_id: id, created }) =
+            state.store.subscribe_contact(&fields, &subscriptions, now, &user.email).await?
         else {
             return Err(AppError::Refused(
                 "This address is suppressed (bounced, complained or removed): it cannot be subscribed.".into(),
@@ -87,12 +90,12 @@ pub async fn quick_entry(
                 Ok(_) => true,
                 Err(AppError::Refused(_)) => false,
                 Err(e) => {
-                    tracing::warn!(error = %e, contact = id, "quick entry: the personal link was not queued");
+                    tracing::warn!(error = %e, contact = %id, "quick entry: the personal link was not queued");
                     false
                 }
             };
         }
-        tracing::info!(contact = id, created, by = user.id, "quick entry saved");
+        tracing::info!(contact = %id, created, by = %user.id, "quick entry saved");
         let params = format!(
             "saved={id}&created={}&sent={}&channel={}&detail={}",
             created as u8,

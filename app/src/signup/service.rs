@@ -8,7 +8,7 @@ use crate::model::profile::Lang;
 use crate::model::{Email, FieldErrors};
 use crate::platform::signing::{Purpose, Signer};
 use crate::state::AppState;
-use crate::store::{NewSignup, SignupOutcome, StoreError};
+use crate::store::{NewSignup, SignupOutcome, SignupState, StoreError};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use sha2::{Digest, Sha256};
 
@@ -94,8 +94,8 @@ fn person_ticket(state: &AppState, signer: &Signer, s: &Submission, now: i64) ->
 
 /// Whether `subject` went over `limit` in the last `window` seconds, counting this one.
 async fn over_limit(state: &AppState, subject: &str, limit: i64, window: i64, now: i64) -> Result<bool, StoreError> {
-    let (count, _) = state.store.add_login_failure(subject, now, window).await?;
-    Ok(count > limit)
+    let failures = state.store.add_login_failure(subject, now, window).await?;
+    Ok(failures.count > limit)
 }
 
 /// Takes a public sign-up: the defences, then the person's input, then a pending
@@ -139,7 +139,7 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
     }
     let newsletters = state.store.newsletters().await?;
     // Only what this form offers (an embedded form may offer a few).
-    let offered = |id: i64| s.offered.as_ref().is_none_or(|ids| ids.contains(&id));
+    let offered = |id: crate::model::NewsletterId| s.offered.as_ref().is_none_or(|ids| ids.contains(&id));
     let chosen: Vec<_> = newsletters.iter().filter(|n| s.newsletters.contains(&n.id) && offered(n.id)).collect();
     if chosen.is_empty() {
         errors.add("newsletters", lang.t("Choose at least one newsletter.", "Choisissez au moins une lettre."));
@@ -244,8 +244,8 @@ pub async fn check_confirmation(
 ) -> Result<Result<(), SignupOutcome>, StoreError> {
     Ok(match state.store.signup_state(&sha256_hex(token)).await? {
         None => Err(SignupOutcome::Unknown),
-        Some((_, Some(_))) => Err(SignupOutcome::Used),
-        Some((expires, None)) if expires <= now => Err(SignupOutcome::Expired),
+        Some(SignupState { confirmed_at: Some(_), .. }) => Err(SignupOutcome::Used),
+        Some(SignupState { expires_at, .. }) if expires_at <= now => Err(SignupOutcome::Expired),
         Some(_) => Ok(()),
     })
 }
@@ -268,7 +268,7 @@ pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<SignupOu
         if let Err(e) = state.event_writer.record(&state.store, vec![event]).await {
             tracing::warn!(error = %e, "a confirmed sign-up's interaction was not recorded");
         }
-        tracing::info!(contact = contact_id, "sign-up confirmed");
+        tracing::info!(contact = %contact_id, "sign-up confirmed");
     }
     Ok(outcome)
 }

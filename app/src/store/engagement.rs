@@ -6,7 +6,7 @@ use crate::engagement::{Attrition, BreakdownRow, MonthCounts};
 use crate::model::contact::ConsentEvidence;
 use crate::model::engagement::{Pool, StatusBounds};
 use crate::model::events::EventKind;
-use crate::model::{Contact, ContactQuery};
+use crate::model::{Contact, ContactId, ContactQuery};
 use async_trait::async_trait;
 use std::collections::HashMap;
 
@@ -20,7 +20,7 @@ pub struct Snapshot {
 /// An event about a known contact, ready to record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub kind: EventKind,
     pub occurred_at: i64,
     pub campaign: String,
@@ -35,9 +35,9 @@ pub struct NewEvent {
 pub trait EngagementStore: Send + Sync {
     // Events.
     /// The ids of these normalised addresses, for those that are known.
-    async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>>;
+    async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, ContactId>>;
     /// Which of these ids exist.
-    async fn existing_contact_ids(&self, ids: &[i64]) -> StoreResult<Vec<i64>>;
+    async fn existing_contact_ids(&self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>>;
     /// Accepts events into the inbox, durably, in one transaction. Nothing else is
     /// touched: they take effect when folded.
     async fn queue_events(&self, events: &[NewEvent]) -> StoreResult<()>;
@@ -77,21 +77,21 @@ pub trait EngagementStore: Send + Sync {
         &self,
         query: &ContactQuery,
         bounds: &StatusBounds,
-        after_id: i64,
+        after_id: ContactId,
         limit: i64,
-    ) -> StoreResult<Vec<i64>>;
+    ) -> StoreResult<Vec<ContactId>>;
     async fn count_matching(&self, query: &ContactQuery, bounds: &StatusBounds) -> StoreResult<i64>;
     /// Moves contacts to a pool, with a timeline entry each; returns how many moved.
-    async fn set_pool(&self, ids: &[i64], pool: Pool, now: i64, actor: &str) -> StoreResult<u64>;
+    async fn set_pool(&self, ids: &[ContactId], pool: Pool, now: i64, actor: &str) -> StoreResult<u64>;
     /// Suppresses contacts: unsubscribed everywhere with this evidence, the address
     /// kept (hashed) so it is never re-bought. Returns how many were newly suppressed.
     async fn suppress_contacts(
         &self,
-        ids: &[i64],
+        ids: &[ContactId],
         reason: &str,
         consent: &ConsentEvidence,
         actor: &str,
     ) -> StoreResult<u64>;
     /// Whole contacts, in id order (exports).
-    async fn contacts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+    async fn contacts_by_ids(&self, ids: &[ContactId]) -> StoreResult<Vec<Contact>>;
 }

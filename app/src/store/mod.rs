@@ -3,7 +3,10 @@
 //! one conformance suite that runs every method against both.
 
 use crate::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
-use crate::model::{Contact, ContactFields, ContactPage, ContactQuery, Email, Role, SubscriptionState};
+use crate::model::{
+    Contact, ContactFields, ContactId, ContactPage, ContactQuery, Email, NewsletterId, PartnerId, Role,
+    SubscriptionState, UserId,
+};
 use async_trait::async_trait;
 
 mod engagement;
@@ -20,8 +23,8 @@ pub use incentives::{IncentiveStore, ProgrammeCounts};
 pub use mail::{MailCounts, MailStore};
 pub use partners::{PartnerStore, StoredAnswer};
 pub use self_service::{LinkRecord, PausedSubscription, SelfServiceStore};
-pub use signups::{NewSignup, SignupOutcome, SignupStore};
-pub use users::UserStore;
+pub use signups::{NewSignup, SignupOutcome, SignupState, SignupStore, Subscribed};
+pub use users::{LoginFailures, UserStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -44,7 +47,7 @@ pub enum Backend {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub role: Role,
     pub password_hash: String,
@@ -59,12 +62,26 @@ pub struct BulkContact {
     pub fields: ContactFields,
     pub created_at: i64,
     pub purchase_count: i64,
-    /// (newsletter id, state, consent) for each subscription.
-    pub subscriptions: Vec<(i64, SubscriptionState, ConsentEvidence)>,
+    pub subscriptions: Vec<BulkSubscription>,
     /// Its timeline. The contact's last interaction, signal, open and click, and its
     /// suppression by a hard bounce or complaint, are derived from these by the rules
     /// of `EventKind`.
     pub activities: Vec<BulkActivity>,
+}
+
+/// A bulk-loaded contact's subscription, in the state it had, with its evidence.
+#[derive(Clone, Debug)]
+pub struct BulkSubscription {
+    pub newsletter_id: NewsletterId,
+    pub state: SubscriptionState,
+    pub consent: ConsentEvidence,
+}
+
+/// A newsletter the person subscribes to now, with the evidence of their consent.
+#[derive(Clone, Debug)]
+pub struct Consented {
+    pub newsletter_id: NewsletterId,
+    pub consent: ConsentEvidence,
 }
 
 /// One entry of a bulk-loaded contact's timeline.
@@ -78,11 +95,11 @@ pub struct BulkActivity {
 /// An accepted partner lead: the contact, its subscriptions, and what it is billed.
 #[derive(Clone, Debug)]
 pub struct PartnerLead {
-    pub partner_id: i64,
+    pub partner_id: PartnerId,
     pub price_cents: i64,
     pub fields: ContactFields,
-    /// (newsletter id, consent) for each newsletter the person subscribed to.
-    pub subscriptions: Vec<(i64, ConsentEvidence)>,
+    /// Each newsletter the person subscribed to.
+    pub subscriptions: Vec<Consented>,
     /// UTC day, `YYYY-MM-DD`, for the counters.
     pub day: String,
     pub now: i64,
@@ -111,11 +128,11 @@ pub trait Store:
 
     // Contacts.
     /// Inserts a contact and its "created" timeline entry. Conflict on `contacts_email_key`.
-    async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64>;
+    async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<ContactId>;
     /// Replaces a contact's fields and records what changed on its timeline.
-    async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()>;
-    async fn contact(&self, id: i64) -> StoreResult<Option<Contact>>;
-    async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>>;
+    async fn update_contact(&self, id: ContactId, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()>;
+    async fn contact(&self, id: ContactId) -> StoreResult<Option<Contact>>;
+    async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<ContactId>>;
     /// A page of the list; `bounds` decides the statuses (shown and filtered).
     async fn list_contacts(
         &self,
@@ -123,16 +140,16 @@ pub trait Store:
         bounds: &crate::model::engagement::StatusBounds,
         limit: usize,
     ) -> StoreResult<ContactPage>;
-    async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>>;
+    async fn timeline(&self, contact_id: ContactId, limit: i64) -> StoreResult<Vec<Activity>>;
 
     // Newsletters and subscriptions.
-    async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<i64>;
+    async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<NewsletterId>;
     async fn newsletters(&self) -> StoreResult<Vec<Newsletter>>;
-    async fn subscriptions(&self, contact_id: i64) -> StoreResult<Vec<Subscription>>;
+    async fn subscriptions(&self, contact_id: ContactId) -> StoreResult<Vec<Subscription>>;
     async fn set_subscription(
         &self,
-        contact_id: i64,
-        newsletter_id: i64,
+        contact_id: ContactId,
+        newsletter_id: NewsletterId,
         state: SubscriptionState,
         consent: &ConsentEvidence,
     ) -> StoreResult<()>;

@@ -3,6 +3,7 @@
 //! supertrait of `Store`, written by its own macro in the server crate.
 
 use super::{PartnerLead, StoreResult};
+use crate::model::{ApiKeyId, PartnerId};
 use crate::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use async_trait::async_trait;
 
@@ -24,43 +25,43 @@ pub trait PartnerStore: Send + Sync {
         price_cents: i64,
         daily_quota: i64,
         now: i64,
-    ) -> StoreResult<i64>;
-    async fn partner(&self, id: i64) -> StoreResult<Option<Partner>>;
+    ) -> StoreResult<PartnerId>;
+    async fn partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;
     async fn partners(&self) -> StoreResult<Vec<Partner>>;
     async fn create_api_key(
         &self,
-        partner_id: i64,
+        partner_id: PartnerId,
         key_hash: &str,
         prefix: &str,
         scopes: &str,
         now: i64,
         expires_at: Option<i64>,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<ApiKeyId>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
-    async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>>;
-    async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
-    async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn api_keys(&self, partner_id: PartnerId) -> StoreResult<Vec<ApiKeyRecord>>;
+    async fn revoke_api_key(&self, id: ApiKeyId, now: i64) -> StoreResult<()>;
+    async fn touch_api_key(&self, id: ApiKeyId, now: i64) -> StoreResult<()>;
     /// Adds to a key's request count for a day.
-    async fn add_key_requests(&self, key_id: i64, day: &str, requests: i64) -> StoreResult<()>;
+    async fn add_key_requests(&self, key_id: ApiKeyId, day: &str, requests: i64) -> StoreResult<()>;
     async fn add_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// The most recent audit entries, newest first.
     async fn audit_entries(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
     /// Adds to a partner's counters for a day (UTC, `YYYY-MM-DD`).
-    async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()>;
-    async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64>;
+    async fn add_partner_usage(&self, partner_id: PartnerId, day: &str, checks: i64, hits: i64) -> StoreResult<()>;
+    async fn partner_checks_on(&self, partner_id: PartnerId, day: &str) -> StoreResult<i64>;
     /// Records the contact, its subscriptions, the billing line and the counters in one
     /// transaction; returns the lead id. `Conflict` (`contacts_email_key`) when the
     /// address is already known, and then nothing is written or billed.
     async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64>;
     /// Counts a refused lead: a duplicate (already known) or an invalid one.
-    async fn count_lead_refusal(&self, partner_id: i64, day: &str, duplicate: bool) -> StoreResult<()>;
+    async fn count_lead_refusal(&self, partner_id: PartnerId, day: &str, duplicate: bool) -> StoreResult<()>;
     /// A partner's counters, day by day, for `from..=to` (`YYYY-MM-DD`).
-    async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
+    async fn partner_usage(&self, partner_id: PartnerId, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
     /// The stored answer to a request sent with this Idempotency-Key, if any.
-    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<StoredAnswer>>;
+    async fn idempotent_response(&self, partner_id: PartnerId, key: &str) -> StoreResult<Option<StoredAnswer>>;
     async fn save_idempotent_response(
         &self,
-        partner_id: i64,
+        partner_id: PartnerId,
         key: &str,
         status: i64,
         body: &str,

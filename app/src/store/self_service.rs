@@ -2,19 +2,20 @@
 //! channel and the yearly refresh. A supertrait of `Store`.
 
 use super::StoreResult;
+use crate::model::{ContactId, NewsletterId};
 use async_trait::async_trait;
 
 /// A newsletter paused by the person, until when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PausedSubscription {
-    pub newsletter_id: i64,
+    pub newsletter_id: NewsletterId,
     pub until: i64,
 }
 
 /// A personal link as stored (its token's hash aside).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkRecord {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub expires_at: i64,
     pub used_at: Option<i64>,
 }
@@ -24,14 +25,14 @@ pub trait SelfServiceStore: Send + Sync {
     // Personal links (the token's SHA-256 only).
     async fn create_link(
         &self,
-        contact_id: i64,
+        contact_id: ContactId,
         purpose: &str,
         token_hash: &str,
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()>;
     /// Uses a link once: its contact if it exists, is for `purpose`, unused and unexpired.
-    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>>;
+    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<ContactId>>;
     /// A link whatever its state: (contact, expires_at, used_at).
     async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<LinkRecord>>;
 
@@ -39,27 +40,38 @@ pub trait SelfServiceStore: Send + Sync {
     /// personal field blanked (the email replaced by a placeholder, its hashes kept, the
     /// phone's hash stored), unsubscribed everywhere and suppressed, the timeline replaced
     /// by one "erased" line, links and mail to them removed. `NotFound` if already erased.
-    async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()>;
+    async fn erase_contact(&self, id: ContactId, phone_sha256: &str, now: i64) -> StoreResult<()>;
 
     /// Pauses a subscribed newsletter until `until` (or resumes it with `None`), with the
     /// consent evidence of the choice. `false` when the contact is not subscribed to it.
     async fn pause_subscription(
         &self,
-        contact_id: i64,
-        newsletter_id: i64,
+        contact_id: ContactId,
+        newsletter_id: NewsletterId,
         until: Option<i64>,
         consent: &crate::model::contact::ConsentEvidence,
     ) -> StoreResult<bool>;
     /// Paused newsletters of a contact: (newsletter, until).
-    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<PausedSubscription>>;
+    async fn paused_subscriptions(&self, contact_id: ContactId) -> StoreResult<Vec<PausedSubscription>>;
     /// "email" or "sms".
-    async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String>;
+    async fn preferred_channel(&self, contact_id: ContactId) -> StoreResult<String>;
     /// Sets the channel the person prefers and puts their words on the timeline (the
     /// choice's evidence), in one transaction.
-    async fn set_preferred_channel(&self, contact_id: i64, channel: &str, words: &str, now: i64) -> StoreResult<()>;
+    async fn set_preferred_channel(
+        &self,
+        contact_id: ContactId,
+        channel: &str,
+        words: &str,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// The yearly refresh: contacts whose profile was last updated before
     /// `updated_before`, still subscribed to something, not suppressed or erased, and
     /// sent no personal link since `no_link_since`; oldest first.
-    async fn contacts_to_refresh(&self, updated_before: i64, no_link_since: i64, limit: i64) -> StoreResult<Vec<i64>>;
+    async fn contacts_to_refresh(
+        &self,
+        updated_before: i64,
+        no_link_since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactId>>;
 }

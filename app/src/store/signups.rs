@@ -2,7 +2,7 @@
 //! supertrait of `Store`, written by its own macro in the server crate.
 
 use super::StoreResult;
-use crate::model::{Channel, Email};
+use crate::model::{Channel, ContactId, Email, NewsletterId};
 use async_trait::async_trait;
 
 /// A sign-up the person has yet to confirm from their mail.
@@ -16,7 +16,7 @@ pub struct NewSignup {
     pub source_detail: String,
     pub lang: String,
     /// (newsletter id, the words the person ticked) for each newsletter chosen.
-    pub offers: Vec<(i64, String)>,
+    pub offers: Vec<(NewsletterId, String)>,
     /// Which form: e.g. "sign-up page /subscribe (embedded)".
     pub form: String,
     pub created_at: i64,
@@ -29,7 +29,7 @@ pub enum SignupOutcome {
     /// Subscribed (a new contact, or one already known): the contact and the names of
     /// the newsletters confirmed.
     Confirmed {
-        contact_id: i64,
+        contact_id: ContactId,
         newsletters: Vec<String>,
     },
     Unknown,
@@ -38,11 +38,25 @@ pub enum SignupOutcome {
     Used,
 }
 
+/// Where a sign-up stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignupState {
+    pub expires_at: i64,
+    pub confirmed_at: Option<i64>,
+}
+
+/// What staff's quick entry did: the contact subscribed, and whether it is new.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subscribed {
+    pub contact_id: ContactId,
+    pub created: bool,
+}
+
 #[async_trait]
 pub trait SignupStore: Send + Sync {
     async fn create_signup(&self, signup: &NewSignup) -> StoreResult<i64>;
-    /// `(expires_at, confirmed_at)` of a sign-up, by its token's hash.
-    async fn signup_state(&self, token_hash: &str) -> StoreResult<Option<(i64, Option<i64>)>>;
+    /// Where a sign-up stands, by its token's hash.
+    async fn signup_state(&self, token_hash: &str) -> StoreResult<Option<SignupState>>;
     /// Confirms a sign-up in one transaction: the contact (created with the sign-up's
     /// channel and source if the address is new; an existing contact's data is left as
     /// it is), each newsletter subscribed with the consent evidence (the words ticked,
@@ -56,10 +70,10 @@ pub trait SignupStore: Send + Sync {
     async fn subscribe_contact(
         &self,
         fields: &crate::model::ContactFields,
-        subscriptions: &[(i64, crate::model::contact::ConsentEvidence)],
+        subscriptions: &[super::Consented],
         now: i64,
         actor: &str,
-    ) -> StoreResult<Option<(i64, bool)>>;
+    ) -> StoreResult<Option<Subscribed>>;
     /// Forgets expired sign-ups' personal data at once and the sign-ups themselves 30
     /// days later, deletes confirmation mails whose links have expired, and throttle
     /// counters older than two days; returns how many sign-ups went.

@@ -2,26 +2,34 @@
 //! A supertrait of `Store`, written by its own macro in the server crate.
 
 use super::{StoreResult, UserRecord};
-use crate::model::{Email, Role};
+use crate::model::{Email, Role, UserId};
 use async_trait::async_trait;
+
+/// Sign-in failures counted for a subject in its current window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub count: i64,
+    /// When the window started.
+    pub window_started: i64,
+}
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
     // Staff accounts.
-    async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<i64>;
+    async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<UserId>;
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
-    async fn update_user(&self, id: i64, role: Role, active: bool) -> StoreResult<()>;
-    async fn set_user_password(&self, id: i64, password_hash: &str) -> StoreResult<()>;
-    async fn record_login(&self, id: i64, now: i64) -> StoreResult<()>;
+    async fn update_user(&self, id: UserId, role: Role, active: bool) -> StoreResult<()>;
+    async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+    async fn record_login(&self, id: UserId, now: i64) -> StoreResult<()>;
     async fn count_active_admins(&self) -> StoreResult<i64>;
 
     // Sign-in throttling: failures per subject in a fixed window of `window` seconds.
     /// Failures counted for `subject` in its current window (0 once the window is over).
-    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
-    /// Adds one failure and returns the new count and when its window started.
-    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)>;
+    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<LoginFailures>;
+    /// Adds one failure and returns the new count.
+    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<LoginFailures>;
     async fn clear_login_failures(&self, subject: &str) -> StoreResult<()>;
 
     // Sessions (tower-sessions records, JSON).

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StaffUser {
-    pub id: i64,
+    pub id: crate::model::UserId,
     pub email: String,
     pub role: Role,
     pub active: bool,
@@ -33,19 +33,19 @@ pub async fn list_users() -> Result<Vec<StaffUser>, AppError> {
 }
 
 #[server(endpoint = "users/add")]
-pub async fn add_user(email: String, role: String, password: String) -> Result<i64, AppError> {
+pub async fn add_user(email: String, role: String, password: String) -> Result<crate::model::UserId, AppError> {
     use crate::auth::service::{create_user, require};
     use crate::model::{FieldErrors, Permission};
     let admin = require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).ok_or_else(|| AppError::Invalid(FieldErrors::single("role", "Choose a role.")))?;
     let state = crate::state::AppState::from_context()?;
     let id = create_user(&state, &email, role, &password).await?;
-    tracing::info!(by = admin.id, user_id = id, role = role.as_str(), "staff user added");
+    tracing::info!(by = %admin.id, user_id = %id, role = role.as_str(), "staff user added");
     Ok(id)
 }
 
 #[server(endpoint = "users/update")]
-pub async fn update_user(id: i64, role: String, active: String) -> Result<(), AppError> {
+pub async fn update_user(id: crate::model::UserId, role: String, active: String) -> Result<(), AppError> {
     use crate::auth::service::require;
     use crate::model::Permission;
     let admin = require(Permission::ManageUsers).await?;
@@ -61,6 +61,6 @@ pub async fn update_user(id: i64, role: String, active: String) -> Result<(), Ap
         return Err(AppError::Refused("Carnet needs at least one active admin.".into()));
     }
     state.store.update_user(id, role, active).await?;
-    tracing::info!(by = admin.id, user_id = id, role = role.as_str(), active, "staff user updated");
+    tracing::info!(by = %admin.id, user_id = %id, role = role.as_str(), active, "staff user updated");
     Ok(())
 }

@@ -36,7 +36,7 @@ pub fn UsersPage() -> impl IntoView {
                                         <td colspan="2">
                                             <ActionForm action=update>
                                                 <div class="inline-form">
-                                                    <input type="hidden" name="id" value=u.id/>
+                                                    <input type="hidden" name="id" value=u.id.to_string()/>
                                                     <label class="visually-hidden" for=role_id.clone()>{format!("Role of {}", u.email)}</label>
                                                     <select id=role_id name="role">
                                                         {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=u.role == r>{r.label()}</option> }).collect_view()}

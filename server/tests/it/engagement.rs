@@ -25,7 +25,7 @@ fn rfc3339(at: i64) -> String {
     chrono::DateTime::from_timestamp(at, 0).unwrap().to_rfc3339()
 }
 
-async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, created_at: i64) -> i64 {
+async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, created_at: i64) -> app::model::ContactId {
     let fields = ContactForm {
         email: email.into(),
         channel: channel.into(),
@@ -37,7 +37,7 @@ async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, create
     app.store.insert_contact(&fields, created_at, "test").await.unwrap()
 }
 
-async fn event(app: &TestApp, id: i64, kind: EventKind, at: i64) {
+async fn event(app: &TestApp, id: app::model::ContactId, kind: EventKind, at: i64) {
     let e = NewEvent {
         contact_id: id,
         kind,
@@ -67,7 +67,7 @@ async fn post(app: &TestApp, path: &str, key: &str, body: &Value) -> (u16, Value
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-async fn timeline_len(app: &TestApp, id: i64) -> usize {
+async fn timeline_len(app: &TestApp, id: app::model::ContactId) -> usize {
     app.store.timeline(id, 1000).await.unwrap().len()
 }
 
@@ -86,7 +86,7 @@ async fn the_events_api_records_good_events_and_says_why_it_refuses_bad_ones(db:
         &json!({"email": "ANN@example.com", "type": "click", "occurred_at": rfc3339(at), "campaign": "nov"}),
     )
     .await;
-    assert_eq!((status, body["contact_id"].as_i64()), (201, Some(ann)), "{body}");
+    assert_eq!((status, body["contact_id"].as_i64()), (201, Some(ann.0)), "{body}");
     let c = app.store.contact(ann).await.unwrap().unwrap();
     assert_eq!((c.last_signal_at, c.last_click_at, c.last_interaction_at), (Some(at), Some(at), Some(at)));
     assert_eq!(app.store.timeline(ann, 1).await.unwrap()[0].campaign, "nov");
@@ -207,7 +207,7 @@ async fn bounces_and_complaints_suppress_and_unsubscribes_end_subscriptions(db: 
     {
         event(&app, *id, kind, at).await;
     }
-    let state = |id: i64| {
+    let state = |id: app::model::ContactId| {
         let store = app.store.clone();
         async move {
             let c = store.contact(id).await.unwrap().unwrap();
@@ -235,7 +235,7 @@ async fn bounces_and_complaints_suppress_and_unsubscribes_end_subscriptions(db: 
 
 /// Contacts whose last signal is `age` days old (None: never), created 400 days ago
 /// unless `created_days` says otherwise.
-async fn population(app: &TestApp) -> Vec<(i64, EngagementStatus)> {
+async fn population(app: &TestApp) -> Vec<(app::model::ContactId, EngagementStatus)> {
     let now = now();
     let cases: [(Option<i64>, i64, EngagementStatus); 7] = [
         (Some(1), 400, EngagementStatus::RecentActivity),
@@ -275,16 +275,16 @@ async fn statuses_are_list_filters_and_follow_the_settings(db: Db) {
     for status in EngagementStatus::ALL {
         let q = ContactQuery { status: Some(status), ..Default::default() };
         let page = app.store.list_contacts(&q, &bounds, 50).await.unwrap();
-        let mut got: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+        let mut got: Vec<app::model::ContactId> = page.rows.iter().map(|r| r.id).collect();
         got.sort();
-        let want: Vec<i64> = people.iter().filter(|p| p.1 == status).map(|p| p.0).collect();
+        let want: Vec<app::model::ContactId> = people.iter().filter(|p| p.1 == status).map(|p| p.0).collect();
         assert_eq!(got, want, "{status:?}");
         assert!(page.rows.iter().all(|r| r.status == status), "the badge agrees with the filter");
         assert_eq!(page.total, Some(want.len() as i64));
     }
     let with_opens = EngagementSettings { opens_count: true, ..Default::default() }.bounds(now());
     let recent = ContactQuery { status: Some(EngagementStatus::RecentActivity), ..Default::default() };
-    let ids: Vec<i64> =
+    let ids: Vec<app::model::ContactId> =
         app.store.list_contacts(&recent, &with_opens, 50).await.unwrap().rows.iter().map(|r| r.id).collect();
     assert!(ids.contains(&opener), "with opens counted, the opener is recently active");
     let never_clicked = ContactQuery { clean: Some(Cleaning::NeverClicked), ..Default::default() };
@@ -498,7 +498,7 @@ both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_sqlite_inbox_is_counted_and_folded_from_its_start() {
     let fresh = common::fresh_db(Db::Sqlite).await;
-    let event = |contact_id: i64| NewEvent {
+    let event = |contact_id: app::model::ContactId| NewEvent {
         contact_id,
         kind: EventKind::Click,
         occurred_at: app::platform::clock::now() - 60,
@@ -523,7 +523,7 @@ async fn a_new_sqlite_inbox_is_counted_and_folded_from_its_start() {
         let _ = std::fs::remove_file(format!("{path}.inbox{suffix}"));
     }
     let store = common::store(&fresh).await;
-    store.queue_events(&[event(1), event(1)]).await.unwrap();
+    store.queue_events(&[event(app::model::ContactId(1)), event(app::model::ContactId(1))]).await.unwrap();
     assert_eq!(store.pending_events().await.unwrap(), 2, "the new inbox's events are waiting");
     assert_eq!(store.fold_events(1_000).await.unwrap(), 2);
     assert_eq!(store.pending_events().await.unwrap(), 0);

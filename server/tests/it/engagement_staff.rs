@@ -167,7 +167,7 @@ async fn an_events_file_is_checked_then_imported_with_progress(db: Db) {
     let res = upload(marketer.clone(), "email,type,occurred_at\nann@example.com,click,2026-11-01T10:00:00Z\n").await;
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/jobs/"), "{location}");
-    let job_id: i64 = location.trim_start_matches("/jobs/").parse().unwrap();
+    let job_id: app::model::JobId = location.trim_start_matches("/jobs/").parse().unwrap();
     for _ in 0..100 {
         if app.store.job(job_id).await.unwrap().unwrap().finished() {
             break;

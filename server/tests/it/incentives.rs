@@ -12,16 +12,16 @@ fn now() -> i64 {
     app::platform::clock::now()
 }
 
-async fn contact(app: &TestApp, email: &str) -> i64 {
+async fn contact(app: &TestApp, email: &str) -> app::model::ContactId {
     let fields = ContactForm { email: email.into(), first_name: "Ann".into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
         .unwrap();
     app.store.insert_contact(&fields, now(), "test").await.unwrap()
 }
 
-async fn programme(app: &TestApp, threshold: i64, source: &str, valid_until: Option<i64>) -> i64 {
+async fn programme(app: &TestApp, threshold: i64, source: &str, valid_until: Option<i64>) -> app::model::IncentiveId {
     let p = Incentive {
-        id: 0,
+        id: app::model::IncentiveId(0),
         name: "Complete profile".into(),
         reward: "Free shipping".into(),
         threshold,
@@ -127,7 +127,7 @@ async fn shops_record_used_codes_once_and_staff_see_the_counts(db: Db) {
     };
     let res = redeem(serde_json::json!({ "code": code }), key.clone()).await;
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["incentive_id"], id);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["incentive_id"], id.0);
     let again = redeem(serde_json::json!({ "code": code }), key.clone()).await;
     assert_eq!(again.status().as_u16(), 409, "used once");
     assert_eq!(redeem(serde_json::json!({ "code": "NOPE-123" }), key.clone()).await.status().as_u16(), 404);
@@ -229,7 +229,7 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
         async move {
             assert_eq!(res.status().as_u16(), 303);
             let location = res.headers()["location"].to_str().unwrap().to_string();
-            let job: i64 = location.strip_prefix("/jobs/").expect("a progress page").parse().unwrap();
+            let job: app::model::JobId = location.strip_prefix("/jobs/").expect("a progress page").parse().unwrap();
             while !app.store.job(job).await.unwrap().unwrap().finished() {
                 app::platform::jobs::run_next(&app.state).await.unwrap();
             }

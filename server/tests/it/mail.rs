@@ -26,7 +26,7 @@ async fn app_with_smtp(db: Db, port: u16) -> (TestApp, AppState) {
     (app, sender)
 }
 
-async fn subscribed_contact(app: &TestApp, email: &str) -> (i64, i64) {
+async fn subscribed_contact(app: &TestApp, email: &str) -> (app::model::ContactId, app::model::NewsletterId) {
     let fields = ContactForm { email: email.into(), first_name: "Ann".into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
         .unwrap();
@@ -38,7 +38,7 @@ async fn subscribed_contact(app: &TestApp, email: &str) -> (i64, i64) {
     (id, news)
 }
 
-async fn letter(app: &TestApp, contact_id: i64, to: &str) -> NewMail {
+async fn letter(app: &TestApp, contact_id: app::model::ContactId, to: &str) -> NewMail {
     NewMail {
         contact_id: Some(contact_id),
         kind: "test".into(),

@@ -193,13 +193,13 @@ fn lead(email: &str) -> Value {
     })
 }
 
-async fn usage_today(app: &TestApp, partner_id: i64) -> app::partners::UsageDay {
+async fn usage_today(app: &TestApp, partner_id: app::model::PartnerId) -> app::partners::UsageDay {
     app.state.partner_usage.flush(app.store.as_ref()).await.unwrap();
     let day = app::partners::service::day_of(app::platform::clock::now());
     app.store.partner_usage(partner_id, &day, &day).await.unwrap().pop().unwrap_or_default()
 }
 
-async fn partner_id_of(app: &TestApp, key: &str) -> i64 {
+async fn partner_id_of(app: &TestApp, key: &str) -> app::model::PartnerId {
     app.store
         .api_key_by_hash(&app::model::api_key::ApiKey::parse(key).unwrap().hash())
         .await

@@ -55,7 +55,7 @@ async fn post(app: &TestApp, fields: &[(&str, &str)]) -> (u16, String) {
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
-async fn newsletter(app: &TestApp, name: &str) -> i64 {
+async fn newsletter(app: &TestApp, name: &str) -> app::model::NewsletterId {
     app.store.ensure_newsletter(name, "").await.unwrap()
 }
 

@@ -18,7 +18,7 @@ pub struct ItemResult {
     /// "recorded", "error" or, when the batch was refused as a whole, "not_recorded".
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<i64>,
+    pub contact_id: Option<crate::model::ContactId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -49,7 +49,7 @@ pub async fn resolve_valid(
     actor: &str,
 ) -> Result<Vec<Result<NewEvent, String>>, StoreError> {
     let mut emails: Vec<String> = Vec::new();
-    let mut ids: Vec<i64> = Vec::new();
+    let mut ids: Vec<crate::model::ContactId> = Vec::new();
     for e in parsed.iter().flatten() {
         match &e.target {
             EventTarget::Email(email) => emails.push(email.as_str().to_string()),
@@ -60,8 +60,9 @@ pub async fn resolve_valid(
     emails.dedup();
     ids.sort_unstable();
     ids.dedup();
-    let by_email: HashMap<String, i64> = state.store.contact_ids_by_email(&emails).await?;
-    let known_ids: std::collections::HashSet<i64> = state.store.existing_contact_ids(&ids).await?.into_iter().collect();
+    let by_email: HashMap<String, crate::model::ContactId> = state.store.contact_ids_by_email(&emails).await?;
+    let known_ids: std::collections::HashSet<crate::model::ContactId> =
+        state.store.existing_contact_ids(&ids).await?.into_iter().collect();
     Ok(parsed
         .into_iter()
         .map(|p| {

@@ -87,10 +87,10 @@ pub async fn export_chunk(
     opens_count: bool,
     after_id: i64,
 ) -> Result<Option<(Vec<u8>, i64)>, StoreError> {
-    let ids = state.store.contact_ids_matching(query, bounds, after_id, EXPORT_CHUNK).await?;
+    let ids = state.store.contact_ids_matching(query, bounds, crate::model::ContactId(after_id), EXPORT_CHUNK).await?;
     let Some(last) = ids.last().copied() else { return Ok(None) };
     let contacts = state.store.contacts_by_ids(&ids).await?;
-    Ok(Some((csv_rows(&contacts, bounds, opens_count), last)))
+    Ok(Some((csv_rows(&contacts, bounds, opens_count), last.0)))
 }
 
 pub const IMPORT_ERRORS_KEY: &str = "import_errors";

@@ -50,7 +50,7 @@ pub async fn start_bulk(
     action: BulkAction,
     actor: &str,
     now: i64,
-) -> Result<i64, StoreError> {
+) -> Result<crate::model::JobId, StoreError> {
     let settings = settings(state).await?;
     let total = state.store.count_matching(query, &settings.bounds(now)).await?;
     let params = BulkParams { query: query.without_cursor(), action, at: now, settings };
@@ -199,7 +199,7 @@ pub async fn start_import(
     csv: String,
     actor: &str,
     now: i64,
-) -> Result<Result<i64, Vec<String>>, StoreError> {
+) -> Result<Result<crate::model::JobId, Vec<String>>, StoreError> {
     let events = match parse_events_csv(&csv, now) {
         Ok(e) => e,
         Err(errors) => return Ok(Err(errors)),
@@ -223,7 +223,8 @@ async fn run_bulk(state: &AppState, job: &Job, params: BulkParams) -> Result<Str
     let actor = job.created_by.as_str();
     let (mut done, mut next_id, mut changed) = (job.done, job.next_id, 0u64);
     loop {
-        let ids = state.store.contact_ids_matching(&params.query, &bounds, next_id, CHUNK).await?;
+        let ids =
+            state.store.contact_ids_matching(&params.query, &bounds, crate::model::ContactId(next_id), CHUNK).await?;
         let Some(last) = ids.last().copied() else { break };
         let now = crate::platform::clock::now();
         changed += match params.action {
@@ -240,7 +241,7 @@ async fn run_bulk(state: &AppState, job: &Job, params: BulkParams) -> Result<Str
             }
         };
         done += ids.len() as i64;
-        next_id = last;
+        next_id = last.0;
         jobs::report(state, job, done, next_id).await?;
     }
     Ok(format!("{changed} of {done} contacts changed (the others already were)."))

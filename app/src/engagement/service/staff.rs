@@ -33,7 +33,7 @@ pub async fn bulk_count(query: &ContactQuery) -> Result<i64, AppError> {
 }
 
 /// Starts a confirmed bulk action; refuses without the confirmation box ticked.
-pub async fn bulk_for_staff(list: &str, action: &str, confirm: bool) -> Result<i64, AppError> {
+pub async fn bulk_for_staff(list: &str, action: &str, confirm: bool) -> Result<crate::model::JobId, AppError> {
     let user = require(Permission::EditContacts).await?;
     let state = AppState::from_context()?;
     let mut errors = FieldErrors::default();
@@ -53,7 +53,7 @@ pub async fn bulk_for_staff(list: &str, action: &str, confirm: bool) -> Result<i
     }
 }
 
-pub async fn job_for_staff(id: i64) -> Result<Job, AppError> {
+pub async fn job_for_staff(id: crate::model::JobId) -> Result<Job, AppError> {
     require(Permission::ViewContacts).await?;
     let state = AppState::from_context()?;
     Ok(state.jobs.describe(state.store.job(id).await?.ok_or(AppError::NotFound)?))
@@ -66,7 +66,12 @@ pub async fn jobs_for_staff() -> Result<Vec<Job>, AppError> {
 }
 
 /// An interaction staff saw happen (a purchase in a shop, a reply, a visit…).
-pub async fn add_interaction(contact_id: i64, kind: &str, day: &str, note: &str) -> Result<(), AppError> {
+pub async fn add_interaction(
+    contact_id: crate::model::ContactId,
+    kind: &str,
+    day: &str,
+    note: &str,
+) -> Result<(), AppError> {
     let user = require(Permission::EditContacts).await?;
     let state = AppState::from_context()?;
     let mut errors = FieldErrors::default();

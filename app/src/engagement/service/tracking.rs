@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrackedLink {
     /// The contact.
-    pub c: i64,
+    pub c: crate::model::ContactId,
     /// The campaign.
     pub m: String,
     /// Where a click goes; absent for the open pixel.
@@ -29,7 +29,11 @@ pub fn trackable_url(url: &str) -> bool {
 }
 
 /// The open pixel's URL for a contact and campaign.
-pub async fn open_pixel_url(state: &AppState, contact_id: i64, campaign: &str) -> Result<String, StoreError> {
+pub async fn open_pixel_url(
+    state: &AppState,
+    contact_id: crate::model::ContactId,
+    campaign: &str,
+) -> Result<String, StoreError> {
     let token =
         Signer::of(state).await?.sign(Purpose::Tracking, &TrackedLink { c: contact_id, m: campaign.into(), u: None });
     Ok(format!("{}/t/o/{token}.gif", state.settings.public_url.trim_end_matches('/')))
@@ -38,7 +42,7 @@ pub async fn open_pixel_url(state: &AppState, contact_id: i64, campaign: &str) -
 /// A tracked version of `url`; `None` when the URL is not an absolute http(s) URL.
 pub async fn click_url(
     state: &AppState,
-    contact_id: i64,
+    contact_id: crate::model::ContactId,
     campaign: &str,
     url: &str,
 ) -> Result<Option<String>, StoreError> {
@@ -88,7 +92,11 @@ mod tests {
     #[test]
     fn a_click_token_cannot_be_pointed_elsewhere() {
         let signer = Signer::new(vec![7u8; 32]);
-        let link = TrackedLink { c: 42, m: "nov".into(), u: Some("https://shop.example/a?b=c".into()) };
+        let link = TrackedLink {
+            c: crate::model::ContactId(42),
+            m: "nov".into(),
+            u: Some("https://shop.example/a?b=c".into()),
+        };
         let token = signer.sign(Purpose::Tracking, &link);
         assert_eq!(signer.verify(Purpose::Tracking, &token), Some(link.clone()));
         let other = TrackedLink { u: Some("https://evil.example".into()), ..link };

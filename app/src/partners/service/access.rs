@@ -6,7 +6,7 @@ use super::*;
 /// Per-key token buckets for the partner API.
 pub struct RateLimiter {
     rate: crate::state::PartnerRate,
-    buckets: std::sync::Mutex<std::collections::HashMap<i64, (f64, std::time::Instant)>>,
+    buckets: std::sync::Mutex<std::collections::HashMap<crate::model::ApiKeyId, (f64, std::time::Instant)>>,
 }
 
 impl RateLimiter {
@@ -15,7 +15,7 @@ impl RateLimiter {
     }
 
     /// Takes one token for this key, or says how many seconds until one is available.
-    pub fn take(&self, key_id: i64, now: std::time::Instant) -> Result<(), i64> {
+    pub fn take(&self, key_id: crate::model::ApiKeyId, now: std::time::Instant) -> Result<(), i64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let (tokens, last) = buckets.entry(key_id).or_insert((self.rate.burst, now));
         let refill = now.saturating_duration_since(*last).as_secs_f64() * self.rate.per_second;
@@ -54,7 +54,7 @@ impl KeyCache {
         entries.insert(key_hash, (std::time::Instant::now(), key));
     }
 
-    pub fn forget_key(&self, key_id: i64) {
+    pub fn forget_key(&self, key_id: crate::model::ApiKeyId) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, (_, k)| k.key.id != key_id);
     }
 }
@@ -115,7 +115,7 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<Option<String>, ApiError> {
 /// The answer given earlier to this partner's request with this Idempotency-Key.
 pub async fn earlier_answer(
     state: &AppState,
-    partner_id: i64,
+    partner_id: crate::model::PartnerId,
     key: &str,
 ) -> Result<Option<crate::store::StoredAnswer>, StoreError> {
     state.store.idempotent_response(partner_id, key).await
@@ -124,7 +124,7 @@ pub async fn earlier_answer(
 /// Keeps the answer to a request with an Idempotency-Key, for its retries.
 pub async fn keep_answer(
     state: &AppState,
-    partner_id: i64,
+    partner_id: crate::model::PartnerId,
     key: &str,
     status: i64,
     body: &str,
@@ -143,12 +143,18 @@ mod tests {
     fn a_key_gets_its_burst_then_its_rate() {
         let limiter = RateLimiter::new(PartnerRate { per_second: 2.0, burst: 3.0 });
         let t0 = Instant::now();
-        assert!((0..3).all(|_| limiter.take(1, t0).is_ok()));
-        assert_eq!(limiter.take(1, t0), Err(1));
-        assert!(limiter.take(2, t0).is_ok(), "keys have their own buckets");
-        assert!(limiter.take(1, t0 + Duration::from_millis(500)).is_ok(), "half a second refills one token at 2/s");
-        assert!(limiter.take(1, t0 + Duration::from_millis(500)).is_err());
-        assert!((0..3).all(|_| limiter.take(1, t0 + Duration::from_secs(60)).is_ok()), "refills up to the burst");
-        assert!(limiter.take(1, t0 + Duration::from_secs(60)).is_err(), "and no more");
+        assert!((0..3).all(|_| limiter.take(crate::model::ApiKeyId(1), t0).is_ok()));
+        assert_eq!(limiter.take(crate::model::ApiKeyId(1), t0), Err(1));
+        assert!(limiter.take(crate::model::ApiKeyId(2), t0).is_ok(), "keys have their own buckets");
+        assert!(
+            limiter.take(crate::model::ApiKeyId(1), t0 + Duration::from_millis(500)).is_ok(),
+            "half a second refills one token at 2/s"
+        );
+        assert!(limiter.take(crate::model::ApiKeyId(1), t0 + Duration::from_millis(500)).is_err());
+        assert!(
+            (0..3).all(|_| limiter.take(crate::model::ApiKeyId(1), t0 + Duration::from_secs(60)).is_ok()),
+            "refills up to the burst"
+        );
+        assert!(limiter.take(crate::model::ApiKeyId(1), t0 + Duration::from_secs(60)).is_err(), "and no more");
     }
 }

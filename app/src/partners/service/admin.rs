@@ -23,7 +23,7 @@ pub async fn add_partner_from_page(
     contact_email: &str,
     price: &str,
     daily_quota: &str,
-) -> Result<i64, AppError> {
+) -> Result<crate::model::PartnerId, AppError> {
     let admin = require(Permission::ManageSettings).await?;
     let state = AppState::from_context()?;
     let price_cents =
@@ -50,11 +50,15 @@ pub async fn add_partner_from_page(
         crate::platform::clock::now(),
     )
     .await?;
-    tracing::info!(by = admin.id, partner_id = id, "partner added");
+    tracing::info!(by = %admin.id, partner_id = %id, "partner added");
     Ok(id)
 }
 
-pub async fn create_key_from_page(partner_id: i64, scopes: &[Scope], expires_days: &str) -> Result<String, AppError> {
+pub async fn create_key_from_page(
+    partner_id: crate::model::PartnerId,
+    scopes: &[Scope],
+    expires_days: &str,
+) -> Result<String, AppError> {
     let admin = require(Permission::ManageSettings).await?;
     let state = AppState::from_context()?;
     if scopes.is_empty() {
@@ -74,7 +78,7 @@ pub async fn create_key_from_page(partner_id: i64, scopes: &[Scope], expires_day
         },
     };
     let key = issue_key(&state, &admin.email, partner_id, scopes, expires_at, now).await?;
-    tracing::info!(by = admin.id, partner_id, "API key created on the partners page");
+    tracing::info!(by = %admin.id, partner_id = %partner_id, "API key created on the partners page");
     if is_plain_form_post() {
         // Without JavaScript the answer is lost in the redirect: keep the key in the
         // session until the page shows it, once.
@@ -88,7 +92,7 @@ pub async fn take_new_key() -> Result<Option<String>, AppError> {
     session()?.remove::<String>(NEW_KEY).await.map_err(session_error)
 }
 
-pub async fn revoke_from_page(key_id: i64, confirmed: bool) -> Result<(), AppError> {
+pub async fn revoke_from_page(key_id: crate::model::ApiKeyId, confirmed: bool) -> Result<(), AppError> {
     let admin = require(Permission::ManageSettings).await?;
     if !confirmed {
         return Err(AppError::Refused("Tick the box to confirm: calls with this key will stop at once.".into()));

@@ -14,7 +14,7 @@ pub(super) fn read_lead(
     partner_name: &str,
     newsletters: &[crate::model::contact::Newsletter],
     now: i64,
-) -> Result<(crate::model::ContactFields, Vec<(i64, ConsentEvidence)>), ApiError> {
+) -> Result<(crate::model::ContactFields, Vec<crate::store::Consented>), ApiError> {
     let form = ContactForm {
         email: request.email.clone().unwrap_or_default(),
         first_name: request.first_name.clone(),
@@ -65,20 +65,20 @@ pub(super) fn read_lead(
             at
         }
     };
-    let mut subscriptions = Vec::new();
+    let mut subscriptions: Vec<crate::store::Consented> = Vec::new();
     for (i, name) in consent.newsletters.iter().enumerate() {
         let newsletter = newsletters
             .iter()
             .find(|n| n.name.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| invalid_lead(&format!("consent.newsletters[{i}]"), "Not a newsletter of this brand."))?;
-        if !subscriptions.iter().any(|(id, _)| *id == newsletter.id) {
+        if !subscriptions.iter().any(|s| s.newsletter_id == newsletter.id) {
             let evidence = ConsentEvidence {
                 at,
                 channel: format!("partner:{partner_name}"),
                 form: consent.form.trim().to_string(),
                 text: consent.text.trim().to_string(),
             };
-            subscriptions.push((newsletter.id, evidence));
+            subscriptions.push(crate::store::Consented { newsletter_id: newsletter.id, consent: evidence });
         }
     }
     Ok((fields, subscriptions))

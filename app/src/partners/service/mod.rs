@@ -84,7 +84,7 @@ pub(super) async fn audit(
     state: &AppState,
     actor: &str,
     action: &str,
-    partner_id: Option<i64>,
+    partner_id: Option<crate::model::PartnerId>,
     detail: String,
     now: i64,
 ) -> Result<(), AppError> {
@@ -100,7 +100,7 @@ pub async fn create_partner(
     price_cents: i64,
     daily_quota: i64,
     now: i64,
-) -> Result<i64, AppError> {
+) -> Result<crate::model::PartnerId, AppError> {
     let mut errors = FieldErrors::default();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -139,7 +139,7 @@ pub async fn create_partner(
 pub async fn issue_key(
     state: &AppState,
     actor: &str,
-    partner_id: i64,
+    partner_id: crate::model::PartnerId,
     scopes: &[Scope],
     expires_at: Option<i64>,
     now: i64,
@@ -155,7 +155,7 @@ pub async fn issue_key(
         .store
         .create_api_key(partner_id, &key.hash(), &key.display_prefix(), &Scope::join(scopes), now, expires_at)
         .await?;
-    tracing::info!(partner_id, prefix = %key.display_prefix(), "API key issued");
+    tracing::info!(partner_id = %partner_id, prefix = %key.display_prefix(), "API key issued");
     let expiry = expires_at.map(|e| format!(", expires {}", day_of(e))).unwrap_or_default();
     audit(
         state,
@@ -170,10 +170,15 @@ pub async fn issue_key(
 }
 
 /// Revokes a key: refused from now on here, within a second on other instances.
-pub async fn revoke_key(state: &AppState, actor: &str, key_id: i64, now: i64) -> Result<(), AppError> {
+pub async fn revoke_key(
+    state: &AppState,
+    actor: &str,
+    key_id: crate::model::ApiKeyId,
+    now: i64,
+) -> Result<(), AppError> {
     state.store.revoke_api_key(key_id, now).await?;
     state.key_cache.forget_key(key_id);
-    tracing::info!(key_id, "API key revoked");
+    tracing::info!(key_id = %key_id, "API key revoked");
     audit(state, actor, "key.revoke", None, format!("key #{key_id}"), now).await?;
     Ok(())
 }

@@ -13,13 +13,13 @@ type KeyUse = (i64, std::collections::HashMap<String, i64>);
 
 #[derive(Default)]
 pub struct UsageBuffer {
-    counts: std::sync::Mutex<std::collections::HashMap<(i64, String), (i64, i64)>>,
+    counts: std::sync::Mutex<std::collections::HashMap<(crate::model::PartnerId, String), (i64, i64)>>,
     /// key id → (last use, requests per day)
-    touched: std::sync::Mutex<std::collections::HashMap<i64, KeyUse>>,
+    touched: std::sync::Mutex<std::collections::HashMap<crate::model::ApiKeyId, KeyUse>>,
 }
 
 impl UsageBuffer {
-    pub fn add(&self, partner_id: i64, day: &str, checks: i64, hits: i64) {
+    pub fn add(&self, partner_id: crate::model::PartnerId, day: &str, checks: i64, hits: i64) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let entry = counts.entry((partner_id, day.to_string())).or_default();
         entry.0 += checks;
@@ -27,12 +27,12 @@ impl UsageBuffer {
     }
 
     /// Checks counted here and not yet written.
-    pub fn pending_checks(&self, partner_id: i64, day: &str) -> i64 {
+    pub fn pending_checks(&self, partner_id: crate::model::PartnerId, day: &str) -> i64 {
         let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts.get(&(partner_id, day.to_string())).map_or(0, |c| c.0)
     }
 
-    pub fn touch(&self, key_id: i64, day: &str, now: i64) {
+    pub fn touch(&self, key_id: crate::model::ApiKeyId, day: &str, now: i64) {
         let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
         let (last, days) = touched.entry(key_id).or_default();
         *last = (*last).max(now);
@@ -41,7 +41,7 @@ impl UsageBuffer {
 
     /// Writes what was gathered. On a storage error the counts are put back.
     pub async fn flush(&self, store: &dyn crate::store::Store) -> Result<(), StoreError> {
-        let counts: Vec<((i64, String), (i64, i64))> =
+        let counts: Vec<((crate::model::PartnerId, String), (i64, i64))> =
             std::mem::take(&mut *self.counts.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
         for (i, ((partner_id, day), (checks, hits))) in counts.iter().enumerate() {
             if let Err(e) = store.add_partner_usage(*partner_id, day, *checks, *hits).await {
@@ -64,7 +64,11 @@ impl UsageBuffer {
 }
 
 /// Checks counted today: written ones plus those still in this instance's buffer.
-pub(super) async fn checks_today(state: &AppState, partner_id: i64, day: &str) -> Result<i64, ApiError> {
+pub(super) async fn checks_today(
+    state: &AppState,
+    partner_id: crate::model::PartnerId,
+    day: &str,
+) -> Result<i64, ApiError> {
     Ok(state.store.partner_checks_on(partner_id, day).await? + state.partner_usage.pending_checks(partner_id, day))
 }
 
@@ -79,14 +83,17 @@ pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: i64) -> Resu
 }
 
 /// A partner's monthly statement (admins).
-pub async fn statement(partner_id: i64, month: &str) -> Result<crate::partners::Statement, AppError> {
+pub async fn statement(
+    partner_id: crate::model::PartnerId,
+    month: &str,
+) -> Result<crate::partners::Statement, AppError> {
     require(Permission::ManageSettings).await?;
     statement_for(&AppState::from_context()?, partner_id, month).await
 }
 
 pub async fn statement_for(
     state: &AppState,
-    partner_id: i64,
+    partner_id: crate::model::PartnerId,
     month: &str,
 ) -> Result<crate::partners::Statement, AppError> {
     let (year, mon) = crate::partners::parse_month(month)

@@ -39,7 +39,7 @@ fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
 /// The form as shown: where it comes from and what it offers.
 struct FormSpec {
     submission: Submission,
-    offered: Option<Vec<i64>>,
+    offered: Option<Vec<app::model::NewsletterId>>,
 }
 
 impl FormSpec {
@@ -101,7 +101,7 @@ async fn form_page(
         lang,
         errors,
         offered,
-        offered_ids: spec.offered.as_ref().map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+        offered_ids: spec.offered.as_ref().map(|ids| ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
         ticket,
         bits: state.settings.signup.pow_bits,
     }

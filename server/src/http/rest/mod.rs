@@ -156,7 +156,7 @@ pub(crate) async fn idempotent_caller(
 /// a 500 (a retry may succeed).
 pub(crate) async fn remember_if_keyed(
     state: &AppState,
-    partner_id: i64,
+    partner_id: app::model::PartnerId,
     key: Option<String>,
     response: Response,
     now: i64,
@@ -169,7 +169,13 @@ pub(crate) async fn remember_if_keyed(
     }
 }
 
-async fn remember(state: &AppState, partner_id: i64, key: &str, response: Response, now: i64) -> Response {
+async fn remember(
+    state: &AppState,
+    partner_id: app::model::PartnerId,
+    key: &str,
+    response: Response,
+    now: i64,
+) -> Response {
     let status = response.status();
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
     let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_BODY_BYTES).await else {

@@ -40,7 +40,7 @@ pub struct MonthQuery {
 pub async fn statement_csv(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<i64>,
+    Path(id): Path<app::model::PartnerId>,
     Query(q): Query<MonthQuery>,
 ) -> Response {
     if let Err(answer) = staff_user(&state, &session, Permission::ManageSettings, None).await {

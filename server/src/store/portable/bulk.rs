@@ -4,8 +4,6 @@
 
 use super::*;
 use crate::store::values::{interests_text, iso_date, BulkEngagement};
-use app::model::contact::ConsentEvidence;
-use app::model::SubscriptionState;
 use app::store::{BulkActivity, BulkContact, StoreResult};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
@@ -32,7 +30,7 @@ const BULK_INDEXES: [(&str, &str); 12] = [
 impl DbStore {
     pub(super) async fn insert_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+        let mut ids: HashMap<String, app::model::ContactId> = HashMap::with_capacity(batch.len());
         for chunk in batch.chunks(Self::BULK_ROWS) {
             let mut b: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
@@ -72,7 +70,7 @@ impl DbStore {
             }
         }
         // Engagement rows exist (a trigger adds them); fill in what the timelines say.
-        let engaged: Vec<(i64, &BulkContact, BulkEngagement)> = batch
+        let engaged: Vec<(app::model::ContactId, &BulkContact, BulkEngagement)> = batch
             .iter()
             .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
             .filter(|(_, c)| !c.activities.is_empty())
@@ -103,7 +101,7 @@ impl DbStore {
             );
             b.build().execute(&mut *tx).await.map_err(map_err)?;
         }
-        let subs: Vec<(i64, &(i64, SubscriptionState, ConsentEvidence))> = batch
+        let subs: Vec<(app::model::ContactId, &app::store::BulkSubscription)> = batch
             .iter()
             .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
             .flat_map(|(id, c)| c.subscriptions.iter().map(move |s| (id, s)))
@@ -112,18 +110,18 @@ impl DbStore {
             let mut b: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
             );
-            b.push_values(chunk, |mut v, (id, (newsletter, state, consent))| {
+            b.push_values(chunk, |mut v, (id, s)| {
                 v.push_bind(*id)
-                    .push_bind(*newsletter)
-                    .push_bind(state.as_str())
-                    .push_bind(consent.at)
-                    .push_bind(&consent.channel)
-                    .push_bind(&consent.form)
-                    .push_bind(&consent.text);
+                    .push_bind(s.newsletter_id)
+                    .push_bind(s.state.as_str())
+                    .push_bind(s.consent.at)
+                    .push_bind(&s.consent.channel)
+                    .push_bind(&s.consent.form)
+                    .push_bind(&s.consent.text);
             });
             b.build().execute(&mut *tx).await.map_err(map_err)?;
         }
-        let acts: Vec<(i64, &BulkActivity)> = batch
+        let acts: Vec<(app::model::ContactId, &BulkActivity)> = batch
             .iter()
             .filter_map(|c| ids.get(c.fields.email.as_str()).map(|id| (*id, c)))
             .flat_map(|(id, c)| c.activities.iter().map(move |a| (id, a)))

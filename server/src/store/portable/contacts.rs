@@ -68,7 +68,7 @@ pub(super) type Conn = <Db as sqlx::Database>::Connection;
 /// One line on a contact's timeline (not an interaction).
 pub(super) async fn add_activity(
     conn: &mut Conn,
-    contact_id: i64,
+    contact_id: app::model::ContactId,
     kind: &str,
     at: i64,
     detail: &str,
@@ -91,8 +91,8 @@ pub(super) async fn add_activity(
 /// newsletter's name.
 pub(super) async fn write_subscription(
     conn: &mut Conn,
-    contact_id: i64,
-    newsletter_id: i64,
+    contact_id: app::model::ContactId,
+    newsletter_id: app::model::NewsletterId,
     state: SubscriptionState,
     consent: &ConsentEvidence,
 ) -> StoreResult<String> {
@@ -142,19 +142,30 @@ impl Store for DbStore {
     }
 
     #[tracing::instrument(skip(self, fields, actor))]
-    async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<i64> {
+    async fn insert_contact(
+        &self,
+        fields: &ContactFields,
+        now: i64,
+        actor: &str,
+    ) -> StoreResult<app::model::ContactId> {
         let mut tx = self.begin_write().await?;
         let sql = insert_contact_sql("");
         let query = sqlx::query(&sql);
         let row = bind_contact(query, fields).bind(now).fetch_one(&mut *tx).await.map_err(map_err)?;
-        let id: i64 = row.get(0);
+        let id: app::model::ContactId = row.get(0);
         add_activity(&mut tx, id, "created", now, &format!("Created ({})", fields.channel.label()), actor).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
     }
 
     #[tracing::instrument(skip(self, fields, actor))]
-    async fn update_contact(&self, id: i64, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()> {
+    async fn update_contact(
+        &self,
+        id: app::model::ContactId,
+        fields: &ContactFields,
+        now: i64,
+        actor: &str,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let old = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
             .bind(id)
@@ -188,7 +199,7 @@ impl Store for DbStore {
         Ok(())
     }
 
-    async fn contact(&self, id: i64) -> StoreResult<Option<Contact>> {
+    async fn contact(&self, id: app::model::ContactId) -> StoreResult<Option<Contact>> {
         let row = sqlx::query(&format!("{SELECT_CONTACT} WHERE c.id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -197,7 +208,7 @@ impl Store for DbStore {
         row.as_ref().map(rows::contact).transpose()
     }
 
-    async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<i64>> {
+    async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<app::model::ContactId>> {
         let row = sqlx::query("SELECT id FROM contacts WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&self.pool)
@@ -272,7 +283,7 @@ impl Store for DbStore {
         Ok(ContactPage { rows: list, next, prev, total })
     }
 
-    async fn timeline(&self, contact_id: i64, limit: i64) -> StoreResult<Vec<Activity>> {
+    async fn timeline(&self, contact_id: app::model::ContactId, limit: i64) -> StoreResult<Vec<Activity>> {
         let list =
             sqlx::query("SELECT * FROM activities WHERE contact_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2")
                 .bind(contact_id)
@@ -283,7 +294,7 @@ impl Store for DbStore {
         list.iter().map(rows::activity).collect()
     }
 
-    async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<i64> {
+    async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<app::model::NewsletterId> {
         sqlx::query("INSERT INTO newsletters (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(description)
@@ -304,7 +315,7 @@ impl Store for DbStore {
         list.iter().map(rows::newsletter).collect()
     }
 
-    async fn subscriptions(&self, contact_id: i64) -> StoreResult<Vec<Subscription>> {
+    async fn subscriptions(&self, contact_id: app::model::ContactId) -> StoreResult<Vec<Subscription>> {
         let list = sqlx::query(
             "SELECT s.*, n.name, n.description FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
              WHERE s.contact_id = $1 ORDER BY n.name",
@@ -319,8 +330,8 @@ impl Store for DbStore {
     #[tracing::instrument(skip(self, consent))]
     async fn set_subscription(
         &self,
-        contact_id: i64,
-        newsletter_id: i64,
+        contact_id: app::model::ContactId,
+        newsletter_id: app::model::NewsletterId,
         state: SubscriptionState,
         consent: &ConsentEvidence,
     ) -> StoreResult<()> {

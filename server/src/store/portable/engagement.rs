@@ -9,7 +9,7 @@ use app::engagement::{Attrition, BreakdownRow, MonthCounts};
 use app::model::contact::ConsentEvidence;
 use app::model::engagement::{EngagementStatus, Pool, StatusBounds};
 use app::model::events::EventKind;
-use app::model::{Contact, ContactQuery};
+use app::model::{Contact, ContactId, ContactQuery};
 use app::store::{EngagementStore, NewEvent, Snapshot, StoreResult};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
@@ -34,8 +34,8 @@ struct Consequence {
     suppress: Option<(i64, EventKind)>,
 }
 
-fn consequences(events: &[Rare]) -> Vec<(i64, Consequence)> {
-    let mut map: HashMap<i64, Consequence> = HashMap::new();
+fn consequences(events: &[Rare]) -> Vec<(ContactId, Consequence)> {
+    let mut map: HashMap<ContactId, Consequence> = HashMap::new();
     for (id, kind, at, actor) in events {
         let fx = map.entry(*id).or_default();
         if kind.unsubscribes() && fx.unsubscribe.as_ref().is_none_or(|u| u.0 > *at) {
@@ -45,7 +45,7 @@ fn consequences(events: &[Rare]) -> Vec<(i64, Consequence)> {
             fx.suppress = Some((*at, *kind));
         }
     }
-    let mut fx: Vec<(i64, Consequence)> = map.into_iter().collect();
+    let mut fx: Vec<(ContactId, Consequence)> = map.into_iter().collect();
     fx.sort_unstable_by_key(|(id, _)| *id); // a stable lock order across writers
     fx
 }
@@ -81,7 +81,7 @@ fn unsubscribe_evidence(at: i64, kind: EventKind, actor: &str) -> ConsentEvidenc
 /// Ends every subscription of these contacts still open, with this evidence.
 async fn end_subscriptions<'c>(
     tx: &mut sqlx::Transaction<'c, Db>,
-    ids: &[i64],
+    ids: &[ContactId],
     consent: &ConsentEvidence,
 ) -> StoreResult<()> {
     for chunk in ids.chunks(900) {
@@ -107,7 +107,7 @@ async fn end_subscriptions<'c>(
 
 async fn timeline_rows<'c>(
     tx: &mut sqlx::Transaction<'c, Db>,
-    ids: &[i64],
+    ids: &[ContactId],
     kind: &str,
     at: i64,
     detail: &str,
@@ -124,7 +124,7 @@ async fn timeline_rows<'c>(
     Ok(())
 }
 
-fn id_list<'a>(b: &mut QueryBuilder<'a, Db>, ids: &'a [i64]) {
+fn id_list<'a>(b: &mut QueryBuilder<'a, Db>, ids: &'a [ContactId]) {
     b.push("(");
     let mut list = b.separated(", ");
     for id in ids {
@@ -135,11 +135,11 @@ fn id_list<'a>(b: &mut QueryBuilder<'a, Db>, ids: &'a [i64]) {
 
 #[async_trait::async_trait]
 impl EngagementStore for DbStore {
-    async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
+    async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, ContactId>> {
         fold::ids_by_email(&self.pool, emails).await
     }
 
-    async fn existing_contact_ids(&self, ids: &[i64]) -> StoreResult<Vec<i64>> {
+    async fn existing_contact_ids(&self, ids: &[ContactId]) -> StoreResult<Vec<ContactId>> {
         fold::existing_ids(&self.pool, ids).await
     }
 
@@ -319,9 +319,9 @@ impl EngagementStore for DbStore {
         &self,
         query: &ContactQuery,
         bounds: &StatusBounds,
-        after_id: i64,
+        after_id: ContactId,
         limit: i64,
-    ) -> StoreResult<Vec<i64>> {
+    ) -> StoreResult<Vec<ContactId>> {
         let mut b: QueryBuilder<Db> =
             QueryBuilder::new("SELECT c.id FROM contacts c JOIN engagement e ON e.contact_id = c.id");
         contact_filters(&mut b, query, bounds);
@@ -337,7 +337,7 @@ impl EngagementStore for DbStore {
         Ok(b.build().fetch_one(&self.pool).await.map_err(map_err)?.get(0))
     }
 
-    async fn set_pool(&self, ids: &[i64], pool: Pool, now: i64, actor: &str) -> StoreResult<u64> {
+    async fn set_pool(&self, ids: &[ContactId], pool: Pool, now: i64, actor: &str) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         let mut moved = Vec::new();
         for chunk in ids.chunks(900) {
@@ -345,7 +345,8 @@ impl EngagementStore for DbStore {
             b.push_bind(pool.as_str()).push(" WHERE pool <> ").push_bind(pool.as_str()).push(" AND contact_id IN ");
             id_list(&mut b, chunk);
             b.push(" RETURNING contact_id");
-            moved.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
+            moved
+                .extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<ContactId, _>(0)));
         }
         let detail = match pool {
             Pool::Inactive => "Moved to the inactive pool",
@@ -358,7 +359,7 @@ impl EngagementStore for DbStore {
 
     async fn suppress_contacts(
         &self,
-        ids: &[i64],
+        ids: &[ContactId],
         reason: &str,
         consent: &ConsentEvidence,
         actor: &str,
@@ -373,7 +374,8 @@ impl EngagementStore for DbStore {
                 .push(" WHERE suppressed_at IS NULL AND contact_id IN ");
             id_list(&mut b, chunk);
             b.push(" RETURNING contact_id");
-            newly.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
+            newly
+                .extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<ContactId, _>(0)));
         }
         end_subscriptions(&mut tx, ids, consent).await?;
         timeline_rows(&mut tx, &newly, "suppressed", consent.at, &consent.text, actor).await?;
@@ -381,7 +383,7 @@ impl EngagementStore for DbStore {
         Ok(newly.len() as u64)
     }
 
-    async fn contacts_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+    async fn contacts_by_ids(&self, ids: &[ContactId]) -> StoreResult<Vec<Contact>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(900) {
             let mut b: QueryBuilder<Db> = QueryBuilder::new(format!("{SELECT_CONTACT} WHERE c.id IN "));

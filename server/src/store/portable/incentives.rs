@@ -30,7 +30,7 @@ fn decode(r: &<Db as sqlx::Database>::Row) -> Result<Incentive, sqlx::Error> {
 
 /// Adds codes to a programme's pool (those already in it are skipped), a few
 /// hundred rows a statement so a large pool holds the write lock briefly.
-async fn insert_codes(conn: &mut Conn, incentive_id: i64, codes: &[String]) -> StoreResult<u64> {
+async fn insert_codes(conn: &mut Conn, incentive_id: app::model::IncentiveId, codes: &[String]) -> StoreResult<u64> {
     let mut added = 0;
     for chunk in codes.chunks(500) {
         let mut b: sqlx::QueryBuilder<Db> =
@@ -46,7 +46,7 @@ async fn insert_codes(conn: &mut Conn, incentive_id: i64, codes: &[String]) -> S
 
 #[async_trait::async_trait]
 impl IncentiveStore for DbStore {
-    async fn create_incentive(&self, i: &Incentive, pool: &[String], now: i64) -> StoreResult<i64> {
+    async fn create_incentive(&self, i: &Incentive, pool: &[String], now: i64) -> StoreResult<app::model::IncentiveId> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO incentives (name, reward, threshold, fields, valid_from, valid_until, code_source, \
@@ -65,7 +65,7 @@ impl IncentiveStore for DbStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(map_err)?;
-        let id: i64 = row.get(0);
+        let id: app::model::IncentiveId = row.get(0);
         insert_codes(&mut tx, id, pool).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(id)
@@ -79,14 +79,20 @@ impl IncentiveStore for DbStore {
         rows.iter().map(decode).collect::<Result<Vec<_>, _>>().map_err(map_err)
     }
 
-    async fn add_pool_codes(&self, incentive_id: i64, codes: &[String]) -> StoreResult<u64> {
+    async fn add_pool_codes(&self, incentive_id: app::model::IncentiveId, codes: &[String]) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         let added = insert_codes(&mut tx, incentive_id, codes).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(added)
     }
 
-    async fn award_code(&self, incentive_id: i64, contact_id: i64, code: &str, now: i64) -> StoreResult<bool> {
+    async fn award_code(
+        &self,
+        incentive_id: app::model::IncentiveId,
+        contact_id: app::model::ContactId,
+        code: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO incentive_codes (incentive_id, code, contact_id, issued_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (incentive_id, contact_id) DO NOTHING",
@@ -101,7 +107,12 @@ impl IncentiveStore for DbStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn award_from_pool(&self, incentive_id: i64, contact_id: i64, now: i64) -> StoreResult<Option<String>> {
+    async fn award_from_pool(
+        &self,
+        incentive_id: app::model::IncentiveId,
+        contact_id: app::model::ContactId,
+        now: i64,
+    ) -> StoreResult<Option<String>> {
         // Two people may race for the same next code: whoever loses tries the
         // following one.
         for _ in 0..5 {
@@ -186,7 +197,7 @@ impl IncentiveStore for DbStore {
 
     async fn issued_codes(
         &self,
-        incentive_id: i64,
+        incentive_id: app::model::IncentiveId,
         before_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<IssuedCode>> {
@@ -214,7 +225,7 @@ impl IncentiveStore for DbStore {
             .collect())
     }
 
-    async fn set_incentive_active(&self, incentive_id: i64, active: bool) -> StoreResult<bool> {
+    async fn set_incentive_active(&self, incentive_id: app::model::IncentiveId, active: bool) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE incentives SET active = $1 WHERE id = $2")
             .bind(active)
             .bind(incentive_id)
@@ -224,7 +235,7 @@ impl IncentiveStore for DbStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn rewards_of(&self, contact_id: i64) -> StoreResult<Vec<Earned>> {
+    async fn rewards_of(&self, contact_id: app::model::ContactId) -> StoreResult<Vec<Earned>> {
         let rows = sqlx::query(
             "SELECT i.id, i.name, i.reward, c.code, c.issued_at, c.redeemed_at FROM incentive_codes c \
              JOIN incentives i ON i.id = c.incentive_id WHERE c.contact_id = $1 ORDER BY c.issued_at, c.id",

@@ -10,7 +10,7 @@ use sqlx::Row;
 
 #[async_trait::async_trait]
 impl JobStore for DbStore {
-    async fn create_job(&self, job: &NewJob) -> StoreResult<i64> {
+    async fn create_job(&self, job: &NewJob) -> StoreResult<app::model::JobId> {
         let row = sqlx::query(
             "INSERT INTO jobs (kind, state, params, payload, total, created_by, created_at, updated_at) \
              VALUES ($1, 'queued', $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -46,7 +46,14 @@ impl JobStore for DbStore {
         }
     }
 
-    async fn job_progress(&self, id: i64, done: i64, next_id: i64, now: i64, lease_until: i64) -> StoreResult<()> {
+    async fn job_progress(
+        &self,
+        id: app::model::JobId,
+        done: i64,
+        next_id: i64,
+        now: i64,
+        lease_until: i64,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE jobs SET done = $2, next_id = $3, updated_at = $4, lease_until = $5 WHERE id = $1")
             .bind(id)
             .bind(done)
@@ -59,7 +66,7 @@ impl JobStore for DbStore {
         Ok(())
     }
 
-    async fn finish_job(&self, id: i64, failed: bool, message: &str, now: i64) -> StoreResult<()> {
+    async fn finish_job(&self, id: app::model::JobId, failed: bool, message: &str, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE jobs SET state = $2, message = $3, updated_at = $4, payload = '' WHERE id = $1")
             .bind(id)
             .bind(if failed { "failed" } else { "done" })
@@ -71,7 +78,7 @@ impl JobStore for DbStore {
         Ok(())
     }
 
-    async fn job(&self, id: i64) -> StoreResult<Option<Job>> {
+    async fn job(&self, id: app::model::JobId) -> StoreResult<Option<Job>> {
         let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)

@@ -33,7 +33,7 @@ fn decode(r: &<Db as sqlx::Database>::Row) -> Result<OutboxMail, sqlx::Error> {
 #[async_trait::async_trait]
 impl MailStore for DbStore {
     #[tracing::instrument(skip_all, fields(kind = %mail.kind))]
-    async fn queue_mail(&self, mail: &NewMail, now: i64) -> StoreResult<i64> {
+    async fn queue_mail(&self, mail: &NewMail, now: i64) -> StoreResult<app::model::MailId> {
         let row = sqlx::query(
             "INSERT INTO outbox (contact_id, kind, to_address, subject, text_body, html_body, unsubscribe_url, \
              next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -71,7 +71,7 @@ impl MailStore for DbStore {
         Ok(mails)
     }
 
-    async fn mail_sent(&self, id: i64, now: i64) -> StoreResult<()> {
+    async fn mail_sent(&self, id: app::model::MailId, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = 0, last_error = '' WHERE id = $2")
             .bind(now)
             .bind(id)
@@ -81,7 +81,7 @@ impl MailStore for DbStore {
         Ok(())
     }
 
-    async fn mail_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> StoreResult<()> {
+    async fn mail_failed(&self, id: app::model::MailId, error: &str, retry_at: Option<i64>) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, lease_until = 0, last_error = $1, \
              state = CASE WHEN $2 THEN 'queued' ELSE 'failed' END, next_attempt_at = COALESCE($3, next_attempt_at) WHERE id = $4",
@@ -96,7 +96,7 @@ impl MailStore for DbStore {
         Ok(())
     }
 
-    async fn retry_mail(&self, id: i64, now: i64) -> StoreResult<bool> {
+    async fn retry_mail(&self, id: app::model::MailId, now: i64) -> StoreResult<bool> {
         let done =
             sqlx::query("UPDATE outbox SET state = 'queued', next_attempt_at = $1 WHERE id = $2 AND state <> 'sent'")
                 .bind(now)
@@ -107,7 +107,7 @@ impl MailStore for DbStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn mail(&self, id: i64) -> StoreResult<Option<OutboxMail>> {
+    async fn mail(&self, id: app::model::MailId) -> StoreResult<Option<OutboxMail>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -116,9 +116,9 @@ impl MailStore for DbStore {
         row.as_ref().map(decode).transpose().map_err(map_err)
     }
 
-    async fn recent_mails(&self, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<OutboxMail>> {
+    async fn recent_mails(&self, before_id: Option<app::model::MailId>, limit: i64) -> StoreResult<Vec<OutboxMail>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE id < $1 ORDER BY id DESC LIMIT $2"))
-            .bind(before_id.unwrap_or(i64::MAX))
+            .bind(before_id.map_or(i64::MAX, |id| id.0))
             .bind(limit)
             .fetch_all(&self.pool)
             .await

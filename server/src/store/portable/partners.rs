@@ -39,7 +39,7 @@ impl PartnerStore for DbStore {
         price_cents: i64,
         daily_quota: i64,
         now: i64,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<app::model::PartnerId> {
         let row = sqlx::query("INSERT INTO partners (name, contact_email, price_cents, daily_quota, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(name)
             .bind(contact_email)
@@ -52,7 +52,7 @@ impl PartnerStore for DbStore {
         Ok(row.get(0))
     }
 
-    async fn partner(&self, id: i64) -> StoreResult<Option<Partner>> {
+    async fn partner(&self, id: app::model::PartnerId) -> StoreResult<Option<Partner>> {
         let row = sqlx::query("SELECT * FROM partners WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -69,13 +69,13 @@ impl PartnerStore for DbStore {
     #[tracing::instrument(skip(self, key_hash))]
     async fn create_api_key(
         &self,
-        partner_id: i64,
+        partner_id: app::model::PartnerId,
         key_hash: &str,
         prefix: &str,
         scopes: &str,
         now: i64,
         expires_at: Option<i64>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<app::model::ApiKeyId> {
         let row = sqlx::query(
             "INSERT INTO api_keys (partner_id, key_hash, prefix, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -100,7 +100,7 @@ impl PartnerStore for DbStore {
         row.as_ref().map(rows::api_key).transpose()
     }
 
-    async fn api_keys(&self, partner_id: i64) -> StoreResult<Vec<ApiKeyRecord>> {
+    async fn api_keys(&self, partner_id: app::model::PartnerId) -> StoreResult<Vec<ApiKeyRecord>> {
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
         let list = sqlx::query(
             "SELECT k.*, COALESCE(u.requests, 0) AS requests_today FROM api_keys k \
@@ -115,7 +115,7 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::api_key).collect()
     }
 
-    async fn revoke_api_key(&self, id: i64, now: i64) -> StoreResult<()> {
+    async fn revoke_api_key(&self, id: app::model::ApiKeyId, now: i64) -> StoreResult<()> {
         let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
@@ -129,7 +129,7 @@ impl PartnerStore for DbStore {
         }
     }
 
-    async fn touch_api_key(&self, id: i64, now: i64) -> StoreResult<()> {
+    async fn touch_api_key(&self, id: app::model::ApiKeyId, now: i64) -> StoreResult<()> {
         // At most one write a second per key: last use is for people, not billing.
         sqlx::query(
             "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
@@ -142,7 +142,7 @@ impl PartnerStore for DbStore {
         Ok(())
     }
 
-    async fn add_key_requests(&self, key_id: i64, day: &str, requests: i64) -> StoreResult<()> {
+    async fn add_key_requests(&self, key_id: app::model::ApiKeyId, day: &str, requests: i64) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO api_key_usage (key_id, day, requests) VALUES ($1, $2, $3) \
              ON CONFLICT (key_id, day) DO UPDATE SET requests = api_key_usage.requests + excluded.requests",
@@ -178,7 +178,13 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::audit_entry).collect()
     }
 
-    async fn add_partner_usage(&self, partner_id: i64, day: &str, checks: i64, hits: i64) -> StoreResult<()> {
+    async fn add_partner_usage(
+        &self,
+        partner_id: app::model::PartnerId,
+        day: &str,
+        checks: i64,
+        hits: i64,
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO partner_usage (partner_id, day, checks, hits) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (partner_id, day) DO UPDATE SET checks = partner_usage.checks + excluded.checks, \
@@ -194,7 +200,7 @@ impl PartnerStore for DbStore {
         Ok(())
     }
 
-    async fn partner_checks_on(&self, partner_id: i64, day: &str) -> StoreResult<i64> {
+    async fn partner_checks_on(&self, partner_id: app::model::PartnerId, day: &str) -> StoreResult<i64> {
         let row = sqlx::query("SELECT checks FROM partner_usage WHERE partner_id = $1 AND day = $2")
             .bind(partner_id)
             .bind(day)
@@ -204,16 +210,16 @@ impl PartnerStore for DbStore {
         Ok(row.map(|r| r.get(0)).unwrap_or(0))
     }
 
-    #[tracing::instrument(skip_all, fields(partner_id = lead.partner_id))]
+    #[tracing::instrument(skip_all, fields(partner_id = %lead.partner_id))]
     async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let sql = insert_contact_sql("");
         let query = sqlx::query(&sql);
-        let contact_id: i64 =
+        let contact_id: app::model::ContactId =
             bind_contact(query, &lead.fields).bind(lead.now).fetch_one(&mut *tx).await.map_err(map_err)?.get(0);
         let detail = format!("Created (Partner: {})", lead.fields.source_detail);
         add_activity(&mut tx, contact_id, "created", lead.now, &detail, &lead.actor).await?;
-        for (newsletter_id, consent) in &lead.subscriptions {
+        for app::store::Consented { newsletter_id, consent } in &lead.subscriptions {
             sqlx::query(
                 "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) \
                  VALUES ($1, $2, 'subscribed', $3, $4, $5, $6)",
@@ -255,7 +261,12 @@ impl PartnerStore for DbStore {
         Ok(lead_id)
     }
 
-    async fn count_lead_refusal(&self, partner_id: i64, day: &str, duplicate: bool) -> StoreResult<()> {
+    async fn count_lead_refusal(
+        &self,
+        partner_id: app::model::PartnerId,
+        day: &str,
+        duplicate: bool,
+    ) -> StoreResult<()> {
         let (duplicates, invalid) = if duplicate { (1i64, 0i64) } else { (0, 1) };
         sqlx::query(
             "INSERT INTO partner_usage (partner_id, day, duplicates, invalid) VALUES ($1, $2, $3, $4) \
@@ -272,7 +283,12 @@ impl PartnerStore for DbStore {
         Ok(())
     }
 
-    async fn partner_usage(&self, partner_id: i64, from: &str, to: &str) -> StoreResult<Vec<UsageDay>> {
+    async fn partner_usage(
+        &self,
+        partner_id: app::model::PartnerId,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<UsageDay>> {
         let list =
             sqlx::query("SELECT * FROM partner_usage WHERE partner_id = $1 AND day >= $2 AND day <= $3 ORDER BY day")
                 .bind(partner_id)
@@ -284,7 +300,11 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::usage_day).collect()
     }
 
-    async fn idempotent_response(&self, partner_id: i64, key: &str) -> StoreResult<Option<StoredAnswer>> {
+    async fn idempotent_response(
+        &self,
+        partner_id: app::model::PartnerId,
+        key: &str,
+    ) -> StoreResult<Option<StoredAnswer>> {
         let row = sqlx::query("SELECT status, body FROM idempotent_responses WHERE partner_id = $1 AND key = $2")
             .bind(partner_id)
             .bind(key)
@@ -296,7 +316,7 @@ impl PartnerStore for DbStore {
 
     async fn save_idempotent_response(
         &self,
-        partner_id: i64,
+        partner_id: app::model::PartnerId,
         key: &str,
         status: i64,
         body: &str,

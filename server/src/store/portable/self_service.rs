@@ -12,7 +12,7 @@ use sqlx::Row;
 impl SelfServiceStore for DbStore {
     async fn create_link(
         &self,
-        contact_id: i64,
+        contact_id: app::model::ContactId,
         purpose: &str,
         token_hash: &str,
         now: i64,
@@ -30,7 +30,7 @@ impl SelfServiceStore for DbStore {
         Ok(())
     }
 
-    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<i64>> {
+    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<app::model::ContactId>> {
         // One statement: two clicks at once cannot both use it.
         let row = sqlx::query(
             "UPDATE contact_links SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
@@ -46,7 +46,7 @@ impl SelfServiceStore for DbStore {
     }
 
     #[tracing::instrument(skip(self, phone_sha256))]
-    async fn erase_contact(&self, id: i64, phone_sha256: &str, now: i64) -> StoreResult<()> {
+    async fn erase_contact(&self, id: app::model::ContactId, phone_sha256: &str, now: i64) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         // Sign-ups of the person (confirmed, or pending for this address).
         sqlx::query("DELETE FROM signups WHERE contact_id = $1 OR email = (SELECT email FROM contacts WHERE id = $1)")
@@ -91,8 +91,8 @@ impl SelfServiceStore for DbStore {
 
     async fn pause_subscription(
         &self,
-        contact_id: i64,
-        newsletter_id: i64,
+        contact_id: app::model::ContactId,
+        newsletter_id: app::model::NewsletterId,
         until: Option<i64>,
         consent: &app::model::contact::ConsentEvidence,
     ) -> StoreResult<bool> {
@@ -113,7 +113,7 @@ impl SelfServiceStore for DbStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn paused_subscriptions(&self, contact_id: i64) -> StoreResult<Vec<PausedSubscription>> {
+    async fn paused_subscriptions(&self, contact_id: app::model::ContactId) -> StoreResult<Vec<PausedSubscription>> {
         let rows = sqlx::query(
             "SELECT newsletter_id, paused_until FROM subscriptions WHERE contact_id = $1 AND paused_until IS NOT NULL",
         )
@@ -124,7 +124,7 @@ impl SelfServiceStore for DbStore {
         Ok(rows.iter().map(|r| PausedSubscription { newsletter_id: r.get(0), until: r.get(1) }).collect())
     }
 
-    async fn preferred_channel(&self, contact_id: i64) -> StoreResult<String> {
+    async fn preferred_channel(&self, contact_id: app::model::ContactId) -> StoreResult<String> {
         let row = sqlx::query("SELECT preferred_channel FROM contacts WHERE id = $1")
             .bind(contact_id)
             .fetch_optional(&self.pool)
@@ -133,7 +133,13 @@ impl SelfServiceStore for DbStore {
         row.map(|r| r.get(0)).ok_or(app::store::StoreError::NotFound)
     }
 
-    async fn set_preferred_channel(&self, contact_id: i64, channel: &str, words: &str, now: i64) -> StoreResult<()> {
+    async fn set_preferred_channel(
+        &self,
+        contact_id: app::model::ContactId,
+        channel: &str,
+        words: &str,
+        now: i64,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE contacts SET preferred_channel = $1, updated_at = $2 WHERE id = $3 AND erased_at IS NULL",
@@ -154,7 +160,12 @@ impl SelfServiceStore for DbStore {
         Ok(())
     }
 
-    async fn contacts_to_refresh(&self, updated_before: i64, no_link_since: i64, limit: i64) -> StoreResult<Vec<i64>> {
+    async fn contacts_to_refresh(
+        &self,
+        updated_before: i64,
+        no_link_since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<app::model::ContactId>> {
         let rows = sqlx::query(
             "SELECT c.id FROM contacts c JOIN engagement e ON e.contact_id = c.id \
              WHERE c.updated_at < $1 AND c.erased_at IS NULL AND e.suppressed_at IS NULL \

@@ -14,7 +14,7 @@ use sqlx::Row;
 const SIGNUP_MEMORY_SECS: i64 = 30 * 86_400;
 
 /// The contact with this address: its id, and whether it is suppressed.
-async fn find(conn: &mut Conn, fields: &ContactFields) -> StoreResult<Option<(i64, bool)>> {
+async fn find(conn: &mut Conn, fields: &ContactFields) -> StoreResult<Option<(app::model::ContactId, bool)>> {
     let row = sqlx::query(
         "SELECT c.id, e.suppressed_at FROM contacts c JOIN engagement e ON e.contact_id = c.id WHERE c.email = $1",
     )
@@ -22,12 +22,12 @@ async fn find(conn: &mut Conn, fields: &ContactFields) -> StoreResult<Option<(i6
     .fetch_optional(&mut *conn)
     .await
     .map_err(map_err)?;
-    Ok(row.map(|r| (r.get::<i64, _>(0), r.get::<Option<i64>, _>(1).is_some())))
+    Ok(row.map(|r| (r.get::<app::model::ContactId, _>(0), r.get::<Option<i64>, _>(1).is_some())))
 }
 
 /// A contact signed up: its id, whether it was created, and the names of the
 /// newsletters subscribed.
-type Subscribed = (i64, bool, Vec<String>);
+type Joined = (app::model::ContactId, bool, Vec<String>);
 
 /// The contact with this address (created from `fields` if new; an existing
 /// contact's data is left as it is), subscribed to each newsletter with its
@@ -35,10 +35,10 @@ type Subscribed = (i64, bool, Vec<String>);
 async fn subscribe_in(
     conn: &mut Conn,
     fields: &ContactFields,
-    subscriptions: &[(i64, ConsentEvidence)],
+    subscriptions: &[app::store::Consented],
     now: i64,
     actor: &str,
-) -> StoreResult<Option<Subscribed>> {
+) -> StoreResult<Option<Joined>> {
     let found = match find(&mut *conn, fields).await? {
         Some(found) => Some(found),
         None => {
@@ -49,7 +49,7 @@ async fn subscribe_in(
                 bind_contact(sqlx::query(&sql), fields).bind(now).fetch_optional(&mut *conn).await.map_err(map_err)?;
             match inserted {
                 Some(row) => {
-                    let id: i64 = row.get(0);
+                    let id: app::model::ContactId = row.get(0);
                     let detail = match fields.source_detail.as_str() {
                         "" => format!("Created ({})", fields.channel.label()),
                         source => format!("Created ({}: {source})", fields.channel.label()),
@@ -70,14 +70,14 @@ async fn subscribe_in(
 
 async fn subscribe(
     conn: &mut Conn,
-    contact_id: i64,
+    contact_id: app::model::ContactId,
     created: bool,
-    subscriptions: &[(i64, ConsentEvidence)],
-) -> StoreResult<Subscribed> {
+    subscriptions: &[app::store::Consented],
+) -> StoreResult<Joined> {
     let mut names = Vec::new();
-    for (newsletter_id, consent) in subscriptions {
+    for s in subscriptions {
         let state = SubscriptionState::Subscribed;
-        names.push(write_subscription(&mut *conn, contact_id, *newsletter_id, state, consent).await?);
+        names.push(write_subscription(&mut *conn, contact_id, s.newsletter_id, state, &s.consent).await?);
     }
     names.sort();
     Ok((contact_id, created, names))
@@ -108,13 +108,13 @@ impl SignupStore for DbStore {
         Ok(row.get(0))
     }
 
-    async fn signup_state(&self, token_hash: &str) -> StoreResult<Option<(i64, Option<i64>)>> {
+    async fn signup_state(&self, token_hash: &str) -> StoreResult<Option<app::store::SignupState>> {
         let row = sqlx::query("SELECT expires_at, confirmed_at FROM signups WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        Ok(row.map(|r| app::store::SignupState { expires_at: r.get(0), confirmed_at: r.get(1) }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -154,11 +154,12 @@ impl SignupStore for DbStore {
         let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
         let fields =
             form.validate(today).map_err(|_| StoreError::Database("a stored sign-up no longer validates".into()))?;
-        let offers: Vec<(i64, String)> = serde_json::from_str(&row.get::<String, _>("offers")).unwrap_or_default();
+        let offers: Vec<(app::model::NewsletterId, String)> =
+            serde_json::from_str(&row.get::<String, _>("offers")).unwrap_or_default();
         let form_name: String = row.get("form");
         let signed_up_at: i64 = row.get("created_at");
         let signed_up = chrono::DateTime::from_timestamp(signed_up_at, 0).unwrap_or_default();
-        let subscriptions: Vec<(i64, ConsentEvidence)> = offers
+        let subscriptions: Vec<app::store::Consented> = offers
             .into_iter()
             .map(|(newsletter_id, words)| {
                 let consent = ConsentEvidence {
@@ -170,7 +171,7 @@ impl SignupStore for DbStore {
                         signed_up.format("%Y-%m-%d %H:%M UTC")
                     ),
                 };
-                (newsletter_id, consent)
+                app::store::Consented { newsletter_id, consent }
             })
             .collect();
         let Some((contact_id, _, newsletters)) =
@@ -196,14 +197,14 @@ impl SignupStore for DbStore {
     async fn subscribe_contact(
         &self,
         fields: &ContactFields,
-        subscriptions: &[(i64, ConsentEvidence)],
+        subscriptions: &[app::store::Consented],
         now: i64,
         actor: &str,
-    ) -> StoreResult<Option<(i64, bool)>> {
+    ) -> StoreResult<Option<app::store::Subscribed>> {
         let mut tx = self.begin_write().await?;
         let done = subscribe_in(&mut tx, fields, subscriptions, now, actor).await?;
         tx.commit().await.map_err(map_err)?;
-        Ok(done.map(|(id, created, _)| (id, created)))
+        Ok(done.map(|(contact_id, created, _)| app::store::Subscribed { contact_id, created }))
     }
 
     async fn purge_signups(&self, now: i64) -> StoreResult<u64> {

@@ -11,7 +11,13 @@ use sqlx::Row;
 #[async_trait::async_trait]
 impl UserStore for DbStore {
     #[tracing::instrument(skip_all)]
-    async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<i64> {
+    async fn create_user(
+        &self,
+        email: &Email,
+        role: Role,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<app::model::UserId> {
         let row = sqlx::query(
             "INSERT INTO users (email, role, password_hash, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
         )
@@ -34,7 +40,7 @@ impl UserStore for DbStore {
         row.as_ref().map(rows::user).transpose()
     }
 
-    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
+    async fn user_by_id(&self, id: app::model::UserId) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -49,7 +55,7 @@ impl UserStore for DbStore {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn update_user(&self, id: i64, role: Role, active: bool) -> StoreResult<()> {
+    async fn update_user(&self, id: app::model::UserId, role: Role, active: bool) -> StoreResult<()> {
         let done = sqlx::query("UPDATE users SET role = $1, active = $2 WHERE id = $3")
             .bind(role.as_str())
             .bind(active)
@@ -65,7 +71,7 @@ impl UserStore for DbStore {
     }
 
     #[tracing::instrument(skip(self, password_hash))]
-    async fn set_user_password(&self, id: i64, password_hash: &str) -> StoreResult<()> {
+    async fn set_user_password(&self, id: app::model::UserId, password_hash: &str) -> StoreResult<()> {
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
@@ -79,7 +85,7 @@ impl UserStore for DbStore {
         }
     }
 
-    async fn record_login(&self, id: i64, now: i64) -> StoreResult<()> {
+    async fn record_login(&self, id: app::model::UserId, now: i64) -> StoreResult<()> {
         sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
@@ -97,7 +103,7 @@ impl UserStore for DbStore {
         Ok(row.get(0))
     }
 
-    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<app::store::LoginFailures> {
         let row = sqlx::query(
             "SELECT failures, window_started FROM login_failures WHERE subject = $1 AND window_started > $2",
         )
@@ -106,10 +112,12 @@ impl UserStore for DbStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or((0, now)))
+        Ok(row
+            .map(|r| app::store::LoginFailures { count: r.get(0), window_started: r.get(1) })
+            .unwrap_or(app::store::LoginFailures { count: 0, window_started: now }))
     }
 
-    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<(i64, i64)> {
+    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<app::store::LoginFailures> {
         // One statement, so concurrent failures on several instances all count.
         let row = sqlx::query(
             "INSERT INTO login_failures (subject, failures, window_started) VALUES ($1, 1, $2) \
@@ -124,7 +132,7 @@ impl UserStore for DbStore {
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
-        Ok((row.get(0), row.get(1)))
+        Ok(app::store::LoginFailures { count: row.get(0), window_started: row.get(1) })
     }
 
     async fn clear_login_failures(&self, subject: &str) -> StoreResult<()> {

@@ -24,7 +24,7 @@ pub async fn queue(store: &PgStore, events: &[NewEvent]) -> StoreResult<()> {
         "INSERT INTO event_inbox ({INBOX_COLUMNS}) \
          SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::boolean[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])"
     ))
-    .bind(events.iter().map(|e| e.contact_id).collect::<Vec<i64>>())
+    .bind(events.iter().map(|e| e.contact_id).collect::<Vec<app::model::ContactId>>())
     .bind(col(|e| e.kind.as_str().to_string()))
     .bind(events.iter().map(|e| e.kind.is_interaction()).collect::<Vec<bool>>())
     .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<i64>>())
@@ -78,7 +78,7 @@ pub async fn fold(tx: &mut Transaction<'_, Postgres>, limit: i64) -> StoreResult
     .await
     .map_err(map_err)?;
     let taken: i64 = row.get(0);
-    let rare: Vec<(i64, String, i64, String)> = serde_json::from_str(row.get::<&str, _>(1))
+    let rare: Vec<(app::model::ContactId, String, i64, String)> = serde_json::from_str(row.get::<&str, _>(1))
         .map_err(|e| app::store::StoreError::Database(format!("fold: {e}")))?;
     let rare =
         rare.into_iter().filter_map(|(id, kind, at, actor)| Some((id, EventKind::parse(&kind)?, at, actor))).collect();
@@ -89,7 +89,7 @@ pub async fn after_fold(_: &PgStore) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn existing_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub async fn existing_ids(pool: &PgPool, ids: &[app::model::ContactId]) -> StoreResult<Vec<app::model::ContactId>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -101,7 +101,7 @@ pub async fn existing_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<i64>> {
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-pub async fn ids_by_email(pool: &PgPool, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
+pub async fn ids_by_email(pool: &PgPool, emails: &[String]) -> StoreResult<HashMap<String, app::model::ContactId>> {
     if emails.is_empty() {
         return Ok(HashMap::new());
     }
@@ -110,5 +110,5 @@ pub async fn ids_by_email(pool: &PgPool, emails: &[String]) -> StoreResult<HashM
         .fetch_all(pool)
         .await
         .map_err(map_err)?;
-    Ok(rows.iter().map(|r| (r.get::<String, _>(1), r.get::<i64, _>(0))).collect())
+    Ok(rows.iter().map(|r| (r.get::<String, _>(1), r.get::<app::model::ContactId, _>(0))).collect())
 }

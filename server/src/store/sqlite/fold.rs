@@ -143,7 +143,7 @@ pub async fn after_fold(store: &SqliteStore) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn existing_ids(pool: &SqlitePool, ids: &[i64]) -> StoreResult<Vec<i64>> {
+pub async fn existing_ids(pool: &SqlitePool, ids: &[app::model::ContactId]) -> StoreResult<Vec<app::model::ContactId>> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(900) {
         // The narrow engagement table (one row per contact) is cheaper to probe.
@@ -153,12 +153,14 @@ pub async fn existing_ids(pool: &SqlitePool, ids: &[i64]) -> StoreResult<Vec<i64
             list.push_bind(*id);
         }
         b.push(")");
-        found.extend(b.build().fetch_all(pool).await.map_err(map_err)?.iter().map(|r| r.get::<i64, _>(0)));
+        found.extend(
+            b.build().fetch_all(pool).await.map_err(map_err)?.iter().map(|r| r.get::<app::model::ContactId, _>(0)),
+        );
     }
     Ok(found)
 }
 
-pub async fn ids_by_email(pool: &SqlitePool, emails: &[String]) -> StoreResult<HashMap<String, i64>> {
+pub async fn ids_by_email(pool: &SqlitePool, emails: &[String]) -> StoreResult<HashMap<String, app::model::ContactId>> {
     let mut found = HashMap::with_capacity(emails.len());
     for chunk in emails.chunks(900) {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT id, email FROM contacts WHERE email IN (");
@@ -168,7 +170,7 @@ pub async fn ids_by_email(pool: &SqlitePool, emails: &[String]) -> StoreResult<H
         }
         b.push(")");
         for row in b.build().fetch_all(pool).await.map_err(map_err)? {
-            found.insert(row.get::<String, _>(1), row.get::<i64, _>(0));
+            found.insert(row.get::<String, _>(1), row.get::<app::model::ContactId, _>(0));
         }
     }
     Ok(found)

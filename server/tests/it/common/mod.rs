@@ -155,7 +155,7 @@ impl TestApp {
     }
 
     /// A browser with the contact's own session, opened through a fresh personal link.
-    pub async fn contact_session(&self, contact_id: i64) -> reqwest::Client {
+    pub async fn contact_session(&self, contact_id: app::model::ContactId) -> reqwest::Client {
         let link =
             app::self_service::service::new_link(&self.state, contact_id, app::platform::clock::now()).await.unwrap();
         let client = self.client();

@@ -4,7 +4,7 @@
 use super::*;
 use app::model::engagement::Pool;
 
-async fn five(store: &dyn app::store::Store) -> Vec<i64> {
+async fn five(store: &dyn app::store::Store) -> Vec<app::model::ContactId> {
     let mut ids = Vec::new();
     for (i, channel) in
         [Channel::Web, Channel::PointOfSale, Channel::Web, Channel::Event, Channel::Web].iter().enumerate()
@@ -23,13 +23,13 @@ async fn a_list_is_walked_by_id_and_counted(db: common::Db) {
     let web = ContactQuery { channel: Some(Channel::Web), ..Default::default() };
     assert_eq!(store.count_matching(&web, &bounds()).await.unwrap(), 3);
     assert_eq!(store.count_matching(&ContactQuery::default(), &bounds()).await.unwrap(), 5);
-    let first = store.contact_ids_matching(&web, &bounds(), 0, 2).await.unwrap();
+    let first = store.contact_ids_matching(&web, &bounds(), app::model::ContactId(0), 2).await.unwrap();
     assert_eq!(first, [ids[0], ids[2]]);
     let rest = store.contact_ids_matching(&web, &bounds(), first[1], 2).await.unwrap();
     assert_eq!(rest, [ids[4]]);
     assert!(store.contact_ids_matching(&web, &bounds(), ids[4], 2).await.unwrap().is_empty());
 
-    let whole = store.contacts_by_ids(&[ids[3], ids[1], 9_999]).await.unwrap();
+    let whole = store.contacts_by_ids(&[ids[3], ids[1], app::model::ContactId(9_999)]).await.unwrap();
     assert_eq!(whole.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[1], ids[3]], "in id order, unknown ids left out");
     assert_eq!(whole[0].fields.email.as_str(), "p1@example.com");
     assert_eq!(whole[1].fields.channel, Channel::Event);
@@ -75,7 +75,7 @@ async fn the_events_api_finds_contacts_by_address_and_id(db: common::Db) {
     assert_eq!(found.len(), 2);
     assert_eq!((found["p1@example.com"], found["p4@example.com"]), (ids[1], ids[4]));
     assert!(store.contact_ids_by_email(&[]).await.unwrap().is_empty());
-    let mut existing = store.existing_contact_ids(&[ids[2], 9_999, ids[0]]).await.unwrap();
+    let mut existing = store.existing_contact_ids(&[ids[2], app::model::ContactId(9_999), ids[0]]).await.unwrap();
     existing.sort();
     assert_eq!(existing, [ids[0], ids[2]]);
 }

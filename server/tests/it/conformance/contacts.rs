@@ -46,7 +46,10 @@ async fn updates_record_what_changed(db: common::Db) {
     // Taking another contact's address is refused by the unique email.
     let taken = store.update_contact(other, &fields("ada@example.com", "Bob", "B"), 300, "s").await;
     assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
-    assert!(matches!(store.update_contact(9999, &changed, 1, "s").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.update_contact(app::model::ContactId(9999), &changed, 1, "s").await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
@@ -173,7 +176,11 @@ async fn bulk_inserts_skip_known_addresses(db: common::Db) {
             fields: fields(e, "N", "N"),
             created_at: 5,
             purchase_count: 1,
-            subscriptions: vec![(n, SubscriptionState::Subscribed, consent.clone())],
+            subscriptions: vec![app::store::BulkSubscription {
+                newsletter_id: n,
+                state: SubscriptionState::Subscribed,
+                consent: consent.clone(),
+            }],
             activities: vec![
                 BulkActivity { kind: EventKind::Open, at: 7, detail: "x".into() },
                 BulkActivity { kind: EventKind::Click, at: 6, detail: "y".into() },
@@ -227,7 +234,7 @@ async fn newsletters_are_ensured_once_by_name(db: common::Db) {
     let offers = store.ensure_newsletter("Offers", "").await.unwrap();
     assert_eq!(store.ensure_newsletter("Weekly", "Changed").await.unwrap(), weekly, "one newsletter per name");
     let list = store.newsletters().await.unwrap();
-    let mut ids: Vec<i64> = list.iter().map(|n| n.id).collect();
+    let mut ids: Vec<app::model::NewsletterId> = list.iter().map(|n| n.id).collect();
     ids.sort();
     let mut expected = vec![weekly, offers];
     expected.sort();

@@ -10,7 +10,7 @@ const DAY: i64 = 86_400;
 const NOW: i64 = 1_000 * DAY;
 
 /// A base whose every status and cleaning count is known: returns the ids by name.
-async fn a_known_base(store: &dyn app::store::Store) -> std::collections::HashMap<&'static str, i64> {
+async fn a_known_base(store: &dyn app::store::Store) -> std::collections::HashMap<&'static str, app::model::ContactId> {
     let mut ids = std::collections::HashMap::new();
     for (name, created) in [
         ("recent", NOW - 400 * DAY),

@@ -6,7 +6,7 @@ use app::store::ProgrammeCounts;
 
 fn programme(name: &str, code_source: &str) -> Incentive {
     Incentive {
-        id: 0,
+        id: app::model::IncentiveId(0),
         name: name.into(),
         reward: "10% off".into(),
         threshold: 80,
@@ -35,7 +35,7 @@ async fn programmes_are_kept_as_given_and_stopped(db: common::Db) {
     assert_eq!(all[0], expected, "every field kept");
     assert!(store.set_incentive_active(pooled, false).await.unwrap());
     assert!(!store.incentives().await.unwrap()[1].active);
-    assert!(!store.set_incentive_active(9_999, false).await.unwrap(), "no such programme");
+    assert!(!store.set_incentive_active(app::model::IncentiveId(9_999), false).await.unwrap(), "no such programme");
     assert_eq!(store.add_pool_codes(pooled, &codes(&["A2", "A3", "A4", "A3"])).await.unwrap(), 2, "new codes only");
     let stats = store.incentive_stats().await.unwrap();
     assert_eq!(

@@ -4,7 +4,7 @@ use super::*;
 use app::mail::NewMail;
 use app::store::MailCounts;
 
-fn message(to: &str, contact_id: Option<i64>) -> NewMail {
+fn message(to: &str, contact_id: Option<app::model::ContactId>) -> NewMail {
     NewMail {
         contact_id,
         kind: "test".into(),
@@ -30,11 +30,11 @@ async fn a_mail_is_leased_once_then_sent_retried_or_given_up(db: common::Db) {
     );
     assert_eq!((stored.state.as_str(), stored.attempts, stored.contact_id), ("queued", 0, Some(ada)));
     assert_eq!(stored.unsubscribe_url, Some(format!("https://carnet.example/u/{ada}")));
-    assert_eq!(store.mail(9_999).await.unwrap(), None);
+    assert_eq!(store.mail(app::model::MailId(9_999)).await.unwrap(), None);
 
     // Two senders at once: each message goes to one of them; the one not yet due to none.
     let (x, y) = tokio::join!(store.claim_mails(200, 260, 10), store.claim_mails(200, 260, 10));
-    let mut claimed: Vec<i64> = x.unwrap().into_iter().chain(y.unwrap()).map(|m| m.id).collect();
+    let mut claimed: Vec<app::model::MailId> = x.unwrap().into_iter().chain(y.unwrap()).map(|m| m.id).collect();
     claimed.sort();
     assert_eq!(claimed, [first, second]);
     assert!(store.claim_mails(220, 280, 10).await.unwrap().is_empty(), "leased until 260");
@@ -45,7 +45,7 @@ async fn a_mail_is_leased_once_then_sent_retried_or_given_up(db: common::Db) {
     assert_eq!((retried.state.as_str(), retried.attempts, retried.next_attempt_at), ("queued", 1, 400));
     assert_eq!(retried.last_error, "451 try later");
     assert!(store.claim_mails(300, 360, 10).await.unwrap().is_empty(), "not due before its retry");
-    let due: Vec<i64> = store.claim_mails(600, 660, 10).await.unwrap().iter().map(|m| m.id).collect();
+    let due: Vec<app::model::MailId> = store.claim_mails(600, 660, 10).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(due, [second, third], "oldest due first");
     store.mail_failed(second, "550 no such user", None).await.unwrap();
     store.mail_failed(third, "timeout", Some(700)).await.unwrap();
@@ -54,10 +54,10 @@ async fn a_mail_is_leased_once_then_sent_retried_or_given_up(db: common::Db) {
 
     assert!(store.retry_mail(second, 800).await.unwrap(), "staff retry a given-up message");
     assert!(!store.retry_mail(first, 800).await.unwrap(), "a sent message is never sent again");
-    assert!(!store.retry_mail(9_999, 800).await.unwrap());
+    assert!(!store.retry_mail(app::model::MailId(9_999), 800).await.unwrap());
     let sent = store.mail(first).await.unwrap().unwrap();
     assert_eq!((sent.state.as_str(), sent.sent_at, sent.attempts), ("sent", Some(210), 1));
-    let again: Vec<i64> = store.claim_mails(800, 860, 1).await.unwrap().iter().map(|m| m.id).collect();
+    let again: Vec<app::model::MailId> = store.claim_mails(800, 860, 1).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(again, [third], "at most the limit, oldest due first");
 }
 
@@ -70,11 +70,13 @@ async fn recent_mails_page_newest_first(db: common::Db) {
     for i in 0..5 {
         ids.push(store.queue_mail(&message(&format!("p{i}@example.com"), None), 100 + i).await.unwrap());
     }
-    let page: Vec<i64> = store.recent_mails(None, 2).await.unwrap().iter().map(|m| m.id).collect();
+    let page: Vec<app::model::MailId> = store.recent_mails(None, 2).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(page, [ids[4], ids[3]]);
-    let next: Vec<i64> = store.recent_mails(Some(ids[3]), 2).await.unwrap().iter().map(|m| m.id).collect();
+    let next: Vec<app::model::MailId> =
+        store.recent_mails(Some(ids[3]), 2).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(next, [ids[2], ids[1]]);
-    let last: Vec<i64> = store.recent_mails(Some(ids[1]), 2).await.unwrap().iter().map(|m| m.id).collect();
+    let last: Vec<app::model::MailId> =
+        store.recent_mails(Some(ids[1]), 2).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(last, [ids[0]]);
 }
 

@@ -18,7 +18,7 @@ async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
         (p.name.as_str(), p.contact_email.as_str(), p.price_cents, p.daily_quota, p.created_at),
         ("Zeta Leads", "ops@zeta.example", 150, 1_000, 10)
     );
-    assert_eq!(store.partner(9_999).await.unwrap(), None);
+    assert_eq!(store.partner(app::model::PartnerId(9_999)).await.unwrap(), None);
     let names: Vec<_> = store.partners().await.unwrap().into_iter().map(|p| p.id).collect();
     assert_eq!(names, [alpha, zeta], "partners are listed by name");
 
@@ -59,7 +59,7 @@ async fn a_lead_is_billed_once_and_counters_add_up(db: common::Db) {
         partner_id: partner,
         price_cents: 120,
         fields: fields(address, "Léa", "N"),
-        subscriptions: vec![(weekly, consent.clone())],
+        subscriptions: vec![app::store::Consented { newsletter_id: weekly, consent: consent.clone() }],
         day: DAY.into(),
         now: 100,
         actor: "partner:LeadCo".into(),

@@ -65,7 +65,7 @@ async fn erasure_blanks_the_person_but_keeps_them_known(db: common::Db) {
     assert_eq!(store.link("h-ada", "profile").await.unwrap(), None, "their links are gone");
     assert!(store.link("h-bob", "profile").await.unwrap().is_some(), "nobody else's");
     assert!(matches!(store.erase_contact(ada, "phone-hash", 600).await, Err(StoreError::NotFound)), "erased once");
-    assert!(matches!(store.erase_contact(9_999, "", 600).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.erase_contact(app::model::ContactId(9_999), "", 600).await, Err(StoreError::NotFound)));
 }
 
 async fn a_pause_keeps_its_evidence_and_ends(db: common::Db) {
@@ -102,7 +102,7 @@ async fn the_preferred_channel_is_chosen_with_its_words(db: common::Db) {
     assert_eq!(line.kind, "preference");
     assert!(line.detail.contains("Text me instead"), "{line:?}");
     assert_eq!(store.contact(id).await.unwrap().unwrap().updated_at, 200);
-    assert!(matches!(store.preferred_channel(9_999).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.preferred_channel(app::model::ContactId(9_999)).await, Err(StoreError::NotFound)));
     store.erase_contact(id, "", 300).await.unwrap();
     assert!(
         matches!(store.set_preferred_channel(id, "email", "x", 400).await, Err(StoreError::NotFound)),

@@ -35,7 +35,10 @@ async fn a_sign_up_is_confirmed_once_even_when_clicked_twice_at_once(db: common:
     let subs = store.subscriptions(*contact_id).await.unwrap();
     assert_eq!((subs.len(), subs[0].state), (1, SubscriptionState::Subscribed));
     assert!(subs[0].consent.text.starts_with("Yes, send me “Weekly”."));
-    assert_eq!(store.signup_state("t1").await.unwrap(), Some((1_000, Some(200))));
+    assert_eq!(
+        store.signup_state("t1").await.unwrap(),
+        Some(app::store::SignupState { expires_at: 1_000, confirmed_at: Some(200) })
+    );
     assert_eq!(store.confirm_signup("nope", 200).await.unwrap(), app::store::SignupOutcome::Unknown);
     store.create_signup(&signup("t3", "late@example.com")).await.unwrap();
     assert_eq!(store.confirm_signup("t3", 1_000).await.unwrap(), app::store::SignupOutcome::Expired);
@@ -48,13 +51,14 @@ async fn quick_entry_subscribes_a_new_or_known_contact_but_never_a_suppressed_on
     let offers = store.ensure_newsletter("Offers", "").await.unwrap();
     let said =
         ConsentEvidence { at: 100, channel: "call_centre".into(), form: "quick entry".into(), text: "Oui".into() };
-    let both = [(weekly, said.clone()), (offers, said.clone())];
-    let (id, created) =
+    let consented = |newsletter_id| app::store::Consented { newsletter_id, consent: said.clone() };
+    let both = [consented(weekly), consented(offers)];
+    let app::store::Subscribed { contact_id: id, created } =
         store.subscribe_contact(&fields("ana@example.com", "Ana", "P"), &both, 100, "staff@x").await.unwrap().unwrap();
     assert!(created);
     assert_eq!(store.subscriptions(id).await.unwrap().len(), 2);
     // Known: subscribed, its data left as it is.
-    let (again, created) = store
+    let app::store::Subscribed { contact_id: again, created } = store
         .subscribe_contact(&fields("ANA@example.com", "Someone", "Else"), &both[..1], 200, "staff@x")
         .await
         .unwrap()
@@ -90,7 +94,10 @@ async fn expired_sign_ups_forget_the_person_then_go(db: common::Db) {
     store.create_signup(&signup("expired", 10 * DAY)).await.unwrap();
     store.create_signup(&signup("open", 100 * DAY)).await.unwrap();
     assert_eq!(store.purge_signups(20 * DAY).await.unwrap(), 0, "kept a while to say it expired");
-    assert_eq!(store.signup_state("expired").await.unwrap(), Some((10 * DAY, None)));
+    assert_eq!(
+        store.signup_state("expired").await.unwrap(),
+        Some(app::store::SignupState { expires_at: 10 * DAY, confirmed_at: None })
+    );
     assert_eq!(store.confirm_signup("expired", 20 * DAY).await.unwrap(), app::store::SignupOutcome::Expired);
     assert_eq!(store.purge_signups(41 * DAY).await.unwrap(), 1, "then forgotten");
     assert_eq!(store.signup_state("expired").await.unwrap(), None);

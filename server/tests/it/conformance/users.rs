@@ -17,7 +17,7 @@ async fn users_are_unique_by_email(db: common::Db) {
     let user = store.user_by_id(id).await.unwrap().unwrap();
     assert_eq!((user.role, user.active), (Role::Viewer, false));
     assert_eq!(store.count_active_admins().await.unwrap(), 0);
-    assert!(matches!(store.update_user(999, Role::Admin, true).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_user(app::model::UserId(999), Role::Admin, true).await, Err(StoreError::NotFound)));
     store.record_login(id, 99).await.unwrap();
     assert_eq!(store.user_by_id(id).await.unwrap().unwrap().last_login_at, Some(99));
 }
@@ -40,17 +40,21 @@ async fn sessions_expire_and_are_deleted(db: common::Db) {
     assert_eq!(store.session_load("s2", 0).await.unwrap(), None);
 }
 
+fn failures(count: i64, window_started: i64) -> app::store::LoginFailures {
+    app::store::LoginFailures { count, window_started }
+}
+
 async fn login_failures_count_within_a_window(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    assert_eq!(store.login_failures("account:x", 1000, 60).await.unwrap().0, 0);
-    assert_eq!(store.add_login_failure("account:x", 1000, 60).await.unwrap(), (1, 1000));
-    assert_eq!(store.add_login_failure("account:x", 1010, 60).await.unwrap(), (2, 1000));
-    assert_eq!(store.login_failures("account:x", 1059, 60).await.unwrap(), (2, 1000));
-    assert_eq!(store.login_failures("account:x", 1060, 60).await.unwrap().0, 0, "window over");
-    assert_eq!(store.add_login_failure("account:x", 1070, 60).await.unwrap(), (1, 1070), "a new window starts");
+    assert_eq!(store.login_failures("account:x", 1000, 60).await.unwrap().count, 0);
+    assert_eq!(store.add_login_failure("account:x", 1000, 60).await.unwrap(), failures(1, 1000));
+    assert_eq!(store.add_login_failure("account:x", 1010, 60).await.unwrap(), failures(2, 1000));
+    assert_eq!(store.login_failures("account:x", 1059, 60).await.unwrap(), failures(2, 1000));
+    assert_eq!(store.login_failures("account:x", 1060, 60).await.unwrap().count, 0, "window over");
+    assert_eq!(store.add_login_failure("account:x", 1070, 60).await.unwrap(), failures(1, 1070), "a new window starts");
     store.clear_login_failures("account:x").await.unwrap();
-    assert_eq!(store.login_failures("account:x", 1071, 60).await.unwrap().0, 0);
+    assert_eq!(store.login_failures("account:x", 1071, 60).await.unwrap().count, 0);
 }
 
 async fn accounts_are_listed_and_passwords_replaced(db: common::Db) {
@@ -58,7 +62,8 @@ async fn accounts_are_listed_and_passwords_replaced(db: common::Db) {
     let store = common::store(&fresh).await;
     let b = store.create_user(&email("b@staff.example"), Role::Admin, "hash-b", 10).await.unwrap();
     let a = store.create_user(&email("a@staff.example"), Role::Viewer, "hash-a", 11).await.unwrap();
-    let listed: Vec<(i64, String)> = store.list_users().await.unwrap().into_iter().map(|u| (u.id, u.email)).collect();
+    let listed: Vec<(app::model::UserId, String)> =
+        store.list_users().await.unwrap().into_iter().map(|u| (u.id, u.email)).collect();
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&(a, "a@staff.example".into())) && listed.contains(&(b, "b@staff.example".into())));
     store.set_user_password(a, "hash-new").await.unwrap();

@@ -14,7 +14,7 @@ fn now() -> i64 {
     app::platform::clock::now()
 }
 
-async fn contact(app: &TestApp, email: &str, first: &str) -> i64 {
+async fn contact(app: &TestApp, email: &str, first: &str) -> app::model::ContactId {
     let fields = ContactForm { email: email.into(), first_name: first.into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
         .unwrap();

@@ -16,7 +16,7 @@ fn now() -> i64 {
     app::platform::clock::now()
 }
 
-async fn contact(app: &TestApp, email: &str, created_at: i64, subscribed: Option<bool>) -> i64 {
+async fn contact(app: &TestApp, email: &str, created_at: i64, subscribed: Option<bool>) -> app::model::ContactId {
     let fields = ContactForm { email: email.into(), first_name: "Ann".into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
         .unwrap();
