@@ -59,11 +59,16 @@ pub async fn award_due(
         let subject = format!("Thank you: {}", incentive.reward);
         let text =
             format!("Thank you for bringing your profile up to date.\n\n{}\nYour code: {code}\n", incentive.reward);
-        let html = format!(
-            "<p>Thank you for bringing your profile up to date.</p><p>{}</p><p>Your code: <strong>{}</strong></p>",
-            crate::mail::service::escape_html(&incentive.reward),
-            crate::mail::service::escape_html(&code)
-        );
+        let html = {
+            use leptos::prelude::*;
+            let (reward, code) = (incentive.reward.clone(), code.clone());
+            view! {
+                <p>"Thank you for bringing your profile up to date."</p>
+                <p>{reward}</p>
+                <p>"Your code: "<strong>{code}</strong></p>
+            }
+            .to_html()
+        };
         let mail = crate::mail::service::to_contact(state, contact_id, "incentive", to, &subject, &text, &html).await?;
         crate::mail::service::queue(state, &mail).await?;
     }

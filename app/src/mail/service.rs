@@ -22,8 +22,9 @@ const BATCH: i64 = 20;
 /// can send it again.
 const RETRY_AFTER: [i64; 9] = [60, 300, 900, 3_600, 3 * 3_600, 6 * 3_600, 12 * 3_600, 24 * 3_600, 24 * 3_600];
 
-/// Text made safe to put in a mail's HTML part (or any HTML).
-pub fn escape_html(text: &str) -> String {
+/// A URL made safe to put back into an attribute of a mail's HTML (the tracking
+/// rewrite below; the mails themselves are Leptos views, escaped by the framework).
+fn escape_attribute(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -76,14 +77,17 @@ pub async fn to_contact(
         let url = &after[..end];
         // Our HTML escapes `&` in URLs; the redirect must get the URL itself.
         match track(url.replace("&amp;", "&")).await? {
-            Some(tracked) => tracked_html.push_str(&escape_html(&tracked)),
+            Some(tracked) => tracked_html.push_str(&escape_attribute(&tracked)),
             None => tracked_html.push_str(url),
         }
         rest = &after[end..];
     }
     tracked_html.push_str(rest);
     let pixel = open_pixel_url(state, contact_id, kind).await?;
-    tracked_html.push_str(&format!("<img src=\"{}\" width=\"1\" height=\"1\" alt=\"\">", escape_html(&pixel)));
+    tracked_html.push_str(&{
+        use leptos::prelude::*;
+        view! { <img src=pixel width="1" height="1" alt=""/> }.to_html()
+    });
     Ok(NewMail {
         contact_id: Some(contact_id),
         kind: kind.into(),

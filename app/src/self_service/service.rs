@@ -56,12 +56,17 @@ pub async fn send_link(
          and choose what we send you:\n\n{link}\n\nIt works once, for {days} days. \
          If you did not ask for it, you can ignore this mail.\n"
     );
-    let html = format!(
-        "<p>{hello}</p><p>Here is your personal link to see and update what we know about you, \
-         and choose what we send you:</p><p><a href=\"{link}\">Open my profile</a></p>\
-         <p>It works once, for {days} days. If you did not ask for it, you can ignore this mail.</p>",
-        hello = crate::mail::service::escape_html(&hello),
-    );
+    let html = {
+        use leptos::prelude::*;
+        let works = format!("It works once, for {days} days. If you did not ask for it, you can ignore this mail.");
+        view! {
+            <p>{hello}</p>
+            <p>"Here is your personal link to see and update what we know about you, and choose what we send you:"</p>
+            <p><a href=link.clone()>"Open my profile"</a></p>
+            <p>{works}</p>
+        }
+        .to_html()
+    };
     let to = contact.fields.email.as_str();
     let mail =
         crate::mail::service::to_contact(state, contact_id, "profile_link", to, "Your personal link", &text, &html)

@@ -202,7 +202,7 @@ pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Res
 }
 
 fn confirmation_mail(state: &AppState, email: &Email, token: &str, lang: Lang, names: &[String]) -> NewMail {
-    use crate::mail::service::escape_html;
+    use leptos::prelude::*;
     let link = format!("{}/s/{token}?lang={}", state.settings.public_url.trim_end_matches('/'), lang.code());
     let list = names.join(", ");
     let (subject, ask, button, ignore) = match lang {
@@ -225,11 +225,7 @@ fn confirmation_mail(state: &AppState, email: &Email, token: &str, lang: Lang, n
         to: email.as_str().to_string(),
         subject: subject.into(),
         text: format!("{ask}\n\n{link}\n\n{ignore}\n"),
-        html: format!(
-            "<p>{}</p><p><a href=\"{link}\">{button}</a></p><p>{}</p>",
-            escape_html(&ask),
-            escape_html(&ignore)
-        ),
+        html: view! { <p>{ask}</p><p><a href=link>{button}</a></p><p>{ignore}</p> }.to_html(),
         // Not a contact yet, and not a marketing mail: nothing to unsubscribe from.
         unsubscribe_url: None,
     }

@@ -145,39 +145,74 @@ pub(super) async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], openapi().to_string()).into_response()
 }
 
-/// A readable page generated from the same description, so the two never disagree.
+/// A readable page generated from the same description, so the two never disagree;
+/// rendered by Leptos, which escapes every text taken from it.
 pub(super) async fn docs_page() -> Html<String> {
+    use leptos::prelude::*;
     let spec = openapi();
-    let mut sections = String::new();
-    if let Some(paths) = spec["paths"].as_object() {
-        for (path, methods) in paths {
-            for (method, op) in methods.as_object().into_iter().flatten() {
-                let mut codes = String::new();
-                for (code, r) in op["responses"].as_object().into_iter().flatten() {
-                    codes.push_str(&format!(
-                        "<tr><td><code>{code}</code></td><td>{}</td></tr>",
-                        escape(r["description"].as_str().unwrap_or(""))
-                    ));
-                }
-                sections.push_str(&format!(
-                    "<section class=\"card\"><h2><code>{} {}</code></h2><p><strong>{}</strong></p><p>{}</p>\
-                     <div class=\"table-wrap\"><table class=\"table\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Meaning</th></tr></thead><tbody>{codes}</tbody></table></div></section>",
-                    method.to_uppercase(),
-                    escape(path),
-                    escape(op["summary"].as_str().unwrap_or("")),
-                    escape(op["description"].as_str().unwrap_or("")),
-                ));
-            }
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let mut operations = Vec::new();
+    for (path, methods) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, op) in methods.as_object().into_iter().flatten() {
+            let codes: Vec<(String, String)> = op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(code, r)| (code.clone(), text(&r["description"])))
+                .collect();
+            operations.push((
+                format!("{} {path}", method.to_uppercase()),
+                text(&op["summary"]),
+                text(&op["description"]),
+                codes,
+            ));
         }
     }
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Partner API · Carnet</title><link rel=\"stylesheet\" href=\"/pkg/carnet.css\"></head>\
-         <body><main class=\"content\" id=\"main\"><header class=\"page-header\"><h1>Carnet partner API</h1>\
-         <a class=\"button\" href=\"/api/v1/openapi.json\">OpenAPI description (JSON)</a></header>\
-         <p>{}</p>{sections}</main></body></html>",
-        escape(spec["info"]["description"].as_str().unwrap_or(""))
-    ))
+    let sections = operations
+        .into_iter()
+        .map(|(title, summary, description, codes)| {
+            let rows = codes
+                .into_iter()
+                .map(|(code, meaning)| view! { <tr><td><code>{code}</code></td><td>{meaning}</td></tr> })
+                .collect_view();
+            view! {
+                <section class="card">
+                    <h2><code>{title}</code></h2>
+                    <p><strong>{summary}</strong></p>
+                    <p>{description}</p>
+                    <div class="table-wrap">
+                        <table class="table">
+                            <thead><tr><th scope="col">"Status"</th><th scope="col">"Meaning"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </div>
+                </section>
+            }
+        })
+        .collect_view();
+    let intro = text(&spec["info"]["description"]);
+    Html(
+        view! {
+            <!DOCTYPE html>
+            <html lang="en">
+                <head>
+                    <meta charset="utf-8"/>
+                    <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                    <title>"Partner API · Carnet"</title>
+                    <link rel="stylesheet" href="/pkg/carnet.css"/>
+                </head>
+                <body>
+                    <main class="content" id="main">
+                        <header class="page-header">
+                            <h1>"Carnet partner API"</h1>
+                            <a class="button" href="/api/v1/openapi.json">"OpenAPI description (JSON)"</a>
+                        </header>
+                        <p>{intro}</p>
+                        {sections}
+                    </main>
+                </body>
+            </html>
+        }
+        .to_html(),
+    )
 }
-
-use app::mail::service::escape_html as escape;

@@ -262,7 +262,20 @@ async fn only_our_own_links_are_tracked(db: Db) {
     assert_eq!(queued.text.matches("/t/c/").count(), 1, "only the personal link is tracked: {}", queued.text);
 }
 
+/// The mail's HTML is built by the framework: what the person typed as their name is
+/// text in the mail, never markup.
+async fn a_name_with_markup_is_text_in_the_mail(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", "<b>Ann</b> & Co").await;
+    let mail = links::send_link(&app.state, ann, now()).await.unwrap();
+    let html = app.store.mail(mail).await.unwrap().unwrap().html;
+    assert!(html.contains("Hello &lt;b&gt;Ann&lt;/b&gt; &amp; Co,"), "{html}");
+    assert!(!html.contains("<b>"), "{html}");
+    assert!(html.contains("<img src=\"") && html.contains("/t/o/"), "the open pixel: {html}");
+}
+
 both_backends! {
+    a_name_with_markup_is_text_in_the_mail,
     only_our_own_links_are_tracked,
     a_person_downloads_their_data_then_erases_it,
     a_contact_completes_their_profile_and_chooses_what_they_receive,
