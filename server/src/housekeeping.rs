@@ -26,7 +26,7 @@ pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         // Background jobs (bulk actions, imports), and the dashboard kept fresh.
         let mut tick = tokio::time::interval(Duration::from_secs(2));
-        let mut last_refresh_check = 0;
+        let mut last_refresh_check = app::model::Timestamp::default();
         loop {
             tick.tick().await;
             loop {
@@ -53,7 +53,7 @@ pub fn spawn(state: AppState) {
         // Mail waiting in the outbox (new, or due for another try), and once a minute
         // the yearly refresh (which sends its hourly share when the hour has come).
         let mut tick = tokio::time::interval(Duration::from_secs(5));
-        let mut last_refresh_check = 0;
+        let mut last_refresh_check = app::model::Timestamp::default();
         loop {
             tick.tick().await;
             let now = app::platform::clock::now();

@@ -5,7 +5,7 @@ use app::engagement::MonthCounts;
 use app::model::contact::ConsentEvidence;
 use app::model::engagement::EngagementSettings;
 use app::model::events::EventKind;
-use app::model::{Channel, ContactFields, Email, SubscriptionState};
+use app::model::{Channel, ContactFields, Email, SubscriptionState, Timestamp};
 use app::store::{BulkActivity, BulkContact, Store, StoreError};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
@@ -107,7 +107,7 @@ pub fn contact(
     rng: &mut StdRng,
     n: u64,
     newsletters: &[app::model::NewsletterId],
-    now: i64,
+    now: app::model::Timestamp,
     events_per_contact: f64,
 ) -> BulkContact {
     let first = *pick(rng, FIRST);
@@ -151,7 +151,7 @@ pub fn contact(
         let count = rng.gen_range(1..=((2.0 * mean - 1.0).round() as i64).max(1));
         let opens_only = rng.gen_range(0..100) < 12;
         for _ in 0..count {
-            let at = rng.gen_range(created_at..=active_until.max(created_at));
+            let at = Timestamp(rng.gen_range(created_at.0..=active_until.max(created_at).0));
             let kind = if opens_only { EventKind::Open } else { *pick(rng, EVENT_MIX) };
             if kind == EventKind::Purchase {
                 purchases += 1;
@@ -165,7 +165,7 @@ pub fn contact(
     let roll = rng.gen_range(0..1000);
     let suppressed = (roll < 25).then_some(if roll < 20 { EventKind::HardBounce } else { EventKind::Complaint });
     if let Some(kind) = suppressed {
-        let at = rng.gen_range(created_at..=now);
+        let at = Timestamp(rng.gen_range(created_at.0..=now.0));
         activities.push(BulkActivity { kind, at, detail: String::new() });
     }
     let consent = ConsentEvidence {
@@ -175,7 +175,8 @@ pub fn contact(
         text: "I agree to receive news and offers by email. I can unsubscribe at any time.".into(),
     };
     // About one in twelve leave every newsletter at some point (the attrition chart).
-    let quit_at = (suppressed.is_none() && rng.gen_range(0..100) < 8).then(|| rng.gen_range(created_at..=now));
+    let quit_at =
+        (suppressed.is_none() && rng.gen_range(0..100) < 8).then(|| Timestamp(rng.gen_range(created_at.0..=now.0)));
     if let Some(at) = quit_at {
         activities.push(BulkActivity { kind: EventKind::Unsubscribe, at, detail: String::new() });
     }
@@ -229,9 +230,7 @@ pub fn contact(
             city: city.to_string(),
             country: "France".to_string(),
             interests,
-            last_purchase_on: last_purchase
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map(|d| d.date_naive()),
+            last_purchase_on: last_purchase.map(Timestamp::date),
             total_spent_cents: spent,
             custom,
             channel,
@@ -254,18 +253,18 @@ pub struct SeedReport {
 /// unfolded: for each of the 23 months before this one, the contacts per status at
 /// its last second, under the default settings.
 struct History {
-    months: Vec<(String, i64)>,
+    months: Vec<(String, Timestamp)>,
     counts: Vec<[i64; 5]>,
     settings: EngagementSettings,
 }
 
 impl History {
-    fn new(now: i64) -> History {
-        let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
+    fn new(now: app::model::Timestamp) -> History {
+        let today = now.date();
         let mut start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
         let mut months = Vec::new();
         for _ in 0..23 {
-            let end = start.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0) - 1;
+            let end = start.and_hms_opt(0, 0, 0).map(|t| Timestamp::from(t.and_utc())).unwrap_or_default() - 1;
             start = start - chrono::Months::new(1);
             months.push((start.format("%Y-%m").to_string(), end));
         }
@@ -291,7 +290,7 @@ impl History {
         }
     }
 
-    async fn save(self, store: &dyn Store, now: i64) -> Result<(), StoreError> {
+    async fn save(self, store: &dyn Store, now: app::model::Timestamp) -> Result<(), StoreError> {
         for ((month, _), counts) in self.months.into_iter().zip(self.counts) {
             store.put_engagement_month(&MonthCounts { month, counts }, now).await?;
         }
@@ -322,7 +321,7 @@ pub async fn seed(
     if bulk {
         store.begin_bulk_load().await?;
     }
-    let now = Utc::now().timestamp();
+    let now = Timestamp::from(Utc::now());
     let mut history = (offset == 0).then(|| History::new(now));
     let batch_size = 10_000;
     let mut inserted = 0;

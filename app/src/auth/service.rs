@@ -171,7 +171,8 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
     let Some(user_id) = session.get::<crate::model::UserId>(SESSION_USER).await.map_err(session_error)? else {
         return Ok(None);
     };
-    let auth_at = session.get::<i64>(SESSION_AUTH_AT).await.map_err(session_error)?.unwrap_or(0);
+    let auth_at =
+        session.get::<crate::model::Timestamp>(SESSION_AUTH_AT).await.map_err(session_error)?.unwrap_or_default();
     if now() - auth_at > state.settings.session_absolute_secs {
         session.flush().await.map_err(session_error)?;
         return Ok(None);

@@ -39,7 +39,11 @@ impl SessionStore for DbSessionStore {
             let data = encode(record)?;
             if self
                 .store
-                .session_insert(&record.id.to_string(), &data, record.expiry_date.unix_timestamp())
+                .session_insert(
+                    &record.id.to_string(),
+                    &data,
+                    crate::model::Timestamp(record.expiry_date.unix_timestamp()),
+                )
                 .await
                 .map_err(backend)?
             {
@@ -52,13 +56,13 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
         self.store
-            .session_save(&record.id.to_string(), &data, record.expiry_date.unix_timestamp())
+            .session_save(&record.id.to_string(), &data, crate::model::Timestamp(record.expiry_date.unix_timestamp()))
             .await
             .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = crate::model::Timestamp(time::OffsetDateTime::now_utc().unix_timestamp());
         match self.store.session_load(&id.to_string(), now).await.map_err(backend)? {
             Some(data) => {
                 serde_json::from_str(&data).map(Some).map_err(|e| session_store::Error::Decode(e.to_string()))
@@ -75,7 +79,7 @@ impl SessionStore for DbSessionStore {
 #[async_trait::async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = crate::model::Timestamp(time::OffsetDateTime::now_utc().unix_timestamp());
         self.store.sessions_delete_expired(now).await.map(|_| ()).map_err(backend)
     }
 }

@@ -203,7 +203,7 @@ impl SourceSummary {
 /// Everything `/engagement` shows, computed in one refresh and stored as one document.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
-    pub taken_at: i64,
+    pub taken_at: crate::model::Timestamp,
     pub settings: EngagementSettings,
     pub total: i64,
     pub counts: [i64; 5],

@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 /// Codes on a page.
+#[cfg(feature = "ssr")]
 const PAGE: i64 = 50;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

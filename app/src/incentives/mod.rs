@@ -63,7 +63,10 @@ pub struct ProgrammeForm {
 
 impl ProgrammeForm {
     /// The programme and its pool, or every problem found.
-    pub fn validate(&self, now: i64) -> Result<(Incentive, Vec<String>), crate::model::FieldErrors> {
+    pub fn validate(
+        &self,
+        now: crate::model::Timestamp,
+    ) -> Result<(Incentive, Vec<String>), crate::model::FieldErrors> {
         use crate::model::profile::ProfileField;
         let mut errors = crate::model::FieldErrors::default();
         let name = self.name.trim().to_string();
@@ -164,17 +167,17 @@ pub struct Incentive {
     pub threshold: i64,
     /// Profile fields that must also be filled (keys).
     pub fields: Vec<String>,
-    pub valid_from: i64,
-    pub valid_until: Option<i64>,
+    pub valid_from: crate::model::Timestamp,
+    pub valid_until: Option<crate::model::Timestamp>,
     /// "generated" (a code made on award) or "pool" (codes staff uploaded).
     pub code_source: String,
     pub code_prefix: String,
     pub active: bool,
-    pub created_at: i64,
+    pub created_at: crate::model::Timestamp,
 }
 
 impl Incentive {
-    pub fn open_at(&self, now: i64) -> bool {
+    pub fn open_at(&self, now: crate::model::Timestamp) -> bool {
         self.active && self.valid_from <= now && self.valid_until.is_none_or(|u| now < u)
     }
 }
@@ -186,8 +189,8 @@ pub struct Earned {
     pub name: String,
     pub reward: String,
     pub code: String,
-    pub issued_at: i64,
-    pub redeemed_at: Option<i64>,
+    pub issued_at: crate::model::Timestamp,
+    pub redeemed_at: Option<crate::model::Timestamp>,
 }
 
 /// A code a programme gave (staff's list).
@@ -198,8 +201,8 @@ pub struct IssuedCode {
     /// `None` once the contact was deleted.
     pub contact_id: Option<crate::model::ContactId>,
     pub email: Option<String>,
-    pub issued_at: i64,
-    pub redeemed_at: Option<i64>,
+    pub issued_at: crate::model::Timestamp,
+    pub redeemed_at: Option<crate::model::Timestamp>,
 }
 
 /// What recording a code's use did.
@@ -208,7 +211,7 @@ pub enum Redemption {
     /// Recorded now, for this programme.
     Redeemed { incentive_id: crate::model::IncentiveId },
     /// It was used before, at this instant.
-    AlreadyRedeemed { at: i64 },
+    AlreadyRedeemed { at: crate::model::Timestamp },
     /// No issued code is spelled so.
     Unknown,
 }

@@ -73,6 +73,7 @@ pub async fn create_incentive(
     Ok(id)
 }
 
+#[cfg(feature = "ssr")]
 const DRAFT_KEY: &str = "programme_draft";
 
 /// What was typed into a refused "New programme" form without JavaScript; read once.

@@ -86,12 +86,12 @@ mod tests {
             reward: "r".into(),
             threshold,
             fields: fields.iter().map(|f| f.to_string()).collect(),
-            valid_from: 0,
+            valid_from: crate::model::Timestamp(0),
             valid_until: None,
             code_source: "generated".into(),
             code_prefix: "".into(),
             active: true,
-            created_at: 0,
+            created_at: crate::model::Timestamp(0),
         }
     }
 
@@ -118,11 +118,16 @@ mod tests {
     #[test]
     fn a_programme_is_open_within_its_dates_when_active() {
         let mut p = programme(100, &[]);
-        p.valid_from = 10;
-        p.valid_until = Some(20);
-        assert!(!p.open_at(9) && p.open_at(10) && p.open_at(19) && !p.open_at(20));
+        p.valid_from = crate::model::Timestamp(10);
+        p.valid_until = Some(crate::model::Timestamp(20));
+        assert!(
+            !p.open_at(crate::model::Timestamp(9))
+                && p.open_at(crate::model::Timestamp(10))
+                && p.open_at(crate::model::Timestamp(19))
+                && !p.open_at(crate::model::Timestamp(20))
+        );
         p.active = false;
-        assert!(!p.open_at(15));
+        assert!(!p.open_at(crate::model::Timestamp(15)));
     }
 }
 
@@ -130,7 +135,7 @@ mod tests {
 pub async fn create_programme(
     state: &AppState,
     form: &super::ProgrammeForm,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<CreatedProgramme, AppError> {
     let (incentive, pool) = form.validate(now).map_err(AppError::Invalid)?;
     let id = state.store.create_incentive(&incentive, &pool, now).await?;
@@ -153,7 +158,7 @@ const REDEEM_CHUNK: usize = 500;
 const HEADERS: [&str; 6] = ["code", "codes", "coupon", "code promo", "voucher", "bon"];
 
 /// A date in a shop's export: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` taken as UTC.
-fn parse_used_at(text: &str, now: i64) -> Result<i64, String> {
+fn parse_used_at(text: &str, now: crate::model::Timestamp) -> Result<crate::model::Timestamp, String> {
     use chrono::{NaiveDate, NaiveDateTime};
     let plain = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
@@ -169,7 +174,7 @@ fn parse_used_at(text: &str, now: i64) -> Result<i64, String> {
 /// not be read.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct UsedCodes {
-    used: Vec<(u64, String, i64)>,
+    used: Vec<(u64, String, crate::model::Timestamp)>,
     skipped: u64,
     problems: Vec<String>,
 }
@@ -183,7 +188,7 @@ fn note(problems: &mut Vec<String>, text: String) {
 /// Reads a CSV of used codes: one a line, `code[,redeemed_at]`, comma, semicolon or tab
 /// separated, with an optional header; `redeemed_at` is RFC 3339 or
 /// `YYYY-MM-DD[ HH:MM[:SS]]` (UTC; default: now).
-fn read_used_codes(text: &str, now: i64) -> Result<UsedCodes, String> {
+fn read_used_codes(text: &str, now: crate::model::Timestamp) -> Result<UsedCodes, String> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = [b';', b'\t', b','].into_iter().find(|d| first_line.as_bytes().contains(d)).unwrap_or(b',');
     let mut reader =
@@ -237,7 +242,7 @@ pub async fn start_redemptions(
     state: &AppState,
     text: &str,
     actor: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Result<crate::model::JobId, String>, AppError> {
     let file = match read_used_codes(text, now) {
         Ok(file) => file,
@@ -279,7 +284,7 @@ impl jobs::JobKind for RedeemJob {
 pub async fn redeem(
     state: &AppState,
     code: &super::IncentiveCode,
-    at: i64,
+    at: crate::model::Timestamp,
 ) -> Result<super::Redemption, crate::store::StoreError> {
     state.store.redeem_code(code.as_str(), at).await
 }
@@ -326,11 +331,11 @@ mod used_at_tests {
 
     #[test]
     fn shop_exports_dates_are_read_as_utc() {
-        let now = 1_795_000_000; // 2026-11-18
-        assert_eq!(parse_used_at("2026-11-01T10:00:00Z", now), Ok(1_793_527_200));
-        assert_eq!(parse_used_at("2026-11-01 10:00:00", now), Ok(1_793_527_200));
-        assert_eq!(parse_used_at("2026-11-01 10:00", now), Ok(1_793_527_200));
-        assert_eq!(parse_used_at("2026-11-01", now), Ok(1_793_527_200 + 2 * 3600));
+        let now = crate::model::Timestamp(1_795_000_000); // 2026-11-18
+        assert_eq!(parse_used_at("2026-11-01T10:00:00Z", now), Ok(crate::model::Timestamp(1_793_527_200)));
+        assert_eq!(parse_used_at("2026-11-01 10:00:00", now), Ok(crate::model::Timestamp(1_793_527_200)));
+        assert_eq!(parse_used_at("2026-11-01 10:00", now), Ok(crate::model::Timestamp(1_793_527_200)));
+        assert_eq!(parse_used_at("2026-11-01", now), Ok(crate::model::Timestamp(1_793_527_200 + 2 * 3600)));
         assert!(parse_used_at("01/11/2026", now).is_err());
         assert!(parse_used_at("2031-01-01", now).is_err(), "not in the future");
     }

@@ -38,10 +38,10 @@ pub struct OutboxMail {
     /// "queued", "sent" or "failed" (given up).
     pub state: String,
     pub attempts: i64,
-    pub next_attempt_at: i64,
+    pub next_attempt_at: crate::model::Timestamp,
     pub last_error: String,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
+    pub created_at: crate::model::Timestamp,
+    pub sent_at: Option<crate::model::Timestamp>,
 }
 
 /// Why a message could not be sent.

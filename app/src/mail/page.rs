@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 const PAGE: i64 = 50;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -105,7 +105,7 @@ pub async fn queue(state: &AppState, mail: &NewMail) -> StoreResult<crate::model
 
 /// Sends what is due; returns how many were sent. Without an SMTP server configured,
 /// messages wait in the outbox (staff see them there).
-pub async fn deliver_due(state: &AppState, now: i64) -> StoreResult<usize> {
+pub async fn deliver_due(state: &AppState, now: crate::model::Timestamp) -> StoreResult<usize> {
     let Some(transport) = state.mailer.clone() else {
         return Ok(0);
     };

@@ -96,22 +96,22 @@ pub struct Contact {
     pub email_sha256: String,
     pub purchase_count: i64,
     /// Every interaction, opens included.
-    pub last_interaction_at: Option<i64>,
+    pub last_interaction_at: Option<crate::model::Timestamp>,
     /// Interactions other than opens.
-    pub last_signal_at: Option<i64>,
-    pub last_open_at: Option<i64>,
-    pub last_click_at: Option<i64>,
-    pub suppressed_at: Option<i64>,
+    pub last_signal_at: Option<crate::model::Timestamp>,
+    pub last_open_at: Option<crate::model::Timestamp>,
+    pub last_click_at: Option<crate::model::Timestamp>,
+    pub suppressed_at: Option<crate::model::Timestamp>,
     /// `hard_bounce`, `complaint` or `manual`.
     pub suppression_reason: Option<String>,
     pub pool: super::engagement::Pool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: crate::model::Timestamp,
+    pub updated_at: crate::model::Timestamp,
 }
 
 impl Contact {
     /// The last interaction that counts under these settings.
-    pub fn last_activity(&self, settings: &super::engagement::EngagementSettings) -> Option<i64> {
+    pub fn last_activity(&self, settings: &super::engagement::EngagementSettings) -> Option<crate::model::Timestamp> {
         if settings.opens_count {
             self.last_interaction_at
         } else {
@@ -129,8 +129,8 @@ pub struct ContactRow {
     pub last_name: String,
     pub company: String,
     pub channel: Channel,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: crate::model::Timestamp,
+    pub updated_at: crate::model::Timestamp,
     /// The status at the time of the query (settings applied by the store).
     pub status: super::engagement::EngagementStatus,
     pub suppressed: bool,
@@ -147,7 +147,7 @@ pub struct Newsletter {
 /// Proof of consent (or of its withdrawal): when, where, and the words shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConsentEvidence {
-    pub at: i64,
+    pub at: crate::model::Timestamp,
     pub channel: String,
     pub form: String,
     pub text: String,
@@ -166,7 +166,7 @@ pub struct Activity {
     pub id: i64,
     pub kind: String,
     pub interaction: bool,
-    pub occurred_at: i64,
+    pub occurred_at: crate::model::Timestamp,
     pub detail: String,
     pub actor: String,
     /// The campaign an event belongs to, if its sender said.

@@ -91,7 +91,7 @@ pub struct Thresholds {
 
 impl Thresholds {
     /// The statuses at `now` as ranges of `column` (see `StatusBounds`).
-    pub fn bounds(&self, now: i64, column: &'static str) -> StatusBounds {
+    pub fn bounds(&self, now: crate::model::Timestamp, column: &'static str) -> StatusBounds {
         StatusBounds {
             column,
             now,
@@ -164,7 +164,7 @@ impl EngagementSettings {
         }
     }
 
-    pub fn bounds(&self, now: i64) -> StatusBounds {
+    pub fn bounds(&self, now: crate::model::Timestamp) -> StatusBounds {
         self.thresholds.bounds(now, self.activity_column())
     }
 }
@@ -184,20 +184,24 @@ impl EngagementSettings {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusBounds {
     pub column: &'static str,
-    pub now: i64,
-    pub recent_from: i64,
-    pub engaged_from: i64,
-    pub disengaged_from: i64,
-    pub new_from: i64,
+    pub now: crate::model::Timestamp,
+    pub recent_from: crate::model::Timestamp,
+    pub engaged_from: crate::model::Timestamp,
+    pub disengaged_from: crate::model::Timestamp,
+    pub new_from: crate::model::Timestamp,
 }
 
 impl StatusBounds {
     /// "No interaction in `months` months" starts here (a month counted as 30 days).
-    pub fn idle_from(&self, months: i64) -> i64 {
+    pub fn idle_from(&self, months: i64) -> crate::model::Timestamp {
         self.now - months * 30 * DAY
     }
 
-    pub fn status(&self, last: Option<i64>, created_at: i64) -> EngagementStatus {
+    pub fn status(
+        &self,
+        last: Option<crate::model::Timestamp>,
+        created_at: crate::model::Timestamp,
+    ) -> EngagementStatus {
         match last {
             Some(c) if c >= self.recent_from => EngagementStatus::RecentActivity,
             Some(c) if c >= self.engaged_from => EngagementStatus::Engaged,
@@ -218,7 +222,12 @@ pub struct Classification {
 
 /// Classifies a contact at `now` (all instants in unix seconds). An interaction exactly
 /// N days old is still within "N days".
-pub fn classify(last_interaction_at: Option<i64>, created_at: i64, now: i64, t: &Thresholds) -> Classification {
+pub fn classify(
+    last_interaction_at: Option<crate::model::Timestamp>,
+    created_at: crate::model::Timestamp,
+    now: crate::model::Timestamp,
+    t: &Thresholds,
+) -> Classification {
     let status = t.bounds(now, "").status(last_interaction_at, created_at);
     Classification { status, never_engaged: last_interaction_at.is_none() && status == EngagementStatus::Inactive }
 }
@@ -228,7 +237,7 @@ mod tests {
     use super::*;
     use EngagementStatus::*;
 
-    const NOW: i64 = 1_800_000_000;
+    const NOW: crate::model::Timestamp = crate::model::Timestamp(1_800_000_000);
 
     fn after(days: i64, extra_secs: i64) -> EngagementStatus {
         classify(Some(NOW - days * DAY - extra_secs), NOW - 1000 * DAY, NOW, &Thresholds::default()).status
@@ -274,8 +283,8 @@ mod tests {
     fn thresholds_are_settings() {
         // ActiveCampaign's fast-moving recipe: 7 / 21 / 30 days.
         let fast = Thresholds { recent_days: 7, engaged_days: 21, disengaged_days: 30, new_days: 14 };
-        assert_eq!(classify(Some(NOW - 22 * DAY), 0, NOW, &fast).status, Disengaged);
-        assert_eq!(classify(Some(NOW - 31 * DAY), 0, NOW, &fast).status, Inactive);
+        assert_eq!(classify(Some(NOW - 22 * DAY), crate::model::Timestamp(0), NOW, &fast).status, Disengaged);
+        assert_eq!(classify(Some(NOW - 31 * DAY), crate::model::Timestamp(0), NOW, &fast).status, Inactive);
         assert_eq!(classify(None, NOW - 15 * DAY, NOW, &fast).status, Inactive);
     }
 }

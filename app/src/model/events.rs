@@ -119,7 +119,7 @@ pub enum EventTarget {
 pub struct ValidEvent {
     pub target: EventTarget,
     pub kind: EventKind,
-    pub occurred_at: i64,
+    pub occurred_at: crate::model::Timestamp,
     pub campaign: String,
     /// A JSON object, or empty.
     pub meta: String,
@@ -130,11 +130,11 @@ pub const MAX_META_BYTES: usize = 4096;
 /// Clocks drift: an event up to a day ahead of ours is accepted, later ones are refused.
 pub const MAX_CLOCK_AHEAD_SECS: i64 = 86_400;
 /// 2000-01-01T00:00:00Z: anything earlier is a mistake, not history.
-pub const EARLIEST_EVENT: i64 = 946_684_800;
+pub const EARLIEST_EVENT: crate::model::Timestamp = crate::model::Timestamp(946_684_800);
 
 /// Checks one event as sent to the API (`{"email" | "contact_id", "type",
 /// "occurred_at", "campaign"?, "meta"?}`). The error says what is wrong, for the sender.
-pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, String> {
+pub fn parse_event(value: &serde_json::Value, now: crate::model::Timestamp) -> Result<ValidEvent, String> {
     let obj = value.as_object().ok_or("each event must be a JSON object")?;
     for key in obj.keys() {
         if !matches!(key.as_str(), "email" | "contact_id" | "type" | "occurred_at" | "campaign" | "meta") {
@@ -185,7 +185,7 @@ pub fn parse_event(value: &serde_json::Value, now: i64) -> Result<ValidEvent, St
 
 /// An RFC 3339 instant, not before 2000 and not more than a day ahead of `now`. The
 /// message reads after the field's name: "`redeemed_at` must be …".
-pub fn parse_instant(text: &str, now: i64) -> Result<i64, String> {
+pub fn parse_instant(text: &str, now: crate::model::Timestamp) -> Result<crate::model::Timestamp, String> {
     let at = chrono::DateTime::parse_from_rfc3339(text.trim())
         .map_err(|_| {
             format!(
@@ -194,6 +194,7 @@ pub fn parse_instant(text: &str, now: i64) -> Result<i64, String> {
             )
         })?
         .timestamp();
+    let at = crate::model::Timestamp(at);
     if at < EARLIEST_EVENT {
         return Err("is before 2000".into());
     }
@@ -208,7 +209,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const NOW: i64 = 1_795_000_000; // 2026-11-18
+    const NOW: crate::model::Timestamp = crate::model::Timestamp(1_795_000_000); // 2026-11-18
 
     #[test]
     fn a_good_event_is_read_whole() {
@@ -220,7 +221,7 @@ mod tests {
         .unwrap();
         assert_eq!(e.target, EventTarget::Email(Email::parse("ann@example.com").unwrap()));
         assert_eq!(e.kind, EventKind::Click);
-        assert_eq!(e.occurred_at, 1_793_523_600, "10:00 at +01:00 is 09:00 UTC");
+        assert_eq!(e.occurred_at, crate::model::Timestamp(1_793_523_600), "10:00 at +01:00 is 09:00 UTC");
         assert_eq!(e.campaign, "nov-sale");
         assert_eq!(e.meta, r#"{"url":"https://shop.example/x"}"#);
     }

@@ -11,12 +11,14 @@ pub mod ids;
 pub mod listing;
 pub mod profile;
 pub mod role;
+pub mod time;
 
 pub use contact::{Channel, Contact, ContactFields, ContactForm, ContactRow, SubscriptionState};
 pub use email::Email;
 pub use ids::{ApiKeyId, ContactId, IncentiveId, JobId, MailId, NewsletterId, PartnerId, UserId};
 pub use listing::{ContactPage, ContactQuery, ContactSort, Cursor};
 pub use role::{Permission, Role};
+pub use time::Timestamp;
 
 use serde::{Deserialize, Serialize};
 

@@ -22,7 +22,7 @@ pub struct Partner {
     pub price_cents: i64,
     /// Checks allowed per UTC day; 0 means no quota.
     pub daily_quota: i64,
-    pub created_at: i64,
+    pub created_at: crate::model::Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,16 +31,16 @@ pub struct ApiKeyRecord {
     pub partner_id: crate::model::PartnerId,
     pub prefix: String,
     pub scopes: Vec<Scope>,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-    pub last_used_at: Option<i64>,
+    pub created_at: crate::model::Timestamp,
+    pub expires_at: Option<crate::model::Timestamp>,
+    pub revoked_at: Option<crate::model::Timestamp>,
+    pub last_used_at: Option<crate::model::Timestamp>,
     /// Requests made with this key today (as last written).
     pub requests_today: i64,
 }
 
 impl ApiKeyRecord {
-    pub fn is_usable(&self, now: i64) -> bool {
+    pub fn is_usable(&self, now: crate::model::Timestamp) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
     }
 }
@@ -178,7 +178,7 @@ mod tests {
 /// One line of the audit trail.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    pub at: i64,
+    pub at: crate::model::Timestamp,
     pub actor: String,
     pub action: String,
     pub partner_id: Option<crate::model::PartnerId>,

@@ -17,8 +17,7 @@ pub fn StatementPage() -> impl IntoView {
             .and_then(|s| s.parse::<crate::model::PartnerId>().ok())
             .unwrap_or(crate::model::PartnerId(0))
     };
-    let this_month =
-        || chrono::DateTime::from_timestamp(now_secs(), 0).map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
+    let this_month = || now_secs().datetime().format("%Y-%m").to_string();
     let month =
         move || query.read().get("month").filter(|m| super::parse_month(m).is_some()).unwrap_or_else(this_month);
     let statement = Resource::new(move || (id(), month()), |(id, month)| partner_statement(id, month));

@@ -1,6 +1,8 @@
-//! The clock: every instant Carnet stores is a Unix time in seconds, UTC.
+//! The clock: every instant Carnet stores is a `Timestamp` (Unix seconds, UTC).
 
-/// Now, in seconds since the Unix epoch.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+use crate::model::Timestamp;
+
+/// Now.
+pub fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp())
 }

@@ -20,8 +20,8 @@ pub struct Job {
     pub next_id: i64,
     pub message: String,
     pub created_by: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at: crate::model::Timestamp,
+    pub updated_at: crate::model::Timestamp,
     /// What the job does, in words (filled from its kind, not stored).
     #[serde(default)]
     pub title: String,
@@ -136,7 +136,7 @@ mod runner {
         pub payload: String,
         pub total: i64,
         pub created_by: String,
-        pub now: i64,
+        pub now: crate::model::Timestamp,
     }
 
     /// A job just leased, with its payload (read only by the instance that runs it).
@@ -152,16 +152,26 @@ mod runner {
         async fn create_job(&self, job: &NewJob) -> StoreResult<crate::model::JobId>;
         /// Takes the oldest queued job, or a running one whose lease ran out (its
         /// instance died), and leases it until `lease_until`.
-        async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<ClaimedJob>>;
+        async fn claim_job(
+            &self,
+            now: crate::model::Timestamp,
+            lease_until: crate::model::Timestamp,
+        ) -> StoreResult<Option<ClaimedJob>>;
         async fn job_progress(
             &self,
             id: crate::model::JobId,
             done: i64,
             next_id: i64,
-            now: i64,
-            lease_until: i64,
+            now: crate::model::Timestamp,
+            lease_until: crate::model::Timestamp,
         ) -> StoreResult<()>;
-        async fn finish_job(&self, id: crate::model::JobId, failed: bool, message: &str, now: i64) -> StoreResult<()>;
+        async fn finish_job(
+            &self,
+            id: crate::model::JobId,
+            failed: bool,
+            message: &str,
+            now: crate::model::Timestamp,
+        ) -> StoreResult<()>;
         async fn job(&self, id: crate::model::JobId) -> StoreResult<Option<Job>>;
         async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>>;
     }
@@ -173,7 +183,7 @@ mod runner {
         /// How much work there is, for the progress bar.
         pub total: i64,
         pub actor: &'a str,
-        pub now: i64,
+        pub now: crate::model::Timestamp,
     }
 
     /// Stores a job of kind `K` for the runner; returns its id.

@@ -38,20 +38,30 @@ pub fn json_encode<T: Serialize>(value: &T) -> String {
 pub trait SettingsStore: Send + Sync {
     async fn setting(&self, name: &str) -> StoreResult<Option<String>>;
     /// Writes several settings in one transaction (a settings page's save).
-    async fn put_settings(&self, settings: &[(&str, &str)], now: i64) -> StoreResult<()>;
+    async fn put_settings(&self, settings: &[(&str, &str)], now: crate::model::Timestamp) -> StoreResult<()>;
     /// Compare-and-set: writes `value` only if the setting still holds `expected`
     /// (`None`: is absent). Whether it was written; with several instances, one wins.
-    async fn replace_setting(&self, name: &str, expected: Option<&str>, value: &str, now: i64) -> StoreResult<bool>;
+    async fn replace_setting(
+        &self,
+        name: &str,
+        expected: Option<&str>,
+        value: &str,
+        now: crate::model::Timestamp,
+    ) -> StoreResult<bool>;
     /// Stores `value` unless the setting exists; returns what is stored (the first
     /// instance to write wins, so all instances agree on generated secrets).
-    async fn setting_or_insert(&self, name: &str, value: &str, now: i64) -> StoreResult<String>;
+    async fn setting_or_insert(&self, name: &str, value: &str, now: crate::model::Timestamp) -> StoreResult<String>;
 }
 
 pub async fn get<S: Setting>(store: &(impl SettingsStore + ?Sized)) -> StoreResult<S::Value> {
     Ok(S::decode(store.setting(S::NAME).await?.as_deref()))
 }
 
-pub async fn put<S: Setting>(store: &(impl SettingsStore + ?Sized), value: &S::Value, now: i64) -> StoreResult<()> {
+pub async fn put<S: Setting>(
+    store: &(impl SettingsStore + ?Sized),
+    value: &S::Value,
+    now: crate::model::Timestamp,
+) -> StoreResult<()> {
     Batch::default().with::<S>(value).save(store, now).await
 }
 
@@ -59,7 +69,7 @@ pub async fn put<S: Setting>(store: &(impl SettingsStore + ?Sized), value: &S::V
 pub async fn get_or_insert<S: Setting>(
     store: &(impl SettingsStore + ?Sized),
     value: &S::Value,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> StoreResult<S::Value> {
     let stored = store.setting_or_insert(S::NAME, &S::encode(value), now).await?;
     Ok(S::decode(Some(&stored)))
@@ -82,7 +92,7 @@ pub async fn replace<S: Setting>(
     store: &(impl SettingsStore + ?Sized),
     seen: &Read<S>,
     value: &S::Value,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> StoreResult<bool> {
     store.replace_setting(S::NAME, seen.stored.as_deref(), &S::encode(value), now).await
 }
@@ -99,7 +109,7 @@ impl Batch {
         self
     }
 
-    pub async fn save(self, store: &(impl SettingsStore + ?Sized), now: i64) -> StoreResult<()> {
+    pub async fn save(self, store: &(impl SettingsStore + ?Sized), now: crate::model::Timestamp) -> StoreResult<()> {
         let rows: Vec<(&str, &str)> = self.rows.iter().map(|(name, value)| (*name, value.as_str())).collect();
         store.put_settings(&rows, now).await
     }

@@ -36,7 +36,7 @@ pub struct Me {
     /// The rewards earned, with their codes.
     pub rewards: Vec<crate::incentives::Earned>,
     /// Newsletters paused, and until when.
-    pub paused: Vec<(crate::model::NewsletterId, i64)>,
+    pub paused: Vec<(crate::model::NewsletterId, crate::model::Timestamp)>,
     /// "email" or "sms".
     pub channel: String,
 }

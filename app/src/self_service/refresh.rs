@@ -29,12 +29,12 @@ struct RefreshLastRun;
 
 impl Setting for RefreshLastRun {
     const NAME: &'static str = "yearly_refresh_last_run";
-    type Value = Option<i64>;
-    fn decode(stored: Option<&str>) -> Option<i64> {
-        stored.and_then(|v| v.parse().ok())
+    type Value = Option<crate::model::Timestamp>;
+    fn decode(stored: Option<&str>) -> Option<crate::model::Timestamp> {
+        stored.and_then(|v| v.parse().ok()).map(crate::model::Timestamp)
     }
-    fn encode(value: &Option<i64>) -> String {
-        value.unwrap_or(0).to_string()
+    fn encode(value: &Option<crate::model::Timestamp>) -> String {
+        value.unwrap_or_default().to_string()
     }
 }
 
@@ -47,13 +47,13 @@ pub async fn yearly_refresh(state: &AppState) -> Result<YearlyRefresh, StoreErro
 /// `per_day / 24` an hour so the mail is spread over the day, skipping unsubscribed,
 /// suppressed and erased contacts and those sent a link in the last year. Returns how
 /// many were queued.
-pub async fn yearly_refresh_tick(state: &AppState, now: i64) -> Result<usize, AppError> {
+pub async fn yearly_refresh_tick(state: &AppState, now: crate::model::Timestamp) -> Result<usize, AppError> {
     let settings = yearly_refresh(state).await?;
     if !settings.enabled || settings.per_day <= 0 {
         return Ok(0);
     }
     let last_run = settings::read::<RefreshLastRun>(state.store.as_ref()).await?;
-    if now - last_run.value.unwrap_or(0) < 3_600 {
+    if now - last_run.value.unwrap_or_default() < 3_600 {
         return Ok(0); // this hour's share was sent (by this instance or another)
     }
     // The hour is claimed by one instance only: the one whose compare-and-set wins.

@@ -24,7 +24,11 @@ fn token_hash(token: &str) -> String {
 }
 
 /// A fresh personal link for the contact.
-pub async fn new_link(state: &AppState, contact_id: crate::model::ContactId, now: i64) -> Result<String, StoreError> {
+pub async fn new_link(
+    state: &AppState,
+    contact_id: crate::model::ContactId,
+    now: crate::model::Timestamp,
+) -> Result<String, StoreError> {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -38,7 +42,7 @@ pub async fn new_link(state: &AppState, contact_id: crate::model::ContactId, now
 pub async fn send_link(
     state: &AppState,
     contact_id: crate::model::ContactId,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<crate::model::MailId, AppError> {
     let contact = state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
     if contact.suppressed_at.is_some() {
@@ -86,7 +90,7 @@ pub enum LinkProblem {
 pub async fn use_link(
     state: &AppState,
     token: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Result<crate::model::ContactId, LinkProblem>, StoreError> {
     let hash = token_hash(token);
     if let Some(contact) = state.store.use_link(&hash, PROFILE, now).await? {
@@ -103,7 +107,7 @@ pub async fn use_link(
 pub async fn check_link(
     state: &AppState,
     token: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Result<crate::model::ContactId, LinkProblem>, StoreError> {
     Ok(match state.store.link(&token_hash(token), PROFILE).await? {
         None => Err(LinkProblem::Unknown),
@@ -115,7 +119,7 @@ pub async fn check_link(
 
 /// Sends a new link to the address on file of an expired or used link's contact (the
 /// person asks from the page that says so). Nothing for an unknown or still valid one.
-pub async fn resend(state: &AppState, token: &str, now: i64) -> Result<bool, AppError> {
+pub async fn resend(state: &AppState, token: &str, now: crate::model::Timestamp) -> Result<bool, AppError> {
     match state.store.link(&token_hash(token), PROFILE).await? {
         Some(link) if link.used_at.is_some() || link.expires_at <= now => {
             match send_link(state, link.contact_id, now).await {
@@ -130,7 +134,11 @@ pub async fn resend(state: &AppState, token: &str, now: i64) -> Result<bool, App
 }
 
 /// Opens the contact's own session: a new session id, the contact, and its end.
-pub async fn open_session(session: &Session, contact_id: crate::model::ContactId, now: i64) -> Result<(), AppError> {
+pub async fn open_session(
+    session: &Session,
+    contact_id: crate::model::ContactId,
+    now: crate::model::Timestamp,
+) -> Result<(), AppError> {
     let e = crate::auth::service::session_error;
     session.cycle_id().await.map_err(e)?;
     session.insert(SESSION_CONTACT, contact_id).await.map_err(e)?;
@@ -139,9 +147,12 @@ pub async fn open_session(session: &Session, contact_id: crate::model::ContactId
 }
 
 /// The contact whose session this is, if it has not ended.
-pub async fn session_contact(session: &Session, now: i64) -> Result<Option<crate::model::ContactId>, AppError> {
+pub async fn session_contact(
+    session: &Session,
+    now: crate::model::Timestamp,
+) -> Result<Option<crate::model::ContactId>, AppError> {
     let e = crate::auth::service::session_error;
-    let until: Option<i64> = session.get(SESSION_CONTACT_UNTIL).await.map_err(e)?;
+    let until: Option<crate::model::Timestamp> = session.get(SESSION_CONTACT_UNTIL).await.map_err(e)?;
     if until.is_none_or(|u| u <= now) {
         return Ok(None);
     }

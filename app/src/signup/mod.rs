@@ -57,7 +57,7 @@ pub fn spoken_consent_words(newsletters: &[String]) -> String {
 /// the proof-of-work difficulty asked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
-    pub t: i64,
+    pub t: crate::model::Timestamp,
     pub n: String,
     pub d: u32,
 }

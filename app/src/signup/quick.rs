@@ -4,7 +4,7 @@
 //! the page, which are stored as the evidence.
 
 use crate::error::AppError;
-use crate::model::{Channel, ContactForm, Permission};
+use crate::model::{Channel, ContactForm};
 use crate::ui::{ErrorSummary, Field, FieldKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +26,7 @@ pub async fn quick_entry(
     send_link: Option<String>,
 ) -> Result<crate::model::ContactId, AppError> {
     use crate::contacts::service::keep_draft;
-    let user = crate::auth::service::require(Permission::EditContacts).await?;
+    let user = crate::auth::service::require(crate::model::Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     let outcome = async {
         let chosen: Vec<crate::model::NewsletterId> =
@@ -121,7 +121,7 @@ pub async fn quick_entry(
 
 #[server(endpoint = "signup/quick/newsletters")]
 pub async fn quick_entry_newsletters() -> Result<Vec<crate::model::contact::Newsletter>, AppError> {
-    crate::auth::service::require(Permission::EditContacts).await?;
+    crate::auth::service::require(crate::model::Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     Ok(state.store.newsletters().await?)
 }

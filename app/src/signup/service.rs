@@ -21,12 +21,12 @@ const KIOSK_FACTOR: i64 = 10;
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Kiosk {
     /// Until when it works.
-    u: i64,
+    u: crate::model::Timestamp,
 }
 
 /// A kiosk token for the form's `&kiosk=` (staff hand out the link; it works
 /// `KIOSK_DAYS`): the sign-ups through it share an allowance of their own.
-pub async fn kiosk_token(state: &AppState, now: i64) -> Result<String, StoreError> {
+pub async fn kiosk_token(state: &AppState, now: crate::model::Timestamp) -> Result<String, StoreError> {
     Ok(Signer::of(state).await?.sign(Purpose::Kiosk, &Kiosk { u: now + KIOSK_DAYS * 86_400 }))
 }
 /// The newsletters a form may offer.
@@ -43,7 +43,7 @@ fn sha256_hex(text: &str) -> String {
 
 /// A fresh ticket for a form shown at `shown_at` (now, or when the person first saw a
 /// form they are now correcting: the time trap is not set again for them).
-pub async fn new_ticket(state: &AppState, shown_at: i64) -> Result<String, StoreError> {
+pub async fn new_ticket(state: &AppState, shown_at: crate::model::Timestamp) -> Result<String, StoreError> {
     use rand::RngCore;
     let mut nonce = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut nonce);
@@ -73,12 +73,17 @@ pub enum Verdict {
     /// The form again, with these messages (the person typed something wrong, or the
     /// form was open too long), on a ticket dated `shown_at`: a person correcting a
     /// mistake keeps the time already spent, so the time trap is not set twice.
-    Again { errors: FieldErrors, shown_at: i64 },
+    Again { errors: FieldErrors, shown_at: crate::model::Timestamp },
 }
 
 /// The genuine ticket of a person's submission, or why it was taken for a bot's
 /// (logged, never shown).
-fn person_ticket(state: &AppState, signer: &Signer, s: &Submission, now: i64) -> Result<Ticket, &'static str> {
+fn person_ticket(
+    state: &AppState,
+    signer: &Signer,
+    s: &Submission,
+    now: crate::model::Timestamp,
+) -> Result<Ticket, &'static str> {
     if !s.honeypot.trim().is_empty() {
         return Err("honeypot filled");
     }
@@ -93,7 +98,13 @@ fn person_ticket(state: &AppState, signer: &Signer, s: &Submission, now: i64) ->
 }
 
 /// Whether `subject` went over `limit` in the last `window` seconds, counting this one.
-async fn over_limit(state: &AppState, subject: &str, limit: i64, window: i64, now: i64) -> Result<bool, StoreError> {
+async fn over_limit(
+    state: &AppState,
+    subject: &str,
+    limit: i64,
+    window: i64,
+    now: crate::model::Timestamp,
+) -> Result<bool, StoreError> {
     let failures = state.store.add_login_failure(subject, now, window).await?;
     Ok(failures.count > limit)
 }
@@ -101,7 +112,12 @@ async fn over_limit(state: &AppState, subject: &str, limit: i64, window: i64, no
 /// Takes a public sign-up: the defences, then the person's input, then a pending
 /// sign-up and its confirmation mail. Nothing is stored or sent for a bot, an address
 /// over its allowance, or a suppressed address, and they all get the same answer.
-pub async fn submit(state: &AppState, s: &Submission, ip: &str, now: i64) -> Result<Verdict, AppError> {
+pub async fn submit(
+    state: &AppState,
+    s: &Submission,
+    ip: &str,
+    now: crate::model::Timestamp,
+) -> Result<Verdict, AppError> {
     let defence = &state.settings.signup;
     let signer = Signer::of(state).await?;
     let quiet = Verdict::CheckMail { queued: false };
@@ -236,7 +252,7 @@ fn confirmation_mail(state: &AppState, email: &Email, token: &str, lang: Lang, n
 pub async fn check_confirmation(
     state: &AppState,
     token: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Result<(), SignupOutcome>, StoreError> {
     Ok(match state.store.signup_state(&sha256_hex(token)).await? {
         None => Err(SignupOutcome::Unknown),
@@ -248,7 +264,7 @@ pub async fn check_confirmation(
 
 /// Confirms a sign-up (the POST): the contact subscribed with its evidence, and the
 /// submission counted as an interaction.
-pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<SignupOutcome, AppError> {
+pub async fn confirm(state: &AppState, token: &str, now: crate::model::Timestamp) -> Result<SignupOutcome, AppError> {
     let outcome = state.store.confirm_signup(&sha256_hex(token), now).await?;
     if let SignupOutcome::Confirmed { contact_id, .. } = &outcome {
         let event = crate::store::NewEvent {
@@ -271,7 +287,12 @@ pub async fn confirm(state: &AppState, token: &str, now: i64) -> Result<SignupOu
 
 /// Throttles another public door that sends mail (e.g. "mail me a new link"): whether
 /// this network address is still within the sign-up allowance.
-pub async fn public_door_allowed(state: &AppState, door: &str, ip: &str, now: i64) -> Result<bool, StoreError> {
+pub async fn public_door_allowed(
+    state: &AppState,
+    door: &str,
+    ip: &str,
+    now: crate::model::Timestamp,
+) -> Result<bool, StoreError> {
     Ok(!over_limit(state, &format!("{door}:{}", network_of(ip)), state.settings.signup.per_ip_hour, 3600, now).await?)
 }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 /// A stored computation (the dashboard), and when it was taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
-    pub taken_at: i64,
+    pub taken_at: crate::model::Timestamp,
     pub body: String,
 }
 
@@ -22,7 +22,7 @@ pub struct Snapshot {
 pub struct NewEvent {
     pub contact_id: ContactId,
     pub kind: EventKind,
-    pub occurred_at: i64,
+    pub occurred_at: crate::model::Timestamp,
     pub campaign: String,
     pub meta: String,
     /// What the timeline says besides the kind (a staff note).
@@ -54,22 +54,26 @@ pub trait EngagementStore: Send + Sync {
     // The dashboard's aggregates.
     /// The whole base grouped by channel, source detail and status, with the
     /// list-cleaning counts; `idle_from` is the "no interaction since" instant.
-    async fn engagement_breakdown(&self, bounds: &StatusBounds, idle_from: i64) -> StoreResult<Vec<BreakdownRow>>;
+    async fn engagement_breakdown(
+        &self,
+        bounds: &StatusBounds,
+        idle_from: crate::model::Timestamp,
+    ) -> StoreResult<Vec<BreakdownRow>>;
     /// Contacts lost between `start` and `now` among those created before `start`;
     /// `inactive_after` and `new_for` are the disengaged and new limits in seconds.
     async fn attrition(
         &self,
         bounds: &StatusBounds,
-        start: i64,
-        now: i64,
+        start: crate::model::Timestamp,
+        now: crate::model::Timestamp,
         inactive_after: i64,
         new_for: i64,
     ) -> StoreResult<Attrition>;
     async fn snapshot(&self, name: &str) -> StoreResult<Option<Snapshot>>;
-    async fn put_snapshot(&self, name: &str, taken_at: i64, body: &str) -> StoreResult<()>;
+    async fn put_snapshot(&self, name: &str, taken_at: crate::model::Timestamp, body: &str) -> StoreResult<()>;
     /// Months from `from` (`YYYY-MM`) on, oldest first.
     async fn engagement_months(&self, from: &str) -> StoreResult<Vec<MonthCounts>>;
-    async fn put_engagement_month(&self, month: &MonthCounts, now: i64) -> StoreResult<()>;
+    async fn put_engagement_month(&self, month: &MonthCounts, now: crate::model::Timestamp) -> StoreResult<()>;
 
     // Bulk actions over a list.
     /// Ids of contacts matching the list, above `after_id`, in id order.
@@ -82,7 +86,13 @@ pub trait EngagementStore: Send + Sync {
     ) -> StoreResult<Vec<ContactId>>;
     async fn count_matching(&self, query: &ContactQuery, bounds: &StatusBounds) -> StoreResult<i64>;
     /// Moves contacts to a pool, with a timeline entry each; returns how many moved.
-    async fn set_pool(&self, ids: &[ContactId], pool: Pool, now: i64, actor: &str) -> StoreResult<u64>;
+    async fn set_pool(
+        &self,
+        ids: &[ContactId],
+        pool: Pool,
+        now: crate::model::Timestamp,
+        actor: &str,
+    ) -> StoreResult<u64>;
     /// Suppresses contacts: unsubscribed everywhere with this evidence, the address
     /// kept (hashed) so it is never re-bought. Returns how many were newly suppressed.
     async fn suppress_contacts(

@@ -18,7 +18,12 @@ pub struct ProgrammeCounts {
 pub trait IncentiveStore: Send + Sync {
     /// Stores a programme (its `id` and `created_at` are ignored) and, for a pool
     /// programme, its codes, in one transaction; returns its id.
-    async fn create_incentive(&self, incentive: &Incentive, pool: &[String], now: i64) -> StoreResult<IncentiveId>;
+    async fn create_incentive(
+        &self,
+        incentive: &Incentive,
+        pool: &[String],
+        now: crate::model::Timestamp,
+    ) -> StoreResult<IncentiveId>;
     async fn incentives(&self) -> StoreResult<Vec<Incentive>>;
     /// Adds codes to a programme's pool; returns how many were new.
     async fn add_pool_codes(&self, incentive_id: IncentiveId, codes: &[String]) -> StoreResult<u64>;
@@ -29,7 +34,7 @@ pub trait IncentiveStore: Send + Sync {
         incentive_id: IncentiveId,
         contact_id: ContactId,
         code: &str,
-        now: i64,
+        now: crate::model::Timestamp,
     ) -> StoreResult<bool>;
     /// Gives the contact the next unissued code of the pool: the code, or `None` when
     /// the pool is empty (or they got one meanwhile).
@@ -37,10 +42,10 @@ pub trait IncentiveStore: Send + Sync {
         &self,
         incentive_id: IncentiveId,
         contact_id: ContactId,
-        now: i64,
+        now: crate::model::Timestamp,
     ) -> StoreResult<Option<String>>;
     /// Records that an issued code was used at `at`.
-    async fn redeem_code(&self, code: &str, at: i64) -> StoreResult<Redemption>;
+    async fn redeem_code(&self, code: &str, at: crate::model::Timestamp) -> StoreResult<Redemption>;
     /// Per programme, in id order: its codes issued, redeemed and left in the pool.
     async fn incentive_stats(&self) -> StoreResult<Vec<ProgrammeCounts>>;
     /// What the contact earned, oldest first.

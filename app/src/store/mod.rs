@@ -52,15 +52,15 @@ pub struct UserRecord {
     pub role: Role,
     pub password_hash: String,
     pub active: bool,
-    pub created_at: i64,
-    pub last_login_at: Option<i64>,
+    pub created_at: crate::model::Timestamp,
+    pub last_login_at: Option<crate::model::Timestamp>,
 }
 
 /// A contact to insert in bulk (seeding, imports): fields plus the instants to record.
 #[derive(Clone, Debug)]
 pub struct BulkContact {
     pub fields: ContactFields,
-    pub created_at: i64,
+    pub created_at: crate::model::Timestamp,
     pub purchase_count: i64,
     pub subscriptions: Vec<BulkSubscription>,
     /// Its timeline. The contact's last interaction, signal, open and click, and its
@@ -88,7 +88,7 @@ pub struct Consented {
 #[derive(Clone, Debug)]
 pub struct BulkActivity {
     pub kind: crate::model::events::EventKind,
-    pub at: i64,
+    pub at: crate::model::Timestamp,
     pub detail: String,
 }
 
@@ -102,7 +102,7 @@ pub struct PartnerLead {
     pub subscriptions: Vec<Consented>,
     /// UTC day, `YYYY-MM-DD`, for the counters.
     pub day: String,
-    pub now: i64,
+    pub now: crate::model::Timestamp,
     /// Who to show on the timeline, e.g. "partner:LeadCo".
     pub actor: String,
 }
@@ -128,9 +128,20 @@ pub trait Store:
 
     // Contacts.
     /// Inserts a contact and its "created" timeline entry. Conflict on `contacts_email_key`.
-    async fn insert_contact(&self, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<ContactId>;
+    async fn insert_contact(
+        &self,
+        fields: &ContactFields,
+        now: crate::model::Timestamp,
+        actor: &str,
+    ) -> StoreResult<ContactId>;
     /// Replaces a contact's fields and records what changed on its timeline.
-    async fn update_contact(&self, id: ContactId, fields: &ContactFields, now: i64, actor: &str) -> StoreResult<()>;
+    async fn update_contact(
+        &self,
+        id: ContactId,
+        fields: &ContactFields,
+        now: crate::model::Timestamp,
+        actor: &str,
+    ) -> StoreResult<()>;
     async fn contact(&self, id: ContactId) -> StoreResult<Option<Contact>>;
     async fn contact_id_by_email(&self, email: &Email) -> StoreResult<Option<ContactId>>;
     /// A page of the list; `bounds` decides the statuses (shown and filtered).

@@ -24,7 +24,7 @@ pub trait PartnerStore: Send + Sync {
         contact_email: &str,
         price_cents: i64,
         daily_quota: i64,
-        now: i64,
+        now: crate::model::Timestamp,
     ) -> StoreResult<PartnerId>;
     async fn partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;
     async fn partners(&self) -> StoreResult<Vec<Partner>>;
@@ -34,13 +34,13 @@ pub trait PartnerStore: Send + Sync {
         key_hash: &str,
         prefix: &str,
         scopes: &str,
-        now: i64,
-        expires_at: Option<i64>,
+        now: crate::model::Timestamp,
+        expires_at: Option<crate::model::Timestamp>,
     ) -> StoreResult<ApiKeyId>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
     async fn api_keys(&self, partner_id: PartnerId) -> StoreResult<Vec<ApiKeyRecord>>;
-    async fn revoke_api_key(&self, id: ApiKeyId, now: i64) -> StoreResult<()>;
-    async fn touch_api_key(&self, id: ApiKeyId, now: i64) -> StoreResult<()>;
+    async fn revoke_api_key(&self, id: ApiKeyId, now: crate::model::Timestamp) -> StoreResult<()>;
+    async fn touch_api_key(&self, id: ApiKeyId, now: crate::model::Timestamp) -> StoreResult<()>;
     /// Adds to a key's request count for a day.
     async fn add_key_requests(&self, key_id: ApiKeyId, day: &str, requests: i64) -> StoreResult<()>;
     async fn add_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
@@ -65,7 +65,7 @@ pub trait PartnerStore: Send + Sync {
         key: &str,
         status: i64,
         body: &str,
-        now: i64,
+        now: crate::model::Timestamp,
     ) -> StoreResult<()>;
 
     // Suppression.
@@ -76,14 +76,14 @@ pub trait PartnerStore: Send + Sync {
     async fn export_hashes(
         &self,
         sha256: bool,
-        since: Option<i64>,
+        since: Option<crate::model::Timestamp>,
         out: &tokio::sync::mpsc::Sender<Vec<String>>,
     ) -> StoreResult<()>;
     /// Calls `each(md5, sha256)` for every contact created or changed at or after
     /// `since` (all of them with `i64::MIN`), streaming rows rather than loading them.
     async fn for_each_hash_since(
         &self,
-        since: i64,
+        since: crate::model::Timestamp,
         each: &mut (dyn for<'r> FnMut(&'r str, &'r str) + Send),
     ) -> StoreResult<()>;
     /// Which of these lowercase hex MD5s belong to a known address.

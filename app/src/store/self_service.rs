@@ -9,15 +9,15 @@ use async_trait::async_trait;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PausedSubscription {
     pub newsletter_id: NewsletterId,
-    pub until: i64,
+    pub until: crate::model::Timestamp,
 }
 
 /// A personal link as stored (its token's hash aside).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkRecord {
     pub contact_id: ContactId,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
+    pub expires_at: crate::model::Timestamp,
+    pub used_at: Option<crate::model::Timestamp>,
 }
 
 #[async_trait]
@@ -28,11 +28,16 @@ pub trait SelfServiceStore: Send + Sync {
         contact_id: ContactId,
         purpose: &str,
         token_hash: &str,
-        now: i64,
-        expires_at: i64,
+        now: crate::model::Timestamp,
+        expires_at: crate::model::Timestamp,
     ) -> StoreResult<()>;
     /// Uses a link once: its contact if it exists, is for `purpose`, unused and unexpired.
-    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<ContactId>>;
+    async fn use_link(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: crate::model::Timestamp,
+    ) -> StoreResult<Option<ContactId>>;
     /// A link whatever its state: (contact, expires_at, used_at).
     async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<LinkRecord>>;
 
@@ -40,7 +45,7 @@ pub trait SelfServiceStore: Send + Sync {
     /// personal field blanked (the email replaced by a placeholder, its hashes kept, the
     /// phone's hash stored), unsubscribed everywhere and suppressed, the timeline replaced
     /// by one "erased" line, links and mail to them removed. `NotFound` if already erased.
-    async fn erase_contact(&self, id: ContactId, phone_sha256: &str, now: i64) -> StoreResult<()>;
+    async fn erase_contact(&self, id: ContactId, phone_sha256: &str, now: crate::model::Timestamp) -> StoreResult<()>;
 
     /// Pauses a subscribed newsletter until `until` (or resumes it with `None`), with the
     /// consent evidence of the choice. `false` when the contact is not subscribed to it.
@@ -48,7 +53,7 @@ pub trait SelfServiceStore: Send + Sync {
         &self,
         contact_id: ContactId,
         newsletter_id: NewsletterId,
-        until: Option<i64>,
+        until: Option<crate::model::Timestamp>,
         consent: &crate::model::contact::ConsentEvidence,
     ) -> StoreResult<bool>;
     /// Paused newsletters of a contact: (newsletter, until).
@@ -62,7 +67,7 @@ pub trait SelfServiceStore: Send + Sync {
         contact_id: ContactId,
         channel: &str,
         words: &str,
-        now: i64,
+        now: crate::model::Timestamp,
     ) -> StoreResult<()>;
 
     /// The yearly refresh: contacts whose profile was last updated before
@@ -70,8 +75,8 @@ pub trait SelfServiceStore: Send + Sync {
     /// sent no personal link since `no_link_since`; oldest first.
     async fn contacts_to_refresh(
         &self,
-        updated_before: i64,
-        no_link_since: i64,
+        updated_before: crate::model::Timestamp,
+        no_link_since: crate::model::Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<ContactId>>;
 }

@@ -19,8 +19,8 @@ pub struct NewSignup {
     pub offers: Vec<(NewsletterId, String)>,
     /// Which form: e.g. "sign-up page /subscribe (embedded)".
     pub form: String,
-    pub created_at: i64,
-    pub expires_at: i64,
+    pub created_at: crate::model::Timestamp,
+    pub expires_at: crate::model::Timestamp,
 }
 
 /// What confirming a sign-up did.
@@ -41,8 +41,8 @@ pub enum SignupOutcome {
 /// Where a sign-up stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignupState {
-    pub expires_at: i64,
-    pub confirmed_at: Option<i64>,
+    pub expires_at: crate::model::Timestamp,
+    pub confirmed_at: Option<crate::model::Timestamp>,
 }
 
 /// What staff's quick entry did: the contact subscribed, and whether it is new.
@@ -62,7 +62,7 @@ pub trait SignupStore: Send + Sync {
     /// it is), each newsletter subscribed with the consent evidence (the words ticked,
     /// the form, the channel, the instant of confirmation), and the sign-up marked used.
     /// A suppressed contact is not subscribed (`Unknown`).
-    async fn confirm_signup(&self, token_hash: &str, now: i64) -> StoreResult<SignupOutcome>;
+    async fn confirm_signup(&self, token_hash: &str, now: crate::model::Timestamp) -> StoreResult<SignupOutcome>;
     /// Staff's quick entry: the contact with this address (created from `fields` if new;
     /// an existing contact's data is left as it is) subscribed to each newsletter with
     /// its evidence, in one transaction. Returns the contact and whether it was created;
@@ -71,11 +71,11 @@ pub trait SignupStore: Send + Sync {
         &self,
         fields: &crate::model::ContactFields,
         subscriptions: &[super::Consented],
-        now: i64,
+        now: crate::model::Timestamp,
         actor: &str,
     ) -> StoreResult<Option<Subscribed>>;
     /// Forgets expired sign-ups' personal data at once and the sign-ups themselves 30
     /// days later, deletes confirmation mails whose links have expired, and throttle
     /// counters older than two days; returns how many sign-ups went.
-    async fn purge_signups(&self, now: i64) -> StoreResult<u64>;
+    async fn purge_signups(&self, now: crate::model::Timestamp) -> StoreResult<u64>;
 }

@@ -10,33 +10,49 @@ use async_trait::async_trait;
 pub struct LoginFailures {
     pub count: i64,
     /// When the window started.
-    pub window_started: i64,
+    pub window_started: crate::model::Timestamp,
 }
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
     // Staff accounts.
-    async fn create_user(&self, email: &Email, role: Role, password_hash: &str, now: i64) -> StoreResult<UserId>;
+    async fn create_user(
+        &self,
+        email: &Email,
+        role: Role,
+        password_hash: &str,
+        now: crate::model::Timestamp,
+    ) -> StoreResult<UserId>;
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
     async fn update_user(&self, id: UserId, role: Role, active: bool) -> StoreResult<()>;
     async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
-    async fn record_login(&self, id: UserId, now: i64) -> StoreResult<()>;
+    async fn record_login(&self, id: UserId, now: crate::model::Timestamp) -> StoreResult<()>;
     async fn count_active_admins(&self) -> StoreResult<i64>;
 
     // Sign-in throttling: failures per subject in a fixed window of `window` seconds.
     /// Failures counted for `subject` in its current window (0 once the window is over).
-    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<LoginFailures>;
+    async fn login_failures(
+        &self,
+        subject: &str,
+        now: crate::model::Timestamp,
+        window: i64,
+    ) -> StoreResult<LoginFailures>;
     /// Adds one failure and returns the new count.
-    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<LoginFailures>;
+    async fn add_login_failure(
+        &self,
+        subject: &str,
+        now: crate::model::Timestamp,
+        window: i64,
+    ) -> StoreResult<LoginFailures>;
     async fn clear_login_failures(&self, subject: &str) -> StoreResult<()>;
 
     // Sessions (tower-sessions records, JSON).
     /// Inserts a new session; false when the id is already taken.
-    async fn session_insert(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<bool>;
-    async fn session_save(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<()>;
-    async fn session_load(&self, id: &str, now: i64) -> StoreResult<Option<String>>;
+    async fn session_insert(&self, id: &str, data: &str, expires_at: crate::model::Timestamp) -> StoreResult<bool>;
+    async fn session_save(&self, id: &str, data: &str, expires_at: crate::model::Timestamp) -> StoreResult<()>;
+    async fn session_load(&self, id: &str, now: crate::model::Timestamp) -> StoreResult<Option<String>>;
     async fn session_delete(&self, id: &str) -> StoreResult<()>;
-    async fn sessions_delete_expired(&self, now: i64) -> StoreResult<u64>;
+    async fn sessions_delete_expired(&self, now: crate::model::Timestamp) -> StoreResult<u64>;
 }

@@ -13,19 +13,19 @@ pub fn error_alert(error: &crate::error::AppError) -> impl leptos::IntoView + us
     view! { <p class="alert alert-error" role="alert">{message}</p> }
 }
 
-/// Now, in unix seconds (works in the browser too).
-pub fn now_secs() -> i64 {
-    chrono::Utc::now().timestamp()
+/// Now (works in the browser too).
+pub fn now_secs() -> crate::model::Timestamp {
+    chrono::Utc::now().into()
 }
 
-/// "2026-11-23 14:05" (UTC) for an instant in unix seconds.
-pub fn format_instant(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0).map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+/// "2026-11-23 14:05" (UTC).
+pub fn format_instant(at: crate::model::Timestamp) -> String {
+    at.datetime().format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// "2026-11-23" for an instant in unix seconds.
-pub fn format_day(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+/// "2026-11-23" (UTC).
+pub fn format_day(at: crate::model::Timestamp) -> String {
+    at.datetime().format("%Y-%m-%d").to_string()
 }
 
 /// 1234567 → "1,234,567".

@@ -14,7 +14,7 @@ pub struct StaffUser {
     pub email: String,
     pub role: Role,
     pub active: bool,
-    pub last_login_at: Option<i64>,
+    pub last_login_at: Option<crate::model::Timestamp>,
 }
 
 #[server(endpoint = "users/list")]

@@ -41,7 +41,7 @@ pub(crate) const INBOX_COLUMNS: &str = "contact_id, kind, interaction, occurred_
 
 /// An event whose consequences are applied one by one (unsubscribes, hard bounces,
 /// complaints: few, and each writes consent evidence): contact, kind, instant, sender.
-pub type Rare = (app::model::ContactId, EventKind, i64, String);
+pub type Rare = (app::model::ContactId, EventKind, app::model::Timestamp, String);
 
 /// Contacts deleted or erased since their events were accepted are skipped (an erased
 /// contact keeps its row for the hashes, and must not grow a timeline again).

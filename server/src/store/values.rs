@@ -41,11 +41,11 @@ pub fn custom_json(fields: &ContactFields) -> String {
 /// stored on the contact row, derived from its activities (kind, interaction, at).
 #[derive(Default)]
 pub struct BulkEngagement {
-    pub last_interaction_at: Option<i64>,
-    pub last_signal_at: Option<i64>,
-    pub last_open_at: Option<i64>,
-    pub last_click_at: Option<i64>,
-    pub suppressed: Option<(i64, &'static str)>,
+    pub last_interaction_at: Option<app::model::Timestamp>,
+    pub last_signal_at: Option<app::model::Timestamp>,
+    pub last_open_at: Option<app::model::Timestamp>,
+    pub last_click_at: Option<app::model::Timestamp>,
+    pub suppressed: Option<(app::model::Timestamp, &'static str)>,
 }
 
 impl BulkEngagement {

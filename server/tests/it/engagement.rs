@@ -11,21 +11,24 @@ use app::model::engagement::{EngagementSettings, EngagementStatus, Pool};
 use app::model::events::EventKind;
 use app::model::listing::Cleaning;
 use app::model::{ContactForm, ContactQuery, SubscriptionState};
+use app::platform::clock::now;
 use app::store::NewEvent;
 use common::{Db, TestApp};
 use serde_json::{json, Value};
 
 const DAY: i64 = 86_400;
 
-fn now() -> i64 {
-    app::platform::clock::now()
+fn rfc3339(at: app::model::Timestamp) -> String {
+    at.datetime().to_rfc3339()
 }
 
-fn rfc3339(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0).unwrap().to_rfc3339()
-}
-
-async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, created_at: i64) -> app::model::ContactId {
+async fn contact(
+    app: &TestApp,
+    email: &str,
+    channel: &str,
+    source: &str,
+    created_at: app::model::Timestamp,
+) -> app::model::ContactId {
     let fields = ContactForm {
         email: email.into(),
         channel: channel.into(),
@@ -37,7 +40,7 @@ async fn contact(app: &TestApp, email: &str, channel: &str, source: &str, create
     app.store.insert_contact(&fields, created_at, "test").await.unwrap()
 }
 
-async fn event(app: &TestApp, id: app::model::ContactId, kind: EventKind, at: i64) {
+async fn event(app: &TestApp, id: app::model::ContactId, kind: EventKind, at: app::model::Timestamp) {
     let e = NewEvent {
         contact_id: id,
         kind,
@@ -194,7 +197,8 @@ async fn a_retried_batch_with_an_idempotency_key_is_recorded_once(db: Db) {
 async fn bounces_and_complaints_suppress_and_unsubscribes_end_subscriptions(db: Db) {
     let app = TestApp::spawn(db).await;
     let news = app.store.ensure_newsletter("Weekly", "").await.unwrap();
-    let consent = ConsentEvidence { at: 1, channel: "web".into(), form: "f".into(), text: "yes".into() };
+    let consent =
+        ConsentEvidence { at: app::model::Timestamp(1), channel: "web".into(), form: "f".into(), text: "yes".into() };
     let mut ids = Vec::new();
     for email in ["hard@example.com", "spam@example.com", "bye@example.com", "soft@example.com"] {
         let id = contact(&app, email, "web", "", now()).await;
@@ -325,7 +329,8 @@ async fn bulk_actions_run_as_jobs_over_the_whole_list(db: Db) {
     let app = TestApp::spawn(db).await;
     let people = population(&app).await;
     let news = app.store.ensure_newsletter("Weekly", "").await.unwrap();
-    let consent = ConsentEvidence { at: 1, channel: "web".into(), form: "f".into(), text: "yes".into() };
+    let consent =
+        ConsentEvidence { at: app::model::Timestamp(1), channel: "web".into(), form: "f".into(), text: "yes".into() };
     for (id, _) in &people {
         app.store.set_subscription(*id, news, SubscriptionState::Subscribed, &consent).await.unwrap();
     }

@@ -6,11 +6,8 @@ use crate::common;
 
 use app::incentives::Incentive;
 use app::model::ContactForm;
+use app::platform::clock::now;
 use common::{Db, TestApp};
-
-fn now() -> i64 {
-    app::platform::clock::now()
-}
 
 async fn contact(app: &TestApp, email: &str) -> app::model::ContactId {
     let fields = ContactForm { email: email.into(), first_name: "Ann".into(), ..Default::default() }
@@ -19,7 +16,12 @@ async fn contact(app: &TestApp, email: &str) -> app::model::ContactId {
     app.store.insert_contact(&fields, now(), "test").await.unwrap()
 }
 
-async fn programme(app: &TestApp, threshold: i64, source: &str, valid_until: Option<i64>) -> app::model::IncentiveId {
+async fn programme(
+    app: &TestApp,
+    threshold: i64,
+    source: &str,
+    valid_until: Option<app::model::Timestamp>,
+) -> app::model::IncentiveId {
     let p = Incentive {
         id: app::model::IncentiveId(0),
         name: "Complete profile".into(),
@@ -31,7 +33,7 @@ async fn programme(app: &TestApp, threshold: i64, source: &str, valid_until: Opt
         code_source: source.into(),
         code_prefix: "SHIP-".into(),
         active: true,
-        created_at: 0,
+        created_at: app::model::Timestamp(0),
     };
     app.store.create_incentive(&p, &[], now()).await.unwrap()
 }
@@ -246,7 +248,7 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     let earned = app.store.rewards_of(ann).await.unwrap().remove(0);
     assert_eq!(
         earned.redeemed_at,
-        chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| d.timestamp())
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").ok().map(|d| app::model::Timestamp(d.timestamp()))
     );
     // A French shop's export: semicolons, its own header, plain dates; a bad date is
     // counted, not recorded.

@@ -8,13 +8,10 @@ use app::mail::service as mail;
 use app::mail::NewMail;
 use app::model::contact::ConsentEvidence;
 use app::model::{ContactForm, SubscriptionState};
+use app::platform::clock::now;
 use app::state::AppState;
 use common::{smtp, Db, TestApp};
 use std::sync::Arc;
-
-fn now() -> i64 {
-    app::platform::clock::now()
-}
 
 /// The app, and a state that sends through the test SMTP server on `port`. The server's
 /// own delivery rounds stay off, so each test decides when mail goes out (and at which

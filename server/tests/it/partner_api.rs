@@ -41,7 +41,12 @@ async fn post_with(app: &TestApp, path: &str, key: Option<&str>, body: Value) ->
     (status, retry_after, body)
 }
 
-async fn partner_with<'a>(app: &'a TestApp, scopes: &[Scope], quota: i64, expires_at: Option<i64>) -> Partner<'a> {
+async fn partner_with<'a>(
+    app: &'a TestApp,
+    scopes: &[Scope],
+    quota: i64,
+    expires_at: Option<app::model::Timestamp>,
+) -> Partner<'a> {
     let state = app::state::AppState::new(app.store.clone(), common::test_settings());
     let now = app::platform::clock::now();
     let name = format!("Leads {}", rand_name());
@@ -58,7 +63,7 @@ fn rand_name() -> String {
 }
 
 async fn known_contact(app: &TestApp, email: &str) {
-    known_contact_at(app, email, 1).await;
+    known_contact_at(app, email, app::model::Timestamp(1)).await;
 }
 
 async fn a_check_answers_which_values_are_known(db: Db) {
@@ -226,7 +231,11 @@ async fn a_new_lead_is_recorded_and_billed_once(db: Db) {
     let subs = app.store.subscriptions(id).await.unwrap();
     assert_eq!(subs.len(), 1);
     assert_eq!(subs[0].consent.form, "contest form v2");
-    assert_eq!(subs[0].consent.at, 1_780_308_000, "the consent keeps the time the person gave it");
+    assert_eq!(
+        subs[0].consent.at,
+        app::model::Timestamp(1_780_308_000),
+        "the consent keeps the time the person gave it"
+    );
 
     // Now it is known: a check says so, and a second submission is refused unbilled.
     let (_, body) = partner.check("emails", &["new.lead@example.com"]).await;
@@ -332,7 +341,7 @@ async fn the_hashed_list_is_exported_whole_or_since_a_date(db: Db) {
     // Contacts in these tests were created at t=1 (1970); one created now is "new since".
     let now = app::platform::clock::now();
     known_contact_at(&app, "fresh@example.com", now).await;
-    let since = chrono::DateTime::from_timestamp(now - 60, 0).unwrap().to_rfc3339();
+    let since = (now - 60).datetime().to_rfc3339();
     let res = get(&format!("?format=sha256&since={}", since.replace('+', "%2B")), false).await.unwrap();
     assert_eq!(res.text().await.unwrap().trim(), Email::parse("fresh@example.com").unwrap().sha256_hex());
 
@@ -352,7 +361,7 @@ async fn the_hashed_list_is_exported_whole_or_since_a_date(db: Db) {
     assert_eq!(res.status(), 403);
 }
 
-async fn known_contact_at(app: &TestApp, email: &str, at: i64) {
+async fn known_contact_at(app: &TestApp, email: &str, at: app::model::Timestamp) {
     let fields = ContactForm { email: email.into(), channel: "web".into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
         .unwrap();

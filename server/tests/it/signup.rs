@@ -6,14 +6,11 @@
 use crate::common;
 
 use app::model::{Channel, ContactForm, Role, SubscriptionState};
+use app::platform::clock::now;
 use app::platform::signing::{Purpose, Signer};
 use app::signup::Ticket;
 use app::state::{Settings, SignupDefence};
 use common::{test_settings, Db, TestApp};
-
-fn now() -> i64 {
-    app::platform::clock::now()
-}
 
 fn with_defence(defence: SignupDefence) -> Settings {
     Settings { signup: defence, ..test_settings() }

@@ -117,10 +117,20 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     let newsletter = app.store.ensure_newsletter("Weekly", "").await.unwrap().to_string();
     let contact_id = id.to_string();
     let state = app::state::AppState::new(app.store.clone(), common::test_settings());
-    let partner_id = app::partners::service::create_partner(&state, "test", "LeadCo", "", 150, 0, 1).await.unwrap();
-    app::partners::service::issue_key(&state, "test", partner_id, &[app::model::api_key::Scope::Check], None, 1)
-        .await
-        .unwrap();
+    let partner_id =
+        app::partners::service::create_partner(&state, "test", "LeadCo", "", 150, 0, app::model::Timestamp(1))
+            .await
+            .unwrap();
+    app::partners::service::issue_key(
+        &state,
+        "test",
+        partner_id,
+        &[app::model::api_key::Scope::Check],
+        None,
+        app::model::Timestamp(1),
+    )
+    .await
+    .unwrap();
     let key_id = app.store.api_keys(partner_id).await.unwrap()[0].id.to_string();
     let partner_id = partner_id.to_string();
     let (target_user, _) = app.add_user(Role::Viewer).await;

@@ -15,8 +15,8 @@ pub const STALE_AFTER_SECS: i64 = 15 * 60;
 const TOP_SOURCES: usize = 20;
 
 /// `YYYY-MM` of an instant, and of the month `back` months before it.
-pub fn month_label(now: i64, back: u32) -> String {
-    let day = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
+pub fn month_label(now: crate::model::Timestamp, back: u32) -> String {
+    let day = now.date();
     let first = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).unwrap_or(day);
     (first - Months::new(back)).format("%Y-%m").to_string()
 }
@@ -62,7 +62,7 @@ pub fn summarise(rows: &[BreakdownRow]) -> Dashboard {
 
 /// Recomputes the dashboard at `now` and stores it (and this month's snapshot).
 #[tracing::instrument(skip_all)]
-pub async fn refresh(state: &AppState, now: i64) -> Result<Dashboard, StoreError> {
+pub async fn refresh(state: &AppState, now: crate::model::Timestamp) -> Result<Dashboard, StoreError> {
     let settings = settings(state).await?;
     let bounds = settings.bounds(now);
     let rows = state.store.engagement_breakdown(&bounds, bounds.idle_from(settings.idle_months)).await?;
@@ -82,7 +82,7 @@ pub async fn refresh(state: &AppState, now: i64) -> Result<Dashboard, StoreError
 
 /// The stored dashboard, computed first if there is none or the settings changed
 /// since. A stale one is still shown (with its time) while housekeeping refreshes it.
-pub async fn dashboard(state: &AppState, now: i64) -> Result<Dashboard, StoreError> {
+pub async fn dashboard(state: &AppState, now: crate::model::Timestamp) -> Result<Dashboard, StoreError> {
     if let Some(snapshot) = state.store.snapshot(SNAPSHOT_NAME).await? {
         if let Ok(d) = serde_json::from_str::<Dashboard>(&snapshot.body) {
             // An empty one is recomputed: it may predate the first contacts.
@@ -95,7 +95,7 @@ pub async fn dashboard(state: &AppState, now: i64) -> Result<Dashboard, StoreErr
 }
 
 /// Housekeeping: refreshes the stored dashboard when it is older than `STALE_AFTER_SECS`.
-pub async fn refresh_if_stale(state: &AppState, now: i64) -> Result<bool, StoreError> {
+pub async fn refresh_if_stale(state: &AppState, now: crate::model::Timestamp) -> Result<bool, StoreError> {
     match state.store.snapshot(SNAPSHOT_NAME).await? {
         Some(snapshot) if now - snapshot.taken_at < STALE_AFTER_SECS => Ok(false),
         _ => refresh(state, now).await.map(|_| true),

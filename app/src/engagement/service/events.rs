@@ -36,7 +36,7 @@ pub async fn resolve(
     state: &AppState,
     items: &[serde_json::Value],
     actor: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Vec<Result<NewEvent, String>>, StoreError> {
     let parsed: Vec<Result<ValidEvent, String>> = items.iter().map(|v| parse_event(v, now)).collect();
     resolve_valid(state, parsed, actor).await
@@ -100,7 +100,7 @@ pub async fn ingest(
     items: &[serde_json::Value],
     actor: &str,
     atomic: bool,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<IngestReport, StoreError> {
     let resolved = resolve(state, items, actor, now).await?;
     let failed = resolved.iter().filter(|r| r.is_err()).count();

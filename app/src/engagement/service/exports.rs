@@ -37,10 +37,8 @@ fn cell(value: &str) -> String {
     }
 }
 
-fn day(secs: Option<i64>) -> String {
-    secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+fn day(secs: Option<crate::model::Timestamp>) -> String {
+    secs.map(|s| s.datetime().format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 pub fn csv_header() -> Vec<u8> {

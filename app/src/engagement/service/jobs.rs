@@ -40,7 +40,7 @@ impl BulkAction {
 pub struct BulkParams {
     pub query: ContactQuery,
     pub action: BulkAction,
-    pub at: i64,
+    pub at: crate::model::Timestamp,
     pub settings: EngagementSettings,
 }
 
@@ -49,7 +49,7 @@ pub async fn start_bulk(
     query: &ContactQuery,
     action: BulkAction,
     actor: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<crate::model::JobId, StoreError> {
     let settings = settings(state).await?;
     let total = state.store.count_matching(query, &settings.bounds(now)).await?;
@@ -125,7 +125,7 @@ async fn moving_the_figures(
 /// Reads an events CSV: a header naming `email` or `contact_id`, `type`,
 /// `occurred_at` and optionally `campaign`, then one event per line. Returns the
 /// events, or every problem found (line numbers as a spreadsheet shows them).
-pub fn parse_events_csv(text: &str, now: i64) -> Result<Vec<ValidEvent>, Vec<String>> {
+pub fn parse_events_csv(text: &str, now: crate::model::Timestamp) -> Result<Vec<ValidEvent>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -198,7 +198,7 @@ pub async fn start_import(
     state: &AppState,
     csv: String,
     actor: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Result<crate::model::JobId, Vec<String>>, StoreError> {
     let events = match parse_events_csv(&csv, now) {
         Ok(e) => e,
@@ -276,7 +276,7 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
 mod tests {
     use super::*;
 
-    const NOW: i64 = 1_795_000_000;
+    const NOW: crate::model::Timestamp = crate::model::Timestamp(1_795_000_000);
 
     #[test]
     fn a_csv_is_read_with_quotes_and_optional_columns() {

@@ -43,6 +43,10 @@ pub async fn settings(state: &AppState) -> Result<EngagementSettings, StoreError
     crate::platform::settings::get::<Engagement>(state.store.as_ref()).await
 }
 
-pub async fn save_settings(state: &AppState, settings: &EngagementSettings, now: i64) -> Result<(), StoreError> {
+pub async fn save_settings(
+    state: &AppState,
+    settings: &EngagementSettings,
+    now: crate::model::Timestamp,
+) -> Result<(), StoreError> {
     crate::platform::settings::put::<Engagement>(state.store.as_ref(), settings, now).await
 }

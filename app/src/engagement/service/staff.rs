@@ -80,7 +80,7 @@ pub async fn add_interaction(
         errors.add("kind", "Choose what happened.");
     }
     let now = now();
-    let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
+    let today = now.date();
     let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok();
     match date {
         None => errors.add("day", "Give the date as YYYY-MM-DD."),
@@ -97,8 +97,7 @@ pub async fn add_interaction(
     };
     state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
     // Today's interactions are stamped now; earlier ones at noon UTC that day.
-    let at =
-        if date == today { now } else { date.and_hms_opt(12, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(now) };
+    let at = if date == today { now } else { date.and_hms_opt(12, 0, 0).map(|t| t.and_utc().into()).unwrap_or(now) };
     let event = NewEvent {
         contact_id,
         kind,

@@ -61,7 +61,7 @@ pub async fn track(
     state: &AppState,
     token: &str,
     kind: EventKind,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Option<TrackedLink>, StoreError> {
     let Some(link) = Signer::of(state).await?.verify::<TrackedLink>(Purpose::Tracking, token) else {
         return Ok(None);

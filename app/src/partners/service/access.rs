@@ -65,7 +65,7 @@ pub async fn authenticate(
     state: &AppState,
     authorization: Option<&str>,
     scope: Scope,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<PartnerKey, ApiError> {
     let raw = authorization
         .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
@@ -128,7 +128,7 @@ pub async fn keep_answer(
     key: &str,
     status: i64,
     body: &str,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<(), StoreError> {
     state.store.save_idempotent_response(partner_id, key, status, body, now).await
 }

@@ -10,7 +10,7 @@ use super::*;
 pub async fn export_hashes(
     state: &AppState,
     sha256: bool,
-    since: Option<i64>,
+    since: Option<crate::model::Timestamp>,
     out: &tokio::sync::mpsc::Sender<Vec<String>>,
 ) -> Result<(), StoreError> {
     state.store.export_hashes(sha256, since, out).await
@@ -20,7 +20,7 @@ pub async fn check_lines(
     state: &AppState,
     caller: &PartnerKey,
     lines: &[String],
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<Vec<String>, ApiError> {
     let lookups: Vec<(usize, Lookup)> =
         lines.iter().enumerate().filter_map(|(i, l)| lookup_of("emails", l).ok().map(|x| (i, x))).collect();
@@ -53,7 +53,7 @@ pub struct KnownHashes {
 struct LoadedHashes {
     md5: std::collections::HashSet<u128>,
     sha256: std::collections::HashSet<u128>,
-    refreshed_at: i64,
+    refreshed_at: crate::model::Timestamp,
 }
 
 pub(super) fn prefix128(hex: &str) -> Option<u128> {
@@ -66,11 +66,11 @@ impl KnownHashes {
         &self,
         store: &dyn crate::store::Store,
         lookups: &[&Lookup],
-        now: i64,
+        now: crate::model::Timestamp,
     ) -> Result<Vec<bool>, StoreError> {
         let mut guard = self.loaded.lock().await;
         let since = match guard.as_ref() {
-            None => Some(i64::MIN),
+            None => Some(crate::model::Timestamp::MIN),
             // Overlap by a second: rows written within the second of the last refresh.
             Some(loaded) if now > loaded.refreshed_at => Some(loaded.refreshed_at - 1),
             Some(_) => None,
@@ -79,7 +79,7 @@ impl KnownHashes {
             let loaded = guard.get_or_insert_with(|| LoadedHashes {
                 md5: Default::default(),
                 sha256: Default::default(),
-                refreshed_at: i64::MIN,
+                refreshed_at: crate::model::Timestamp::MIN,
             });
             let (md5, sha256) = (&mut loaded.md5, &mut loaded.sha256);
             store
@@ -124,7 +124,7 @@ pub async fn check(
     state: &AppState,
     caller: &PartnerKey,
     request: CheckRequest,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<CheckResponse, ApiError> {
     let (list, values) = match (request.emails, request.md5, request.sha256) {
         (Some(v), None, None) => ("emails", v),

@@ -13,7 +13,7 @@ pub(super) fn read_lead(
     request: &LeadRequest,
     partner_name: &str,
     newsletters: &[crate::model::contact::Newsletter],
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<(crate::model::ContactFields, Vec<crate::store::Consented>), ApiError> {
     let form = ContactForm {
         email: request.email.clone().unwrap_or_default(),
@@ -34,7 +34,7 @@ pub(super) fn read_lead(
         },
         ..Default::default()
     };
-    let today = chrono::DateTime::from_timestamp(now, 0).map(|d| d.date_naive()).unwrap_or_default();
+    let today = now.date();
     let fields = form.validate(today).map_err(|errors| {
         let first = &errors.0[0];
         invalid_lead(&first.field, &first.message)
@@ -58,6 +58,7 @@ pub(super) fn read_lead(
             let at = chrono::DateTime::parse_from_rfc3339(at)
                 .map_err(|_| invalid_lead("consent.at", "Give an RFC 3339 date and time, like 2026-11-23T10:00:00Z."))?
                 .timestamp();
+            let at = crate::model::Timestamp(at);
             // A few minutes of clock difference are tolerated, the future is not.
             if at > now + 300 {
                 return Err(invalid_lead("consent.at", "The consent cannot be in the future."));
@@ -86,7 +87,7 @@ pub(super) fn read_lead(
 
 /// A lead whose body could not be read at all: refused, not billed, and counted on the
 /// partner's statement with the other refusals.
-pub async fn count_unreadable_lead(state: &AppState, caller: &PartnerKey, now: i64) {
+pub async fn count_unreadable_lead(state: &AppState, caller: &PartnerKey, now: crate::model::Timestamp) {
     if let Err(e) = state.store.count_lead_refusal(caller.partner.id, &day_of(now), false).await {
         tracing::warn!(error = %e, "could not count a refused lead");
     }
@@ -99,7 +100,7 @@ pub async fn submit_lead(
     state: &AppState,
     caller: &PartnerKey,
     request: LeadRequest,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<LeadAccepted, ApiError> {
     let day = day_of(now);
     let partner = &caller.partner;

@@ -71,12 +71,12 @@ pub struct PartnerKey {
     pub partner: super::Partner,
 }
 
-pub fn day_of(now: i64) -> String {
-    chrono::DateTime::from_timestamp(now, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+pub fn day_of(now: crate::model::Timestamp) -> String {
+    now.datetime().format("%Y-%m-%d").to_string()
 }
 
-pub(super) fn seconds_to_midnight(now: i64) -> i64 {
-    86_400 - now.rem_euclid(86_400)
+pub(super) fn seconds_to_midnight(now: crate::model::Timestamp) -> i64 {
+    86_400 - now.secs().rem_euclid(86_400)
 }
 
 /// Writes one line of the audit trail; a failure is logged, never hidden from the log.
@@ -86,7 +86,7 @@ pub(super) async fn audit(
     action: &str,
     partner_id: Option<crate::model::PartnerId>,
     detail: String,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<(), AppError> {
     let entry = super::AuditEntry { at: now, actor: actor.to_string(), action: action.to_string(), partner_id, detail };
     Ok(state.store.add_audit(&entry).await?)
@@ -99,7 +99,7 @@ pub async fn create_partner(
     contact_email: &str,
     price_cents: i64,
     daily_quota: i64,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<crate::model::PartnerId, AppError> {
     let mut errors = FieldErrors::default();
     let name = name.trim();
@@ -141,8 +141,8 @@ pub async fn issue_key(
     actor: &str,
     partner_id: crate::model::PartnerId,
     scopes: &[Scope],
-    expires_at: Option<i64>,
-    now: i64,
+    expires_at: Option<crate::model::Timestamp>,
+    now: crate::model::Timestamp,
 ) -> Result<ApiKey, AppError> {
     state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
     let alphabet = ApiKey::random_body_alphabet();
@@ -174,7 +174,7 @@ pub async fn revoke_key(
     state: &AppState,
     actor: &str,
     key_id: crate::model::ApiKeyId,
-    now: i64,
+    now: crate::model::Timestamp,
 ) -> Result<(), AppError> {
     state.store.revoke_api_key(key_id, now).await?;
     state.key_cache.forget_key(key_id);

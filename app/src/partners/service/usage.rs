@@ -9,7 +9,7 @@ use super::*;
 /// loses at most the last second of check counts (leads are billed in their own
 /// transaction, never through this buffer).
 /// A key's last use and its requests per UTC day.
-type KeyUse = (i64, std::collections::HashMap<String, i64>);
+type KeyUse = (crate::model::Timestamp, std::collections::HashMap<String, i64>);
 
 #[derive(Default)]
 pub struct UsageBuffer {
@@ -32,7 +32,7 @@ impl UsageBuffer {
         counts.get(&(partner_id, day.to_string())).map_or(0, |c| c.0)
     }
 
-    pub fn touch(&self, key_id: crate::model::ApiKeyId, day: &str, now: i64) {
+    pub fn touch(&self, key_id: crate::model::ApiKeyId, day: &str, now: crate::model::Timestamp) {
         let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
         let (last, days) = touched.entry(key_id).or_default();
         *last = (*last).max(now);
@@ -73,7 +73,7 @@ pub(super) async fn checks_today(
 }
 
 /// Refuses at once when the partner's daily quota is already used up.
-pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: i64) -> Result<(), ApiError> {
+pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: crate::model::Timestamp) -> Result<(), ApiError> {
     if caller.partner.daily_quota > 0
         && checks_today(state, caller.partner.id, &day_of(now)).await? >= caller.partner.daily_quota
     {

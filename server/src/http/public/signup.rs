@@ -79,7 +79,7 @@ async fn form_page(
     state: &AppState,
     spec: &FormSpec,
     errors: Option<&app::model::FieldErrors>,
-    shown_at: i64,
+    shown_at: app::model::Timestamp,
     status: StatusCode,
 ) -> Response {
     let s = &spec.submission;

@@ -137,7 +137,7 @@ pub(crate) async fn idempotent_caller(
     state: &AppState,
     headers: &HeaderMap,
     scope: Scope,
-    now: i64,
+    now: app::model::Timestamp,
 ) -> Result<(service::PartnerKey, Option<String>), Response> {
     let caller = service::authenticate(state, authorization(headers), scope, now).await.map_err(refusal)?;
     let key =
@@ -159,7 +159,7 @@ pub(crate) async fn remember_if_keyed(
     partner_id: app::model::PartnerId,
     key: Option<String>,
     response: Response,
-    now: i64,
+    now: app::model::Timestamp,
 ) -> Response {
     match key {
         Some(key) if response.status() != StatusCode::INTERNAL_SERVER_ERROR => {
@@ -174,7 +174,7 @@ async fn remember(
     partner_id: app::model::PartnerId,
     key: &str,
     response: Response,
-    now: i64,
+    now: app::model::Timestamp,
 ) -> Response {
     let status = response.status();
     let content_type = response.headers().get(header::CONTENT_TYPE).cloned();

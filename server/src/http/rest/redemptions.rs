@@ -54,10 +54,7 @@ pub(super) async fn redeem(
                         Ok(Redemption::AlreadyRedeemed { at }) => problem(
                             StatusCode::CONFLICT,
                             "Already redeemed",
-                            &format!(
-                                "This code was used at {}.",
-                                chrono::DateTime::from_timestamp(at, 0).map(|d| d.to_rfc3339()).unwrap_or_default()
-                            ),
+                            &format!("This code was used at {}.", at.datetime().to_rfc3339()),
                         ),
                         Ok(Redemption::Unknown) => {
                             problem(StatusCode::NOT_FOUND, "Unknown code", "No code spelled so was given to anyone.")

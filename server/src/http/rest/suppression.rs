@@ -62,7 +62,7 @@ pub(super) async fn export(
     };
     let since = match query.since.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
         None => None,
-        Some(Ok(t)) => Some(t.timestamp()),
+        Some(Ok(t)) => Some(app::model::Timestamp(t.timestamp())),
         Some(Err(_)) => {
             return refusal(ApiError::Invalid(
                 "`since` must be an RFC 3339 date and time, like 2026-11-01T00:00:00Z.".into(),

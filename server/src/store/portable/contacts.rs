@@ -70,7 +70,7 @@ pub(super) async fn add_activity(
     conn: &mut Conn,
     contact_id: app::model::ContactId,
     kind: &str,
-    at: i64,
+    at: app::model::Timestamp,
     detail: &str,
     actor: &str,
 ) -> StoreResult<()> {
@@ -145,7 +145,7 @@ impl Store for DbStore {
     async fn insert_contact(
         &self,
         fields: &ContactFields,
-        now: i64,
+        now: app::model::Timestamp,
         actor: &str,
     ) -> StoreResult<app::model::ContactId> {
         let mut tx = self.begin_write().await?;
@@ -163,7 +163,7 @@ impl Store for DbStore {
         &self,
         id: app::model::ContactId,
         fields: &ContactFields,
-        now: i64,
+        now: app::model::Timestamp,
         actor: &str,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;

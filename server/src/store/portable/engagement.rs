@@ -9,7 +9,7 @@ use app::engagement::{Attrition, BreakdownRow, MonthCounts};
 use app::model::contact::ConsentEvidence;
 use app::model::engagement::{EngagementStatus, Pool, StatusBounds};
 use app::model::events::EventKind;
-use app::model::{Contact, ContactId, ContactQuery};
+use app::model::{Contact, ContactId, ContactQuery, Timestamp};
 use app::store::{EngagementStore, NewEvent, Snapshot, StoreResult};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
@@ -30,8 +30,8 @@ fn status_case(b: &StatusBounds) -> String {
 #[derive(Default)]
 struct Consequence {
     /// The first unsubscribing event: (at, kind, actor).
-    unsubscribe: Option<(i64, EventKind, String)>,
-    suppress: Option<(i64, EventKind)>,
+    unsubscribe: Option<(Timestamp, EventKind, String)>,
+    suppress: Option<(Timestamp, EventKind)>,
 }
 
 fn consequences(events: &[Rare]) -> Vec<(ContactId, Consequence)> {
@@ -69,7 +69,7 @@ async fn apply_rare<'c>(tx: &mut sqlx::Transaction<'c, Db>, events: &[Rare]) -> 
     Ok(())
 }
 
-fn unsubscribe_evidence(at: i64, kind: EventKind, actor: &str) -> ConsentEvidence {
+fn unsubscribe_evidence(at: app::model::Timestamp, kind: EventKind, actor: &str) -> ConsentEvidence {
     ConsentEvidence {
         at,
         channel: "events".into(),
@@ -109,7 +109,7 @@ async fn timeline_rows<'c>(
     tx: &mut sqlx::Transaction<'c, Db>,
     ids: &[ContactId],
     kind: &str,
-    at: i64,
+    at: app::model::Timestamp,
     detail: &str,
     actor: &str,
 ) -> StoreResult<()> {
@@ -183,7 +183,11 @@ impl EngagementStore for DbStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn engagement_breakdown(&self, bounds: &StatusBounds, idle_from: i64) -> StoreResult<Vec<BreakdownRow>> {
+    async fn engagement_breakdown(
+        &self,
+        bounds: &StatusBounds,
+        idle_from: app::model::Timestamp,
+    ) -> StoreResult<Vec<BreakdownRow>> {
         let col = format!("e.{}", bounds.column);
         let sql = format!(
             "SELECT e.channel, e.source, {status} AS status, COUNT(*) AS contacts, \
@@ -226,8 +230,8 @@ impl EngagementStore for DbStore {
     async fn attrition(
         &self,
         bounds: &StatusBounds,
-        start: i64,
-        now: i64,
+        start: app::model::Timestamp,
+        now: app::model::Timestamp,
         inactive_after: i64,
         new_for: i64,
     ) -> StoreResult<Attrition> {
@@ -272,7 +276,7 @@ impl EngagementStore for DbStore {
         Ok(row.map(|r| Snapshot { taken_at: r.get(0), body: r.get(1) }))
     }
 
-    async fn put_snapshot(&self, name: &str, taken_at: i64, body: &str) -> StoreResult<()> {
+    async fn put_snapshot(&self, name: &str, taken_at: app::model::Timestamp, body: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO snapshots (name, taken_at, body) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET taken_at = excluded.taken_at, body = excluded.body",
@@ -295,7 +299,7 @@ impl EngagementStore for DbStore {
         rows.iter().map(rows::month).collect()
     }
 
-    async fn put_engagement_month(&self, m: &MonthCounts, now: i64) -> StoreResult<()> {
+    async fn put_engagement_month(&self, m: &MonthCounts, now: app::model::Timestamp) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO engagement_months (month, recent, engaged, disengaged, inactive, new, taken_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (month) DO UPDATE SET recent = excluded.recent, \
@@ -337,7 +341,13 @@ impl EngagementStore for DbStore {
         Ok(b.build().fetch_one(&self.pool).await.map_err(map_err)?.get(0))
     }
 
-    async fn set_pool(&self, ids: &[ContactId], pool: Pool, now: i64, actor: &str) -> StoreResult<u64> {
+    async fn set_pool(
+        &self,
+        ids: &[ContactId],
+        pool: Pool,
+        now: app::model::Timestamp,
+        actor: &str,
+    ) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         let mut moved = Vec::new();
         for chunk in ids.chunks(900) {

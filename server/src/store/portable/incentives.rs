@@ -46,7 +46,12 @@ async fn insert_codes(conn: &mut Conn, incentive_id: app::model::IncentiveId, co
 
 #[async_trait::async_trait]
 impl IncentiveStore for DbStore {
-    async fn create_incentive(&self, i: &Incentive, pool: &[String], now: i64) -> StoreResult<app::model::IncentiveId> {
+    async fn create_incentive(
+        &self,
+        i: &Incentive,
+        pool: &[String],
+        now: app::model::Timestamp,
+    ) -> StoreResult<app::model::IncentiveId> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO incentives (name, reward, threshold, fields, valid_from, valid_until, code_source, \
@@ -91,7 +96,7 @@ impl IncentiveStore for DbStore {
         incentive_id: app::model::IncentiveId,
         contact_id: app::model::ContactId,
         code: &str,
-        now: i64,
+        now: app::model::Timestamp,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO incentive_codes (incentive_id, code, contact_id, issued_at) VALUES ($1, $2, $3, $4) \
@@ -111,7 +116,7 @@ impl IncentiveStore for DbStore {
         &self,
         incentive_id: app::model::IncentiveId,
         contact_id: app::model::ContactId,
-        now: i64,
+        now: app::model::Timestamp,
     ) -> StoreResult<Option<String>> {
         // Two people may race for the same next code: whoever loses tries the
         // following one.
@@ -145,7 +150,7 @@ impl IncentiveStore for DbStore {
         Ok(None)
     }
 
-    async fn redeem_code(&self, code: &str, at: i64) -> StoreResult<Redemption> {
+    async fn redeem_code(&self, code: &str, at: app::model::Timestamp) -> StoreResult<Redemption> {
         // The oldest issued, unused code so spelled (pools of two programmes
         // could share a spelling).
         let row = sqlx::query(
@@ -167,7 +172,7 @@ impl IncentiveStore for DbStore {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(map_err)?;
-        Ok(match used.get::<Option<i64>, _>(0) {
+        Ok(match used.get::<Option<app::model::Timestamp>, _>(0) {
             Some(at) => Redemption::AlreadyRedeemed { at },
             None => Redemption::Unknown,
         })

@@ -27,7 +27,11 @@ impl JobStore for DbStore {
         Ok(row.get(0))
     }
 
-    async fn claim_job(&self, now: i64, lease_until: i64) -> StoreResult<Option<ClaimedJob>> {
+    async fn claim_job(
+        &self,
+        now: app::model::Timestamp,
+        lease_until: app::model::Timestamp,
+    ) -> StoreResult<Option<ClaimedJob>> {
         // The WHERE is repeated on the outer UPDATE: when two instances pick the
         // same job, the second re-checks it after the first commits and skips it.
         let row = sqlx::query(
@@ -51,8 +55,8 @@ impl JobStore for DbStore {
         id: app::model::JobId,
         done: i64,
         next_id: i64,
-        now: i64,
-        lease_until: i64,
+        now: app::model::Timestamp,
+        lease_until: app::model::Timestamp,
     ) -> StoreResult<()> {
         sqlx::query("UPDATE jobs SET done = $2, next_id = $3, updated_at = $4, lease_until = $5 WHERE id = $1")
             .bind(id)
@@ -66,7 +70,13 @@ impl JobStore for DbStore {
         Ok(())
     }
 
-    async fn finish_job(&self, id: app::model::JobId, failed: bool, message: &str, now: i64) -> StoreResult<()> {
+    async fn finish_job(
+        &self,
+        id: app::model::JobId,
+        failed: bool,
+        message: &str,
+        now: app::model::Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE jobs SET state = $2, message = $3, updated_at = $4, payload = '' WHERE id = $1")
             .bind(id)
             .bind(if failed { "failed" } else { "done" })

@@ -33,7 +33,7 @@ fn decode(r: &<Db as sqlx::Database>::Row) -> Result<OutboxMail, sqlx::Error> {
 #[async_trait::async_trait]
 impl MailStore for DbStore {
     #[tracing::instrument(skip_all, fields(kind = %mail.kind))]
-    async fn queue_mail(&self, mail: &NewMail, now: i64) -> StoreResult<app::model::MailId> {
+    async fn queue_mail(&self, mail: &NewMail, now: app::model::Timestamp) -> StoreResult<app::model::MailId> {
         let row = sqlx::query(
             "INSERT INTO outbox (contact_id, kind, to_address, subject, text_body, html_body, unsubscribe_url, \
              next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -53,7 +53,12 @@ impl MailStore for DbStore {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn claim_mails(&self, now: i64, lease_until: i64, limit: i64) -> StoreResult<Vec<OutboxMail>> {
+    async fn claim_mails(
+        &self,
+        now: app::model::Timestamp,
+        lease_until: app::model::Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMail>> {
         // One statement: instances racing for the same rows each get their own.
         let rows = sqlx::query(&format!(
             "UPDATE outbox SET lease_until = $1 WHERE id IN (SELECT id FROM outbox \
@@ -71,7 +76,7 @@ impl MailStore for DbStore {
         Ok(mails)
     }
 
-    async fn mail_sent(&self, id: app::model::MailId, now: i64) -> StoreResult<()> {
+    async fn mail_sent(&self, id: app::model::MailId, now: app::model::Timestamp) -> StoreResult<()> {
         sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = 0, last_error = '' WHERE id = $2")
             .bind(now)
             .bind(id)
@@ -81,7 +86,12 @@ impl MailStore for DbStore {
         Ok(())
     }
 
-    async fn mail_failed(&self, id: app::model::MailId, error: &str, retry_at: Option<i64>) -> StoreResult<()> {
+    async fn mail_failed(
+        &self,
+        id: app::model::MailId,
+        error: &str,
+        retry_at: Option<app::model::Timestamp>,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, lease_until = 0, last_error = $1, \
              state = CASE WHEN $2 THEN 'queued' ELSE 'failed' END, next_attempt_at = COALESCE($3, next_attempt_at) WHERE id = $4",
@@ -96,7 +106,7 @@ impl MailStore for DbStore {
         Ok(())
     }
 
-    async fn retry_mail(&self, id: app::model::MailId, now: i64) -> StoreResult<bool> {
+    async fn retry_mail(&self, id: app::model::MailId, now: app::model::Timestamp) -> StoreResult<bool> {
         let done =
             sqlx::query("UPDATE outbox SET state = 'queued', next_attempt_at = $1 WHERE id = $2 AND state <> 'sent'")
                 .bind(now)

@@ -38,7 +38,7 @@ impl PartnerStore for DbStore {
         contact_email: &str,
         price_cents: i64,
         daily_quota: i64,
-        now: i64,
+        now: app::model::Timestamp,
     ) -> StoreResult<app::model::PartnerId> {
         let row = sqlx::query("INSERT INTO partners (name, contact_email, price_cents, daily_quota, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(name)
@@ -73,8 +73,8 @@ impl PartnerStore for DbStore {
         key_hash: &str,
         prefix: &str,
         scopes: &str,
-        now: i64,
-        expires_at: Option<i64>,
+        now: app::model::Timestamp,
+        expires_at: Option<app::model::Timestamp>,
     ) -> StoreResult<app::model::ApiKeyId> {
         let row = sqlx::query(
             "INSERT INTO api_keys (partner_id, key_hash, prefix, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -115,7 +115,7 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::api_key).collect()
     }
 
-    async fn revoke_api_key(&self, id: app::model::ApiKeyId, now: i64) -> StoreResult<()> {
+    async fn revoke_api_key(&self, id: app::model::ApiKeyId, now: app::model::Timestamp) -> StoreResult<()> {
         let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
@@ -129,7 +129,7 @@ impl PartnerStore for DbStore {
         }
     }
 
-    async fn touch_api_key(&self, id: app::model::ApiKeyId, now: i64) -> StoreResult<()> {
+    async fn touch_api_key(&self, id: app::model::ApiKeyId, now: app::model::Timestamp) -> StoreResult<()> {
         // At most one write a second per key: last use is for people, not billing.
         sqlx::query(
             "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
@@ -320,7 +320,7 @@ impl PartnerStore for DbStore {
         key: &str,
         status: i64,
         body: &str,
-        now: i64,
+        now: app::model::Timestamp,
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO idempotent_responses (partner_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -340,7 +340,7 @@ impl PartnerStore for DbStore {
     async fn export_hashes(
         &self,
         sha256: bool,
-        since: Option<i64>,
+        since: Option<app::model::Timestamp>,
         out: &tokio::sync::mpsc::Sender<Vec<String>>,
     ) -> StoreResult<()> {
         let column = if sha256 { "email_sha256" } else { "email_md5" };
@@ -350,7 +350,7 @@ impl PartnerStore for DbStore {
         loop {
             let rows = sqlx::query(&sql)
                 .bind(after)
-                .bind(since.unwrap_or(i64::MIN))
+                .bind(since.unwrap_or(app::model::Timestamp::MIN))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
@@ -365,7 +365,7 @@ impl PartnerStore for DbStore {
 
     async fn for_each_hash_since(
         &self,
-        since: i64,
+        since: app::model::Timestamp,
         each: &mut (dyn for<'r> FnMut(&'r str, &'r str) + Send),
     ) -> StoreResult<()> {
         use futures::TryStreamExt;

@@ -15,8 +15,8 @@ impl SelfServiceStore for DbStore {
         contact_id: app::model::ContactId,
         purpose: &str,
         token_hash: &str,
-        now: i64,
-        expires_at: i64,
+        now: app::model::Timestamp,
+        expires_at: app::model::Timestamp,
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO contact_links (contact_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(contact_id)
@@ -30,7 +30,12 @@ impl SelfServiceStore for DbStore {
         Ok(())
     }
 
-    async fn use_link(&self, token_hash: &str, purpose: &str, now: i64) -> StoreResult<Option<app::model::ContactId>> {
+    async fn use_link(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: app::model::Timestamp,
+    ) -> StoreResult<Option<app::model::ContactId>> {
         // One statement: two clicks at once cannot both use it.
         let row = sqlx::query(
             "UPDATE contact_links SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
@@ -46,7 +51,12 @@ impl SelfServiceStore for DbStore {
     }
 
     #[tracing::instrument(skip(self, phone_sha256))]
-    async fn erase_contact(&self, id: app::model::ContactId, phone_sha256: &str, now: i64) -> StoreResult<()> {
+    async fn erase_contact(
+        &self,
+        id: app::model::ContactId,
+        phone_sha256: &str,
+        now: app::model::Timestamp,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         // Sign-ups of the person (confirmed, or pending for this address).
         sqlx::query("DELETE FROM signups WHERE contact_id = $1 OR email = (SELECT email FROM contacts WHERE id = $1)")
@@ -93,7 +103,7 @@ impl SelfServiceStore for DbStore {
         &self,
         contact_id: app::model::ContactId,
         newsletter_id: app::model::NewsletterId,
-        until: Option<i64>,
+        until: Option<app::model::Timestamp>,
         consent: &app::model::contact::ConsentEvidence,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
@@ -138,7 +148,7 @@ impl SelfServiceStore for DbStore {
         contact_id: app::model::ContactId,
         channel: &str,
         words: &str,
-        now: i64,
+        now: app::model::Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
@@ -162,8 +172,8 @@ impl SelfServiceStore for DbStore {
 
     async fn contacts_to_refresh(
         &self,
-        updated_before: i64,
-        no_link_since: i64,
+        updated_before: app::model::Timestamp,
+        no_link_since: app::model::Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<app::model::ContactId>> {
         let rows = sqlx::query(

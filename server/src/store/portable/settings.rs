@@ -18,7 +18,7 @@ impl SettingsStore for DbStore {
         Ok(row.map(|r| r.get(0)))
     }
 
-    async fn put_settings(&self, settings: &[(&str, &str)], now: i64) -> StoreResult<()> {
+    async fn put_settings(&self, settings: &[(&str, &str)], now: app::model::Timestamp) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         for (name, value) in settings {
             sqlx::query(
@@ -36,7 +36,13 @@ impl SettingsStore for DbStore {
         Ok(())
     }
 
-    async fn replace_setting(&self, name: &str, expected: Option<&str>, value: &str, now: i64) -> StoreResult<bool> {
+    async fn replace_setting(
+        &self,
+        name: &str,
+        expected: Option<&str>,
+        value: &str,
+        now: app::model::Timestamp,
+    ) -> StoreResult<bool> {
         let done =
             match expected {
                 None => sqlx::query(
@@ -60,7 +66,7 @@ impl SettingsStore for DbStore {
         Ok(done.map_err(map_err)?.rows_affected() == 1)
     }
 
-    async fn setting_or_insert(&self, name: &str, value: &str, now: i64) -> StoreResult<String> {
+    async fn setting_or_insert(&self, name: &str, value: &str, now: app::model::Timestamp) -> StoreResult<String> {
         sqlx::query("INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(value)

@@ -36,7 +36,7 @@ async fn subscribe_in(
     conn: &mut Conn,
     fields: &ContactFields,
     subscriptions: &[app::store::Consented],
-    now: i64,
+    now: app::model::Timestamp,
     actor: &str,
 ) -> StoreResult<Option<Joined>> {
     let found = match find(&mut *conn, fields).await? {
@@ -118,7 +118,7 @@ impl SignupStore for DbStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn confirm_signup(&self, token_hash: &str, now: i64) -> StoreResult<SignupOutcome> {
+    async fn confirm_signup(&self, token_hash: &str, now: app::model::Timestamp) -> StoreResult<SignupOutcome> {
         let mut tx = self.begin_write().await?;
         // The claim first: a second confirmation of the same link waits for
         // this one and then finds it used.
@@ -151,14 +151,14 @@ impl SignupStore for DbStore {
             source_detail: row.get("source_detail"),
             ..Default::default()
         };
-        let today = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().date_naive();
+        let today = now.date();
         let fields =
             form.validate(today).map_err(|_| StoreError::Database("a stored sign-up no longer validates".into()))?;
         let offers: Vec<(app::model::NewsletterId, String)> =
             serde_json::from_str(&row.get::<String, _>("offers")).unwrap_or_default();
         let form_name: String = row.get("form");
-        let signed_up_at: i64 = row.get("created_at");
-        let signed_up = chrono::DateTime::from_timestamp(signed_up_at, 0).unwrap_or_default();
+        let signed_up_at: app::model::Timestamp = row.get("created_at");
+        let signed_up = signed_up_at.datetime();
         let subscriptions: Vec<app::store::Consented> = offers
             .into_iter()
             .map(|(newsletter_id, words)| {
@@ -198,7 +198,7 @@ impl SignupStore for DbStore {
         &self,
         fields: &ContactFields,
         subscriptions: &[app::store::Consented],
-        now: i64,
+        now: app::model::Timestamp,
         actor: &str,
     ) -> StoreResult<Option<app::store::Subscribed>> {
         let mut tx = self.begin_write().await?;
@@ -207,7 +207,7 @@ impl SignupStore for DbStore {
         Ok(done.map(|(contact_id, created, _)| app::store::Subscribed { contact_id, created }))
     }
 
-    async fn purge_signups(&self, now: i64) -> StoreResult<u64> {
+    async fn purge_signups(&self, now: app::model::Timestamp) -> StoreResult<u64> {
         // Expired: the personal data goes now; the token's hash stays a while so
         // an old link still says "expired, sign up again".
         sqlx::query(

@@ -16,7 +16,7 @@ impl UserStore for DbStore {
         email: &Email,
         role: Role,
         password_hash: &str,
-        now: i64,
+        now: app::model::Timestamp,
     ) -> StoreResult<app::model::UserId> {
         let row = sqlx::query(
             "INSERT INTO users (email, role, password_hash, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
@@ -85,7 +85,7 @@ impl UserStore for DbStore {
         }
     }
 
-    async fn record_login(&self, id: app::model::UserId, now: i64) -> StoreResult<()> {
+    async fn record_login(&self, id: app::model::UserId, now: app::model::Timestamp) -> StoreResult<()> {
         sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
@@ -103,7 +103,12 @@ impl UserStore for DbStore {
         Ok(row.get(0))
     }
 
-    async fn login_failures(&self, subject: &str, now: i64, window: i64) -> StoreResult<app::store::LoginFailures> {
+    async fn login_failures(
+        &self,
+        subject: &str,
+        now: app::model::Timestamp,
+        window: i64,
+    ) -> StoreResult<app::store::LoginFailures> {
         let row = sqlx::query(
             "SELECT failures, window_started FROM login_failures WHERE subject = $1 AND window_started > $2",
         )
@@ -117,7 +122,12 @@ impl UserStore for DbStore {
             .unwrap_or(app::store::LoginFailures { count: 0, window_started: now }))
     }
 
-    async fn add_login_failure(&self, subject: &str, now: i64, window: i64) -> StoreResult<app::store::LoginFailures> {
+    async fn add_login_failure(
+        &self,
+        subject: &str,
+        now: app::model::Timestamp,
+        window: i64,
+    ) -> StoreResult<app::store::LoginFailures> {
         // One statement, so concurrent failures on several instances all count.
         let row = sqlx::query(
             "INSERT INTO login_failures (subject, failures, window_started) VALUES ($1, 1, $2) \
@@ -144,7 +154,7 @@ impl UserStore for DbStore {
         Ok(())
     }
 
-    async fn session_insert(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<bool> {
+    async fn session_insert(&self, id: &str, data: &str, expires_at: app::model::Timestamp) -> StoreResult<bool> {
         let done =
             sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
                 .bind(id)
@@ -156,7 +166,7 @@ impl UserStore for DbStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn session_save(&self, id: &str, data: &str, expires_at: i64) -> StoreResult<()> {
+    async fn session_save(&self, id: &str, data: &str, expires_at: app::model::Timestamp) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
@@ -170,7 +180,7 @@ impl UserStore for DbStore {
         Ok(())
     }
 
-    async fn session_load(&self, id: &str, now: i64) -> StoreResult<Option<String>> {
+    async fn session_load(&self, id: &str, now: app::model::Timestamp) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
             .bind(id)
             .bind(now)
@@ -185,7 +195,7 @@ impl UserStore for DbStore {
         Ok(())
     }
 
-    async fn sessions_delete_expired(&self, now: i64) -> StoreResult<u64> {
+    async fn sessions_delete_expired(&self, now: app::model::Timestamp) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
             .execute(&self.pool)

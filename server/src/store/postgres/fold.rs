@@ -27,7 +27,7 @@ pub async fn queue(store: &PgStore, events: &[NewEvent]) -> StoreResult<()> {
     .bind(events.iter().map(|e| e.contact_id).collect::<Vec<app::model::ContactId>>())
     .bind(col(|e| e.kind.as_str().to_string()))
     .bind(events.iter().map(|e| e.kind.is_interaction()).collect::<Vec<bool>>())
-    .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<i64>>())
+    .bind(events.iter().map(|e| e.occurred_at).collect::<Vec<app::model::Timestamp>>())
     .bind(col(|e| e.detail.clone()))
     .bind(col(|e| e.actor.clone()))
     .bind(col(|e| e.campaign.clone()))
@@ -78,8 +78,9 @@ pub async fn fold(tx: &mut Transaction<'_, Postgres>, limit: i64) -> StoreResult
     .await
     .map_err(map_err)?;
     let taken: i64 = row.get(0);
-    let rare: Vec<(app::model::ContactId, String, i64, String)> = serde_json::from_str(row.get::<&str, _>(1))
-        .map_err(|e| app::store::StoreError::Database(format!("fold: {e}")))?;
+    let rare: Vec<(app::model::ContactId, String, app::model::Timestamp, String)> =
+        serde_json::from_str(row.get::<&str, _>(1))
+            .map_err(|e| app::store::StoreError::Database(format!("fold: {e}")))?;
     let rare =
         rare.into_iter().filter_map(|(id, kind, at, actor)| Some((id, EventKind::parse(&kind)?, at, actor))).collect();
     Ok((taken as u64, rare))

@@ -11,7 +11,7 @@ async fn five(store: &dyn app::store::Store) -> Vec<app::model::ContactId> {
     {
         let mut f = fields(&format!("p{i}@example.com"), "P", &format!("N{i}"));
         f.channel = *channel;
-        ids.push(store.insert_contact(&f, 100 + i as i64, "s").await.unwrap());
+        ids.push(store.insert_contact(&f, Timestamp(100 + i as i64), "s").await.unwrap());
     }
     ids
 }
@@ -40,25 +40,34 @@ async fn pools_and_suppression_change_each_contact_once(db: common::Db) {
     let store = common::store(&fresh).await;
     let weekly = store.ensure_newsletter("Weekly", "").await.unwrap();
     let ids = five(&*store).await;
-    let yes = ConsentEvidence { at: 150, channel: "web".into(), form: "f".into(), text: "Yes".into() };
+    let yes = ConsentEvidence { at: Timestamp(150), channel: "web".into(), form: "f".into(), text: "Yes".into() };
     store.set_subscription(ids[0], weekly, SubscriptionState::Subscribed, &yes).await.unwrap();
 
-    assert_eq!(store.set_pool(&[ids[0], ids[1]], Pool::Inactive, 200, "staff@x").await.unwrap(), 2);
-    assert_eq!(store.set_pool(&[ids[1], ids[2]], Pool::Inactive, 210, "staff@x").await.unwrap(), 1, "already there");
+    assert_eq!(store.set_pool(&[ids[0], ids[1]], Pool::Inactive, Timestamp(200), "staff@x").await.unwrap(), 2);
+    assert_eq!(
+        store.set_pool(&[ids[1], ids[2]], Pool::Inactive, Timestamp(210), "staff@x").await.unwrap(),
+        1,
+        "already there"
+    );
     let pooled = ContactQuery { pool: Some(Pool::Inactive), ..Default::default() };
     assert_eq!(store.count_matching(&pooled, &bounds()).await.unwrap(), 3);
     assert_eq!(store.contact(ids[1]).await.unwrap().unwrap().pool, Pool::Inactive);
     let line = &store.timeline(ids[1], 1).await.unwrap()[0];
-    assert_eq!((line.kind.as_str(), line.actor.as_str(), line.occurred_at), ("pool", "staff@x", 200));
-    assert_eq!(store.set_pool(&[ids[1]], Pool::Main, 220, "staff@x").await.unwrap(), 1);
+    assert_eq!((line.kind.as_str(), line.actor.as_str(), line.occurred_at), ("pool", "staff@x", Timestamp(200)));
+    assert_eq!(store.set_pool(&[ids[1]], Pool::Main, Timestamp(220), "staff@x").await.unwrap(), 1);
     assert_eq!(store.contact(ids[1]).await.unwrap().unwrap().pool, Pool::Main);
 
-    let stop = ConsentEvidence { at: 300, channel: "staff".into(), form: "bulk action".into(), text: "Cleaned".into() };
+    let stop = ConsentEvidence {
+        at: Timestamp(300),
+        channel: "staff".into(),
+        form: "bulk action".into(),
+        text: "Cleaned".into(),
+    };
     assert_eq!(store.suppress_contacts(&[ids[0], ids[3]], "manual", &stop, "staff@x").await.unwrap(), 2);
-    let later = ConsentEvidence { at: 400, ..stop.clone() };
+    let later = ConsentEvidence { at: Timestamp(400), ..stop.clone() };
     assert_eq!(store.suppress_contacts(&[ids[0]], "manual", &later, "staff@x").await.unwrap(), 0, "once");
     let c = store.contact(ids[0]).await.unwrap().unwrap();
-    assert_eq!((c.suppressed_at, c.suppression_reason.as_deref()), (Some(300), Some("manual")));
+    assert_eq!((c.suppressed_at, c.suppression_reason.as_deref()), (Some(Timestamp(300)), Some("manual")));
     let subs = store.subscriptions(ids[0]).await.unwrap();
     assert_eq!((subs[0].state, &subs[0].consent), (SubscriptionState::Unsubscribed, &stop), "with the evidence");
     assert_eq!(store.known_md5(&[c.email_md5]).await.unwrap().len(), 1, "the address is kept, hashed");

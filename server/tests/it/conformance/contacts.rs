@@ -5,13 +5,14 @@ use super::*;
 async fn contacts_are_unique_by_normalised_email(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let id = store.insert_contact(&fields("Ada@Example.com", "Ada", "Lovelace"), 100, "staff@x").await.unwrap();
+    let id =
+        store.insert_contact(&fields("Ada@Example.com", "Ada", "Lovelace"), Timestamp(100), "staff@x").await.unwrap();
     let c = store.contact(id).await.unwrap().unwrap();
     assert_eq!(c.fields.email.as_str(), "ada@example.com");
     assert_eq!(c.email_md5, email("ada@example.com").md5_hex());
     assert_eq!(c.email_sha256, email("ada@example.com").sha256_hex());
-    assert_eq!((c.created_at, c.updated_at), (100, 100));
-    let dup = store.insert_contact(&fields(" ADA@example.com ", "A", "L"), 101, "staff@x").await;
+    assert_eq!((c.created_at, c.updated_at), (Timestamp(100), Timestamp(100)));
+    let dup = store.insert_contact(&fields(" ADA@example.com ", "A", "L"), Timestamp(101), "staff@x").await;
     assert!(
         matches!(dup, Err(StoreError::Conflict { ref constraint }) if constraint == "contacts_email_key"),
         "{dup:?}"
@@ -26,28 +27,28 @@ async fn contacts_are_unique_by_normalised_email(db: common::Db) {
 async fn updates_record_what_changed(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let id = store.insert_contact(&fields("ada@example.com", "Ada", "Lovelace"), 100, "s").await.unwrap();
-    let other = store.insert_contact(&fields("bob@example.com", "Bob", "B"), 100, "s").await.unwrap();
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "Lovelace"), Timestamp(100), "s").await.unwrap();
+    let other = store.insert_contact(&fields("bob@example.com", "Bob", "B"), Timestamp(100), "s").await.unwrap();
     let mut changed = fields("ada@example.com", "Ada", "King");
     changed.job_title = "Analyst".into();
     changed.birth_date = NaiveDate::from_ymd_opt(1815, 12, 10);
     changed.custom.insert("title".into(), "Countess".into());
-    store.update_contact(id, &changed, 200, "editor@x").await.unwrap();
+    store.update_contact(id, &changed, Timestamp(200), "editor@x").await.unwrap();
     let c = store.contact(id).await.unwrap().unwrap();
     assert_eq!(c.fields, changed);
-    assert_eq!(c.updated_at, 200);
+    assert_eq!(c.updated_at, Timestamp(200));
     let timeline = store.timeline(id, 10).await.unwrap();
     assert_eq!(timeline[0].kind, "edited");
     assert_eq!(timeline[0].detail, "Changed: last name, birth date, job title, custom");
     assert_eq!(timeline[0].actor, "editor@x");
     // Saving the same data changes nothing and records nothing.
-    store.update_contact(id, &changed, 300, "editor@x").await.unwrap();
+    store.update_contact(id, &changed, Timestamp(300), "editor@x").await.unwrap();
     assert_eq!(store.timeline(id, 10).await.unwrap().len(), 2);
     // Taking another contact's address is refused by the unique email.
-    let taken = store.update_contact(other, &fields("ada@example.com", "Bob", "B"), 300, "s").await;
+    let taken = store.update_contact(other, &fields("ada@example.com", "Bob", "B"), Timestamp(300), "s").await;
     assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
     assert!(matches!(
-        store.update_contact(app::model::ContactId(9999), &changed, 1, "s").await,
+        store.update_contact(app::model::ContactId(9999), &changed, Timestamp(1), "s").await,
         Err(StoreError::NotFound)
     ));
 }
@@ -60,10 +61,14 @@ async fn lists_filter_sort_and_page_by_keyset(db: common::Db) {
     for i in 0..25 {
         let mut f = fields(&format!("person{i:02}@example.com"), &format!("P{i:02}"), &format!("Name{:02}", 24 - i));
         f.channel = if i % 5 == 0 { Channel::Event } else { Channel::Web };
-        let id = store.insert_contact(&f, 1000 + i, "s").await.unwrap();
+        let id = store.insert_contact(&f, Timestamp(1000) + i, "s").await.unwrap();
         if i % 2 == 0 {
-            let consent =
-                ConsentEvidence { at: 1000 + i, channel: "web".into(), form: "f1".into(), text: "yes".into() };
+            let consent = ConsentEvidence {
+                at: Timestamp(1000) + i,
+                channel: "web".into(),
+                form: "f1".into(),
+                text: "yes".into(),
+            };
             store.set_subscription(id, weekly, SubscriptionState::Subscribed, &consent).await.unwrap();
         }
     }
@@ -149,11 +154,20 @@ async fn subscriptions_keep_consent_evidence(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     let n = store.ensure_newsletter("Offers", "Deals").await.unwrap();
-    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
-    let yes = ConsentEvidence { at: 200, channel: "event".into(), form: "salon v2".into(), text: "I agree".into() };
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), Timestamp(100), "s").await.unwrap();
+    let yes = ConsentEvidence {
+        at: Timestamp(200),
+        channel: "event".into(),
+        form: "salon v2".into(),
+        text: "I agree".into(),
+    };
     store.set_subscription(id, n, SubscriptionState::Subscribed, &yes).await.unwrap();
-    let no =
-        ConsentEvidence { at: 300, channel: "web".into(), form: "preferences v1".into(), text: "Unsubscribe".into() };
+    let no = ConsentEvidence {
+        at: Timestamp(300),
+        channel: "web".into(),
+        form: "preferences v1".into(),
+        text: "Unsubscribe".into(),
+    };
     store.set_subscription(id, n, SubscriptionState::Unsubscribed, &no).await.unwrap();
     let subs = store.subscriptions(id).await.unwrap();
     assert_eq!(subs.len(), 1);
@@ -161,20 +175,21 @@ async fn subscriptions_keep_consent_evidence(db: common::Db) {
     assert_eq!(subs[0].newsletter.name, "Offers");
     let timeline = store.timeline(id, 10).await.unwrap();
     assert_eq!(timeline.iter().filter(|a| a.kind == "subscription").count(), 2);
-    assert_eq!(store.contact(id).await.unwrap().unwrap().updated_at, 300);
+    assert_eq!(store.contact(id).await.unwrap().unwrap().updated_at, Timestamp(300));
 }
 
 async fn bulk_inserts_skip_known_addresses(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     let n = store.ensure_newsletter("Weekly", "").await.unwrap();
-    store.insert_contact(&fields("known@example.com", "K", "K"), 1, "s").await.unwrap();
-    let consent = ConsentEvidence { at: 5, channel: "import".into(), form: "file".into(), text: "ok".into() };
+    store.insert_contact(&fields("known@example.com", "K", "K"), Timestamp(1), "s").await.unwrap();
+    let consent =
+        ConsentEvidence { at: Timestamp(5), channel: "import".into(), form: "file".into(), text: "ok".into() };
     let batch: Vec<BulkContact> = ["known@example.com", "new1@example.com", "new2@example.com"]
         .iter()
         .map(|e| BulkContact {
             fields: fields(e, "N", "N"),
-            created_at: 5,
+            created_at: Timestamp(5),
             purchase_count: 1,
             subscriptions: vec![app::store::BulkSubscription {
                 newsletter_id: n,
@@ -182,8 +197,8 @@ async fn bulk_inserts_skip_known_addresses(db: common::Db) {
                 consent: consent.clone(),
             }],
             activities: vec![
-                BulkActivity { kind: EventKind::Open, at: 7, detail: "x".into() },
-                BulkActivity { kind: EventKind::Click, at: 6, detail: "y".into() },
+                BulkActivity { kind: EventKind::Open, at: Timestamp(7), detail: "x".into() },
+                BulkActivity { kind: EventKind::Click, at: Timestamp(6), detail: "y".into() },
             ],
         })
         .collect();
@@ -195,7 +210,7 @@ async fn bulk_inserts_skip_known_addresses(db: common::Db) {
     let loaded = store.contact(id).await.unwrap().unwrap();
     assert_eq!(
         (loaded.last_interaction_at, loaded.last_signal_at, loaded.last_open_at, loaded.last_click_at),
-        (Some(7), Some(6), Some(7), Some(6)),
+        (Some(Timestamp(7)), Some(Timestamp(6)), Some(Timestamp(7)), Some(Timestamp(6))),
         "engagement instants are derived from the loaded timeline"
     );
     let known = store.contact_id_by_email(&email("known@example.com")).await.unwrap().unwrap();
@@ -209,7 +224,7 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
     let batch: Vec<BulkContact> = (0..30)
         .map(|i| BulkContact {
             fields: fields(&format!("bulk{i}@example.com"), "Bulk", &format!("Loaded{i:02}")),
-            created_at: 100 + i,
+            created_at: Timestamp(100) + i,
             purchase_count: 0,
             subscriptions: vec![],
             activities: vec![],

@@ -7,7 +7,7 @@ use app::model::engagement::{EngagementSettings, EngagementStatus, Pool};
 use app::store::{NewEvent, Snapshot};
 
 const DAY: i64 = 86_400;
-const NOW: i64 = 1_000 * DAY;
+const NOW: Timestamp = Timestamp(1_000 * DAY);
 
 /// A base whose every status and cleaning count is known: returns the ids by name.
 async fn a_known_base(store: &dyn app::store::Store) -> std::collections::HashMap<&'static str, app::model::ContactId> {
@@ -87,16 +87,19 @@ async fn snapshots_and_months_are_replaced_in_place(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     assert_eq!(store.snapshot("dashboard").await.unwrap(), None);
-    store.put_snapshot("dashboard", 100, "{\"a\":1}").await.unwrap();
-    store.put_snapshot("dashboard", 200, "{\"a\":2}").await.unwrap();
-    store.put_snapshot("other", 150, "{}").await.unwrap();
-    assert_eq!(store.snapshot("dashboard").await.unwrap(), Some(Snapshot { taken_at: 200, body: "{\"a\":2}".into() }));
+    store.put_snapshot("dashboard", Timestamp(100), "{\"a\":1}").await.unwrap();
+    store.put_snapshot("dashboard", Timestamp(200), "{\"a\":2}").await.unwrap();
+    store.put_snapshot("other", Timestamp(150), "{}").await.unwrap();
+    assert_eq!(
+        store.snapshot("dashboard").await.unwrap(),
+        Some(Snapshot { taken_at: Timestamp(200), body: "{\"a\":2}".into() })
+    );
 
     for (month, counts) in [("2026-09", [1, 2, 3, 4, 5]), ("2026-10", [6, 7, 8, 9, 10]), ("2026-11", [0; 5])] {
-        store.put_engagement_month(&MonthCounts { month: month.into(), counts }, 100).await.unwrap();
+        store.put_engagement_month(&MonthCounts { month: month.into(), counts }, Timestamp(100)).await.unwrap();
     }
     let november = MonthCounts { month: "2026-11".into(), counts: [11, 12, 13, 14, 15] };
-    store.put_engagement_month(&november, 200).await.unwrap();
+    store.put_engagement_month(&november, Timestamp(200)).await.unwrap();
     let months = store.engagement_months("2026-10").await.unwrap();
     assert_eq!(months, [MonthCounts { month: "2026-10".into(), counts: [6, 7, 8, 9, 10] }, november]);
     assert_eq!(store.engagement_months("2027-01").await.unwrap(), []);

@@ -5,7 +5,7 @@ use super::*;
 async fn interactions_move_the_last_interaction_forward_only(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), Timestamp(100), "s").await.unwrap();
     let event = |kind, at| app::store::NewEvent {
         contact_id: id,
         kind,
@@ -17,14 +17,17 @@ async fn interactions_move_the_last_interaction_forward_only(db: common::Db) {
     };
     use app::model::events::EventKind;
     // Accepted events change nothing until folded.
-    store.queue_events(&[event(EventKind::Click, 500)]).await.unwrap();
+    store.queue_events(&[event(EventKind::Click, Timestamp(500))]).await.unwrap();
     assert_eq!(store.contact(id).await.unwrap().unwrap().last_interaction_at, None);
     assert_eq!(store.fold_events(100).await.unwrap(), 1);
-    store.queue_events(&[event(EventKind::Open, 400)]).await.unwrap(); // older, arriving late
-    store.queue_events(&[event(EventKind::SoftBounce, 600)]).await.unwrap(); // not an interaction
+    store.queue_events(&[event(EventKind::Open, Timestamp(400))]).await.unwrap(); // older, arriving late
+    store.queue_events(&[event(EventKind::SoftBounce, Timestamp(600))]).await.unwrap(); // not an interaction
     assert_eq!(store.fold_events(100).await.unwrap(), 2);
     let c = store.contact(id).await.unwrap().unwrap();
-    assert_eq!((c.last_interaction_at, c.last_signal_at, c.last_open_at), (Some(500), Some(500), Some(400)));
+    assert_eq!(
+        (c.last_interaction_at, c.last_signal_at, c.last_open_at),
+        (Some(Timestamp(500)), Some(Timestamp(500)), Some(Timestamp(400)))
+    );
     assert_eq!(
         store.timeline(id, 2).await.unwrap().iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(),
         ["soft_bounce", "click"]
@@ -35,8 +38,8 @@ async fn events_are_folded_once_in_order_of_acceptance(db: common::Db) {
     use app::model::events::EventKind;
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let a = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 100, "s").await.unwrap();
-    let b = store.insert_contact(&fields("bob@example.com", "Bob", "M"), 100, "s").await.unwrap();
+    let a = store.insert_contact(&fields("ada@example.com", "Ada", "L"), Timestamp(100), "s").await.unwrap();
+    let b = store.insert_contact(&fields("bob@example.com", "Bob", "M"), Timestamp(100), "s").await.unwrap();
     let event = |contact_id, kind, at| app::store::NewEvent {
         contact_id,
         kind,
@@ -46,9 +49,10 @@ async fn events_are_folded_once_in_order_of_acceptance(db: common::Db) {
         detail: String::new(),
         actor: "s".into(),
     };
-    let batch: Vec<_> = (0..7).map(|i| event(if i % 2 == 0 { a } else { b }, EventKind::Purchase, 1_000 + i)).collect();
+    let batch: Vec<_> =
+        (0..7).map(|i| event(if i % 2 == 0 { a } else { b }, EventKind::Purchase, Timestamp(1_000) + i)).collect();
     store.queue_events(&batch).await.unwrap();
-    store.queue_events(&[event(b, EventKind::Visit, 2_000)]).await.unwrap();
+    store.queue_events(&[event(b, EventKind::Visit, Timestamp(2_000))]).await.unwrap();
     // Two folders at once (two instances): between them, every event exactly once.
     let (x, y) = tokio::join!(store.fold_events(3), store.fold_events(3));
     let first_two = x.unwrap() + y.unwrap();
@@ -60,7 +64,7 @@ async fn events_are_folded_once_in_order_of_acceptance(db: common::Db) {
     // "Created", then every event once.
     assert_eq!(store.timeline(a, 20).await.unwrap().len(), 1 + 4);
     assert_eq!(store.timeline(b, 20).await.unwrap().len(), 1 + 4);
-    assert_eq!((ca.last_interaction_at, cb.last_interaction_at), (Some(1_006), Some(2_000)));
+    assert_eq!((ca.last_interaction_at, cb.last_interaction_at), (Some(Timestamp(1_006)), Some(Timestamp(2_000))));
 }
 
 both_backends! {

@@ -11,12 +11,12 @@ fn programme(name: &str, code_source: &str) -> Incentive {
         reward: "10% off".into(),
         threshold: 80,
         fields: vec!["birth_date".into(), "city".into()],
-        valid_from: 50,
-        valid_until: Some(5_000),
+        valid_from: Timestamp(50),
+        valid_until: Some(Timestamp(5_000)),
         code_source: code_source.into(),
         code_prefix: "WELCOME-".into(),
         active: true,
-        created_at: 0,
+        created_at: Timestamp(0),
     }
 }
 
@@ -27,11 +27,12 @@ fn codes(list: &[&str]) -> Vec<String> {
 async fn programmes_are_kept_as_given_and_stopped(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let generated = store.create_incentive(&programme("Welcome", "generated"), &[], 100).await.unwrap();
-    let pooled = store.create_incentive(&programme("Shop", "pool"), &codes(&["A1", "A2"]), 101).await.unwrap();
+    let generated = store.create_incentive(&programme("Welcome", "generated"), &[], Timestamp(100)).await.unwrap();
+    let pooled =
+        store.create_incentive(&programme("Shop", "pool"), &codes(&["A1", "A2"]), Timestamp(101)).await.unwrap();
     let all = store.incentives().await.unwrap();
     assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), [generated, pooled]);
-    let expected = Incentive { id: generated, created_at: 100, ..programme("Welcome", "generated") };
+    let expected = Incentive { id: generated, created_at: Timestamp(100), ..programme("Welcome", "generated") };
     assert_eq!(all[0], expected, "every field kept");
     assert!(store.set_incentive_active(pooled, false).await.unwrap());
     assert!(!store.incentives().await.unwrap()[1].active);
@@ -50,34 +51,50 @@ async fn programmes_are_kept_as_given_and_stopped(db: common::Db) {
 async fn a_contact_gets_one_code_per_programme_and_uses_it_once(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let welcome = store.create_incentive(&programme("Welcome", "generated"), &[], 100).await.unwrap();
-    let shop = store.create_incentive(&programme("Shop", "pool"), &codes(&["P1", "P2"]), 100).await.unwrap();
-    let ada = store.insert_contact(&fields("ada@example.com", "Ada", "L"), 1, "s").await.unwrap();
-    let bob = store.insert_contact(&fields("bob@example.com", "Bob", "M"), 1, "s").await.unwrap();
-    let eve = store.insert_contact(&fields("eve@example.com", "Eve", "N"), 1, "s").await.unwrap();
+    let welcome = store.create_incentive(&programme("Welcome", "generated"), &[], Timestamp(100)).await.unwrap();
+    let shop = store.create_incentive(&programme("Shop", "pool"), &codes(&["P1", "P2"]), Timestamp(100)).await.unwrap();
+    let ada = store.insert_contact(&fields("ada@example.com", "Ada", "L"), Timestamp(1), "s").await.unwrap();
+    let bob = store.insert_contact(&fields("bob@example.com", "Bob", "M"), Timestamp(1), "s").await.unwrap();
+    let eve = store.insert_contact(&fields("eve@example.com", "Eve", "N"), Timestamp(1), "s").await.unwrap();
 
-    assert!(store.award_code(welcome, ada, "WELCOME-AAAA", 200).await.unwrap());
-    assert!(!store.award_code(welcome, ada, "WELCOME-BBBB", 201).await.unwrap(), "one code per programme");
+    assert!(store.award_code(welcome, ada, "WELCOME-AAAA", Timestamp(200)).await.unwrap());
+    assert!(!store.award_code(welcome, ada, "WELCOME-BBBB", Timestamp(201)).await.unwrap(), "one code per programme");
     // Two awards at once for two people: each gets their own pool code.
-    let (a, b) = tokio::join!(store.award_from_pool(shop, ada, 210), store.award_from_pool(shop, bob, 210));
+    let (a, b) = tokio::join!(
+        store.award_from_pool(shop, ada, Timestamp(210)),
+        store.award_from_pool(shop, bob, Timestamp(210))
+    );
     let mut given = vec![a.unwrap().unwrap(), b.unwrap().unwrap()];
     given.sort();
     assert_eq!(given, ["P1", "P2"]);
-    assert_eq!(store.award_from_pool(shop, ada, 220).await.unwrap(), None, "already has one");
-    assert_eq!(store.award_from_pool(shop, eve, 220).await.unwrap(), None, "the pool is empty");
+    assert_eq!(store.award_from_pool(shop, ada, Timestamp(220)).await.unwrap(), None, "already has one");
+    assert_eq!(store.award_from_pool(shop, eve, Timestamp(220)).await.unwrap(), None, "the pool is empty");
 
     let rewards = store.rewards_of(ada).await.unwrap();
     assert_eq!(rewards.iter().map(|r| r.incentive_id).collect::<Vec<_>>(), [welcome, shop], "oldest first");
-    assert_eq!((rewards[0].code.as_str(), rewards[0].issued_at, rewards[0].redeemed_at), ("WELCOME-AAAA", 200, None));
+    assert_eq!(
+        (rewards[0].code.as_str(), rewards[0].issued_at, rewards[0].redeemed_at),
+        ("WELCOME-AAAA", Timestamp(200), None)
+    );
     assert_eq!((rewards[0].name.as_str(), rewards[0].reward.as_str()), ("Welcome", "10% off"));
     assert!(store.rewards_of(eve).await.unwrap().is_empty());
 
-    assert_eq!(store.redeem_code("WELCOME-AAAA", 300).await.unwrap(), Redemption::Redeemed { incentive_id: welcome });
-    assert_eq!(store.redeem_code("WELCOME-AAAA", 400).await.unwrap(), Redemption::AlreadyRedeemed { at: 300 });
-    assert_eq!(store.redeem_code("WELCOME-ZZZZ", 400).await.unwrap(), Redemption::Unknown);
+    assert_eq!(
+        store.redeem_code("WELCOME-AAAA", Timestamp(300)).await.unwrap(),
+        Redemption::Redeemed { incentive_id: welcome }
+    );
+    assert_eq!(
+        store.redeem_code("WELCOME-AAAA", Timestamp(400)).await.unwrap(),
+        Redemption::AlreadyRedeemed { at: Timestamp(300) }
+    );
+    assert_eq!(store.redeem_code("WELCOME-ZZZZ", Timestamp(400)).await.unwrap(), Redemption::Unknown);
     store.add_pool_codes(shop, &codes(&["P3"])).await.unwrap();
-    assert_eq!(store.redeem_code("P3", 400).await.unwrap(), Redemption::Unknown, "a code not given is not usable");
-    assert_eq!(store.rewards_of(ada).await.unwrap()[0].redeemed_at, Some(300));
+    assert_eq!(
+        store.redeem_code("P3", Timestamp(400)).await.unwrap(),
+        Redemption::Unknown,
+        "a code not given is not usable"
+    );
+    assert_eq!(store.rewards_of(ada).await.unwrap()[0].redeemed_at, Some(Timestamp(300)));
 
     let stats = store.incentive_stats().await.unwrap();
     assert_eq!(
@@ -92,18 +109,19 @@ async fn a_contact_gets_one_code_per_programme_and_uses_it_once(db: common::Db) 
 async fn issued_codes_page_newest_first_with_their_holder(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let welcome = store.create_incentive(&programme("Welcome", "generated"), &[], 100).await.unwrap();
+    let welcome = store.create_incentive(&programme("Welcome", "generated"), &[], Timestamp(100)).await.unwrap();
     let mut people = Vec::new();
     for i in 0..3 {
-        let id = store.insert_contact(&fields(&format!("p{i}@example.com"), "P", "P"), 1, "s").await.unwrap();
-        store.award_code(welcome, id, &format!("W-{i}"), 200 + i).await.unwrap();
+        let id =
+            store.insert_contact(&fields(&format!("p{i}@example.com"), "P", "P"), Timestamp(1), "s").await.unwrap();
+        store.award_code(welcome, id, &format!("W-{i}"), Timestamp(200) + i).await.unwrap();
         people.push(id);
     }
     let page = store.issued_codes(welcome, None, 2).await.unwrap();
     assert_eq!(page.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["W-2", "W-1"]);
     assert_eq!(
         (page[0].contact_id, page[0].email.as_deref(), page[0].issued_at),
-        (Some(people[2]), Some("p2@example.com"), 202)
+        (Some(people[2]), Some("p2@example.com"), Timestamp(202))
     );
     let rest = store.issued_codes(welcome, Some(page[1].id), 2).await.unwrap();
     assert_eq!(rest.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["W-0"]);

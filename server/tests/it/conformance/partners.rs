@@ -11,28 +11,33 @@ const DAY: &str = "2026-11-30";
 async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let zeta = store.create_partner("Zeta Leads", "ops@zeta.example", 150, 1_000, 10).await.unwrap();
-    let alpha = store.create_partner("Alpha Data", "bill@alpha.example", 90, 0, 11).await.unwrap();
+    let zeta = store.create_partner("Zeta Leads", "ops@zeta.example", 150, 1_000, Timestamp(10)).await.unwrap();
+    let alpha = store.create_partner("Alpha Data", "bill@alpha.example", 90, 0, Timestamp(11)).await.unwrap();
     let p = store.partner(zeta).await.unwrap().unwrap();
     assert_eq!(
         (p.name.as_str(), p.contact_email.as_str(), p.price_cents, p.daily_quota, p.created_at),
-        ("Zeta Leads", "ops@zeta.example", 150, 1_000, 10)
+        ("Zeta Leads", "ops@zeta.example", 150, 1_000, Timestamp(10))
     );
     assert_eq!(store.partner(app::model::PartnerId(9_999)).await.unwrap(), None);
     let names: Vec<_> = store.partners().await.unwrap().into_iter().map(|p| p.id).collect();
     assert_eq!(names, [alpha, zeta], "partners are listed by name");
 
-    let older = store.create_api_key(zeta, "hash-1", "ck_aaaa", "check,submit", 20, None).await.unwrap();
-    let newer = store.create_api_key(zeta, "hash-2", "ck_bbbb", "export", 30, Some(1_000)).await.unwrap();
+    let older = store.create_api_key(zeta, "hash-1", "ck_aaaa", "check,submit", Timestamp(20), None).await.unwrap();
+    let newer =
+        store.create_api_key(zeta, "hash-2", "ck_bbbb", "export", Timestamp(30), Some(Timestamp(1_000))).await.unwrap();
     let key = store.api_key_by_hash("hash-1").await.unwrap().unwrap();
     assert_eq!((key.id, key.partner_id, key.prefix.as_str()), (older, zeta, "ck_aaaa"));
     assert_eq!(key.scopes, [Scope::Check, Scope::Submit]);
-    assert_eq!((key.created_at, key.expires_at, key.revoked_at, key.last_used_at), (20, None, None, None));
+    assert_eq!((key.created_at, key.expires_at, key.revoked_at, key.last_used_at), (Timestamp(20), None, None, None));
     assert_eq!(store.api_key_by_hash("hash-unknown").await.unwrap(), None);
 
-    store.touch_api_key(older, 40).await.unwrap();
-    store.touch_api_key(older, 35).await.unwrap();
-    assert_eq!(store.api_key_by_hash("hash-1").await.unwrap().unwrap().last_used_at, Some(40), "never moved back");
+    store.touch_api_key(older, Timestamp(40)).await.unwrap();
+    store.touch_api_key(older, Timestamp(35)).await.unwrap();
+    assert_eq!(
+        store.api_key_by_hash("hash-1").await.unwrap().unwrap().last_used_at,
+        Some(Timestamp(40)),
+        "never moved back"
+    );
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     store.add_key_requests(older, &today, 3).await.unwrap();
     store.add_key_requests(older, &today, 4).await.unwrap();
@@ -42,26 +47,30 @@ async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
     assert_eq!((keys[0].requests_today, keys[1].requests_today), (0, 7), "today's requests only, summed");
     assert!(store.api_keys(alpha).await.unwrap().is_empty());
 
-    store.revoke_api_key(newer, 50).await.unwrap();
-    assert_eq!(store.api_key_by_hash("hash-2").await.unwrap().unwrap().revoked_at, Some(50));
-    assert!(matches!(store.revoke_api_key(newer, 60).await, Err(StoreError::NotFound)), "revoked once");
-    assert_eq!(store.api_key_by_hash("hash-2").await.unwrap().unwrap().revoked_at, Some(50));
+    store.revoke_api_key(newer, Timestamp(50)).await.unwrap();
+    assert_eq!(store.api_key_by_hash("hash-2").await.unwrap().unwrap().revoked_at, Some(Timestamp(50)));
+    assert!(matches!(store.revoke_api_key(newer, Timestamp(60)).await, Err(StoreError::NotFound)), "revoked once");
+    assert_eq!(store.api_key_by_hash("hash-2").await.unwrap().unwrap().revoked_at, Some(Timestamp(50)));
 }
 
 async fn a_lead_is_billed_once_and_counters_add_up(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let partner = store.create_partner("LeadCo", "ops@leadco.example", 120, 0, 1).await.unwrap();
+    let partner = store.create_partner("LeadCo", "ops@leadco.example", 120, 0, Timestamp(1)).await.unwrap();
     let weekly = store.ensure_newsletter("Weekly", "").await.unwrap();
-    let consent =
-        ConsentEvidence { at: 100, channel: "partner".into(), form: "LeadCo form".into(), text: "Yes".into() };
+    let consent = ConsentEvidence {
+        at: Timestamp(100),
+        channel: "partner".into(),
+        form: "LeadCo form".into(),
+        text: "Yes".into(),
+    };
     let lead = |address: &str| PartnerLead {
         partner_id: partner,
         price_cents: 120,
         fields: fields(address, "Léa", "N"),
         subscriptions: vec![app::store::Consented { newsletter_id: weekly, consent: consent.clone() }],
         day: DAY.into(),
-        now: 100,
+        now: Timestamp(100),
         actor: "partner:LeadCo".into(),
     };
     store.insert_partner_lead(&lead("lea@example.com")).await.unwrap();
@@ -99,11 +108,11 @@ async fn a_lead_is_billed_once_and_counters_add_up(db: common::Db) {
 async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let a = store.create_partner("A", "a@a.example", 0, 0, 1).await.unwrap();
-    let b = store.create_partner("B", "b@b.example", 0, 0, 1).await.unwrap();
+    let a = store.create_partner("A", "a@a.example", 0, 0, Timestamp(1)).await.unwrap();
+    let b = store.create_partner("B", "b@b.example", 0, 0, Timestamp(1)).await.unwrap();
     assert_eq!(store.idempotent_response(a, "k1").await.unwrap(), None);
-    store.save_idempotent_response(a, "k1", 201, "{\"id\":1}", 10).await.unwrap();
-    store.save_idempotent_response(a, "k1", 409, "{\"later\":true}", 11).await.unwrap();
+    store.save_idempotent_response(a, "k1", 201, "{\"id\":1}", Timestamp(10)).await.unwrap();
+    store.save_idempotent_response(a, "k1", 409, "{\"later\":true}", Timestamp(11)).await.unwrap();
     assert_eq!(
         store.idempotent_response(a, "k1").await.unwrap(),
         Some(StoredAnswer { status: 201, body: "{\"id\":1}".into() }),
@@ -115,10 +124,10 @@ async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common:
 async fn the_audit_trail_lists_newest_first(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let p = store.create_partner("A", "a@a.example", 0, 0, 1).await.unwrap();
+    let p = store.create_partner("A", "a@a.example", 0, 0, Timestamp(1)).await.unwrap();
     for (at, action) in [(30, "key.revoke"), (10, "partner.create"), (20, "key.create")] {
         let entry = AuditEntry {
-            at,
+            at: Timestamp(at),
             actor: "admin@staff.example".into(),
             action: action.into(),
             partner_id: Some(p),
@@ -127,7 +136,13 @@ async fn the_audit_trail_lists_newest_first(db: common::Db) {
         store.add_audit(&entry).await.unwrap();
     }
     store
-        .add_audit(&AuditEntry { at: 5, actor: "cli".into(), action: "x".into(), partner_id: None, detail: "".into() })
+        .add_audit(&AuditEntry {
+            at: Timestamp(5),
+            actor: "cli".into(),
+            action: "x".into(),
+            partner_id: None,
+            detail: "".into(),
+        })
         .await
         .unwrap();
     let entries = store.audit_entries(3).await.unwrap();
@@ -140,7 +155,7 @@ async fn the_audit_trail_lists_newest_first(db: common::Db) {
 }
 
 /// Every hash `export_hashes` sends, sorted.
-async fn exported(store: &dyn app::store::Store, sha256: bool, since: Option<i64>) -> Vec<String> {
+async fn exported(store: &dyn app::store::Store, sha256: bool, since: Option<Timestamp>) -> Vec<String> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     store.export_hashes(sha256, since, &tx).await.unwrap();
     drop(tx);
@@ -156,8 +171,8 @@ async fn exported(store: &dyn app::store::Store, sha256: bool, since: Option<i64
 async fn suppression_lookups_and_exports_see_every_known_hash(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let old = store.insert_contact(&fields("old@example.com", "O", "O"), 100, "s").await.unwrap();
-    store.insert_contact(&fields("new@example.com", "N", "N"), 500, "s").await.unwrap();
+    let old = store.insert_contact(&fields("old@example.com", "O", "O"), Timestamp(100), "s").await.unwrap();
+    store.insert_contact(&fields("new@example.com", "N", "N"), Timestamp(500), "s").await.unwrap();
     let (o, n, stranger) = (email("old@example.com"), email("new@example.com"), email("who@example.com"));
 
     let asked = vec![o.md5_hex(), stranger.md5_hex(), n.md5_hex()];
@@ -172,18 +187,21 @@ async fn suppression_lookups_and_exports_see_every_known_hash(db: common::Db) {
     let mut md5s = vec![o.md5_hex(), n.md5_hex()];
     md5s.sort();
     assert_eq!(exported(&*store, false, None).await, md5s);
-    assert_eq!(exported(&*store, true, Some(400)).await, [n.sha256_hex()], "only those changed since");
+    assert_eq!(exported(&*store, true, Some(Timestamp(400))).await, [n.sha256_hex()], "only those changed since");
 
     let mut seen = Vec::new();
-    store.for_each_hash_since(400, &mut |md5, sha| seen.push((md5.to_string(), sha.to_string()))).await.unwrap();
+    store
+        .for_each_hash_since(Timestamp(400), &mut |md5, sha| seen.push((md5.to_string(), sha.to_string())))
+        .await
+        .unwrap();
     assert_eq!(seen, [(n.md5_hex(), n.sha256_hex())]);
     // A change makes an old contact part of "since" again.
-    store.update_contact(old, &fields("old@example.com", "Olga", "O"), 600, "s").await.unwrap();
+    store.update_contact(old, &fields("old@example.com", "Olga", "O"), Timestamp(600), "s").await.unwrap();
     let mut count = 0;
-    store.for_each_hash_since(550, &mut |_, _| count += 1).await.unwrap();
+    store.for_each_hash_since(Timestamp(550), &mut |_, _| count += 1).await.unwrap();
     assert_eq!(count, 1);
     let mut everyone = 0;
-    store.for_each_hash_since(i64::MIN, &mut |_, _| everyone += 1).await.unwrap();
+    store.for_each_hash_since(Timestamp::MIN, &mut |_, _| everyone += 1).await.unwrap();
     assert_eq!(everyone, 2);
 }
 

@@ -5,8 +5,8 @@ use super::*;
 async fn users_are_unique_by_email(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let id = store.create_user(&email("a@staff.example"), Role::Marketer, "hash", 10).await.unwrap();
-    let again = store.create_user(&email("a@staff.example"), Role::Admin, "hash", 11).await;
+    let id = store.create_user(&email("a@staff.example"), Role::Marketer, "hash", Timestamp(10)).await.unwrap();
+    let again = store.create_user(&email("a@staff.example"), Role::Admin, "hash", Timestamp(11)).await;
     assert!(
         matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "users_email_key"),
         "{again:?}"
@@ -18,50 +18,54 @@ async fn users_are_unique_by_email(db: common::Db) {
     assert_eq!((user.role, user.active), (Role::Viewer, false));
     assert_eq!(store.count_active_admins().await.unwrap(), 0);
     assert!(matches!(store.update_user(app::model::UserId(999), Role::Admin, true).await, Err(StoreError::NotFound)));
-    store.record_login(id, 99).await.unwrap();
-    assert_eq!(store.user_by_id(id).await.unwrap().unwrap().last_login_at, Some(99));
+    store.record_login(id, Timestamp(99)).await.unwrap();
+    assert_eq!(store.user_by_id(id).await.unwrap().unwrap().last_login_at, Some(Timestamp(99)));
 }
 
 async fn sessions_expire_and_are_deleted(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    assert!(store.session_insert("s1", "{}", 100).await.unwrap());
+    assert!(store.session_insert("s1", "{}", Timestamp(100)).await.unwrap());
     assert!(
-        !store.session_insert("s1", "{\"x\":1}", 100).await.unwrap(),
+        !store.session_insert("s1", "{\"x\":1}", Timestamp(100)).await.unwrap(),
         "an existing id is not overwritten by insert"
     );
-    assert_eq!(store.session_load("s1", 50).await.unwrap().as_deref(), Some("{}"));
-    store.session_save("s1", "{\"a\":2}", 200).await.unwrap();
-    assert_eq!(store.session_load("s1", 150).await.unwrap().as_deref(), Some("{\"a\":2}"));
-    assert_eq!(store.session_load("s1", 200).await.unwrap(), None, "expired sessions never load");
-    store.session_insert("s2", "{}", 300).await.unwrap();
-    assert_eq!(store.sessions_delete_expired(250).await.unwrap(), 1);
+    assert_eq!(store.session_load("s1", Timestamp(50)).await.unwrap().as_deref(), Some("{}"));
+    store.session_save("s1", "{\"a\":2}", Timestamp(200)).await.unwrap();
+    assert_eq!(store.session_load("s1", Timestamp(150)).await.unwrap().as_deref(), Some("{\"a\":2}"));
+    assert_eq!(store.session_load("s1", Timestamp(200)).await.unwrap(), None, "expired sessions never load");
+    store.session_insert("s2", "{}", Timestamp(300)).await.unwrap();
+    assert_eq!(store.sessions_delete_expired(Timestamp(250)).await.unwrap(), 1);
     store.session_delete("s2").await.unwrap();
-    assert_eq!(store.session_load("s2", 0).await.unwrap(), None);
+    assert_eq!(store.session_load("s2", Timestamp(0)).await.unwrap(), None);
 }
 
-fn failures(count: i64, window_started: i64) -> app::store::LoginFailures {
+fn failures(count: i64, window_started: Timestamp) -> app::store::LoginFailures {
     app::store::LoginFailures { count, window_started }
 }
 
 async fn login_failures_count_within_a_window(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    assert_eq!(store.login_failures("account:x", 1000, 60).await.unwrap().count, 0);
-    assert_eq!(store.add_login_failure("account:x", 1000, 60).await.unwrap(), failures(1, 1000));
-    assert_eq!(store.add_login_failure("account:x", 1010, 60).await.unwrap(), failures(2, 1000));
-    assert_eq!(store.login_failures("account:x", 1059, 60).await.unwrap(), failures(2, 1000));
-    assert_eq!(store.login_failures("account:x", 1060, 60).await.unwrap().count, 0, "window over");
-    assert_eq!(store.add_login_failure("account:x", 1070, 60).await.unwrap(), failures(1, 1070), "a new window starts");
+    assert_eq!(store.login_failures("account:x", Timestamp(1000), 60).await.unwrap().count, 0);
+    assert_eq!(store.add_login_failure("account:x", Timestamp(1000), 60).await.unwrap(), failures(1, Timestamp(1000)));
+    assert_eq!(store.add_login_failure("account:x", Timestamp(1010), 60).await.unwrap(), failures(2, Timestamp(1000)));
+    assert_eq!(store.login_failures("account:x", Timestamp(1059), 60).await.unwrap(), failures(2, Timestamp(1000)));
+    assert_eq!(store.login_failures("account:x", Timestamp(1060), 60).await.unwrap().count, 0, "window over");
+    assert_eq!(
+        store.add_login_failure("account:x", Timestamp(1070), 60).await.unwrap(),
+        failures(1, Timestamp(1070)),
+        "a new window starts"
+    );
     store.clear_login_failures("account:x").await.unwrap();
-    assert_eq!(store.login_failures("account:x", 1071, 60).await.unwrap().count, 0);
+    assert_eq!(store.login_failures("account:x", Timestamp(1071), 60).await.unwrap().count, 0);
 }
 
 async fn accounts_are_listed_and_passwords_replaced(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let b = store.create_user(&email("b@staff.example"), Role::Admin, "hash-b", 10).await.unwrap();
-    let a = store.create_user(&email("a@staff.example"), Role::Viewer, "hash-a", 11).await.unwrap();
+    let b = store.create_user(&email("b@staff.example"), Role::Admin, "hash-b", Timestamp(10)).await.unwrap();
+    let a = store.create_user(&email("a@staff.example"), Role::Viewer, "hash-a", Timestamp(11)).await.unwrap();
     let listed: Vec<(app::model::UserId, String)> =
         store.list_users().await.unwrap().into_iter().map(|u| (u.id, u.email)).collect();
     assert_eq!(listed.len(), 2);

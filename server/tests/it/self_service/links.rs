@@ -5,14 +5,11 @@
 use crate::common;
 
 use app::model::{ContactForm, Role};
+use app::platform::clock::now;
 use app::self_service::service as links;
 use common::{Db, TestApp};
 
 const DAY: i64 = 86_400;
-
-fn now() -> i64 {
-    app::platform::clock::now()
-}
 
 async fn contact(app: &TestApp, email: &str, first: &str) -> app::model::ContactId {
     let fields = ContactForm { email: email.into(), first_name: first.into(), ..Default::default() }

@@ -7,16 +7,18 @@ use crate::common;
 
 use app::model::contact::ConsentEvidence;
 use app::model::{ContactForm, Role, SubscriptionState};
+use app::platform::clock::now;
 use app::self_service::service as selfservice;
 use common::{Db, TestApp};
 
 const DAY: i64 = 86_400;
 
-fn now() -> i64 {
-    app::platform::clock::now()
-}
-
-async fn contact(app: &TestApp, email: &str, created_at: i64, subscribed: Option<bool>) -> app::model::ContactId {
+async fn contact(
+    app: &TestApp,
+    email: &str,
+    created_at: app::model::Timestamp,
+    subscribed: Option<bool>,
+) -> app::model::ContactId {
     let fields = ContactForm { email: email.into(), first_name: "Ann".into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
         .unwrap();
