@@ -302,21 +302,16 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     }
     if store.incentives().await.map_err(|e| e.to_string())?.is_empty() {
         // A thank-you for a complete profile, so the self-service page has something to give.
-        let now = app::platform::clock::now();
-        let thanks = app::incentives::Incentive {
-            id: app::model::IncentiveId(0),
+        let thanks = app::incentives::ProgrammeForm {
             name: "Complete profile (demo)".into(),
             reward: "10% off your next order".into(),
-            threshold: 100,
-            fields: Vec::new(),
-            valid_from: now,
-            valid_until: None,
-            code_source: "generated".into(),
-            code_prefix: "THANKS-".into(),
-            active: true,
-            created_at: now,
+            threshold: "100".into(),
+            prefix: "THANKS-".into(),
+            ..Default::default()
         };
-        store.create_incentive(&thanks, &[], now).await.map_err(|e| e.to_string())?;
+        app::incentives::service::create_programme(&state, &thanks, app::platform::clock::now())
+            .await
+            .map_err(|e| e.to_string())?;
     }
     if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
         // A partner with a key, so the partners page and the API have something to show.

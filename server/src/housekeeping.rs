@@ -59,7 +59,7 @@ pub fn spawn(state: AppState) {
             let now = app::platform::clock::now();
             if now - last_refresh_check >= 60 {
                 last_refresh_check = now;
-                if let Err(e) = app::self_service::service::yearly_refresh_tick(&mail, now).await {
+                if let Err(e) = app::self_service::refresh::yearly_refresh_tick(&mail, now).await {
                     tracing::warn!(error = %e, "could not run the yearly refresh");
                 }
             }

@@ -166,6 +166,12 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     user_of(&AppState::from_context()?, &session()?).await
 }
 
+/// Whether a staff member signed in with this session (without reading the account:
+/// the staff gate's quick check; every server function still calls `require`).
+pub async fn has_staff_session(session: &Session) -> bool {
+    session.get::<crate::model::UserId>(SESSION_USER).await.ok().flatten().is_some()
+}
+
 /// The signed-in, active user of a session (for handlers outside Leptos, e.g. downloads).
 pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session.get::<crate::model::UserId>(SESSION_USER).await.map_err(session_error)? else {

@@ -156,10 +156,8 @@ pub fn JobPage() -> impl IntoView {
                                 <progress max="100" value=j.percent() aria-label="Progress">{format!("{}%", j.percent())}</progress>
                                 {(!j.message.is_empty()).then(|| view! { <p class=if j.state == "failed" { "alert alert-error" } else { "alert alert-success" }>{j.message.clone()}</p> })}
                                 <p class="muted small">{format!("Started by {} at {} UTC.", j.created_by, format_instant(j.created_at))}</p>
-                                {finished.then(|| if j.kind == "redeem_codes" {
-                                    view! { <p><a href="/incentives">"Back to the incentives"</a></p> }.into_any()
-                                } else {
-                                    view! { <p><a href="/engagement">"Back to the dashboard"</a>" · "<a href="/contacts">"Contacts"</a></p> }.into_any()
+                                {finished.then(|| view! {
+                                    <p class="job-next">{j.next.iter().map(|(label, path)| view! { <a href=path.clone()>{label.clone()}</a> }).collect_view()}</p>
                                 })}
                             </section>
                         }.into_any()

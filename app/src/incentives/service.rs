@@ -265,6 +265,7 @@ pub struct RedeemJob;
 impl jobs::JobKind for RedeemJob {
     const NAME: &'static str = "redeem_codes";
     type Params = jobs::NoParams;
+    const NEXT: &'static [(&'static str, &'static str)] = &[("Back to the incentives", "/incentives")];
 
     fn title(_: &jobs::NoParams) -> String {
         "Recording used incentive codes".to_string()

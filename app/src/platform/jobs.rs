@@ -25,6 +25,9 @@ pub struct Job {
     /// What the job does, in words (filled from its kind, not stored).
     #[serde(default)]
     pub title: String,
+    /// Where its page leads once it ends, (label, path) (from its kind, not stored).
+    #[serde(default)]
+    pub next: Vec<(String, String)>,
 }
 
 impl Job {
@@ -69,6 +72,9 @@ mod runner {
         type Params: Serialize + DeserializeOwned + Send + Sync;
         /// What the progress page says the job does.
         fn title(params: &Self::Params) -> String;
+        /// Where the progress page leads once the job ends: (label, path).
+        const NEXT: &'static [(&'static str, &'static str)] =
+            &[("Back to the dashboard", "/engagement"), ("Contacts", "/contacts")];
         /// Runs the job from where it stopped (`job.done`, `job.next_id`), reporting
         /// its progress with `report`; returns the summary staff read when it ends.
         fn run<'a>(
@@ -88,6 +94,7 @@ mod runner {
     struct Entry {
         name: &'static str,
         title: fn(&str) -> Option<String>,
+        next: &'static [(&'static str, &'static str)],
         run: for<'a> fn(&'a AppState, &'a Job, &'a str) -> Outcome<'a>,
     }
 
@@ -112,7 +119,7 @@ mod runner {
     impl Registry {
         pub fn register<K: JobKind>(mut self) -> Registry {
             assert!(!self.kinds.iter().any(|k| k.name == K::NAME), "job kind {} registered twice", K::NAME);
-            self.kinds.push(Entry { name: K::NAME, title: title_of::<K>, run: run_boxed::<K> });
+            self.kinds.push(Entry { name: K::NAME, title: title_of::<K>, next: K::NEXT, run: run_boxed::<K> });
             self
         }
 
@@ -120,10 +127,11 @@ mod runner {
             self.kinds.iter().find(|k| k.name == name)
         }
 
-        /// The job with its title filled in.
+        /// The job with its title and next steps filled in.
         pub fn describe(&self, mut job: Job) -> Job {
-            job.title =
-                self.kind(&job.kind).and_then(|k| (k.title)(&job.params)).unwrap_or_else(|| "Working".to_string());
+            let kind = self.kind(&job.kind);
+            job.title = kind.and_then(|k| (k.title)(&job.params)).unwrap_or_else(|| "Working".to_string());
+            job.next = kind.map_or(&[][..], |k| k.next).iter().map(|(l, p)| (l.to_string(), p.to_string())).collect();
             job
         }
     }

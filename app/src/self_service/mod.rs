@@ -6,7 +6,7 @@
 
 mod page;
 #[cfg(feature = "ssr")]
-mod refresh;
+pub mod refresh;
 #[cfg(feature = "ssr")]
 pub mod service;
 mod settings;

@@ -247,8 +247,6 @@ pub fn phone_hash(phone: &str) -> String {
     hex::encode(Sha256::digest(normalised.as_bytes()))
 }
 
-pub use crate::model::profile::YearlyRefresh;
-
 /// Pauses a newsletter for 1, 3 or 6 months (30 days each), or resumes it (`0`), with
 /// the words of the choice as evidence.
 pub async fn pause(
@@ -300,8 +298,6 @@ pub async fn set_channel(
     )?;
     Ok(())
 }
-
-pub use super::refresh::{yearly_refresh, yearly_refresh_tick, YearlyRefreshSetting};
 
 /// "Delete me": erases the person's data (see `erase_contact`) and ends their session.
 pub async fn erase_me(

@@ -31,7 +31,7 @@ pub async fn get_self_service_settings() -> Result<SelfServiceSettings, AppError
     };
     Ok(SelfServiceSettings {
         fields: super::service::profile_fields(&state).await?,
-        refresh: super::service::yearly_refresh(&state).await?,
+        refresh: super::refresh::yearly_refresh(&state).await?,
         public_url: state.settings.public_url.trim_end_matches('/').to_string(),
         kiosk,
     })
@@ -67,7 +67,7 @@ pub async fn save_self_service_settings(
     let refresh = YearlyRefresh { enabled: refresh_enabled.is_some(), per_day };
     crate::platform::settings::Batch::default()
         .with::<super::service::ProfileFields>(&fields)
-        .with::<super::service::YearlyRefreshSetting>(&refresh)
+        .with::<super::refresh::YearlyRefreshSetting>(&refresh)
         .save(state.store.as_ref(), now)
         .await?;
     tracing::info!(by = %user.id, "self-service settings saved");

@@ -44,15 +44,6 @@ pub fn consent_words(lang: Lang, newsletter: &str) -> String {
     }
 }
 
-/// The words staff read out (or show) at a point of sale or on the phone.
-pub fn spoken_consent_words(newsletters: &[String]) -> String {
-    let names: Vec<String> = newsletters.iter().map(|n| format!("“{n}”")).collect();
-    format!(
-        "Do you agree to receive {} by email? You can unsubscribe at any time from any of our mails.",
-        names.join(" and ")
-    )
-}
-
 /// The signed content of a form's ticket: when the form was shown, a random nonce, and
 /// the proof-of-work difficulty asked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

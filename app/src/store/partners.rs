@@ -1,6 +1,6 @@
 //! The partner part of the store: partners, API keys and their use, leads and billing,
 //! idempotent answers, the audit trail, and the suppression lookups partners call. A
-//! supertrait of `Store`, written by its own macro in the server crate.
+//! supertrait of `Store`, implemented once in `server/src/store/portable/`.
 
 use super::{PartnerLead, StoreResult};
 use crate::model::{ApiKeyId, PartnerId};

@@ -38,7 +38,7 @@ pub trait SelfServiceStore: Send + Sync {
         purpose: &str,
         now: crate::model::Timestamp,
     ) -> StoreResult<Option<ContactId>>;
-    /// A link whatever its state: (contact, expires_at, used_at).
+    /// A link whatever its state.
     async fn link(&self, token_hash: &str, purpose: &str) -> StoreResult<Option<LinkRecord>>;
 
     /// Erases a contact's personal data at their request, in one transaction: every
@@ -56,7 +56,7 @@ pub trait SelfServiceStore: Send + Sync {
         until: Option<crate::model::Timestamp>,
         consent: &crate::model::contact::ConsentEvidence,
     ) -> StoreResult<bool>;
-    /// Paused newsletters of a contact: (newsletter, until).
+    /// Paused newsletters of a contact, and until when.
     async fn paused_subscriptions(&self, contact_id: ContactId) -> StoreResult<Vec<PausedSubscription>>;
     /// "email" or "sms".
     async fn preferred_channel(&self, contact_id: ContactId) -> StoreResult<String>;

@@ -1,5 +1,5 @@
 //! The sign-up part of the store: public sign-ups waiting for their double opt-in. A
-//! supertrait of `Store`, written by its own macro in the server crate.
+//! supertrait of `Store`, implemented once in `server/src/store/portable/`.
 
 use super::StoreResult;
 use crate::model::{Channel, ContactId, Email, NewsletterId};

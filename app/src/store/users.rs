@@ -1,5 +1,5 @@
 //! The staff part of the store: accounts, sign-in throttling counters and sessions.
-//! A supertrait of `Store`, written by its own macro in the server crate.
+//! A supertrait of `Store`, implemented once in `server/src/store/portable/`.
 
 use super::{StoreResult, UserRecord};
 use crate::model::{Email, Role, UserId};

@@ -2,7 +2,7 @@
 //! (`$n` placeholders, upserts, `RETURNING`, row-value comparisons work in SQLite ≥ 3.35
 //! and PostgreSQL alike), so each is written once, in plain Rust under `portable/`, and
 //! that folder is mounted once per backend (`sqlite/mod.rs`, `postgres/mod.rs` name
-//! their `Db` and `DbStore` and mount each file with `#[path]`). What truly differs is
+//! their `Db` and `DbStore` and mount `portable/mod.rs` with `#[path]`). What truly differs is
 //! written per backend: connecting, pragmas, error decoding, and the `Dialect` (batch
 //! sizes, the search's source); the event fold (`fold.rs`, with each backend's own
 //! `fold.rs`) differs where performance needs it.

@@ -3,8 +3,6 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// One batch of the streaming check: values read as in `emails` (invalid ones skipped),
-/// counted against the quota, answered with the known ones.
 /// Streams the hashed suppression list (SHA-256 when `sha256`, else MD5; only what
 /// changed at or after `since` when given) to `out`, batch by batch.
 pub async fn export_hashes(
@@ -16,6 +14,8 @@ pub async fn export_hashes(
     state.store.export_hashes(sha256, since, out).await
 }
 
+/// One batch of the streaming check: values read as in `emails` (invalid ones skipped),
+/// counted against the quota, answered with the known ones.
 pub async fn check_lines(
     state: &AppState,
     caller: &PartnerKey,

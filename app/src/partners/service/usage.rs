@@ -3,14 +3,14 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// A key's last use and its requests per UTC day.
+type KeyUse = (crate::model::Timestamp, std::collections::HashMap<String, i64>);
+
 /// Check counters and key "last used" times, gathered in memory and written to the
 /// store about once a second (see `flush`): a check then costs two indexed reads and no
 /// write. Counters are additive upserts, so several instances sum correctly; a crash
 /// loses at most the last second of check counts (leads are billed in their own
 /// transaction, never through this buffer).
-/// A key's last use and its requests per UTC day.
-type KeyUse = (crate::model::Timestamp, std::collections::HashMap<String, i64>);
-
 #[derive(Default)]
 pub struct UsageBuffer {
     counts: std::sync::Mutex<std::collections::HashMap<(crate::model::PartnerId, String), (i64, i64)>>,

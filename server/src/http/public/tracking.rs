@@ -1,13 +1,14 @@
 //! The tracking links of the mail Carnet sends: `/t/o/…` (the open pixel) and `/t/c/…`
 //! (the click redirect). The rules are in `app::engagement::service::tracking`.
 
+use super::page::{page, para};
 use app::engagement::service as engagement;
 use app::model::events::EventKind;
 use app::platform::clock::now;
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 /// A transparent 1×1 GIF.
 const PIXEL: &[u8] = &[
@@ -36,19 +37,19 @@ pub async fn click(State(state): State<AppState>, Path(token): Path<String>) -> 
         Ok(None) => not_a_link(),
         Err(e) => {
             tracing::error!(error = %e, "could not record a click");
-            (StatusCode::SERVICE_UNAVAILABLE, Html("<h1>Please try again in a moment.</h1>")).into_response()
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again in a moment",
+                para("Carnet could not record this click."),
+            )
         }
     }
 }
 
 fn not_a_link() -> Response {
-    (
+    page(
         StatusCode::NOT_FOUND,
-        Html(
-            "<!doctype html><meta charset=utf-8><title>Link not valid</title>\
-             <h1>This link is not valid</h1><p>It may have been copied incompletely. \
-             Open it again from the original message.</p>",
-        ),
+        "This link is not valid",
+        para("It may have been copied incompletely. Open it again from the original message."),
     )
-        .into_response()
 }

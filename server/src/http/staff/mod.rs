@@ -96,8 +96,7 @@ async fn staff_gate(session: Session, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let signed_in = session.get::<i64>("user_id").await.ok().flatten().is_some();
-    if signed_in {
+    if app::auth::service::has_staff_session(&session).await {
         return next.run(req).await;
     }
     let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");

@@ -187,14 +187,7 @@ impl Store for DbStore {
         );
         bind_contact(query, fields).bind(now).bind(id).execute(&mut *tx).await.map_err(map_err)?;
         let detail = format!("Changed: {}", changed.join(", ").replace('_', " "));
-        sqlx::query("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) VALUES ($1, 'edited', FALSE, $2, $3, $4)")
-            .bind(id)
-            .bind(now)
-            .bind(detail)
-            .bind(actor)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        add_activity(&mut tx, id, "edited", now, &detail, actor).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(())
     }

@@ -94,12 +94,8 @@ async fn end_subscriptions<'c>(
             .push_bind(consent.form.clone())
             .push(", consent_text = ")
             .push_bind(consent.text.clone())
-            .push(" WHERE state <> 'unsubscribed' AND contact_id IN (");
-        let mut list = b.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        b.push(")");
+            .push(" WHERE state <> 'unsubscribed' AND contact_id IN ");
+        id_list(&mut b, chunk);
         b.build().execute(&mut **tx).await.map_err(map_err)?;
     }
     Ok(())

@@ -8,6 +8,10 @@ use app::platform::jobs::{ClaimedJob, Job};
 use app::store::{JobStore, NewJob, StoreResult};
 use sqlx::Row;
 
+/// What a job's progress page needs: everything but its payload (an upload of up to
+/// 32 MB, read only by the instance that claims the job), so polling stays cheap.
+const JOB_COLUMNS: &str = "id, kind, state, params, total, done, next_id, message, created_by, created_at, updated_at";
+
 #[async_trait::async_trait]
 impl JobStore for DbStore {
     async fn create_job(&self, job: &NewJob) -> StoreResult<app::model::JobId> {
@@ -89,7 +93,7 @@ impl JobStore for DbStore {
     }
 
     async fn job(&self, id: app::model::JobId) -> StoreResult<Option<Job>> {
-        let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -98,7 +102,7 @@ impl JobStore for DbStore {
     }
 
     async fn recent_jobs(&self, limit: i64) -> StoreResult<Vec<Job>> {
-        let rows = sqlx::query("SELECT * FROM jobs ORDER BY id DESC LIMIT $1")
+        let rows = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1"))
             .bind(limit)
             .fetch_all(&self.pool)
             .await

@@ -114,6 +114,7 @@ pub fn job(row: &DbRow) -> Result<Job, StoreError> {
         created_at: get(row, "created_at")?,
         updated_at: get(row, "updated_at")?,
         title: String::new(),
+        next: Vec::new(),
     })
 }
 

@@ -63,23 +63,25 @@ async fn the_yearly_refresh_mails_stale_profiles_and_skips_the_unwilling(db: Db)
     selfservice::new_link(&app.state, asked, t - 100 * DAY).await.unwrap();
 
     // Off by default.
-    assert_eq!(selfservice::yearly_refresh_tick(&app.state, t).await.unwrap(), 0);
+    assert_eq!(app::self_service::refresh::yearly_refresh_tick(&app.state, t).await.unwrap(), 0);
     let admin = app.login_as(Role::Admin).await;
     let on = [("chosen[first_name]", "on"), ("refresh_enabled", "yes"), ("refresh_per_day", "48")];
     assert!(app.call(&admin, "self-service/settings/save", &on).await.status().is_success());
 
     // Two instances reach the hour together: one claims it and sends its share.
     let other = app::state::AppState::new(app.store.clone(), common::test_settings());
-    let (a, b) =
-        tokio::join!(selfservice::yearly_refresh_tick(&app.state, t), selfservice::yearly_refresh_tick(&other, t));
+    let (a, b) = tokio::join!(
+        app::self_service::refresh::yearly_refresh_tick(&app.state, t),
+        app::self_service::refresh::yearly_refresh_tick(&other, t)
+    );
     assert_eq!(a.unwrap() + b.unwrap(), 1, "the hour's share is sent once");
     let mails = app.store.recent_mails(None, 10).await.unwrap();
     let to: Vec<&str> = mails.iter().filter(|m| m.kind == "profile_link").map(|m| m.to.as_str()).collect();
     assert_eq!(to, ["stale@example.com"]);
     assert_eq!(mails[0].contact_id, Some(stale));
     // Once an hour, and never twice to the same person within the year.
-    assert_eq!(selfservice::yearly_refresh_tick(&app.state, t + 60).await.unwrap(), 0);
-    assert_eq!(selfservice::yearly_refresh_tick(&app.state, t + 3_601).await.unwrap(), 0);
+    assert_eq!(app::self_service::refresh::yearly_refresh_tick(&app.state, t + 60).await.unwrap(), 0);
+    assert_eq!(app::self_service::refresh::yearly_refresh_tick(&app.state, t + 3_601).await.unwrap(), 0);
 }
 
 async fn a_person_pauses_a_newsletter_and_picks_sms(db: Db) {
