@@ -78,57 +78,6 @@ fn unsubscribe_evidence(at: app::model::Timestamp, kind: EventKind, actor: &str)
     }
 }
 
-/// Ends every subscription of these contacts still open, with this evidence.
-async fn end_subscriptions<'c>(
-    tx: &mut sqlx::Transaction<'c, Db>,
-    ids: &[ContactId],
-    consent: &ConsentEvidence,
-) -> StoreResult<()> {
-    for chunk in ids.chunks(900) {
-        let mut b: QueryBuilder<Db> =
-            QueryBuilder::new("UPDATE subscriptions SET state = 'unsubscribed', consent_at = ");
-        b.push_bind(consent.at)
-            .push(", consent_channel = ")
-            .push_bind(consent.channel.clone())
-            .push(", consent_form = ")
-            .push_bind(consent.form.clone())
-            .push(", consent_text = ")
-            .push_bind(consent.text.clone())
-            .push(" WHERE state <> 'unsubscribed' AND contact_id IN ");
-        id_list(&mut b, chunk);
-        b.build().execute(&mut **tx).await.map_err(map_err)?;
-    }
-    Ok(())
-}
-
-async fn timeline_rows<'c>(
-    tx: &mut sqlx::Transaction<'c, Db>,
-    ids: &[ContactId],
-    kind: &str,
-    at: app::model::Timestamp,
-    detail: &str,
-    actor: &str,
-) -> StoreResult<()> {
-    for chunk in ids.chunks(DbStore::BULK_ROWS * 3) {
-        let mut b: QueryBuilder<Db> =
-            QueryBuilder::new("INSERT INTO activities (contact_id, kind, interaction, occurred_at, detail, actor) ");
-        b.push_values(chunk, |mut v, id| {
-            v.push_bind(*id).push_bind(kind).push_bind(false).push_bind(at).push_bind(detail).push_bind(actor);
-        });
-        b.build().execute(&mut **tx).await.map_err(map_err)?;
-    }
-    Ok(())
-}
-
-fn id_list<'a>(b: &mut QueryBuilder<'a, Db>, ids: &'a [ContactId]) {
-    b.push("(");
-    let mut list = b.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    b.push(")");
-}
-
 #[async_trait::async_trait]
 impl EngagementStore for DbStore {
     async fn contact_ids_by_email(&self, emails: &[String]) -> StoreResult<HashMap<String, ContactId>> {

@@ -10,6 +10,7 @@ mod engagement;
 mod filters;
 mod incentives;
 mod jobs;
+mod lists;
 mod mail;
 mod partners;
 mod rows;
@@ -22,3 +23,4 @@ mod users;
 // subscriptions, and the list filters).
 use contacts::{add_activity, bind_contact, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT};
 use filters::contact_filters;
+use lists::{end_subscriptions, id_list, timeline_rows};
