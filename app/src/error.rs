@@ -57,6 +57,9 @@ impl From<crate::store::StoreError> for AppError {
     fn from(error: crate::store::StoreError) -> Self {
         match error {
             crate::store::StoreError::NotFound => AppError::NotFound,
+            crate::store::StoreError::Erased => {
+                AppError::Refused("This person's data was erased at their request: it cannot be changed.".into())
+            }
             other => {
                 tracing::error!(error = %other, "storage error");
                 AppError::Internal

@@ -21,9 +21,17 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
-/// Only same-site paths may follow a sign-in (no open redirect through `?next=`).
+/// Only same-site paths may follow a sign-in (no open redirect through `?next=`). A
+/// path is `/` then anything but a second `/` or `\`, with no control character,
+/// space or backslash anywhere: browsers drop tabs and line breaks from a URL and read
+/// `\` as `/`, so `/\t/evil.example` would become `//evil.example`, another site.
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains("://");
+    let bytes = next.as_bytes();
+    let ok = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && next.len() <= 2_000
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && !next.contains("://");
     if ok && next != "/login" {
         next.to_string()
     } else {
@@ -58,7 +66,20 @@ mod tests {
     #[test]
     fn next_never_leaves_the_site() {
         assert_eq!(safe_next("/contacts/12"), "/contacts/12");
-        for evil in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "", "/login"] {
+        assert_eq!(safe_next("/contacts?q=ann%20lee&page=2"), "/contacts?q=ann%20lee&page=2");
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n//evil.example",
+            "/ /evil.example",
+            "/x\\..\\\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "/login",
+        ] {
             assert_eq!(safe_next(evil), "/contacts", "{evil:?}");
         }
     }

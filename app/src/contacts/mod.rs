@@ -65,7 +65,7 @@ pub async fn create_contact(form: ContactForm) -> Result<ContactId, AppError> {
     let id = match service::create(&form).await {
         Ok(id) => id,
         Err(e) => {
-            service::keep_draft(&draft_id(None), &form).await;
+            service::keep_draft(&draft_id(None), &form, &e).await;
             return Err(e);
         }
     };
@@ -76,7 +76,7 @@ pub async fn create_contact(form: ContactForm) -> Result<ContactId, AppError> {
 #[server(endpoint = "contacts/update")]
 pub async fn update_contact(id: ContactId, form: ContactForm) -> Result<(), AppError> {
     if let Err(e) = service::update(id, &form).await {
-        service::keep_draft(&draft_id(Some(id)), &form).await;
+        service::keep_draft(&draft_id(Some(id)), &form, &e).await;
         return Err(e);
     }
     leptos_axum::redirect(&format!("/contacts/{id}"));

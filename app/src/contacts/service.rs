@@ -105,10 +105,14 @@ pub async fn newsletters() -> Result<Vec<Newsletter>, AppError> {
 
 const DRAFT_KEY: &str = "contact_draft";
 
-/// After a refused plain form post, keeps what was typed for the page the browser is
-/// sent back to. (With JavaScript on, the inputs simply keep their values.)
-pub async fn keep_draft(form_id: &str, form: &ContactForm) {
-    if !is_plain_form_post() {
+/// After a plain form post refused for what was typed (a field error, a duplicate
+/// address), keeps it for the page the browser is sent back to. (With JavaScript on, the
+/// inputs simply keep their values.) A post refused for who sent it keeps nothing: an
+/// anonymous caller never gets a session row.
+pub async fn keep_draft(form_id: &str, form: &ContactForm, refusal: &AppError) {
+    let about_the_input =
+        matches!(refusal, AppError::Invalid(_) | AppError::DuplicateEmail { .. } | AppError::Refused(_));
+    if !about_the_input || !is_plain_form_post() {
         return;
     }
     if let Ok(session) = session() {

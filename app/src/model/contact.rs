@@ -110,6 +110,12 @@ pub struct Contact {
 }
 
 impl Contact {
+    /// Erased at the person's request: only the hashes are left, and nothing may write
+    /// to it again.
+    pub fn is_erased(&self) -> bool {
+        self.suppression_reason.as_deref() == Some("erased")
+    }
+
     /// The last interaction that counts under these settings.
     pub fn last_activity(&self, settings: &super::engagement::EngagementSettings) -> Option<crate::model::Timestamp> {
         if settings.opens_count {

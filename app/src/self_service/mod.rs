@@ -45,8 +45,9 @@ pub struct Me {
 async fn my_contact() -> Result<(crate::state::AppState, crate::model::ContactId), AppError> {
     let session = crate::auth::service::session()?;
     let state = crate::state::AppState::from_context()?;
-    let id =
-        service::session_contact(&session, crate::platform::clock::now()).await?.ok_or(AppError::Unauthenticated)?;
+    let id = service::session_contact(&state, &session, crate::platform::clock::now())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     Ok((state, id))
 }
 

@@ -148,6 +148,7 @@ pub async fn open_session(
 
 /// The contact whose session this is, if it has not ended.
 pub async fn session_contact(
+    state: &AppState,
     session: &Session,
     now: crate::model::Timestamp,
 ) -> Result<Option<crate::model::ContactId>, AppError> {
@@ -156,7 +157,16 @@ pub async fn session_contact(
     if until.is_none_or(|u| u <= now) {
         return Ok(None);
     }
-    session.get(SESSION_CONTACT).await.map_err(e)
+    let Some(id) = session.get::<crate::model::ContactId>(SESSION_CONTACT).await.map_err(e)? else {
+        return Ok(None);
+    };
+    // Erased (from another session of theirs, or by staff) or deleted since: the
+    // session no longer opens anything, and ends.
+    if state.store.contact(id).await?.is_none_or(|c| c.is_erased()) {
+        session.remove::<crate::model::ContactId>(SESSION_CONTACT).await.map_err(e)?;
+        return Ok(None);
+    }
+    Ok(Some(id))
 }
 
 /// The fields a person sees on their page (stored as a JSON list of keys).
@@ -310,7 +320,7 @@ pub async fn erase_me(
     tracing::info!(contact = %contact_id, "personal data erased at the person's request");
     let e = crate::auth::service::session_error;
     session.remove::<crate::model::ContactId>(SESSION_CONTACT).await.map_err(e)?;
-    session.remove::<i64>(SESSION_CONTACT_UNTIL).await.map_err(e)?;
+    session.remove::<crate::model::Timestamp>(SESSION_CONTACT_UNTIL).await.map_err(e)?;
     Ok(())
 }
 

@@ -113,7 +113,7 @@ pub async fn quick_entry(
             Ok(id)
         }
         Err(e) => {
-            keep_draft(DRAFT, &form).await;
+            keep_draft(DRAFT, &form, &e).await;
             Err(e)
         }
     }

@@ -33,6 +33,9 @@ pub enum StoreError {
     Conflict { constraint: String },
     #[error("not found")]
     NotFound,
+    /// The contact's data was erased at their request: it is never written again.
+    #[error("the contact was erased")]
+    Erased,
     #[error("database error: {0}")]
     Database(String),
 }

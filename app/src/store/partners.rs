@@ -51,7 +51,8 @@ pub trait PartnerStore: Send + Sync {
     async fn partner_checks_on(&self, partner_id: PartnerId, day: &str) -> StoreResult<i64>;
     /// Records the contact, its subscriptions, the billing line and the counters in one
     /// transaction; returns the lead id. `Conflict` (`contacts_email_key`) when the
-    /// address is already known, and then nothing is written or billed.
+    /// address is already known (by its hash, so an erased person too), and then
+    /// nothing is written or billed.
     async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64>;
     /// Counts a refused lead: a duplicate (already known) or an invalid one.
     async fn count_lead_refusal(&self, partner_id: PartnerId, day: &str, duplicate: bool) -> StoreResult<()>;

@@ -213,6 +213,25 @@ async fn partner_id_of(app: &TestApp, key: &str) -> app::model::PartnerId {
         .partner_id
 }
 
+/// "Delete me" keeps the address's hashes: partners hear it is known, and selling it
+/// again is refused and not billed.
+async fn an_erased_person_is_never_bought_again(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let partner = partner_with(&app, &[Scope::Check, Scope::Submit], 0, None).await;
+    let partner_id = partner_id_of(&app, &partner.key).await;
+    assert_eq!(partner.post("/api/v1/leads", lead("gone@example.com")).await.0, 201);
+    let id = app.store.contact_id_by_email(&Email::parse("gone@example.com").unwrap()).await.unwrap().unwrap();
+    app.store.erase_contact(id, "", app::platform::clock::now()).await.unwrap();
+    let (_, body) = partner.check("emails", &["gone@example.com"]).await;
+    assert_eq!(body["known"].as_array().unwrap().len(), 1, "still known: {body}");
+    let (status, _, body) = partner.post("/api/v1/leads", lead("Gone@Example.com")).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(app.store.count_contacts().await.unwrap(), 1, "nothing written");
+    let usage = usage_today(&app, partner_id).await;
+    assert_eq!((usage.accepted, usage.duplicates, usage.billed_cents), (1, 1, 150), "billed once");
+}
+
 async fn a_new_lead_is_recorded_and_billed_once(db: Db) {
     let app = TestApp::spawn(db).await;
     app.store.ensure_newsletter("Weekly", "").await.unwrap();
@@ -534,6 +553,7 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
 }
 
 both_backends!(
+    an_erased_person_is_never_bought_again,
     the_monthly_statement_adds_up_and_downloads_as_csv,
     the_streaming_check_answers_line_by_line,
     the_api_describes_itself,

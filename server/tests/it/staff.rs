@@ -408,6 +408,54 @@ async fn invalid_input_is_explained_and_nothing_is_saved(db: Db) {
 
 /// Without JavaScript a form posts straight to the server function; an error comes back
 /// as a redirect to the form, which the server renders with the field's message.
+/// After sign-in a browser is sent only to a path of this site: `/\t/evil.example`, which
+/// browsers read as `//evil.example`, sends it to the contacts instead.
+async fn sign_in_never_sends_the_browser_to_another_site(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (email, password) = app.add_user(Role::Marketer).await;
+    for (next, expected) in [
+        ("/\t/evil.example", "/contacts"),
+        ("/\n/evil.example", "/contacts"),
+        ("/\\evil.example", "/contacts"),
+        ("//evil.example", "/contacts"),
+        ("/engagement?from=mail", "/engagement?from=mail"),
+    ] {
+        let res = app
+            .client()
+            .post(format!("{}/api/auth/login", app.base))
+            .header("origin", &app.base)
+            .header("accept", "text/html")
+            .form(&[("email", email.as_str()), ("password", password.as_str()), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{next:?}: {}", res.status());
+        assert_eq!(res.headers()["location"].to_str().unwrap(), expected, "{next:?}");
+    }
+}
+
+/// Nobody signed in: refused posts write nothing, not even a session to keep a draft in.
+async fn anonymous_posts_write_no_session(db: Db) {
+    let app = TestApp::spawn(db).await;
+    for _ in 0..20 {
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{}/api/contacts/create", app.base))
+            .header("origin", &app.base)
+            .header("accept", "text/html")
+            .form(&contact_form(&[("email", "nope"), ("first_name", "Mallory")]))
+            .send()
+            .await
+            .unwrap();
+        assert!(!res.status().is_success(), "{}", res.status());
+    }
+    let rows = app.store.sessions_delete_expired(app::model::Timestamp::MAX).await.unwrap();
+    assert_eq!(rows, 0, "no session row for anonymous callers");
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0);
+}
+
 async fn forms_work_without_javascript(db: Db) {
     let app = TestApp::spawn(db).await;
     let client = app.login_as(Role::Marketer).await;
@@ -466,6 +514,8 @@ async fn the_list_pages_through_every_contact(db: Db) {
 }
 
 both_backends! {
+    anonymous_posts_write_no_session,
+    sign_in_never_sends_the_browser_to_another_site,
     health_answers_when_the_database_does,
     anonymous_visitors_are_sent_to_sign_in,
     sign_in_rotates_the_session_and_sign_out_ends_it,

@@ -84,7 +84,7 @@ fn failed(e: impl std::fmt::Display) -> Response {
 /// "Download my data": the contact's own data as a JSON file (their session only).
 pub async fn my_data(State(state): State<AppState>, session: Session) -> Response {
     let now = app::platform::clock::now();
-    let id = match links::session_contact(&session, now).await {
+    let id = match links::session_contact(&state, &session, now).await {
         Ok(Some(id)) => id,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "Open the personal link from our mail first.").into_response(),
         Err(e) => return failed(e),

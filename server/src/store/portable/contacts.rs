@@ -174,6 +174,11 @@ impl Store for DbStore {
             .map_err(map_err)?
             .ok_or(StoreError::NotFound)?;
         let old = rows::contact(&old)?;
+        if old.is_erased() {
+            // Its kept hashes would be recomputed from the placeholder address, and the
+            // person would stop being known to partners.
+            return Err(StoreError::Erased);
+        }
         let changed = changed_fields(&old.fields, fields);
         if changed.is_empty() {
             return Ok(());

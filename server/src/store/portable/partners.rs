@@ -213,6 +213,16 @@ impl PartnerStore for DbStore {
     #[tracing::instrument(skip_all, fields(partner_id = %lead.partner_id))]
     async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
+        // Known by its hash too: an erased person's address is gone but its hashes stay,
+        // and such a person is never bought again (nor billed for).
+        let known = sqlx::query("SELECT 1 FROM contacts WHERE email_sha256 = $1")
+            .bind(lead.fields.email.sha256_hex())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if known.is_some() {
+            return Err(app::store::StoreError::Conflict { constraint: "contacts_email_key".into() });
+        }
         let sql = insert_contact_sql("");
         let query = sqlx::query(&sql);
         let contact_id: app::model::ContactId =

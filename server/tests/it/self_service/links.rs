@@ -259,6 +259,35 @@ async fn only_our_own_links_are_tracked(db: Db) {
     assert_eq!(queued.text.matches("/t/c/").count(), 1, "only the personal link is tracked: {}", queued.text);
 }
 
+/// After "Delete me", nothing writes to the person again: not their other open session
+/// (a second device), not staff editing the contact (which would recompute the kept
+/// hashes from the placeholder, and the person would stop being known to partners).
+async fn an_erased_person_is_never_written_again(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let ann = contact(&app, "ann@example.com", "Ann").await;
+    let (phone, laptop) = (app.contact_session(ann).await, app.contact_session(ann).await);
+    assert!(app.call(&laptop, "me/get", &[]).await.status().is_success());
+    let res = app.call(&phone, "me/erase", &[("confirm", "yes")]).await;
+    assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    let hashes = app.store.contact(ann).await.unwrap().unwrap().email_sha256;
+
+    let (ok, answer) = app.call_json(&laptop, "me/get", &[]).await;
+    assert!(!ok && answer == serde_json::json!("Unauthenticated"), "the other session ended: {answer}");
+    let save = app.call(&laptop, "me/save", &[("profile[first_name]", "Ann again")]).await;
+    assert!(!save.status().is_success(), "{}", save.status());
+    assert_eq!(app.get(&laptop, "/me/data.json").await.status().as_u16(), 401);
+
+    let staff = app.login_as(Role::Marketer).await;
+    let form = common::contact_form(&[("email", "ann@example.com"), ("first_name", "Ann")]);
+    let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let id = ann.to_string();
+    fields.push(("id", &id));
+    let (ok, body) = app.call_json(&staff, "contacts/update", &fields).await;
+    assert!(!ok && body.to_string().contains("erased"), "{body}");
+    let after = app.store.contact(ann).await.unwrap().unwrap();
+    assert_eq!((after.email_sha256, after.fields.first_name.as_str()), (hashes, ""), "nothing changed");
+}
+
 /// The mail's HTML is built by the framework: what the person typed as their name is
 /// text in the mail, never markup.
 async fn a_name_with_markup_is_text_in_the_mail(db: Db) {
@@ -272,6 +301,7 @@ async fn a_name_with_markup_is_text_in_the_mail(db: Db) {
 }
 
 both_backends! {
+    an_erased_person_is_never_written_again,
     a_name_with_markup_is_text_in_the_mail,
     only_our_own_links_are_tracked,
     a_person_downloads_their_data_then_erases_it,
