@@ -380,6 +380,48 @@ async fn the_hashed_list_is_exported_whole_or_since_a_date(db: Db) {
     assert_eq!(res.status(), 403);
 }
 
+/// What `curl --compressed` gets: the gzip body read to its end and decoded, line by line.
+async fn gunzipped_export(app: &TestApp, key: &str) -> Vec<String> {
+    use std::io::Read;
+    let res = app
+        .client()
+        .get(format!("{}/api/v1/suppression/export?format=md5", app.base))
+        .bearer_auth(key)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let body = res.bytes().await.expect("the whole body arrives (the connection is not cut)");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&body[..]).read_to_string(&mut text).expect("a complete gzip stream");
+    text.lines().map(str::to_string).collect()
+}
+
+/// Partners load the suppression list with `curl --compressed`: it arrives whole, empty
+/// or larger than one store batch (10,000).
+async fn the_compressed_export_arrives_whole(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let partner = partner_with(&app, &[Scope::Export], 0, None).await;
+    assert!(gunzipped_export(&app, &partner.key).await.is_empty(), "an empty list is an empty file");
+    let batch: Vec<app::store::BulkContact> = (0..20_000)
+        .map(|i| app::store::BulkContact {
+            fields: ContactForm { email: format!("p{i}@example.com"), ..Default::default() }
+                .validate(chrono::Utc::now().date_naive())
+                .unwrap(),
+            created_at: app::model::Timestamp(1),
+            purchase_count: 0,
+            subscriptions: vec![],
+            activities: vec![],
+        })
+        .collect();
+    app.store.insert_contacts_bulk(&batch).await.unwrap();
+    let lines = gunzipped_export(&app, &partner.key).await;
+    assert_eq!(lines.len(), 20_000);
+    assert!(lines.contains(&Email::parse("p19999@example.com").unwrap().md5_hex()), "the last rows too");
+}
+
 async fn known_contact_at(app: &TestApp, email: &str, at: app::model::Timestamp) {
     let fields = ContactForm { email: email.into(), channel: "web".into(), ..Default::default() }
         .validate(chrono::Utc::now().date_naive())
@@ -553,6 +595,7 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
 }
 
 both_backends!(
+    the_compressed_export_arrives_whole,
     an_erased_person_is_never_bought_again,
     the_monthly_statement_adds_up_and_downloads_as_csv,
     the_streaming_check_answers_line_by_line,

@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 
 pub(super) async fn check(
     State(state): State<AppState>,
@@ -80,6 +81,9 @@ pub(super) async fn export(
             let _ = tx.send(Vec::new()).await;
         }
     });
+    // `unfold` panics if polled again after its end, and the gzip encoder does poll
+    // again to finish its stream: unfused, every compressed export lost its last block
+    // and the connection (`curl --compressed`: "transfer closed"). Fused, it just ends.
     let body = futures::stream::unfold(rx, |mut rx| async move {
         let batch = rx.recv().await?;
         if batch.is_empty() {
@@ -91,7 +95,8 @@ pub(super) async fn export(
             text.push('\n');
         }
         Some((Ok(Bytes::from(text)), rx))
-    });
+    })
+    .fuse();
     let mut res = axum::body::Body::from_stream(body).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     res
@@ -109,7 +114,6 @@ pub(super) async fn check_stream(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    use futures::StreamExt;
     let now = now();
     let caller = match service::authenticate(&state, authorization(&headers), Scope::Check, now).await {
         Ok(c) => c,
@@ -159,7 +163,7 @@ pub(super) async fn check_stream(
             }
         }
     });
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }).fuse();
     let mut res = axum::body::Body::from_stream(stream).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     res
