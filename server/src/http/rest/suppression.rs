@@ -105,6 +105,61 @@ pub(super) async fn export(
 /// Lines looked up per store round trip in the streaming check.
 const STREAM_BATCH: usize = 5_000;
 
+/// The longest line the streaming check reads: an address is at most 254 characters
+/// and a hash 64, so a longer line cannot be known and is skipped, unread.
+const MAX_LINE: usize = 1_024;
+
+/// Splits a body into trimmed, non-empty lines as its chunks arrive, holding at most
+/// one line of `MAX_LINE` bytes: a longer line is dropped as it streams in, so one
+/// 256 MB line without a newline costs no memory.
+#[derive(Default)]
+struct LineReader {
+    /// The start of a line whose end has not arrived.
+    pending: Vec<u8>,
+    /// Inside a line that went over `MAX_LINE`: dropping bytes until its newline.
+    skipping: bool,
+}
+
+impl LineReader {
+    fn push(&mut self, mut chunk: &[u8], lines: &mut Vec<String>) {
+        while !chunk.is_empty() {
+            let end = chunk.iter().position(|b| *b == b'\n');
+            let (part, rest) = match end {
+                Some(i) => (&chunk[..i], &chunk[i + 1..]),
+                None => (chunk, &[][..]),
+            };
+            if !self.skipping {
+                if self.pending.len() + part.len() > MAX_LINE {
+                    self.pending.clear();
+                    self.skipping = true;
+                } else {
+                    self.pending.extend_from_slice(part);
+                }
+            }
+            if end.is_some() {
+                self.take(lines);
+            }
+            chunk = rest;
+        }
+    }
+
+    /// The last line, which may have no newline.
+    fn finish(&mut self, lines: &mut Vec<String>) {
+        self.take(lines);
+    }
+
+    fn take(&mut self, lines: &mut Vec<String>) {
+        if !self.skipping {
+            let line = String::from_utf8_lossy(&self.pending).trim().to_string();
+            if !line.is_empty() {
+                lines.push(line);
+            }
+        }
+        self.pending.clear();
+        self.skipping = false;
+    }
+}
+
 /// `POST /api/v1/suppression/check/stream`: a text body of one value per line (emails,
 /// MD5s or SHA-256s, mixed), answered with the known ones, one per line, as they are
 /// found. Input and output both stream: memory holds a batch or two, whatever the size.
@@ -125,22 +180,16 @@ pub(super) async fn check_stream(
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         let mut input = body.into_data_stream();
-        let mut pending = Vec::<u8>::new();
+        let mut reader = LineReader::default();
         let mut lines: Vec<String> = Vec::with_capacity(STREAM_BATCH);
         let mut finished = false;
         while !finished {
             match input.next().await {
-                Some(Ok(chunk)) => pending.extend_from_slice(&chunk),
+                Some(Ok(chunk)) => reader.push(&chunk, &mut lines),
                 Some(Err(_)) => return,
-                None => finished = true,
-            }
-            // Take every complete line (and, at the end, the last one without a newline).
-            let cut =
-                if finished { pending.len() } else { pending.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) };
-            for line in pending.drain(..cut).collect::<Vec<u8>>().split(|b| *b == b'\n') {
-                let line = String::from_utf8_lossy(line).trim().to_string();
-                if !line.is_empty() {
-                    lines.push(line);
+                None => {
+                    finished = true;
+                    reader.finish(&mut lines);
                 }
             }
             if lines.len() >= STREAM_BATCH || (finished && !lines.is_empty()) {
@@ -167,4 +216,27 @@ pub(super) async fn check_stream(
     let mut res = axum::body::Body::from_stream(stream).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LineReader, MAX_LINE};
+
+    #[test]
+    fn lines_are_read_across_chunks_and_an_endless_line_costs_nothing() {
+        let mut reader = LineReader::default();
+        let mut lines = Vec::new();
+        reader.push(b" ann@example.com\r\nbo", &mut lines);
+        reader.push(b"b@example.com\n\n", &mut lines);
+        assert_eq!(lines, ["ann@example.com", "bob@example.com"]);
+        // 256 MB without a newline, in 64 KB chunks: never more than one line held.
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..4_096 {
+            reader.push(&chunk, &mut lines);
+            assert!(reader.pending.capacity() <= 2 * MAX_LINE, "{}", reader.pending.capacity());
+        }
+        reader.push(b"tail of the long line\ncarl@example.com", &mut lines);
+        reader.finish(&mut lines);
+        assert_eq!(lines, ["ann@example.com", "bob@example.com", "carl@example.com"], "the long line is skipped");
+    }
 }
