@@ -15,6 +15,17 @@ pub struct StoredAnswer {
     pub body: String,
 }
 
+/// What claiming an Idempotency-Key found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// The key was free (or its claim had been abandoned for a minute): this request
+    /// holds it until its answer is saved or the claim released.
+    Claimed,
+    /// Another request holds it: the one it was first used for (e.g. "POST
+    /// /api/v1/leads") and its answer, `None` while it is still running.
+    Taken { request: String, answer: Option<StoredAnswer> },
+}
+
 #[async_trait]
 pub trait PartnerStore: Send + Sync {
     // Partners and API keys.
@@ -58,8 +69,18 @@ pub trait PartnerStore: Send + Sync {
     async fn count_lead_refusal(&self, partner_id: PartnerId, day: &str, duplicate: bool) -> StoreResult<()>;
     /// A partner's counters, day by day, for `from..=to` (`YYYY-MM-DD`).
     async fn partner_usage(&self, partner_id: PartnerId, from: &str, to: &str) -> StoreResult<Vec<UsageDay>>;
-    /// The stored answer to a request sent with this Idempotency-Key, if any.
-    async fn idempotent_response(&self, partner_id: PartnerId, key: &str) -> StoreResult<Option<StoredAnswer>>;
+    /// Claims an Idempotency-Key for `request`, in one statement, so of two concurrent
+    /// requests with one new key exactly one runs.
+    async fn claim_idempotency_key(
+        &self,
+        partner_id: PartnerId,
+        key: &str,
+        request: &str,
+        now: crate::model::Timestamp,
+    ) -> StoreResult<KeyClaim>;
+    /// Lets go of a claim whose request could not be answered (a retry may run it).
+    async fn release_idempotency_key(&self, partner_id: PartnerId, key: &str) -> StoreResult<()>;
+    /// Stores the answer of the request holding the claim, for its retries.
     async fn save_idempotent_response(
         &self,
         partner_id: PartnerId,

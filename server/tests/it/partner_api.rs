@@ -313,6 +313,43 @@ async fn retries_with_an_idempotency_key_are_not_billed_twice(db: Db) {
     assert_eq!((usage.accepted, usage.billed_cents), (1, 150));
 }
 
+/// A key names one request to one endpoint: reused on another endpoint it is refused
+/// (before, a redemption with a lead's key got the lead's answer and redeemed nothing);
+/// sent twice at once, the request runs once.
+async fn an_idempotency_key_answers_only_its_own_request(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let partner = partner_with(&app, &[Scope::Submit, Scope::Redeem], 0, None).await;
+    let partner_id = partner_id_of(&app, &partner.key).await;
+    let send = |path: &'static str, key: &'static str, body: Value| {
+        let req = app
+            .client()
+            .post(format!("{}{path}", app.base))
+            .bearer_auth(&partner.key)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(send("/api/v1/leads", "k1", lead("one@example.com")).await.0, 201);
+    let (status, body) = send("/api/v1/redemptions", "k1", json!({ "code": "WELCOME-1" })).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("POST /api/v1/leads"), "{body}");
+
+    for round in 0..5 {
+        let key: &'static str = ["r0", "r1", "r2", "r3", "r4"][round];
+        let email = format!("twice{round}@example.com");
+        let (x, y) = tokio::join!(send("/api/v1/leads", key, lead(&email)), send("/api/v1/leads", key, lead(&email)));
+        let mut statuses = [x.0, y.0];
+        statuses.sort();
+        assert!(statuses == [201, 201] || statuses == [201, 409], "round {round}: {statuses:?}");
+    }
+    let usage = usage_today(&app, partner_id).await;
+    assert_eq!((usage.accepted, usage.duplicates), (6, 0), "each lead ran once: none was refused as known");
+}
+
 async fn two_partners_racing_for_one_address_are_billed_once(db: Db) {
     let app = TestApp::spawn(db).await;
     app.store.ensure_newsletter("Weekly", "").await.unwrap();
@@ -595,6 +632,7 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
 }
 
 both_backends!(
+    an_idempotency_key_answers_only_its_own_request,
     the_compressed_export_arrives_whole,
     an_erased_person_is_never_bought_again,
     the_monthly_statement_adds_up_and_downloads_as_csv,

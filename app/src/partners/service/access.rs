@@ -112,13 +112,20 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The answer given earlier to this partner's request with this Idempotency-Key.
-pub async fn earlier_answer(
+/// Claims this partner's Idempotency-Key for `request` (e.g. "POST /api/v1/leads").
+pub async fn claim_key(
     state: &AppState,
     partner_id: crate::model::PartnerId,
     key: &str,
-) -> Result<Option<crate::store::StoredAnswer>, StoreError> {
-    state.store.idempotent_response(partner_id, key).await
+    request: &str,
+    now: crate::model::Timestamp,
+) -> Result<crate::store::KeyClaim, StoreError> {
+    state.store.claim_idempotency_key(partner_id, key, request, now).await
+}
+
+/// Lets go of a key whose request got no answer worth keeping (a server error).
+pub async fn release_key(state: &AppState, partner_id: crate::model::PartnerId, key: &str) -> Result<(), StoreError> {
+    state.store.release_idempotency_key(partner_id, key).await
 }
 
 /// Keeps the answer to a request with an Idempotency-Key, for its retries.

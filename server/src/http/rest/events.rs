@@ -25,7 +25,7 @@ pub(super) async fn events(
     body: Result<AppJson<serde_json::Value>, BodyProblem>,
 ) -> Response {
     let now = now();
-    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Events, now).await {
+    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Events, "POST /api/v1/events", now).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
@@ -41,7 +41,7 @@ pub(super) async fn events(
         }
         Ok(serde_json::Value::Array(items)) => {
             match engagement::ingest(&state, &items, &format!("api:{}", caller.partner.name), atomic, now).await {
-                Err(e) => return refusal(e.into()),
+                Err(e) => refusal(e.into()),
                 Ok(report) => {
                     let status = if report.failed == 0 {
                         StatusCode::OK
@@ -57,7 +57,7 @@ pub(super) async fn events(
         Ok(single) => {
             let items = [single];
             match engagement::ingest(&state, &items, &format!("api:{}", caller.partner.name), true, now).await {
-                Err(e) => return refusal(e.into()),
+                Err(e) => refusal(e.into()),
                 Ok(report) => match report.results.into_iter().next() {
                     Some(engagement::ItemResult { error: Some(error), .. }) => {
                         problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid event", &error)

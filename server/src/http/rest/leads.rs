@@ -19,7 +19,7 @@ pub(super) async fn submit_lead(
     body: Result<AppJson<LeadRequest>, BodyProblem>,
 ) -> Response {
     let now = now();
-    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Submit, now).await {
+    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Submit, "POST /api/v1/leads", now).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };

@@ -15,6 +15,7 @@ pub use docs::openapi;
 use app::model::api_key::Scope;
 use app::partners::service::{self, ApiError};
 use app::state::AppState;
+use app::store::KeyClaim;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -131,21 +132,41 @@ pub(crate) fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }
 
-/// Authenticates a request that may carry an `Idempotency-Key`. `Err` is the answer to
-/// send at once: a refusal, or the stored answer to an earlier request with this key.
+/// Authenticates a request to `request` (e.g. "POST /api/v1/leads") that may carry an
+/// `Idempotency-Key`, and claims the key. `Err` is the answer to send at once: a
+/// refusal; the stored answer to the earlier request with this key; 409 while that
+/// request is still running (a concurrent retry never runs it twice); 422 when the key
+/// was first used for another endpoint (its answer is not this one's).
 pub(crate) async fn idempotent_caller(
     state: &AppState,
     headers: &HeaderMap,
     scope: Scope,
+    request: &str,
     now: app::model::Timestamp,
 ) -> Result<(service::PartnerKey, Option<String>), Response> {
     let caller = service::authenticate(state, authorization(headers), scope, now).await.map_err(refusal)?;
     let key =
         service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())).map_err(refusal)?;
     if let Some(key) = &key {
-        match service::earlier_answer(state, caller.partner.id, key).await {
-            Ok(Some(answer)) => return Err(replay(answer)),
-            Ok(None) => {}
+        match service::claim_key(state, caller.partner.id, key, request, now).await {
+            Ok(KeyClaim::Claimed) => {}
+            Ok(KeyClaim::Taken { request: first, .. }) if first != request => {
+                return Err(problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Idempotency-Key already used",
+                    &format!("This Idempotency-Key was used for {first}: use a new key for each request."),
+                ))
+            }
+            Ok(KeyClaim::Taken { answer: Some(answer), .. }) => return Err(replay(answer)),
+            Ok(KeyClaim::Taken { answer: None, .. }) => {
+                let mut res = problem(
+                    StatusCode::CONFLICT,
+                    "Request in progress",
+                    "A request with this Idempotency-Key is still being processed; retry in a moment.",
+                );
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+                return Err(res);
+            }
             Err(e) => return Err(refusal(e.into())),
         }
     }
@@ -165,7 +186,13 @@ pub(crate) async fn remember_if_keyed(
         Some(key) if response.status() != StatusCode::INTERNAL_SERVER_ERROR => {
             remember(state, partner_id, &key, response, now).await
         }
-        _ => response,
+        Some(key) => {
+            if let Err(e) = service::release_key(state, partner_id, &key).await {
+                tracing::error!(error = %e, "could not release an Idempotency-Key");
+            }
+            response
+        }
+        None => response,
     }
 }
 
@@ -182,7 +209,7 @@ async fn remember(
         return refusal(ApiError::Internal);
     };
     let body = String::from_utf8_lossy(&bytes).to_string();
-    if let Err(e) = service::keep_answer(state, partner_id, key, status.as_u16() as i64, &body, now).await {
+    if let Err(e) = service::keep_answer(state, partner_id, key, i64::from(status.as_u16()), &body, now).await {
         tracing::error!(error = %e, "could not store an idempotent response");
     }
     let mut res = (status, body).into_response();

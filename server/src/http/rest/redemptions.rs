@@ -26,7 +26,8 @@ pub(super) async fn redeem(
     body: Result<AppJson<Body>, BodyProblem>,
 ) -> Response {
     let now = now();
-    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Redeem, now).await {
+    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Redeem, "POST /api/v1/redemptions", now).await
+    {
         Ok(found) => found,
         Err(answer) => return answer,
     };

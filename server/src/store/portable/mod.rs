@@ -8,6 +8,7 @@ mod bulk;
 mod contacts;
 mod engagement;
 mod filters;
+mod idempotency;
 mod incentives;
 mod jobs;
 mod lists;

@@ -5,7 +5,7 @@
 
 use super::*;
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
-use app::store::{PartnerLead, PartnerStore, StoreResult, StoredAnswer};
+use app::store::{KeyClaim, PartnerLead, PartnerStore, StoreResult};
 use sqlx::{QueryBuilder, Row};
 
 impl DbStore {
@@ -310,18 +310,18 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::usage_day).collect()
     }
 
-    async fn idempotent_response(
+    async fn claim_idempotency_key(
         &self,
         partner_id: app::model::PartnerId,
         key: &str,
-    ) -> StoreResult<Option<StoredAnswer>> {
-        let row = sqlx::query("SELECT status, body FROM idempotent_responses WHERE partner_id = $1 AND key = $2")
-            .bind(partner_id)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(row.map(|r| StoredAnswer { status: r.get(0), body: r.get(1) }))
+        request: &str,
+        now: app::model::Timestamp,
+    ) -> StoreResult<KeyClaim> {
+        idempotency::claim(self, partner_id, key, request, now).await
+    }
+
+    async fn release_idempotency_key(&self, partner_id: app::model::PartnerId, key: &str) -> StoreResult<()> {
+        idempotency::release(self, partner_id, key).await
     }
 
     async fn save_idempotent_response(
@@ -332,19 +332,7 @@ impl PartnerStore for DbStore {
         body: &str,
         now: app::model::Timestamp,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO idempotent_responses (partner_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (partner_id, key) DO NOTHING",
-        )
-        .bind(partner_id)
-        .bind(key)
-        .bind(status)
-        .bind(body)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(map_err)?;
-        Ok(())
+        idempotency::save(self, partner_id, key, status, body, now).await
     }
 
     async fn export_hashes(

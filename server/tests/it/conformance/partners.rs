@@ -106,19 +106,48 @@ async fn a_lead_is_billed_once_and_counters_add_up(db: common::Db) {
 }
 
 async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common::Db) {
+    use app::store::KeyClaim;
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     let a = store.create_partner("A", "a@a.example", 0, 0, Timestamp(1)).await.unwrap();
     let b = store.create_partner("B", "b@b.example", 0, 0, Timestamp(1)).await.unwrap();
-    assert_eq!(store.idempotent_response(a, "k1").await.unwrap(), None);
-    store.save_idempotent_response(a, "k1", 201, "{\"id\":1}", Timestamp(10)).await.unwrap();
-    store.save_idempotent_response(a, "k1", 409, "{\"later\":true}", Timestamp(11)).await.unwrap();
+    let leads = "POST /api/v1/leads";
+    assert_eq!(store.claim_idempotency_key(a, "k1", leads, Timestamp(10)).await.unwrap(), KeyClaim::Claimed);
+    let running = KeyClaim::Taken { request: leads.into(), answer: None };
+    assert_eq!(store.claim_idempotency_key(a, "k1", leads, Timestamp(11)).await.unwrap(), running, "still running");
+    store.save_idempotent_response(a, "k1", 201, "{\"id\":1}", Timestamp(12)).await.unwrap();
+    store.save_idempotent_response(a, "k1", 409, "{\"later\":true}", Timestamp(13)).await.unwrap();
+    let first = StoredAnswer { status: 201, body: "{\"id\":1}".into() };
     assert_eq!(
-        store.idempotent_response(a, "k1").await.unwrap(),
-        Some(StoredAnswer { status: 201, body: "{\"id\":1}".into() }),
-        "the first answer stays"
+        store.claim_idempotency_key(a, "k1", "POST /api/v1/redemptions", Timestamp(14)).await.unwrap(),
+        KeyClaim::Taken { request: leads.into(), answer: Some(first) },
+        "the first answer stays, with the request it answered"
     );
-    assert_eq!(store.idempotent_response(b, "k1").await.unwrap(), None, "another partner's key is its own");
+    assert_eq!(
+        store.claim_idempotency_key(b, "k1", leads, Timestamp(14)).await.unwrap(),
+        KeyClaim::Claimed,
+        "another partner's key is its own"
+    );
+    // Two requests at once with one new key: exactly one runs.
+    let (x, y) = tokio::join!(
+        store.claim_idempotency_key(a, "k2", leads, Timestamp(20)),
+        store.claim_idempotency_key(a, "k2", leads, Timestamp(20))
+    );
+    let claimed = [x.unwrap(), y.unwrap()].iter().filter(|c| **c == KeyClaim::Claimed).count();
+    assert_eq!(claimed, 1);
+    // Released (its request failed), the key runs again; abandoned, it is taken over.
+    store.release_idempotency_key(a, "k2").await.unwrap();
+    assert_eq!(store.claim_idempotency_key(a, "k2", leads, Timestamp(21)).await.unwrap(), KeyClaim::Claimed);
+    store.release_idempotency_key(a, "k1").await.unwrap();
+    assert!(
+        matches!(
+            store.claim_idempotency_key(a, "k1", leads, Timestamp(22)).await.unwrap(),
+            KeyClaim::Taken { answer: Some(_), .. }
+        ),
+        "an answered key is never released"
+    );
+    assert_eq!(store.claim_idempotency_key(a, "k2", leads, Timestamp(80)).await.unwrap(), running);
+    assert_eq!(store.claim_idempotency_key(a, "k2", leads, Timestamp(82)).await.unwrap(), KeyClaim::Claimed);
 }
 
 async fn the_audit_trail_lists_newest_first(db: common::Db) {
