@@ -10,26 +10,21 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct LoginLimits {
     pub window_secs: i64,
-    /// Failures after which each attempt waits `delay_ms` × (failures − slow_after).
+    /// Failures of one address on one account after which each attempt waits
+    /// `delay_ms` × (failures − slow_after), at most `max_delay_ms` (an account's
+    /// failures from every address slow it from 4 × slow_after). The right password is
+    /// never refused for them.
     pub slow_after: i64,
     pub delay_ms: u64,
     pub max_delay_ms: u64,
-    /// Failures after which an account is refused until the window ends.
-    pub refuse_account_after: i64,
-    /// Failures after which an address is refused until the window ends.
+    /// Failures of one address, on any accounts, after which it is refused until the
+    /// window ends.
     pub refuse_address_after: i64,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        LoginLimits {
-            window_secs: 3600,
-            slow_after: 5,
-            delay_ms: 500,
-            max_delay_ms: 5000,
-            refuse_account_after: 20,
-            refuse_address_after: 100,
-        }
+        LoginLimits { window_secs: 3600, slow_after: 5, delay_ms: 500, max_delay_ms: 5000, refuse_address_after: 100 }
     }
 }
 

@@ -96,8 +96,11 @@ pub fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
-/// Checks the throttle for both subjects, then the password; counts failures, rotates
-/// the session id on success.
+/// Checks the throttle, then the password; counts failures, rotates the session id on
+/// success. Failures are counted per (address, account) pair, per account and per
+/// address: the pair's and the account's only slow the next attempts down (never
+/// refusing the right password, so nobody can lock the owner out by guessing wrong for
+/// their address); only an address guessing at many accounts is refused for the hour.
 pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppError> {
     let state = AppState::from_context()?;
     let limits = &state.settings.login_limits;
@@ -105,23 +108,26 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
     let normalised = email.trim().to_lowercase();
     // The account subject is hashed: the throttle table holds no email addresses.
     let account = format!("account:{}", hex::encode(Sha256::digest(normalised.as_bytes())));
-    let address = format!("address:{}", client_ip());
+    let ip = client_ip();
+    let address = format!("address:{ip}");
+    let pair = format!("pair:{}", hex::encode(Sha256::digest(format!("{ip}|{account}").as_bytes())));
 
-    let crate::store::LoginFailures { count: account_failures, window_started: account_since } =
-        state.store.login_failures(&account, now, limits.window_secs).await?;
+    let failures = |subject: String| {
+        let store = state.store.clone();
+        async move { store.login_failures(&subject, now, limits.window_secs).await }
+    };
+    let pair_failures = failures(pair.clone()).await?.count;
+    let account_failures = failures(account.clone()).await?.count;
     let crate::store::LoginFailures { count: address_failures, window_started: address_since } =
-        state.store.login_failures(&address, now, limits.window_secs).await?;
-    if account_failures >= limits.refuse_account_after {
-        return Err(AppError::RateLimited {
-            retry_after_secs: (account_since + limits.window_secs - now).max(1) as u64,
-        });
-    }
+        failures(address.clone()).await?;
     if address_failures >= limits.refuse_address_after {
         return Err(AppError::RateLimited {
             retry_after_secs: (address_since + limits.window_secs - now).max(1) as u64,
         });
     }
-    let excess = (account_failures - limits.slow_after).max(address_failures - 4 * limits.slow_after).max(0) as u64;
+    // The pair is the attacker's own guessing; the account's count (from every address)
+    // slows a distributed one more gently.
+    let excess = (pair_failures - limits.slow_after).max(account_failures - 4 * limits.slow_after).max(0) as u64;
     if excess > 0 {
         let delay = (limits.delay_ms * excess).min(limits.max_delay_ms);
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
@@ -139,12 +145,14 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
     let user = match user {
         Some(u) if password_ok && u.active => u,
         _ => {
-            state.store.add_login_failure(&account, now, limits.window_secs).await?;
-            state.store.add_login_failure(&address, now, limits.window_secs).await?;
+            for subject in [&pair, &account, &address] {
+                state.store.add_login_failure(subject, now, limits.window_secs).await?;
+            }
             tracing::info!("sign-in refused");
             return Err(AppError::Refused("Wrong email or password.".into()));
         }
     };
+    state.store.clear_login_failures(&pair).await?;
     state.store.clear_login_failures(&account).await?;
     state.store.record_login(user.id, now).await?;
 

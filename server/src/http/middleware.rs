@@ -72,7 +72,7 @@ pub async fn csrf(State(public_url): State<String>, req: Request, next: Next) ->
     if cookieless || same_origin(req.method(), req.headers(), &public_url) {
         next.run(req).await
     } else {
-        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        tracing::warn!(path = %loggable_path(req.uri().path()), "cross-site request refused");
         (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
     }
 }

@@ -54,7 +54,7 @@ pub fn csv_rows(contacts: &[Contact], bounds: &StatusBounds, opens_count: bool) 
         let last = if opens_count { c.last_interaction_at } else { c.last_signal_at };
         let record = [
             c.id.to_string(),
-            f.email.to_string(),
+            cell(f.email.as_str()),
             cell(&f.first_name),
             cell(&f.last_name),
             cell(&f.phone),
@@ -100,5 +100,31 @@ mod tests {
         assert_eq!(super::cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(super::cell("+33 6 12"), "'+33 6 12");
         assert_eq!(super::cell("Anne"), "Anne");
+    }
+
+    #[test]
+    fn an_address_that_looks_like_a_formula_is_defused_too() {
+        use crate::model::{Contact, ContactForm, ContactId, Timestamp};
+        let form = ContactForm { email: "=1+1@example.com".into(), ..Default::default() };
+        let fields = form.validate(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()).unwrap();
+        let contact = Contact {
+            id: ContactId(1),
+            email_md5: fields.email.md5_hex(),
+            email_sha256: fields.email.sha256_hex(),
+            fields,
+            purchase_count: 0,
+            last_interaction_at: None,
+            last_signal_at: None,
+            last_open_at: None,
+            last_click_at: None,
+            suppressed_at: None,
+            suppression_reason: None,
+            pool: Default::default(),
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+        };
+        let bounds = crate::model::engagement::EngagementSettings::default().bounds(Timestamp(0));
+        let csv = String::from_utf8(super::csv_rows(&[contact], &bounds, false)).unwrap();
+        assert!(csv.starts_with("1,'=1+1@example.com,"), "{csv}");
     }
 }

@@ -104,7 +104,6 @@ pub fn test_settings() -> Settings {
             slow_after: 2,
             delay_ms: 5,
             max_delay_ms: 20,
-            refuse_account_after: 5,
             refuse_address_after: 50,
         },
         partner_rate: app::state::PartnerRate { per_second: 1000.0, burst: 1000.0 },
