@@ -84,9 +84,11 @@ fn DashboardView(d: Dashboard, refresh: ServerAction<RefreshDashboard>) -> impl 
                 {format!("As of {} UTC · {} contacts · recent ≤ {} days, engaged ≤ {}, disengaged ≤ {}, then inactive; new for {} days · {}.",
                     format_instant(d.taken_at), group_thousands(d.total), t.recent_days, t.engaged_days, t.disengaged_days, t.new_days, opens)}
             </p>
-            <ActionForm action=refresh>
-                <button type="submit" class="button button-quiet button-small">"Refresh now"</button>
-            </ActionForm>
+            <crate::ui::IfAllowed permission=crate::model::Permission::EditContacts>
+                <ActionForm action=refresh>
+                    <button type="submit" class="button button-quiet button-small">"Refresh now"</button>
+                </ActionForm>
+            </crate::ui::IfAllowed>
         </div>
         <section class="card" aria-labelledby="now-h">
             <h2 id="now-h">"Now"</h2>

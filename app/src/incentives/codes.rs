@@ -24,7 +24,8 @@ pub struct ProgrammeView {
 
 #[server(endpoint = "incentives/codes")]
 pub async fn programme_codes(id: crate::model::IncentiveId, before: Option<i64>) -> Result<ProgrammeView, AppError> {
-    crate::auth::service::require(Permission::ViewContacts).await?;
+    // The codes are vouchers, worth money until used: not for read-only accounts.
+    crate::auth::service::require(Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
     let incentive = state.store.incentives().await?.into_iter().find(|i| i.id == id).ok_or(AppError::NotFound)?;
     let mut codes = state.store.issued_codes(id, before, PAGE + 1).await?;

@@ -26,6 +26,7 @@ pub trait MailStore: Send + Sync {
         lease_until: crate::model::Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<OutboxMail>>;
+    /// Marks a message sent, and forgets its bodies (they hold working link tokens).
     async fn mail_sent(&self, id: MailId, now: crate::model::Timestamp) -> StoreResult<()>;
     /// Records a failed attempt: retried at `retry_at`, or given up when it is `None`.
     async fn mail_failed(&self, id: MailId, error: &str, retry_at: Option<crate::model::Timestamp>) -> StoreResult<()>;

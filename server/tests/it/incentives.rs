@@ -273,8 +273,11 @@ async fn staff_create_programmes_and_record_used_codes_from_a_file(db: Db) {
     let bob = contact(&app, "bob@example.com").await;
     let bob_client = app.contact_session(bob).await;
     app.call(&bob_client, "me/save", &FULL).await;
-    let page = app.get(&viewer, &format!("/incentives/{}", p.id)).await.text().await.unwrap();
+    let page = app.get(&marketer, &format!("/incentives/{}", p.id)).await.text().await.unwrap();
     assert!(page.contains(&code) && page.contains("ann@example.com") && page.contains("bob@example.com"), "{page}");
+    // The codes are vouchers: a read-only account does not see them.
+    let page = app.get(&viewer, &format!("/incentives/{}", p.id)).await.text().await.unwrap();
+    assert!(!page.contains(&code) && !page.contains("bob@example.com"), "{page}");
     let newest = app.store.issued_codes(p.id, None, 1).await.unwrap();
     assert_eq!(newest[0].email.as_deref(), Some("bob@example.com"));
     let older = app.store.issued_codes(p.id, Some(newest[0].id), 1).await.unwrap();

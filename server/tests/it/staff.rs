@@ -176,6 +176,17 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     .await
     .unwrap()
     .to_string();
+    let programme = app::incentives::ProgrammeForm {
+        name: "Welcome".into(),
+        reward: "10% off".into(),
+        threshold: "100".into(),
+        ..Default::default()
+    };
+    let incentive_id = app::incentives::service::create_programme(&app.state, &programme, app::platform::clock::now())
+        .await
+        .unwrap()
+        .id
+        .to_string();
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     const ALL: &[Role] = &[Role::Admin, Role::Marketer, Role::Viewer];
     const EDITORS: &[Role] = &[Role::Admin, Role::Marketer];
@@ -184,7 +195,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
     type Form = Vec<(String, String)>;
     let mut cases: Vec<(&str, Form, &[Role])> = vec![
         ("engagement/dashboard", vec![], ALL),
-        ("engagement/refresh", vec![], ALL),
+        ("engagement/refresh", vec![], EDITORS),
         ("engagement/settings", vec![], ALL),
         ("jobs/list", vec![], ALL),
         ("jobs/get", vec![("id".into(), job_id.clone())], ALL),
@@ -246,6 +257,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         ("mail/outbox", vec![], &[Role::Admin]),
         ("self-service/settings", vec![], ALL),
         ("incentives/list", vec![], ALL),
+        ("incentives/codes", vec![("id".into(), incentive_id.clone())], EDITORS),
         (
             "self-service/settings/save",
             vec![("chosen[first_name]".into(), "on".into()), ("refresh_per_day".into(), "200".into())],

@@ -77,7 +77,9 @@ impl MailStore for DbStore {
     }
 
     async fn mail_sent(&self, id: app::model::MailId, now: app::model::Timestamp) -> StoreResult<()> {
-        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = 0, last_error = '' WHERE id = $2")
+        // Once sent, the bodies go: they hold working link tokens (personal links, sign-up
+        // confirmations), and staff never need them again.
+        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = 0, last_error = '', text_body = '', html_body = '' WHERE id = $2")
             .bind(now)
             .bind(id)
             .execute(&self.pool)

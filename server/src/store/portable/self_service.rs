@@ -58,12 +58,21 @@ impl SelfServiceStore for DbStore {
         now: app::model::Timestamp,
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        // Sign-ups of the person (confirmed, or pending for this address).
+        // Sign-ups of the person (confirmed, or pending for this address), and the
+        // confirmation mails sent to the address (they hold it, and a working link).
         sqlx::query("DELETE FROM signups WHERE contact_id = $1 OR email = (SELECT email FROM contacts WHERE id = $1)")
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        sqlx::query(
+            "DELETE FROM outbox WHERE contact_id IS NULL AND kind = 'signup_confirmation' \
+             AND to_address = (SELECT email FROM contacts WHERE id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         let erased = sqlx::query(
             "UPDATE contacts SET email = 'erased-' || CAST(id AS TEXT) || '@erased.invalid', first_name = '', \
              last_name = '', phone = '', birth_date = NULL, job_title = '', company = '', address_line1 = '', \

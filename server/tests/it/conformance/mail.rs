@@ -64,6 +64,8 @@ async fn a_mail_is_leased_once_then_sent_retried_or_given_up(db: common::Db) {
     assert!(!store.retry_mail(app::model::MailId(9_999), Timestamp(800)).await.unwrap());
     let sent = store.mail(first).await.unwrap().unwrap();
     assert_eq!((sent.state.as_str(), sent.sent_at, sent.attempts), ("sent", Some(Timestamp(210)), 1));
+    assert_eq!((sent.text.as_str(), sent.html.as_str()), ("", ""), "a sent mail keeps no working link");
+    assert_eq!(sent.subject, "Hello ada@example.com", "what it was stays");
     let again: Vec<app::model::MailId> =
         store.claim_mails(Timestamp(800), Timestamp(860), 1).await.unwrap().iter().map(|m| m.id).collect();
     assert_eq!(again, [third], "at most the limit, oldest due first");

@@ -52,8 +52,21 @@ async fn erasure_blanks_the_person_but_keeps_them_known(db: common::Db) {
     store.create_link(ada, "profile", "h-ada", Timestamp(110), Timestamp(10_000)).await.unwrap();
     store.create_link(bob, "profile", "h-bob", Timestamp(110), Timestamp(10_000)).await.unwrap();
     let before = store.contact(ada).await.unwrap().unwrap();
+    let confirmation = |to: &str| app::mail::NewMail {
+        contact_id: None,
+        kind: "signup_confirmation".into(),
+        to: to.into(),
+        subject: "Please confirm".into(),
+        text: "https://carnet.example/s/TOKEN".into(),
+        html: String::new(),
+        unsubscribe_url: None,
+    };
+    let to_ada = store.queue_mail(&confirmation("ada@example.com"), Timestamp(120)).await.unwrap();
+    let to_bob = store.queue_mail(&confirmation("bob@example.com"), Timestamp(120)).await.unwrap();
 
     store.erase_contact(ada, "phone-hash", Timestamp(500)).await.unwrap();
+    assert_eq!(store.mail(to_ada).await.unwrap(), None, "the confirmation mail to the address goes too");
+    assert!(store.mail(to_bob).await.unwrap().is_some(), "nobody else's");
     let erased = store.contact(ada).await.unwrap().unwrap();
     assert_eq!(erased.fields.email.as_str(), format!("erased-{ada}@erased.invalid"));
     assert_eq!((erased.fields.first_name.as_str(), erased.fields.last_name.as_str()), ("", ""));
