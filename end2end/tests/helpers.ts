@@ -21,13 +21,30 @@ export function credentials(): { email: string; password: string } {
  * page is already complete.
  */
 export async function ready(page: Page, testInfo: TestInfo): Promise<void> {
+  watchPolicy(page);
   if (testInfo.project.name === "js") {
     await page.waitForFunction(() => (window as any).__carnet_hydrated === true);
   }
+  expect(policyViolations.get(page) ?? [], "the Content-Security-Policy refused nothing").toEqual([]);
+}
+
+/** What the browser reported refusing under the page's Content-Security-Policy. */
+const policyViolations = new WeakMap<Page, string[]>();
+
+function watchPolicy(page: Page): void {
+  if (policyViolations.has(page)) return;
+  const seen: string[] = [];
+  policyViolations.set(page, seen);
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+      seen.push(message.text());
+    }
+  });
 }
 
 /** Open a path and wait until the page is ready to use. */
 export async function visit(page: Page, testInfo: TestInfo, path: string): Promise<void> {
+  watchPolicy(page);
   await page.goto(path);
   await ready(page, testInfo);
 }

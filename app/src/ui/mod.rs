@@ -1,9 +1,11 @@
 //! Shared widgets: the staff shell, form fields, dates.
 
 mod field;
+mod policy;
 mod shell;
 
 pub use field::{ErrorSummary, Field, FieldKind};
+pub use policy::{content_security_policy, Framing};
 pub use shell::{allowed, IfAllowed, Me, StaffShell};
 
 /// A page-level error (a resource that could not be loaded), announced to screen readers.

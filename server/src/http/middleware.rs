@@ -77,18 +77,40 @@ pub async fn csrf(State(public_url): State<String>, req: Request, next: Next) ->
     }
 }
 
-/// No page may be framed by another site (clickjacking), except those that say
-/// otherwise with their own `Content-Security-Policy` (the embeddable sign-up form);
-/// and no response is second-guessed into another content type.
-pub async fn frame_guard(req: Request, next: Next) -> Response {
+/// The headers every response carries unless it set its own: a
+/// `Content-Security-Policy` allowing only Carnet's own scripts (hydrated pages set one
+/// with their nonce; the embeddable sign-up form one that lets any site frame it), no
+/// framing by another site (clickjacking), no second-guessing of content types, and on
+/// https, HSTS.
+pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("frame-ancestors 'none'"));
+        let policy = app::ui::content_security_policy(None, app::ui::Framing::Nobody);
+        if let Ok(value) = header::HeaderValue::from_str(&policy) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    if !headers.get(header::CONTENT_SECURITY_POLICY).is_some_and(|v| v.as_bytes().ends_with(b"frame-ancestors *")) {
         headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     response
+}
+
+/// Answers that hold personal data or a staff member's view of it are never kept by a
+/// browser or a proxy (`Cache-Control: no-store`), unless they said otherwise.
+pub fn no_store() -> tower_http::set_header::SetResponseHeaderLayer<header::HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    )
 }
 
 #[cfg(test)]

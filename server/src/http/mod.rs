@@ -1,7 +1,7 @@
 //! HTTP, grouped by audience: the staff app (`staff`: Leptos pages, server functions,
 //! staff files, behind the staff gate), public pages (`public`: sign-up, personal links,
 //! unsubscribe, tracking) and the REST API (`rest`: bearer keys, problem documents).
-//! Around all three: client address → CSRF → frame guard → logs without tokens.
+//! Around all three: client address → CSRF → security headers → logs without tokens.
 
 pub mod middleware;
 mod public;
@@ -39,7 +39,7 @@ pub fn router(state: AppState, config: &AppConfig, addr: SocketAddr) -> Router {
         .route("/healthz", get(healthz).with_state(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state.settings.public_url.clone(), middleware::csrf))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
-        .layer(axum::middleware::from_fn(middleware::frame_guard))
+        .layer(axum::middleware::from_fn_with_state(secure, middleware::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span_without_query))
 }
 

@@ -114,6 +114,43 @@ async fn cross_site_requests_are_refused(db: Db) {
     assert_eq!(me, serde_json::Value::Null, "neither forged request signed anyone in");
 }
 
+/// The policy lets the hydration script run by its nonce and nothing else inline; no
+/// page of personal data is kept by a cache; HSTS once Carnet is on https.
+async fn every_answer_carries_its_security_headers(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let page = app.client().get(format!("{}/login", app.base)).send().await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let html = page.text().await.unwrap();
+    let nonce = html
+        .split("<script type=\"module\" nonce=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the hydration script carries a nonce");
+    assert!(policy.contains(&format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval';")), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let again = app.client().get(format!("{}/login", app.base)).send().await.unwrap();
+    let second = again.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert_ne!(second, policy, "a fresh nonce for every page");
+
+    let client = app.login_as(Role::Admin).await;
+    let answer = app.call(&client, "auth/me", &[]).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["cache-control"], "no-store", "server-function answers are not kept");
+    assert!(answer.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self';"));
+    let contacts = app.get(&client, "/contacts").await;
+    assert_eq!(contacts.headers()["cache-control"], "no-store");
+    let export = app.get(&client, "/contacts/export.csv").await;
+    assert_eq!(export.headers()["cache-control"], "no-store");
+
+    let mut settings = common::test_settings();
+    settings.public_url = "https://crm.example.com".into();
+    let https = TestApp::spawn_with(db, settings).await;
+    let page = https.client().get(format!("{}/login", https.base)).send().await.unwrap();
+    assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+}
+
 /// Every server function, for every role: allowed ones run, the others answer Forbidden,
 /// and nobody anonymous gets anything.
 async fn roles_are_enforced_on_every_server_function(db: Db) {
@@ -534,6 +571,7 @@ async fn the_list_pages_through_every_contact(db: Db) {
 }
 
 both_backends! {
+    every_answer_carries_its_security_headers,
     anonymous_posts_write_no_session,
     sign_in_never_sends_the_browser_to_another_site,
     health_answers_when_the_database_does,

@@ -33,5 +33,6 @@ pub fn router(state: AppState, sessions: SessionManagerLayer<DbSessionStore>) ->
         .route("/u/{token}", get(unsubscribe::show).post(unsubscribe::unsubscribe))
         .route("/t/o/{token}", get(tracking::open_pixel))
         .route("/t/c/{token}", get(tracking::click))
+        .layer(crate::http::middleware::no_store())
         .with_state(state)
 }

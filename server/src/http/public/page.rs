@@ -68,10 +68,10 @@ impl<'a> PublicPage<'a> {
                 .into_response();
         if self.embedded {
             // The one page other sites may frame; every other response refuses it
-            // (see `middleware::frame_guard`).
+            // (see `middleware::security_headers`).
             response
                 .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors *"));
+                .insert(header::CONTENT_SECURITY_POLICY, embedded_policy());
         }
         response
     }
@@ -90,4 +90,10 @@ pub fn button_form(action: String, label: &'static str) -> impl IntoView {
             <button type="submit">{label}</button>
         </form>
     }
+}
+
+/// The embeddable form's policy: Carnet's own scripts only, framed by any site.
+fn embedded_policy() -> HeaderValue {
+    let policy = app::ui::content_security_policy(None, app::ui::Framing::AnySite);
+    HeaderValue::from_str(&policy).expect("the policy is ASCII")
 }

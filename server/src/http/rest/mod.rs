@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/events",
             post(events::events).layer(axum::extract::DefaultBodyLimit::max(events::MAX_EVENTS_BODY)),
         )
+        .layer(crate::http::middleware::no_store())
         .with_state(state)
 }
 

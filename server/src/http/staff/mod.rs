@@ -84,6 +84,9 @@ pub fn router(
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&options, open_pages, context, page_shell)
         .merge(gated)
+        // Pages, server-function answers and files: never stored. The fallback below
+        // serves the site's assets (wasm, script, stylesheet), which may be.
+        .layer(crate::http::middleware::no_store())
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .layer(sessions)
