@@ -14,6 +14,9 @@ pub type Result<T> = std::result::Result<T, String>;
 
 pub async fn run(cli: Cli) -> Result<()> {
     let url = cli.global.database_url.clone();
+    if let Some(Command::Backup { to }) = &cli.command {
+        return backup(&url, to).await;
+    }
     ensure_sqlite_dir(&url)?;
     let store = store::open(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
     let mailer = cli.global.mailer()?;
@@ -157,6 +160,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Backup { .. } => unreachable!("answered above"),
         Command::Events { apply } => {
             if apply {
                 let state = AppState::new(store.clone(), Settings::default());
@@ -167,6 +171,28 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `carnet backup --to FILE`: prints what it wrote, last the number of events the copy
+/// has yet to apply.
+async fn backup(url: &str, to: &std::path::Path) -> Result<()> {
+    if !url.starts_with("sqlite:") {
+        return Err("carnet backup copies a SQLite database; back up PostgreSQL with pg_dump (see the README)".into());
+    }
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Err("an in-memory database has nothing to back up".into());
+    }
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if !std::path::Path::new(path).exists() {
+        return Err(format!("no database at {path}: check DATABASE_URL"));
+    }
+    let store = store::sqlite::SqliteStore::connect(url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let copy = store.backup(to).await.map_err(|e| format!("backup failed: {e}"))?;
+    println!("database: {}", copy.database.display());
+    println!("inbox: {}", copy.inbox.display());
+    println!("events waiting: {}", copy.waiting_events);
+    Ok(())
 }
 
 /// An error as lines a person at a terminal can act on.

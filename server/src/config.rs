@@ -95,6 +95,13 @@ pub enum Command {
     /// Recompute the engagement dashboard now (it is otherwise refreshed every 15
     /// minutes and after every bulk action or import) and print how long it took.
     Dashboard,
+    /// A consistent copy of a SQLite database, taken while it serves: FILE and, beside
+    /// it, FILE.inbox (the events not yet applied). Serve it with
+    /// DATABASE_URL=sqlite://FILE. (PostgreSQL: pg_dump, see the README.)
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
     /// How many accepted events wait to be applied (a running server applies them
     /// every second); with --apply, apply them now.
     Events {

@@ -10,6 +10,7 @@ mod engagement;
 mod engagement_staff;
 mod incentives;
 mod mail;
+mod operations;
 mod partner_api;
 mod self_service;
 mod signup;

@@ -145,3 +145,104 @@ mod fold;
 // The queries, written once (see `store`).
 #[path = "../portable/mod.rs"]
 mod portable;
+
+/// What a backup copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupCopy {
+    pub database: std::path::PathBuf,
+    pub inbox: std::path::PathBuf,
+    /// Accepted events the copy has yet to apply (it applies them when served).
+    pub waiting_events: i64,
+}
+
+impl SqliteStore {
+    /// A consistent copy of this database, while it serves: `to` and, beside it,
+    /// `to.inbox` (its event inbox), opened by `carnet serve` like any database.
+    ///
+    /// The inbox is copied first, then the main file. Every event is in the inbox
+    /// until a fold has both applied it and committed the cursor past it in the main
+    /// file, and only then is it deleted from the inbox: so the later main copy has
+    /// applied whatever is missing from the earlier inbox copy. The copy of the inbox
+    /// then drops what the copy of the main file has applied, and numbers on from its
+    /// cursor: no event is lost, none is applied twice.
+    pub async fn backup(&self, to: &std::path::Path) -> Result<BackupCopy, String> {
+        let database = to.to_path_buf();
+        let mut inbox = database.clone().into_os_string();
+        inbox.push(".inbox");
+        let inbox = std::path::PathBuf::from(inbox);
+        for path in [&database, &inbox] {
+            if path.exists() {
+                return Err(format!("{} exists: choose another name, or move it away first", path.display()));
+            }
+        }
+        let partial = |path: &std::path::Path| {
+            let mut p = path.to_path_buf().into_os_string();
+            p.push(".partial");
+            std::path::PathBuf::from(p)
+        };
+        let (inbox_partial, database_partial) = (partial(&inbox), partial(&database));
+        for path in [&inbox_partial, &database_partial] {
+            let _ = std::fs::remove_file(path);
+        }
+        let copied = async {
+            sqlx::query("VACUUM INTO $1")
+                .bind(inbox_partial.to_string_lossy().into_owned())
+                .execute(self.intake())
+                .await
+                .map_err(failed)?;
+            sqlx::query("VACUUM main INTO $1")
+                .bind(database_partial.to_string_lossy().into_owned())
+                .execute(&self.pool)
+                .await
+                .map_err(failed)?;
+            let copy = |path: &std::path::Path| {
+                SqliteConnectOptions::new().filename(path).journal_mode(SqliteJournalMode::Delete).foreign_keys(false)
+            };
+            let mut main = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&copy(&database_partial)).await.map_err(failed)?;
+            let folded: i64 =
+                sqlx::query_scalar("SELECT folded_through FROM event_folds").fetch_one(&mut main).await.map_err(failed)?;
+            sqlx::Connection::close(main).await.map_err(failed)?;
+            let mut events = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&copy(&inbox_partial)).await.map_err(failed)?;
+            let mut tx = sqlx::Connection::begin(&mut events).await.map_err(failed)?;
+            sqlx::query("DELETE FROM event_inbox WHERE id <= $1").bind(folded).execute(&mut *tx).await.map_err(failed)?;
+            // AUTOINCREMENT keeps its counter in sqlite_sequence, which has its row
+            // once a first event was accepted.
+            sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'event_inbox' AND seq < $1")
+                .bind(folded)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
+            sqlx::query(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT 'event_inbox', $1 \
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'event_inbox')",
+            )
+            .bind(folded)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM event_inbox").fetch_one(&mut *tx).await.map_err(failed)?;
+            tx.commit().await.map_err(failed)?;
+            sqlx::Connection::close(events).await.map_err(failed)?;
+            Ok::<_, String>(waiting)
+        }
+        .await;
+        let waiting_events = match copied {
+            Ok(waiting) => waiting,
+            Err(e) => {
+                for path in [&inbox_partial, &database_partial] {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e);
+            }
+        };
+        // The inbox lands first: a main file beside no inbox would start a new one.
+        std::fs::rename(&inbox_partial, &inbox).map_err(|e| e.to_string())?;
+        std::fs::rename(&database_partial, &database).map_err(|e| e.to_string())?;
+        Ok(BackupCopy { database, inbox, waiting_events })
+    }
+}
+
+fn failed(e: sqlx::Error) -> String {
+    map_err(e).to_string()
+}

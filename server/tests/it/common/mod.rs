@@ -164,6 +164,11 @@ impl TestApp {
         client
     }
 
+    /// The URL of this app's database.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Applies every accepted event now, as the folder would within a second.
     pub async fn settle(&self) {
         self.state.event_writer.apply_pending(&self.store).await.expect("fold the event inbox");

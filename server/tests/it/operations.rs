@@ -1,0 +1,120 @@
+//! What operators rely on: a backup of a serving database that holds every row.
+
+use crate::common;
+
+use app::model::events::EventKind;
+use app::model::ContactForm;
+use app::store::NewEvent;
+use common::{Db, TestApp};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn carnet(database_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("CARNET_SMTP_URL")
+        .output()
+        .expect("run carnet")
+}
+
+/// Events are accepted and folded all the while the backup runs: the copy, served,
+/// holds every event accepted before the backup started, each applied once, and
+/// whatever came after is a clean continuation (a prefix of the accepted ones, no hole).
+async fn a_backup_of_a_serving_database_holds_every_event_once() {
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let fields = ContactForm { email: "ann@example.com".into(), channel: "web".into(), ..Default::default() }
+        .validate(chrono::Utc::now().date_naive())
+        .unwrap();
+    let contact = app.store.insert_contact(&fields, app::platform::clock::now(), "test").await.unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (store, accepted, stop) = (app.store.clone(), accepted.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) && n < 900 {
+                let event = NewEvent {
+                    contact_id: contact,
+                    kind: EventKind::Visit,
+                    occurred_at: app::platform::clock::now(),
+                    campaign: String::new(),
+                    meta: String::new(),
+                    detail: format!("e{n}"),
+                    actor: "test".into(),
+                };
+                store.queue_events(&[event]).await.unwrap();
+                n += 1;
+                accepted.store(n, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+        })
+    };
+    // Some folded, some waiting, when the backup starts.
+    while accepted.load(Ordering::SeqCst) < 200 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.settle().await;
+    while accepted.load(Ordering::SeqCst) < 300 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Folds back to back, as under load: one may land between the copies of the two files.
+    let folder = {
+        let (state, store, stop) = (app.state.clone(), app.store.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                state.event_writer.apply_pending(&store).await.unwrap();
+            }
+        })
+    };
+    let before = accepted.load(Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.db");
+    let url = app.database_url().to_string();
+    let out = {
+        let file = file.clone();
+        tokio::task::spawn_blocking(move || carnet(&url, &["backup", "--to", file.to_str().unwrap()])).await.unwrap()
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "backup failed: {stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("database: {}", file.display())), "{stdout}");
+    stop.store(true, Ordering::SeqCst);
+    writer.await.unwrap();
+    folder.await.unwrap();
+
+    let copy = carnet::store::open(&format!("sqlite://{}", file.display())).await.unwrap();
+    let waiting: i64 = stdout.lines().last().unwrap().trim_start_matches("events waiting: ").parse().unwrap();
+    assert_eq!(copy.pending_events().await.unwrap(), waiting, "the copy has the events it says it has yet to apply");
+    let state = app::state::AppState::new(copy.clone(), common::test_settings());
+    state.event_writer.apply_pending(&copy).await.unwrap();
+    let details: Vec<String> = copy
+        .timeline(contact, 5000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.kind == EventKind::Visit.as_str())
+        .map(|a| a.detail)
+        .collect();
+    let distinct: HashSet<&String> = details.iter().collect();
+    assert_eq!(distinct.len(), details.len(), "no event applied twice");
+    assert!(details.len() >= before, "every event accepted before the backup: {} of {before}", details.len());
+    for n in 0..details.len() {
+        assert!(distinct.contains(&format!("e{n}")), "e{n} is missing: the copy has a hole");
+    }
+    assert_eq!(copy.contact(contact).await.unwrap().unwrap().fields.email.as_str(), "ann@example.com");
+
+    let again = carnet(app.database_url(), &["backup", "--to", file.to_str().unwrap()]);
+    assert!(!again.status.success(), "an existing copy is never overwritten");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"), "{}", String::from_utf8_lossy(&again.stderr));
+    let pg = carnet("postgres://nobody@127.0.0.1:1/none", &["backup", "--to", "/tmp/never.db"]);
+    assert!(String::from_utf8_lossy(&pg.stderr).contains("pg_dump"), "PostgreSQL is backed up with pg_dump");
+}
+
+mod sqlite {
+    // A backup is of a SQLite file (PostgreSQL has pg_dump).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_backup_of_a_serving_database_holds_every_event_once() {
+        super::a_backup_of_a_serving_database_holds_every_event_once().await;
+    }
+}
