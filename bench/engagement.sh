@@ -63,7 +63,7 @@ run_backend() {
   echo 'bench-password-1234' | "$bin" user add --email bench@carnet.example --role admin --password-stdin >/dev/null
   local partner key
   partner="$("$bin" partner add --name "Mailer $RANDOM" --price-cents 0 | tail -1)"
-  key="$("$bin" key create --partner "$partner" --scopes events 2>/dev/null)"
+  key="$("$bin" key create --partner "$partner" --scopes events --event-kinds all 2>/dev/null)"
   "$bin" serve --listen "127.0.0.1:$port" --partner-rate 1000000000 >/dev/null 2>&1 &
   server=$!
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

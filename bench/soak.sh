@@ -13,11 +13,12 @@
 # are always printed.
 #
 # The load (bench/soak.py, Python standard library only, threads over keep-alive
-# connections): SOAK_WORKERS (8) workers sharing SOAK_RATE requests/s (300; 0: as
-# fast as they can; a target: the lines show the rate reached) of suppression checks (emails, MD5 or SHA-256, 1 to 100 values,
-# some known), leads with fresh addresses and an Idempotency-Key (one in ten a retry
-# of the last, which must get the first answer), events (single or batches of 2-50,
-# half with an Idempotency-Key) and staff pages (/contacts with filters, searches and
+# connections): SOAK_WORKERS (8) workers sharing SOAK_RATE requests/s (300, a
+# target: the lines show the rate reached; 0: as fast as they can) of suppression
+# checks (emails, MD5 or SHA-256, 1 to 100 values, some known), leads with fresh
+# addresses and an Idempotency-Key (one in ten a retry of the last, which must get
+# the first answer), events (single or batches of 2-50, half with an
+# Idempotency-Key) and staff pages (/contacts with filters, searches and
 # profiles, /engagement, /partners, /mail…) in a signed-in session that signs out
 # and in again every 300 pages, over SOAK_PARTNERS (4) partners with a key each.
 #
@@ -77,7 +78,9 @@ SOAK_ADMIN_PASSWORD="$(cat "$work/admin.txt")"
 keys=""
 for i in $(seq 1 "$PARTNERS"); do
   partner="$("$bin" partner add --name "Soak partner $i" --price-cents 120 --daily-quota 1000000000 | tail -1)"
-  keys="$keys${keys:+,}$("$bin" key create --partner "$partner" --scopes check,submit,events 2>/dev/null)"
+  key="$("$bin" key create --partner "$partner" --scopes check,submit,events --event-kinds all 2>"$work/key.err")" \
+    || { cat "$work/key.err" >&2; exit 1; }
+  keys="$keys${keys:+,}$key"
 done
 export SOAK_ADMIN_PASSWORD SOAK_KEYS="$keys"
 

@@ -15,9 +15,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::MetaTags;
     // Leptos puts a fresh nonce on the inline script that starts hydration; the policy
     // of this response allows that script and no other inline one.
-    if let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
         let policy = crate::ui::content_security_policy(Some(&nonce), crate::ui::Framing::Nobody);
         if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);

@@ -53,15 +53,26 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::Key { command: KeyCommand::Create { partner, scopes, expires_days } } => {
+        Command::Key { command: KeyCommand::Create { partner, scopes, event_kinds, expires_days } } => {
             let scopes = app::model::api_key::Scope::parse_list(&scopes)?;
+            let event_kinds = match (scopes.contains(&Scope::Events), event_kinds) {
+                (true, Some(kinds)) => app::model::events::EventKind::parse_list(&kinds)?,
+                (true, None) => {
+                    return Err("a key with the events scope needs --event-kinds: all, engagement, deliverability, \
+                                or kinds by name (open,click,purchase)"
+                        .into())
+                }
+                (false, Some(_)) => return Err("--event-kinds is for keys with the events scope".into()),
+                (false, None) => Vec::new(),
+            };
+            let grant = app::partners::service::KeyGrant { scopes, event_kinds };
             let now = app::platform::clock::now();
             let state = AppState::new(store, Settings::default());
             let key = app::partners::service::issue_key(
                 &state,
                 "cli",
                 app::model::PartnerId(partner),
-                &scopes,
+                &grant,
                 expires_days.map(|d| now + d * 86_400),
                 now,
             )
@@ -353,9 +364,16 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
         )
         .await
         .map_err(explain)?;
-        let key = app::partners::service::issue_key(&state, "demo", partner, &Scope::ALL, None, now)
-            .await
-            .map_err(explain)?;
+        let key = app::partners::service::issue_key(
+            &state,
+            "demo",
+            partner,
+            &app::partners::service::KeyGrant::everything(),
+            None,
+            now,
+        )
+        .await
+        .map_err(explain)?;
         println!("  Demo partner API key (shown once): {}", key.as_str());
     }
     // A customer's side too: a fresh personal link each run (links work once).

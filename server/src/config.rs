@@ -222,9 +222,15 @@ pub enum KeyCommand {
     Create {
         #[arg(long)]
         partner: i64,
-        /// Comma-separated: check, submit, export, events.
+        /// Comma-separated: check, submit, export, events, redeem.
         #[arg(long)]
         scopes: String,
+        /// With the events scope, the event kinds the key may send: all, engagement
+        /// (opens, clicks, visits, purchases, replies, forms, profile updates),
+        /// deliverability (opens, clicks, bounces, complaints, unsubscribes), or kinds by
+        /// name (open,click,purchase).
+        #[arg(long)]
+        event_kinds: Option<String>,
         /// Days until the key expires (default: never).
         #[arg(long)]
         expires_days: Option<i64>,

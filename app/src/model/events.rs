@@ -71,6 +71,62 @@ impl EventKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// What a site or shop sends: people engaging.
+    pub const ENGAGEMENT: [EventKind; 7] = [
+        EventKind::Open,
+        EventKind::Click,
+        EventKind::Purchase,
+        EventKind::Visit,
+        EventKind::Reply,
+        EventKind::FormSubmission,
+        EventKind::ProfileUpdate,
+    ];
+
+    /// What an email service's webhooks send: opens and clicks, and what ends sending.
+    pub const DELIVERABILITY: [EventKind; 6] = [
+        EventKind::Open,
+        EventKind::Click,
+        EventKind::SoftBounce,
+        EventKind::HardBounce,
+        EventKind::Complaint,
+        EventKind::Unsubscribe,
+    ];
+
+    /// The kinds an events key may send, as chosen when it is made: `all`,
+    /// `engagement`, `deliverability`, or kinds by name (`open,click,purchase`).
+    pub fn parse_list(s: &str) -> Result<Vec<EventKind>, String> {
+        let preset: Option<&[EventKind]> = match s.trim() {
+            "all" => Some(&Self::ALL),
+            "engagement" => Some(&Self::ENGAGEMENT),
+            "deliverability" => Some(&Self::DELIVERABILITY),
+            _ => None,
+        };
+        if let Some(kinds) = preset {
+            return Ok(kinds.to_vec());
+        }
+        let mut kinds = Vec::new();
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let kind = EventKind::parse(name).ok_or_else(|| {
+                format!(
+                    "unknown event kind {name:?} (use all, engagement, deliverability, or some of: {})",
+                    Self::join(&Self::ALL)
+                )
+            })?;
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        if kinds.is_empty() {
+            return Err("choose the event kinds the key may send".into());
+        }
+        Ok(kinds)
+    }
+
+    /// [Open, Click] → "open,click".
+    pub fn join(kinds: &[EventKind]) -> String {
+        kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",")
+    }
+
     /// Whether the event shows the person engaging (it moves the last interaction).
     /// Bounces, complaints and unsubscribes do not; neither does being created.
     pub fn is_interaction(self) -> bool {
@@ -267,6 +323,7 @@ mod tests {
         assert!(EventKind::Unsubscribe.unsubscribes() && !EventKind::Unsubscribe.suppresses());
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
+            assert_eq!(EventKind::parse_list(k.as_str()), Ok(vec![k]));
         }
     }
 

@@ -31,6 +31,8 @@ pub struct ApiKeyRecord {
     pub partner_id: crate::model::PartnerId,
     pub prefix: String,
     pub scopes: Vec<Scope>,
+    /// What an `events` key may send (empty without the scope).
+    pub event_kinds: Vec<crate::model::events::EventKind>,
     pub created_at: crate::model::Timestamp,
     pub expires_at: Option<crate::model::Timestamp>,
     pub revoked_at: Option<crate::model::Timestamp>,
@@ -214,6 +216,7 @@ pub async fn add_partner(
 }
 
 /// Issues a key; returns it (shown once). Scopes come as one checkbox each.
+#[allow(clippy::too_many_arguments)] // one per form field
 #[server(endpoint = "partners/key")]
 pub async fn create_key(
     partner_id: crate::model::PartnerId,
@@ -222,6 +225,9 @@ pub async fn create_key(
     export: Option<String>,
     events: Option<String>,
     redeem: Option<String>,
+    /// With `events`: `engagement`, `deliverability` or `all` (see `EventKind::parse_list`).
+    #[server(default)]
+    event_kinds: String,
     expires_days: String,
 ) -> Result<String, AppError> {
     let chosen = [
@@ -232,7 +238,7 @@ pub async fn create_key(
         (Scope::Redeem, redeem),
     ];
     let scopes: Vec<Scope> = chosen.into_iter().filter(|(_, on)| on.is_some()).map(|(s, _)| s).collect();
-    service::create_key_from_page(partner_id, &scopes, &expires_days).await
+    service::create_key_from_page(partner_id, &scopes, &event_kinds, &expires_days).await
 }
 
 /// The key issued by the last plain (JavaScript-off) form post, shown once.

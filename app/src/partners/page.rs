@@ -137,7 +137,12 @@ fn PartnerCard(
                             view! {
                                 <tr>
                                     <td><code>{format!("{}…", k.prefix)}</code></td>
-                                    <td>{k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
+                                    <td>
+                                        {k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}
+                                        {(!k.event_kinds.is_empty()).then(|| view! {
+                                            <br/><small>{format!("events: {}", k.event_kinds.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))}</small>
+                                        })}
+                                    </td>
                                     <td class="hide-narrow nowrap">{format_day(k.created_at)}</td>
                                     <td class="nowrap">{k.expires_at.map(format_day).unwrap_or_else(|| "Never".into())}</td>
                                     <td class="nowrap">{k.last_used_at.map(format_instant).unwrap_or_else(|| "Never".into())}</td>
@@ -183,6 +188,14 @@ fn PartnerCard(
                                 </span>
                             }
                         }).collect_view()}
+                    </div>
+                    <div class="field">
+                        <label for=format!("kinds-{partner_id}")>"Events it may send (with the Events scope)"</label>
+                        <select id=format!("kinds-{partner_id}") name="event_kinds">
+                            <option value="engagement" selected=true>"Engagement: opens, clicks, visits, purchases, replies, forms, profile updates (a site or shop)"</option>
+                            <option value="deliverability">"Deliverability: opens, clicks, bounces, complaints, unsubscribes (an email service)"</option>
+                            <option value="all">"All kinds"</option>
+                        </select>
                     </div>
                     <div class="field">
                         <label for=format!("expires-{partner_id}")>"Expires after (days)"</label>

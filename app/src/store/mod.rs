@@ -21,7 +21,7 @@ pub use crate::platform::settings::SettingsStore;
 pub use engagement::{EngagementStore, NewEvent, Snapshot};
 pub use incentives::{IncentiveStore, ProgrammeCounts};
 pub use mail::{MailCounts, MailStore};
-pub use partners::{KeyClaim, PartnerStore, StoredAnswer};
+pub use partners::{KeyClaim, NewApiKey, PartnerStore, StoredAnswer};
 pub use self_service::{LinkRecord, PausedSubscription, SelfServiceStore};
 pub use signups::{NewSignup, SignupOutcome, SignupState, SignupStore, Subscribed};
 pub use users::{LoginFailures, UserStore};

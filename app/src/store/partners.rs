@@ -26,6 +26,21 @@ pub enum KeyClaim {
     Taken { request: String, answer: Option<StoredAnswer> },
 }
 
+/// A key to store: its hash (never the key), what it may do, when it was made and ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApiKey<'a> {
+    pub partner_id: PartnerId,
+    pub key_hash: &'a str,
+    /// The first characters, to tell keys apart on the partners page.
+    pub prefix: &'a str,
+    /// Comma-separated scope names.
+    pub scopes: &'a str,
+    /// Comma-separated event kinds (empty without the `events` scope).
+    pub event_kinds: &'a str,
+    pub created_at: crate::model::Timestamp,
+    pub expires_at: Option<crate::model::Timestamp>,
+}
+
 #[async_trait]
 pub trait PartnerStore: Send + Sync {
     // Partners and API keys.
@@ -39,15 +54,7 @@ pub trait PartnerStore: Send + Sync {
     ) -> StoreResult<PartnerId>;
     async fn partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;
     async fn partners(&self) -> StoreResult<Vec<Partner>>;
-    async fn create_api_key(
-        &self,
-        partner_id: PartnerId,
-        key_hash: &str,
-        prefix: &str,
-        scopes: &str,
-        now: crate::model::Timestamp,
-        expires_at: Option<crate::model::Timestamp>,
-    ) -> StoreResult<ApiKeyId>;
+    async fn create_api_key(&self, key: &NewApiKey<'_>) -> StoreResult<ApiKeyId>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
     async fn api_keys(&self, partner_id: PartnerId) -> StoreResult<Vec<ApiKeyRecord>>;
     async fn revoke_api_key(&self, id: ApiKeyId, now: crate::model::Timestamp) -> StoreResult<()>;

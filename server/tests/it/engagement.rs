@@ -59,7 +59,11 @@ async fn events_key(app: &TestApp, scopes: &[Scope]) -> String {
     let id = app::partners::service::create_partner(&app.state, "test", &name, "ops@mailer.example", 0, 0, now)
         .await
         .unwrap();
-    app::partners::service::issue_key(&app.state, "test", id, scopes, None, now).await.unwrap().as_str().to_string()
+    app::partners::service::issue_key(&app.state, "test", id, &crate::partner_api::grant(scopes), None, now)
+        .await
+        .unwrap()
+        .as_str()
+        .to_string()
 }
 
 async fn post(app: &TestApp, path: &str, key: &str, body: &Value) -> (u16, Value) {
@@ -484,7 +488,61 @@ async fn concurrent_deliveries_are_committed_together_and_each_answered(db: Db) 
     assert_eq!(app.store.contact(bob).await.unwrap().unwrap().last_signal_at, Some(base + 39));
 }
 
+/// A key sends only the kinds it was made for (a shop's key cannot suppress the base
+/// with complaints), and events count toward the partner's daily quota as checks do:
+/// each tells whether an address is a contact.
+async fn an_events_key_sends_its_kinds_within_its_quota(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let now = now();
+    let shop =
+        app::partners::service::create_partner(&app.state, "test", "Shop", "it@shop.example", 0, 3, now).await.unwrap();
+    let grant = app::partners::service::KeyGrant::scopes(&[Scope::Events]).with_events(&EventKind::ENGAGEMENT);
+    let key = app::partners::service::issue_key(&app.state, "test", shop, &grant, None, now).await.unwrap();
+    let key = key.as_str().to_string();
+    let ann = contact(&app, "ann@example.com", "web", "footer", now - 400 * DAY).await;
+    let at = rfc3339(now - DAY);
+
+    let (status, body) =
+        post(&app, "/api/v1/events", &key, &json!({"contact_id": ann, "type": "complaint", "occurred_at": at})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("may not send `complaint` events"), "{body}");
+    let (status, body) = post(
+        &app,
+        "/api/v1/events",
+        &key,
+        &json!([
+            {"contact_id": ann, "type": "purchase", "occurred_at": at},
+            {"email": "ann@example.com", "type": "hard_bounce", "occurred_at": at},
+        ]),
+    )
+    .await;
+    assert_eq!(status, 207, "{body}");
+    assert!(body["results"][1]["error"].as_str().unwrap().contains("may not send `hard_bounce`"), "{body}");
+    let c = app.store.contact(ann).await.unwrap().unwrap();
+    assert_eq!((c.purchase_count, c.suppressed_at), (1, None), "the purchase counts, the bounce never suppressed");
+
+    // 1 + 2 of a quota of 3 are used: one more is refused whole, and records nothing.
+    let (status, body) =
+        post(&app, "/api/v1/events", &key, &json!({"contact_id": ann, "type": "visit", "occurred_at": at})).await;
+    assert_eq!(status, 429, "{body}");
+    let visits = app.store.timeline(ann, 100).await.unwrap().into_iter().filter(|a| a.kind == "visit").count();
+    assert_eq!(visits, 0);
+    app.state.partner_usage.flush(app.store.as_ref()).await.unwrap();
+    let day = app::partners::service::day_of(now);
+    assert_eq!(app.store.partner_checks_on(shop, &day).await.unwrap(), 3, "events are counted as checks");
+
+    // The command line asks which kinds an events key may send.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(["key", "create", "--partner", &shop.to_string(), "--scopes", "events"])
+        .env("DATABASE_URL", app.database_url())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--event-kinds"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 both_backends! {
+    an_events_key_sends_its_kinds_within_its_quota,
     concurrent_deliveries_are_committed_together_and_each_answered,
     editing_a_contacts_source_moves_it_in_the_breakdown,
     the_events_api_records_good_events_and_says_why_it_refuses_bad_ones,

@@ -115,7 +115,7 @@ async fn shops_record_used_codes_once_and_staff_see_the_counts(db: Db) {
         &app.state,
         "test",
         partner,
-        &[app::model::api_key::Scope::Redeem],
+        &app::partners::service::KeyGrant::scopes(&[app::model::api_key::Scope::Redeem]),
         None,
         now,
     )
@@ -135,12 +135,18 @@ async fn shops_record_used_codes_once_and_staff_see_the_counts(db: Db) {
     assert_eq!(redeem(serde_json::json!({ "code": "NOPE-123" }), key.clone()).await.status().as_u16(), 404);
     assert_eq!(redeem(serde_json::json!({ "cod": "x" }), key.clone()).await.status().as_u16(), 422);
     // A key without the scope may not.
-    let check_only =
-        app::partners::service::issue_key(&app.state, "test", partner, &[app::model::api_key::Scope::Check], None, now)
-            .await
-            .unwrap()
-            .as_str()
-            .to_string();
+    let check_only = app::partners::service::issue_key(
+        &app.state,
+        "test",
+        partner,
+        &app::partners::service::KeyGrant::scopes(&[app::model::api_key::Scope::Check]),
+        None,
+        now,
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .to_string();
     assert_eq!(redeem(serde_json::json!({ "code": code }), check_only).await.status().as_u16(), 403);
 
     assert!(app.store.rewards_of(ann).await.unwrap()[0].redeemed_at.is_some());

@@ -53,8 +53,17 @@ async fn partner_with<'a>(
     let id = app::partners::service::create_partner(&state, "test", &name, "ops@leads.example", 150, quota, now)
         .await
         .unwrap();
-    let key = app::partners::service::issue_key(&state, "test", id, scopes, expires_at, now).await.unwrap();
+    let key = app::partners::service::issue_key(&state, "test", id, &grant(scopes), expires_at, now).await.unwrap();
     Partner { app, key: key.as_str().to_string() }
+}
+
+/// The grant of a test key: its scopes, and with `events` every kind.
+pub fn grant(scopes: &[Scope]) -> app::partners::service::KeyGrant {
+    let grant = app::partners::service::KeyGrant::scopes(scopes);
+    match scopes.contains(&Scope::Events) {
+        true => grant.with_events(&app::model::events::EventKind::ALL),
+        false => grant,
+    }
 }
 
 fn rand_name() -> String {

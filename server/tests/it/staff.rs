@@ -170,7 +170,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         &state,
         "test",
         partner_id,
-        &[app::model::api_key::Scope::Check],
+        &app::partners::service::KeyGrant::scopes(&[app::model::api_key::Scope::Check]),
         None,
         app::model::Timestamp(1),
     )

@@ -2,7 +2,7 @@
 //! transaction (and applied by the folder, see `writer.rs`). Shared by the events API,
 //! staff, CSV imports and tracking links.
 
-use crate::model::events::{parse_event, EventTarget, ValidEvent};
+use crate::model::events::{parse_event, EventKind, EventTarget, ValidEvent};
 use crate::state::AppState;
 use crate::store::{NewEvent, StoreError};
 use serde::Serialize;
@@ -92,6 +92,18 @@ pub async fn resolve_valid(
         .collect())
 }
 
+/// How the refusal of an event kind begins (the API answers it with 403).
+pub const KIND_REFUSED: &str = "this key may not send";
+
+/// Why an event of a kind its key was not made for is refused.
+pub fn kind_refused(kind: EventKind, allowed: &[EventKind]) -> String {
+    format!(
+        "{KIND_REFUSED} `{}` events (it may send: {})",
+        kind.as_str(),
+        allowed.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+    )
+}
+
 /// Records what can be recorded. With `atomic`, one bad event refuses the whole batch
 /// and nothing is recorded; otherwise good events are recorded and bad ones reported.
 /// Either way each event is recorded whole or not at all, in one transaction.
@@ -99,10 +111,21 @@ pub async fn ingest(
     state: &AppState,
     items: &[serde_json::Value],
     actor: &str,
+    allowed: &[EventKind],
     atomic: bool,
     now: crate::model::Timestamp,
 ) -> Result<IngestReport, StoreError> {
-    let resolved = resolve(state, items, actor, now).await?;
+    let parsed = items
+        .iter()
+        .map(|v| {
+            let event = parse_event(v, now)?;
+            match allowed.contains(&event.kind) {
+                true => Ok(event),
+                false => Err(kind_refused(event.kind, allowed)),
+            }
+        })
+        .collect();
+    let resolved = resolve_valid(state, parsed, actor).await?;
     let failed = resolved.iter().filter(|r| r.is_err()).count();
     let refuse_all = atomic && failed > 0;
     let mut good = Vec::with_capacity(resolved.len() - failed);

@@ -57,14 +57,18 @@ pub async fn add_partner_from_page(
 pub async fn create_key_from_page(
     partner_id: crate::model::PartnerId,
     scopes: &[Scope],
+    event_kinds: &str,
     expires_days: &str,
 ) -> Result<String, AppError> {
     let admin = require(Permission::ManageSettings).await?;
     let state = AppState::from_context()?;
-    if scopes.is_empty() {
-        // The key form shows one message above it (it has no per-field slots).
-        return Err(AppError::Refused("Choose at least one scope for the key.".into()));
-    }
+    // The key form shows one message above it (it has no per-field slots).
+    let event_kinds = if scopes.contains(&Scope::Events) {
+        crate::model::events::EventKind::parse_list(event_kinds)
+            .map_err(|_| AppError::Refused("Choose the event kinds this key may send.".into()))?
+    } else {
+        Vec::new()
+    };
     let now = crate::platform::clock::now();
     let expires_at = match expires_days.trim() {
         "" => None,
@@ -77,7 +81,8 @@ pub async fn create_key_from_page(
             }
         },
     };
-    let key = issue_key(&state, &admin.email, partner_id, scopes, expires_at, now).await?;
+    let grant = KeyGrant { scopes: scopes.to_vec(), event_kinds };
+    let key = issue_key(&state, &admin.email, partner_id, &grant, expires_at, now).await?;
     tracing::info!(by = %admin.id, partner_id = %partner_id, "API key created on the partners page");
     if is_plain_form_post() {
         // Without JavaScript the answer is lost in the redirect: keep the key in the

@@ -25,12 +25,7 @@ pub async fn check_lines(
     let lookups: Vec<(usize, Lookup)> =
         lines.iter().enumerate().filter_map(|(i, l)| lookup_of("emails", l).ok().map(|x| (i, x))).collect();
     let day = day_of(now);
-    if caller.partner.daily_quota > 0 {
-        let used = checks_today(state, caller.partner.id, &day).await?;
-        if used + lines.len() as i64 > caller.partner.daily_quota {
-            return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
-        }
-    }
+    quota_allows(state, caller, lines.len(), now).await?;
     let probes: Vec<&Lookup> = lookups.iter().map(|(_, l)| l).collect();
     let found = state.known_hashes.known(state.store.as_ref(), &probes, now).await?;
     let known: Vec<String> =
@@ -142,12 +137,7 @@ pub async fn check(
         lookups.push(lookup_of(list, value).map_err(|why| ApiError::Invalid(format!("`{list}[{i}]` {why}.")))?);
     }
     let day = day_of(now);
-    if caller.partner.daily_quota > 0 {
-        let used = checks_today(state, caller.partner.id, &day).await?;
-        if used + values.len() as i64 > caller.partner.daily_quota {
-            return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
-        }
-    }
+    quota_allows(state, caller, values.len(), now).await?;
     let found = known_of(state, lookups.iter()).await?;
     let known: Vec<String> =
         values.iter().zip(&lookups).filter(|(_, l)| found.contains(l)).map(|(v, _)| v.clone()).collect();

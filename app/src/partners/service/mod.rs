@@ -23,6 +23,7 @@ use crate::auth::service::{is_plain_form_post, require, session, session_error};
 use crate::error::AppError;
 use crate::model::api_key::{ApiKey, Scope};
 use crate::model::contact::ConsentEvidence;
+use crate::model::events::EventKind;
 use crate::model::ContactForm;
 use crate::model::FieldErrors;
 use crate::model::Permission;
@@ -135,16 +136,52 @@ pub async fn create_partner(
     }
 }
 
+/// What a key may do: its scopes and, with `events`, the event kinds it may send.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub scopes: Vec<Scope>,
+    pub event_kinds: Vec<EventKind>,
+}
+
+impl KeyGrant {
+    /// Every scope, every event kind (the demo's key).
+    pub fn everything() -> KeyGrant {
+        KeyGrant { scopes: Scope::ALL.to_vec(), event_kinds: EventKind::ALL.to_vec() }
+    }
+
+    /// Scopes, and no event kinds (a key with `events` needs them: see `with_events`).
+    pub fn scopes(scopes: &[Scope]) -> KeyGrant {
+        KeyGrant { scopes: scopes.to_vec(), event_kinds: Vec::new() }
+    }
+
+    pub fn with_events(mut self, kinds: &[EventKind]) -> KeyGrant {
+        self.event_kinds = kinds.to_vec();
+        self
+    }
+}
+
 /// Issues a key for a partner. The key itself is returned once and never stored.
 pub async fn issue_key(
     state: &AppState,
     actor: &str,
     partner_id: crate::model::PartnerId,
-    scopes: &[Scope],
+    grant: &KeyGrant,
     expires_at: Option<crate::model::Timestamp>,
     now: crate::model::Timestamp,
 ) -> Result<ApiKey, AppError> {
     state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
+    let scopes = grant.scopes.as_slice();
+    if scopes.is_empty() {
+        return Err(AppError::Refused("Choose at least one scope for the key.".into()));
+    }
+    let event_kinds = if scopes.contains(&Scope::Events) {
+        if grant.event_kinds.is_empty() {
+            return Err(AppError::Refused("Choose the event kinds this key may send.".into()));
+        }
+        EventKind::join(&grant.event_kinds)
+    } else {
+        String::new()
+    };
     let alphabet = ApiKey::random_body_alphabet();
     let body: String = {
         let mut rng = rand::rngs::OsRng;
@@ -153,7 +190,15 @@ pub async fn issue_key(
     let key = ApiKey::from_random_body(&body);
     state
         .store
-        .create_api_key(partner_id, &key.hash(), &key.display_prefix(), &Scope::join(scopes), now, expires_at)
+        .create_api_key(&crate::store::NewApiKey {
+            partner_id,
+            key_hash: &key.hash(),
+            prefix: &key.display_prefix(),
+            scopes: &Scope::join(scopes),
+            event_kinds: &event_kinds,
+            created_at: now,
+            expires_at,
+        })
         .await?;
     tracing::info!(partner_id = %partner_id, prefix = %key.display_prefix(), "API key issued");
     let expiry = expires_at.map(|e| format!(", expires {}", day_of(e))).unwrap_or_default();
@@ -162,7 +207,12 @@ pub async fn issue_key(
         actor,
         "key.create",
         Some(partner_id),
-        format!("{}… scopes {}{expiry}", key.display_prefix(), Scope::join(scopes)),
+        format!(
+            "{}… scopes {}{kinds}{expiry}",
+            key.display_prefix(),
+            Scope::join(scopes),
+            kinds = if event_kinds.is_empty() { String::new() } else { format!(" (events: {event_kinds})") }
+        ),
         now,
     )
     .await?;

@@ -82,6 +82,22 @@ pub async fn quota_left(state: &AppState, caller: &PartnerKey, now: crate::model
     Ok(())
 }
 
+/// Refuses when `values` more lookups would pass the partner's daily quota. Checks and
+/// events both count: each answers whether an address is a contact.
+pub async fn quota_allows(
+    state: &AppState,
+    caller: &PartnerKey,
+    values: usize,
+    now: crate::model::Timestamp,
+) -> Result<(), ApiError> {
+    if caller.partner.daily_quota > 0
+        && checks_today(state, caller.partner.id, &day_of(now)).await? + values as i64 > caller.partner.daily_quota
+    {
+        return Err(ApiError::QuotaExceeded { retry_after_secs: seconds_to_midnight(now) });
+    }
+    Ok(())
+}
+
 /// A partner's monthly statement (admins).
 pub async fn statement(
     partner_id: crate::model::PartnerId,

@@ -69,9 +69,7 @@ impl<'a> PublicPage<'a> {
         if self.embedded {
             // The one page other sites may frame; every other response refuses it
             // (see `middleware::security_headers`).
-            response
-                .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, embedded_policy());
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, embedded_policy());
         }
         response
     }

@@ -4,7 +4,7 @@
 use super::{idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
 use app::engagement::service::{self as engagement, MAX_EVENTS};
 use app::model::api_key::Scope;
-use app::partners::service::ApiError;
+use app::partners::service::{self, ApiError, PartnerKey};
 use app::platform::clock::now;
 use app::state::AppState;
 use axum::extract::{RawQuery, State};
@@ -39,26 +39,29 @@ pub(super) async fn events(
         Ok(serde_json::Value::Array(items)) if items.len() > MAX_EVENTS => {
             refusal(ApiError::TooManyValues { limit: MAX_EVENTS })
         }
-        Ok(serde_json::Value::Array(items)) => {
-            match engagement::ingest(&state, &items, &format!("api:{}", caller.partner.name), atomic, now).await {
-                Err(e) => refusal(e.into()),
-                Ok(report) => {
-                    let status = if report.failed == 0 {
-                        StatusCode::OK
-                    } else if report.recorded > 0 {
-                        StatusCode::MULTI_STATUS
-                    } else {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    };
-                    (status, axum::Json(report)).into_response()
-                }
+        Ok(serde_json::Value::Array(items)) => match ingest(&state, &caller, &items, atomic, now).await {
+            Err(e) => refusal(e),
+            Ok(report) => {
+                let status = if report.failed == 0 {
+                    StatusCode::OK
+                } else if report.recorded > 0 {
+                    StatusCode::MULTI_STATUS
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                (status, axum::Json(report)).into_response()
             }
-        }
+        },
         Ok(single) => {
             let items = [single];
-            match engagement::ingest(&state, &items, &format!("api:{}", caller.partner.name), true, now).await {
-                Err(e) => refusal(e.into()),
+            match ingest(&state, &caller, &items, true, now).await {
+                Err(e) => refusal(e),
                 Ok(report) => match report.results.into_iter().next() {
+                    Some(engagement::ItemResult { error: Some(error), .. })
+                        if error.starts_with(engagement::KIND_REFUSED) =>
+                    {
+                        problem(StatusCode::FORBIDDEN, "Event kind not allowed", &error)
+                    }
                     Some(engagement::ItemResult { error: Some(error), .. }) => {
                         problem(StatusCode::UNPROCESSABLE_ENTITY, "Invalid event", &error)
                     }
@@ -73,4 +76,22 @@ pub(super) async fn events(
         }
     };
     remember_if_keyed(&state, caller.partner.id, key, response, now).await
+}
+
+/// Events tell which addresses are contacts, as checks do: each counts toward the
+/// partner's daily quota and usage (refused whole when the quota cannot take them all),
+/// and the key sends only the kinds it was made for.
+async fn ingest(
+    state: &AppState,
+    caller: &PartnerKey,
+    items: &[serde_json::Value],
+    atomic: bool,
+    now: app::model::Timestamp,
+) -> Result<engagement::IngestReport, ApiError> {
+    service::quota_allows(state, caller, items.len(), now).await?;
+    let actor = format!("api:{}", caller.partner.name);
+    let report = engagement::ingest(state, items, &actor, &caller.key.event_kinds, atomic, now).await?;
+    let known = report.results.iter().filter(|r| r.contact_id.is_some()).count();
+    state.partner_usage.add(caller.partner.id, &service::day_of(now), items.len() as i64, known as i64);
+    Ok(report)
 }

@@ -66,25 +66,19 @@ impl PartnerStore for DbStore {
         list.iter().map(rows::partner).collect()
     }
 
-    #[tracing::instrument(skip(self, key_hash))]
-    async fn create_api_key(
-        &self,
-        partner_id: app::model::PartnerId,
-        key_hash: &str,
-        prefix: &str,
-        scopes: &str,
-        now: app::model::Timestamp,
-        expires_at: Option<app::model::Timestamp>,
-    ) -> StoreResult<app::model::ApiKeyId> {
+    #[tracing::instrument(skip_all, fields(partner_id = %key.partner_id))]
+    async fn create_api_key(&self, key: &app::store::NewApiKey<'_>) -> StoreResult<app::model::ApiKeyId> {
         let row = sqlx::query(
-            "INSERT INTO api_keys (partner_id, key_hash, prefix, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO api_keys (partner_id, key_hash, prefix, scopes, event_kinds, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(partner_id)
-        .bind(key_hash)
-        .bind(prefix)
-        .bind(scopes)
-        .bind(now)
-        .bind(expires_at)
+        .bind(key.partner_id)
+        .bind(key.key_hash)
+        .bind(key.prefix)
+        .bind(key.scopes)
+        .bind(key.event_kinds)
+        .bind(key.created_at)
+        .bind(key.expires_at)
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;

@@ -149,6 +149,10 @@ pub fn api_key(row: &DbRow) -> Result<ApiKeyRecord, StoreError> {
         partner_id: get(row, "partner_id")?,
         prefix: get(row, "prefix")?,
         scopes: scopes.split(',').filter_map(Scope::parse).collect(),
+        event_kinds: get::<_, String>(row, "event_kinds")?
+            .split(',')
+            .filter_map(app::model::events::EventKind::parse)
+            .collect(),
         created_at: get(row, "created_at")?,
         expires_at: get(row, "expires_at")?,
         revoked_at: get(row, "revoked_at")?,

@@ -198,13 +198,23 @@ impl SqliteStore {
             let copy = |path: &std::path::Path| {
                 SqliteConnectOptions::new().filename(path).journal_mode(SqliteJournalMode::Delete).foreign_keys(false)
             };
-            let mut main = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&copy(&database_partial)).await.map_err(failed)?;
-            let folded: i64 =
-                sqlx::query_scalar("SELECT folded_through FROM event_folds").fetch_one(&mut main).await.map_err(failed)?;
+            let mut main = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&copy(&database_partial))
+                .await
+                .map_err(failed)?;
+            let folded: i64 = sqlx::query_scalar("SELECT folded_through FROM event_folds")
+                .fetch_one(&mut main)
+                .await
+                .map_err(failed)?;
             sqlx::Connection::close(main).await.map_err(failed)?;
-            let mut events = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&copy(&inbox_partial)).await.map_err(failed)?;
+            let mut events = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&copy(&inbox_partial))
+                .await
+                .map_err(failed)?;
             let mut tx = sqlx::Connection::begin(&mut events).await.map_err(failed)?;
-            sqlx::query("DELETE FROM event_inbox WHERE id <= $1").bind(folded).execute(&mut *tx).await.map_err(failed)?;
+            sqlx::query("DELETE FROM event_inbox WHERE id <= $1")
+                .bind(folded)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
             // AUTOINCREMENT keeps its counter in sqlite_sequence, which has its row
             // once a first event was accepted.
             sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'event_inbox' AND seq < $1")

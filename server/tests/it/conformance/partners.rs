@@ -3,8 +3,9 @@
 
 use super::*;
 use app::model::api_key::Scope;
+use app::model::events::EventKind;
 use app::partners::AuditEntry;
-use app::store::{PartnerLead, StoredAnswer};
+use app::store::{NewApiKey, PartnerLead, StoredAnswer};
 
 const DAY: &str = "2026-11-30";
 
@@ -22,12 +23,31 @@ async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
     let names: Vec<_> = store.partners().await.unwrap().into_iter().map(|p| p.id).collect();
     assert_eq!(names, [alpha, zeta], "partners are listed by name");
 
-    let older = store.create_api_key(zeta, "hash-1", "ck_aaaa", "check,submit", Timestamp(20), None).await.unwrap();
-    let newer =
-        store.create_api_key(zeta, "hash-2", "ck_bbbb", "export", Timestamp(30), Some(Timestamp(1_000))).await.unwrap();
+    let key = |key_hash, prefix, scopes| NewApiKey {
+        partner_id: zeta,
+        key_hash,
+        prefix,
+        scopes,
+        event_kinds: "",
+        created_at: Timestamp(20),
+        expires_at: None,
+    };
+    let older = store.create_api_key(&key("hash-1", "ck_aaaa", "check,submit")).await.unwrap();
+    let newer = store
+        .create_api_key(&NewApiKey {
+            event_kinds: "open,complaint",
+            created_at: Timestamp(30),
+            expires_at: Some(Timestamp(1_000)),
+            ..key("hash-2", "ck_bbbb", "events")
+        })
+        .await
+        .unwrap();
     let key = store.api_key_by_hash("hash-1").await.unwrap().unwrap();
     assert_eq!((key.id, key.partner_id, key.prefix.as_str()), (older, zeta, "ck_aaaa"));
     assert_eq!(key.scopes, [Scope::Check, Scope::Submit]);
+    assert!(key.event_kinds.is_empty());
+    let events_key = store.api_key_by_hash("hash-2").await.unwrap().unwrap();
+    assert_eq!(events_key.event_kinds, [EventKind::Open, EventKind::Complaint], "the kinds it was made for");
     assert_eq!((key.created_at, key.expires_at, key.revoked_at, key.last_used_at), (Timestamp(20), None, None, None));
     assert_eq!(store.api_key_by_hash("hash-unknown").await.unwrap(), None);
 
