@@ -188,6 +188,15 @@ pub const MAX_CLOCK_AHEAD_SECS: i64 = 86_400;
 /// 2000-01-01T00:00:00Z: anything earlier is a mistake, not history.
 pub const EARLIEST_EVENT: crate::model::Timestamp = crate::model::Timestamp(946_684_800);
 
+/// A positive integer, as JSON writes it: `7`, or `7.0` (the same number to JSON).
+fn positive_integer(value: &serde_json::Value) -> Option<i64> {
+    let n = value.as_i64().or_else(|| {
+        let f = value.as_f64()?;
+        (f.fract() == 0.0 && f >= 1.0 && f < i64::MAX as f64).then_some(f as i64)
+    })?;
+    (n > 0).then_some(n)
+}
+
 /// Checks one event as sent to the API (`{"email" | "contact_id", "type",
 /// "occurred_at", "campaign"?, "meta"?}`). The error says what is wrong, for the sender.
 pub fn parse_event(value: &serde_json::Value, now: crate::model::Timestamp) -> Result<ValidEvent, String> {
@@ -204,7 +213,7 @@ pub fn parse_event(value: &serde_json::Value, now: crate::model::Timestamp) -> R
             EventTarget::Email(Email::parse(text).map_err(|_| "`email` is not a valid address".to_string())?)
         }
         (None, Some(id)) => EventTarget::ContactId(
-            id.as_i64().filter(|i| *i > 0).map(super::ContactId).ok_or("`contact_id` must be a positive integer")?,
+            positive_integer(id).map(super::ContactId).ok_or("`contact_id` must be a positive integer")?,
         ),
         (None, None) => return Err("`email` or `contact_id` is required".into()),
     };

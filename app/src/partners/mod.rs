@@ -54,9 +54,18 @@ pub const MAX_CHECK_VALUES: usize = 10_000;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
+    #[serde(default, deserialize_with = "present_list")]
     pub emails: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present_list")]
     pub md5: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present_list")]
     pub sha256: Option<Vec<String>>,
+}
+
+/// A list that is there is a list: `null` is refused, not taken for an absent one (so
+/// `{"emails": [], "sha256": null}` is not one list).
+fn present_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    Vec::<String>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

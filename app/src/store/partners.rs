@@ -12,6 +12,8 @@ use async_trait::async_trait;
 pub struct StoredAnswer {
     /// The HTTP status.
     pub status: i64,
+    /// Its `Content-Type` (empty for answers stored before it was kept).
+    pub content_type: String,
     pub body: String,
 }
 
@@ -92,8 +94,7 @@ pub trait PartnerStore: Send + Sync {
         &self,
         partner_id: PartnerId,
         key: &str,
-        status: i64,
-        body: &str,
+        answer: &StoredAnswer,
         now: crate::model::Timestamp,
     ) -> StoreResult<()>;
 

@@ -497,10 +497,10 @@ async fn the_api_describes_itself(db: Db) {
         app.client().get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
     for (path, method, codes) in [
-        ("/api/v1/suppression/check", "post", &["200", "401", "403", "413", "422", "429"][..]),
-        ("/api/v1/leads", "post", &["201", "401", "403", "409", "422", "429"][..]),
+        ("/api/v1/suppression/check", "post", &["200", "401", "403", "413", "415", "422", "429"][..]),
+        ("/api/v1/leads", "post", &["201", "401", "403", "409", "413", "415", "422", "429"][..]),
         ("/api/v1/suppression/export", "get", &["200", "401", "403", "422", "429"][..]),
-        ("/api/v1/suppression/check/stream", "post", &["200", "401", "403", "429"][..]),
+        ("/api/v1/suppression/check/stream", "post", &["200", "401", "403", "415", "429"][..]),
     ] {
         let responses =
             spec["paths"][path][method]["responses"].as_object().unwrap_or_else(|| panic!("{path} is described"));
@@ -640,7 +640,83 @@ async fn the_monthly_statement_adds_up_and_downloads_as_csv(db: Db) {
     assert_eq!(res.status(), 303, "anonymous visitors are sent to sign in");
 }
 
+/// What Schemathesis and curl found where the API and its document disagreed: each
+/// answer now is the one the document gives.
+async fn the_api_answers_as_its_document_says_at_the_edges(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let partner = partner_with(&app, &[Scope::Check, Scope::Submit, Scope::Events], 0, None).await;
+    let url = |path: &str| format!("{}{path}", app.base);
+    let raw = |path: &str, content_type: Option<&str>, body: String| {
+        let mut req = app.client().post(url(path)).bearer_auth(&partner.key).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req
+    };
+
+    // A null list is not an absent one: `{"emails": [], "sha256": null}` is not one list.
+    let (status, _, body) = partner.post("/api/v1/suppression/check", json!({ "emails": [], "sha256": null })).await;
+    assert_eq!(status, 422, "{body}");
+    // Only the documented content types are read.
+    let res = raw("/api/v1/suppression/check", Some("text/plain"), r#"{"emails": []}"#.into()).send().await.unwrap();
+    assert_eq!(res.status(), 415);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = raw("/api/v1/suppression/check", Some("application/json; charset=utf-8"), r#"{"emails": []}"#.into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "parameters of the type are fine");
+    let res = raw("/api/v1/suppression/check/stream", Some("application/json"), "a@example.com\n".into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
+    // A body over the limit is a problem document too.
+    let res = raw("/api/v1/leads", Some("application/json"), " ".repeat(3 * 1024 * 1024)).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    // JSON's 1.0 is the integer 1; `atomic` is true or false, never silently false.
+    let event = json!({"contact_id": 1.0, "type": "open", "occurred_at": "2026-11-01T00:00:00Z"});
+    let (status, _, body) = partner.post("/api/v1/events", event.clone()).await;
+    assert_eq!(status, 422);
+    assert!(body["detail"].as_str().unwrap().contains("no contact has id 1"), "{body}");
+    let (status, _, body) = partner.post("/api/v1/events?atomic=yes", json!([event])).await;
+    assert_eq!(status, 422);
+    assert!(body["detail"].as_str().unwrap().contains("`atomic`"), "{body}");
+
+    // A key that is not visible ASCII is refused, not taken for no key.
+    let res = raw("/api/v1/events", Some("application/json"), event.to_string())
+        .header("idempotency-key", "clé-1".as_bytes())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    // A replay carries the first answer's type: a refused batch is a JSON report.
+    let batch = json!([event]).to_string();
+    let mut types = Vec::new();
+    for _ in 0..2 {
+        let res = raw("/api/v1/events", Some("application/json"), batch.clone())
+            .header("idempotency-key", "batch-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        types.push(res.headers()["content-type"].to_str().unwrap().to_string());
+    }
+    assert_eq!(types, ["application/json", "application/json"]);
+
+    // Limits count characters, and each names its own field.
+    let lead = |source: String, text: String| json!({"email": "lea@example.org", "source": source, "consent": {"text": text, "form": "contest v2"}});
+    let (status, _, body) = partner.post("/api/v1/leads", lead("summer".into(), "é".repeat(1001))).await;
+    assert_eq!(status, 201, "1,001 characters are under 2,000, whatever their bytes: {body}");
+    let (status, _, body) = partner.post("/api/v1/leads", lead("s".repeat(97), "I agree.".into())).await;
+    assert_eq!(status, 422);
+    assert!(body["detail"].as_str().unwrap().starts_with("`source`"), "{body}");
+}
+
 both_backends!(
+    the_api_answers_as_its_document_says_at_the_edges,
     an_idempotency_key_answers_only_its_own_request,
     the_compressed_export_arrives_whole,
     an_erased_person_is_never_bought_again,

@@ -133,11 +133,10 @@ pub async fn keep_answer(
     state: &AppState,
     partner_id: crate::model::PartnerId,
     key: &str,
-    status: i64,
-    body: &str,
+    answer: &crate::store::StoredAnswer,
     now: crate::model::Timestamp,
 ) -> Result<(), StoreError> {
-    state.store.save_idempotent_response(partner_id, key, status, body, now).await
+    state.store.save_idempotent_response(partner_id, key, answer, now).await
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// The longest `source` a lead may name.
+pub const MAX_LEAD_SOURCE_CHARS: usize = 96;
+
 pub(super) fn invalid_lead(field: &str, message: &str) -> ApiError {
     ApiError::Invalid(format!("`{field}`: {message}"))
 }
@@ -15,6 +18,11 @@ pub(super) fn read_lead(
     newsletters: &[crate::model::contact::Newsletter],
     now: crate::model::Timestamp,
 ) -> Result<(crate::model::ContactFields, Vec<crate::store::Consented>), ApiError> {
+    if request.source.trim().chars().count() > MAX_LEAD_SOURCE_CHARS {
+        return Err(invalid_lead("source", &format!("Keep it to {MAX_LEAD_SOURCE_CHARS} characters.")));
+    }
+    // The source detail is "partner · source": a partner's name is at most 100
+    // characters, so both always fit the 200 a source detail takes.
     let form = ContactForm {
         email: request.email.clone().unwrap_or_default(),
         first_name: request.first_name.clone(),
@@ -43,13 +51,13 @@ pub(super) fn read_lead(
         .consent
         .as_ref()
         .ok_or_else(|| invalid_lead("consent", "Send the consent the person gave: text, form and when."))?;
-    if consent.text.trim().is_empty() || consent.text.len() > 2000 {
+    if consent.text.trim().is_empty() || consent.text.chars().count() > 2000 {
         return Err(invalid_lead(
             "consent.text",
             "Give the exact words the person agreed to (up to 2,000 characters).",
         ));
     }
-    if consent.form.trim().is_empty() || consent.form.len() > 200 {
+    if consent.form.trim().is_empty() || consent.form.chars().count() > 200 {
         return Err(invalid_lead("consent.form", "Name the form or site, with its version (up to 200 characters)."));
     }
     let at = match consent.at.as_deref() {

@@ -15,6 +15,15 @@ fn problem_responses(codes: &[(&str, &str)]) -> Value {
     Value::Object(map)
 }
 
+/// A 422 that is a problem document or, for a batch of events none of which could be
+/// recorded, the per-item report.
+fn merge_422(mut responses: Value) -> Value {
+    if let Some(content) = responses.pointer_mut("/422/content").and_then(Value::as_object_mut) {
+        content.insert("application/json".into(), json!({ "schema": { "$ref": "#/components/schemas/EventsReport" } }));
+    }
+    responses
+}
+
 fn merge(mut a: Value, b: Value) -> Value {
     if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
         a.extend(b);
@@ -27,6 +36,13 @@ pub fn openapi() -> Value {
         ("401", "No key, a malformed key, or an unknown, revoked or expired one."),
         ("403", "The key lacks the scope this endpoint needs."),
         ("429", "Over the key's rate limit or the partner's daily quota; see Retry-After."),
+    ];
+    let idempotency_key = json!({ "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "Makes a retry safe: the first answer is stored and sent again to a retry with the same key. One key names one request to one endpoint.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$" } });
+    let body_errors = [
+        ("413", "The body is larger than the endpoint takes."),
+        ("415", "The body is not sent as `application/json`."),
     ];
     json!({
         "openapi": "3.1.0",
@@ -44,31 +60,31 @@ pub fn openapi() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckRequest" } } } },
                 "responses": merge(json!({
                     "200": { "description": "The submitted values that are known, as submitted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CheckResponse" } } } }
-                }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 values."), ("422", "Not one list of strings, or a value that is not what its list says (the detail names it)."), auth_errors[2]]))
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("413", "More than 10,000 values, or a body over 2 MB."), body_errors[1], ("422", "Not one list of strings, or a value that is not what its list says (the detail names it)."), auth_errors[2]]))
             } },
             "/api/v1/suppression/check/stream": { "post": {
                 "summary": "Scrub a long list, streamed (scope `check`)",
                 "description": "A text body of one value per line (emails, MD5s or SHA-256s, mixed). The known values come back one per line as they are found; input and output both stream, so millions of lines need no more memory than a few. Lines that are neither an address nor a hash are skipped. Every line counts against the daily quota; when it runs out mid-stream the response is cut off.",
-                "requestBody": { "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } },
+                "requestBody": { "required": false, "description": "Sent as `text/plain`, or `application/octet-stream` as `curl -T` does; an empty body checks nothing.", "content": { "text/plain": { "schema": { "type": "string" } }, "application/octet-stream": { "schema": { "type": "string" } } } },
                 "responses": merge(json!({
                     "200": { "description": "The known values, as sent, one per line.", "content": { "text/plain": { "schema": { "type": "string" } } } }
-                }), problem_responses(&[auth_errors[0], auth_errors[1], auth_errors[2]]))
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("415", "Neither `text/plain` nor `application/octet-stream`."), auth_errors[2]]))
             } },
             "/api/v1/leads": { "post": {
                 "summary": "Submit a new lead (scope `submit`)",
                 "description": "Recorded and billed at the partner's price only if the address is new. Send an `Idempotency-Key` header to make retries safe: a retry gets the first answer again and is never billed twice. A key names one request: reused on another endpoint it is refused (422), and while its first request runs a retry gets 409.",
-                "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }],
+                "parameters": [idempotency_key.clone()],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Lead" } } } },
                 "responses": merge(json!({
                     "201": { "description": "Accepted and billed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } }
-                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known (not recorded, not billed), or a request with this Idempotency-Key is still running (retry after Retry-After)."), ("422", "Invalid (not recorded, not billed; the detail names the field), or the Idempotency-Key was used for another endpoint."), auth_errors[2]]))
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known (not recorded, not billed), or a request with this Idempotency-Key is still running (retry after Retry-After)."), body_errors[0], body_errors[1], ("422", "Invalid (not recorded, not billed; the detail names the field), or the Idempotency-Key was used for another endpoint."), auth_errors[2]]))
             } },
             "/api/v1/events": { "post": {
                 "summary": "Record interactions and other events (scope `events`)",
                 "description": "Point an email service's webhooks here, or send events from a shop or a call centre. Send one event, or an array of up to 10,000. Each event names its contact by `email` (normalised) or `contact_id`, a `type`, and `occurred_at` (RFC 3339; not before 2000, at most a day ahead). Opens, clicks, purchases, visits, replies, form submissions and profile updates are interactions and move the contact's engagement status; hard bounces and complaints suppress the address; unsubscribes, hard bounces and complaints end every subscription. Each event is recorded whole or not at all, and a batch in one transaction: the answer comes once the events are durable, and they reach the contacts' timelines and statuses within about a second (a few seconds behind under a sustained flood). An array is answered per item: 200 when every event was recorded, 207 when some were (the others say why), 422 when none was. With `?atomic=true`, one bad event refuses the whole batch (422, nothing recorded). Send an `Idempotency-Key` header to make a webhook's retries safe. A key sends only the event kinds it was made for (a shop's key cannot send complaints): one event of another kind is refused with 403, and in a batch that event is reported and not recorded. Each event counts toward the partner's daily quota as a check does (it tells whether an address is a contact); a request the quota cannot take whole is refused with 429 and records nothing.",
                 "parameters": [
-                    { "name": "atomic", "in": "query", "required": false, "schema": { "type": "boolean" } },
-                    { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 } }
+                    { "name": "atomic", "in": "query", "required": false, "description": "`true`: one bad event refuses the whole batch.", "schema": { "type": "string", "enum": ["true", "false"] } },
+                    idempotency_key.clone()
                 ],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "oneOf": [
                     { "$ref": "#/components/schemas/Event" },
@@ -77,15 +93,18 @@ pub fn openapi() -> Value {
                     "201": { "description": "One event, recorded.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "contact_id": { "type": "integer" } } } } } },
                     "200": { "description": "A batch, every event recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } },
                     "207": { "description": "A batch, some events recorded; the others are reported per item with the reason.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } }
-                }), problem_responses(&[auth_errors[0], ("403", "The key lacks the `events` scope, or (one event) was not made for its kind."), ("409", "A request with this Idempotency-Key is still running."), ("413", "More than 10,000 events."), ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, an atomic batch with a bad event (then the body is the per-item report), or an Idempotency-Key used for another endpoint."), auth_errors[2]]))
+                }), merge_422(problem_responses(&[auth_errors[0], ("403", "The key lacks the `events` scope, or (one event) was not made for its kind."), ("409", "A request with this Idempotency-Key is still running."), ("413", "More than 10,000 events, or a body over 16 MB."), body_errors[1], ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, an atomic batch with a bad event (then the body is the per-item report), or an Idempotency-Key used for another endpoint."), auth_errors[2]])))
             } },
             "/api/v1/redemptions": { "post": {
                 "summary": "Record that an incentive code was used (scope `redeem`)",
                 "description": "Call this from a shop's checkout when a customer uses a code Carnet gave them for completing their profile. Body: `{\"code\": \"THANKS-…\", \"redeemed_at\": RFC 3339, optional}`.",
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string" }, "redeemed_at": { "type": "string", "format": "date-time" } } } } } },
+                "parameters": [idempotency_key.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "additionalProperties": false, "properties": {
+                    "code": { "type": "string", "description": "1 to 100 characters, no spaces inside (surrounding spaces are trimmed).", "pattern": "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]{1,100}\\s*$" },
+                    "redeemed_at": { "type": "string", "format": "date-time" } } } } } },
                 "responses": merge(json!({
                     "200": { "description": "Recorded now.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "incentive_id": { "type": "integer" } } } } } }
-                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No code spelled so was given to anyone."), ("409", "Used before (the detail says when), or a request with this Idempotency-Key is still running."), ("422", "A bad body or date, or the Idempotency-Key was used for another endpoint."), auth_errors[2]]))
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No code spelled so was given to anyone."), ("409", "Used before (the detail says when), or a request with this Idempotency-Key is still running."), body_errors[0], body_errors[1], ("422", "A bad body or date, or the Idempotency-Key was used for another endpoint."), auth_errors[2]]))
             } },
             "/api/v1/suppression/export": { "get": {
                 "summary": "The hashed suppression list (scope `export`)",
@@ -105,29 +124,35 @@ pub fn openapi() -> Value {
                 "Problem": { "type": "object", "properties": {
                     "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" }, "detail": { "type": "string" } } },
                 "CheckRequest": { "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": {
-                    "emails": { "type": "array", "maxItems": 10000, "items": { "type": "string" } },
-                    "md5": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^[0-9a-fA-F]{32}$" } },
-                    "sha256": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^[0-9a-fA-F]{64}$" } } } },
+                    "emails": { "type": "array", "maxItems": 10000, "items": { "type": "string", "anyOf": [
+                        { "format": "email", "maxLength": 254 },
+                        { "pattern": "^\\s*[0-9a-fA-F]{32}\\s*$" },
+                        { "pattern": "^\\s*[0-9a-fA-F]{64}\\s*$" } ] } },
+                    "md5": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^\\s*[0-9a-fA-F]{32}\\s*$" } },
+                    "sha256": { "type": "array", "maxItems": 10000, "items": { "type": "string", "pattern": "^\\s*[0-9a-fA-F]{64}\\s*$" } } } },
                 "CheckResponse": { "type": "object", "required": ["checked", "known"], "properties": {
                     "checked": { "type": "integer" }, "known": { "type": "array", "items": { "type": "string" } } } },
                 "Lead": { "type": "object", "required": ["email", "consent"], "additionalProperties": false, "properties": {
-                    "email": { "type": "string", "format": "email" },
-                    "first_name": { "type": "string" }, "last_name": { "type": "string" }, "phone": { "type": "string" },
-                    "birth_date": { "type": "string", "format": "date" }, "company": { "type": "string" }, "job_title": { "type": "string" },
-                    "postal_code": { "type": "string" }, "city": { "type": "string" }, "country": { "type": "string" },
-                    "source": { "type": "string", "description": "Your campaign or site, recorded with the lead." },
+                    "email": { "type": "string", "format": "email", "maxLength": 254 },
+                    "first_name": { "type": "string", "maxLength": 100 }, "last_name": { "type": "string", "maxLength": 100 },
+                    "phone": { "type": "string", "description": "6 to 15 digits, with an optional leading + and spaces, dots, dashes or brackets.", "pattern": "^\\s*(\\+?[ ().-]*([0-9][ ().-]*){6,15})?\\s*$" },
+                    "birth_date": { "type": "string", "anyOf": [{ "format": "date" }, { "maxLength": 0 }] },
+                    "company": { "type": "string", "maxLength": 100 }, "job_title": { "type": "string", "maxLength": 100 },
+                    "postal_code": { "type": "string", "maxLength": 20 }, "city": { "type": "string", "maxLength": 100 }, "country": { "type": "string", "maxLength": 100 },
+                    "source": { "type": "string", "maxLength": 96, "description": "Your campaign or site, recorded with the lead." },
                     "consent": { "type": "object", "required": ["text", "form"], "additionalProperties": false, "properties": {
-                        "text": { "type": "string", "description": "The exact words the person agreed to." },
-                        "form": { "type": "string", "description": "The form or site, with its version." },
+                        "text": { "type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S", "description": "The exact words the person agreed to." },
+                        "form": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "description": "The form or site, with its version." },
                         "at": { "type": "string", "format": "date-time", "description": "When; defaults to now." },
                         "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
-                "Event": { "type": "object", "required": ["type", "occurred_at"], "additionalProperties": false, "properties": {
-                    "email": { "type": "string", "description": "The contact's address; or give contact_id." },
-                    "contact_id": { "type": "integer" },
+                "Event": { "type": "object", "required": ["type", "occurred_at"], "additionalProperties": false,
+                    "oneOf": [{ "required": ["email"] }, { "required": ["contact_id"] }], "properties": {
+                    "email": { "type": "string", "format": "email", "maxLength": 254, "description": "The contact's address; or give contact_id." },
+                    "contact_id": { "type": "integer", "minimum": 1, "maximum": 9223372036854775807i64 },
                     "type": { "type": "string", "enum": ["open", "click", "purchase", "visit", "reply", "form_submission", "profile_update", "soft_bounce", "hard_bounce", "complaint", "unsubscribe"] },
                     "occurred_at": { "type": "string", "format": "date-time" },
-                    "campaign": { "type": "string", "maxLength": 200 },
-                    "meta": { "type": "object", "description": "Anything else worth keeping (at most 4 KB)." } } },
+                    "campaign": { "type": ["string", "null"], "maxLength": 200 },
+                    "meta": { "type": ["object", "null"], "description": "Anything else worth keeping (at most 4 KB)." } } },
                 "EventsReport": { "type": "object", "properties": {
                     "recorded": { "type": "integer" }, "failed": { "type": "integer" },
                     "results": { "type": "array", "items": { "type": "object", "properties": {

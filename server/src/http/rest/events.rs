@@ -29,9 +29,36 @@ pub(super) async fn events(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    // `?atomic=true`: one bad event refuses the whole batch.
-    let atomic = query.unwrap_or_default().split('&').any(|kv| kv == "atomic=true" || kv == "atomic=1");
-    let response = match body.map(|AppJson(value)| value) {
+    let response = match (atomic(query.as_deref()), body.map(|AppJson(value)| value)) {
+        (Err(detail), _) => refusal(ApiError::Invalid(detail)),
+        (Ok(atomic), body) => answer(&state, &caller, body, atomic, now).await,
+    };
+    remember_if_keyed(&state, caller.partner.id, key, response, now).await
+}
+
+/// `?atomic=true` (one bad event refuses the whole batch) or `false`, the default;
+/// anything else is refused rather than read as `false`.
+fn atomic(query: Option<&str>) -> Result<bool, String> {
+    let mut atomic = false;
+    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=').unwrap_or((pair, "")) {
+            ("atomic", "true") => atomic = true,
+            ("atomic", "false") => atomic = false,
+            ("atomic", _) => return Err("`atomic` is `true` or `false`.".into()),
+            _ => {}
+        }
+    }
+    Ok(atomic)
+}
+
+async fn answer(
+    state: &AppState,
+    caller: &PartnerKey,
+    body: Result<serde_json::Value, BodyProblem>,
+    atomic: bool,
+    now: app::model::Timestamp,
+) -> Response {
+    match body {
         Err(problem) => problem.into_response(),
         Ok(serde_json::Value::Array(items)) if items.is_empty() => {
             refusal(ApiError::Invalid("Send at least one event.".into()))
@@ -39,7 +66,7 @@ pub(super) async fn events(
         Ok(serde_json::Value::Array(items)) if items.len() > MAX_EVENTS => {
             refusal(ApiError::TooManyValues { limit: MAX_EVENTS })
         }
-        Ok(serde_json::Value::Array(items)) => match ingest(&state, &caller, &items, atomic, now).await {
+        Ok(serde_json::Value::Array(items)) => match ingest(state, caller, &items, atomic, now).await {
             Err(e) => refusal(e),
             Ok(report) => {
                 let status = if report.failed == 0 {
@@ -54,7 +81,7 @@ pub(super) async fn events(
         },
         Ok(single) => {
             let items = [single];
-            match ingest(&state, &caller, &items, true, now).await {
+            match ingest(state, caller, &items, true, now).await {
                 Err(e) => refusal(e),
                 Ok(report) => match report.results.into_iter().next() {
                     Some(engagement::ItemResult { error: Some(error), .. })
@@ -74,8 +101,7 @@ pub(super) async fn events(
                 },
             }
         }
-    };
-    remember_if_keyed(&state, caller.partner.id, key, response, now).await
+    }
 }
 
 /// Events tell which addresses are contacts, as checks do: each counts toward the

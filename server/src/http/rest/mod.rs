@@ -21,24 +21,49 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-/// A JSON request body, read whole (whatever its declared content type, as partners'
-/// `curl -d` sends it). Handlers take `Result<AppJson<T>, BodyProblem>` so that they
-/// authenticate first (no key: 401 before any word about the body) and then answer the
-/// problem as it is, or count it first.
+/// A JSON request body, read whole: sent as `application/json` (or with no content
+/// type). Handlers take `Result<AppJson<T>, BodyProblem>` so that they authenticate
+/// first (no key: 401 before any word about the body) and then answer the problem as
+/// it is, or count it first.
 pub(super) struct AppJson<T>(pub T);
 
-/// Why a body is not one: not JSON for this endpoint (422 problem), or not readable at
-/// all (too large: axum's own answer, as before).
+/// Why a body is not one: another content type (415), not JSON for this endpoint (422),
+/// larger than the endpoint takes (413), or not readable at all (400); each a problem
+/// document.
 pub(super) enum BodyProblem {
+    WrongType,
     Invalid(String),
-    Unreadable(axum::extract::rejection::BytesRejection),
+    TooLarge,
+    Unreadable,
 }
 
 impl IntoResponse for BodyProblem {
     fn into_response(self) -> Response {
         match self {
+            BodyProblem::WrongType => problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported content type",
+                "Send the body as JSON, with `Content-Type: application/json`.",
+            ),
             BodyProblem::Invalid(detail) => refusal(ApiError::Invalid(detail)),
-            BodyProblem::Unreadable(rejection) => rejection.into_response(),
+            BodyProblem::TooLarge => {
+                problem(StatusCode::PAYLOAD_TOO_LARGE, "Body too large", "The body is larger than this endpoint takes.")
+            }
+            BodyProblem::Unreadable => {
+                problem(StatusCode::BAD_REQUEST, "Unreadable body", "The body could not be read whole.")
+            }
+        }
+    }
+}
+
+/// Whether the request's content type is one of `accepted` (or absent), parameters
+/// such as `charset` aside.
+pub(super) fn content_type_is(headers: &HeaderMap, accepted: &[&str]) -> bool {
+    match headers.get(header::CONTENT_TYPE) {
+        None => true,
+        Some(value) => {
+            let essence = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            accepted.contains(&essence.as_str())
         }
     }
 }
@@ -47,7 +72,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     type Rejection = BodyProblem;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, BodyProblem> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(BodyProblem::Unreadable)?;
+        if !content_type_is(req.headers(), &["application/json"]) {
+            return Err(BodyProblem::WrongType);
+        }
+        let bytes =
+            axum::body::Bytes::from_request(req, state).await.map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => BodyProblem::TooLarge,
+                _ => BodyProblem::Unreadable,
+            })?;
         serde_json::from_slice(&bytes)
             .map(AppJson)
             .map_err(|e| BodyProblem::Invalid(format!("The body is not valid JSON for this endpoint: {e}.")))
@@ -147,7 +179,9 @@ pub(crate) async fn idempotent_caller(
 ) -> Result<(service::PartnerKey, Option<String>), Response> {
     let caller = service::authenticate(state, authorization(headers), scope, now).await.map_err(refusal)?;
     let key =
-        service::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok())).map_err(refusal)?;
+        // A key that is not visible ASCII is refused, never taken for no key at all.
+        service::idempotency_key(headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}")))
+            .map_err(refusal)?;
     if let Some(key) = &key {
         match service::claim_key(state, caller.partner.id, key, request, now).await {
             Ok(KeyClaim::Claimed) => {}
@@ -209,11 +243,15 @@ async fn remember(
     let Ok(bytes) = axum::body::to_bytes(response.into_body(), MAX_BODY_BYTES).await else {
         return refusal(ApiError::Internal);
     };
-    let body = String::from_utf8_lossy(&bytes).to_string();
-    if let Err(e) = service::keep_answer(state, partner_id, key, i64::from(status.as_u16()), &body, now).await {
+    let answer = app::store::StoredAnswer {
+        status: i64::from(status.as_u16()),
+        content_type: content_type.as_ref().and_then(|v| v.to_str().ok()).unwrap_or_default().to_string(),
+        body: String::from_utf8_lossy(&bytes).to_string(),
+    };
+    if let Err(e) = service::keep_answer(state, partner_id, key, &answer, now).await {
         tracing::error!(error = %e, "could not store an idempotent response");
     }
-    let mut res = (status, body).into_response();
+    let mut res = (status, answer.body).into_response();
     if let Some(ct) = content_type {
         res.headers_mut().insert(header::CONTENT_TYPE, ct);
     }
@@ -221,11 +259,15 @@ async fn remember(
 }
 
 fn replay(answer: app::store::StoredAnswer) -> Response {
-    let (status, body) = (answer.status, answer.body);
-    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
-    let mut res = (status, body).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let status = StatusCode::from_u16(answer.status as u16).unwrap_or(StatusCode::OK);
+    // Answers stored before their type was kept: JSON when they succeeded.
+    let guessed = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let content_type = HeaderValue::from_str(&answer.content_type)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or(HeaderValue::from_static(guessed));
+    let mut res = (status, answer.body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, content_type);
     res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     res
 }

@@ -174,6 +174,13 @@ pub(super) async fn check_stream(
         Ok(c) => c,
         Err(e) => return refusal(e),
     };
+    if !super::content_type_is(&headers, &["text/plain", "application/octet-stream"]) {
+        return super::problem(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported content type",
+            "Send one value per line as `text/plain` (or `application/octet-stream`, as `curl -T` does).",
+        );
+    }
     if let Err(e) = service::quota_left(&state, &caller, now).await {
         return refusal(e);
     }

@@ -48,18 +48,20 @@ pub(super) async fn claim(
     if taken_over.rows_affected() == 1 {
         return Ok(KeyClaim::Claimed);
     }
-    let row = sqlx::query("SELECT status, body, request FROM idempotent_responses WHERE partner_id = $1 AND key = $2")
-        .bind(partner_id)
-        .bind(key)
-        .fetch_optional(&store.pool)
-        .await
-        .map_err(map_err)?;
+    let row = sqlx::query(
+        "SELECT status, body, request, content_type FROM idempotent_responses WHERE partner_id = $1 AND key = $2",
+    )
+    .bind(partner_id)
+    .bind(key)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(map_err)?;
     let Some(row) = row else {
         // Released between the two statements: this request may run.
         return Box::pin(claim(store, partner_id, key, request, now)).await;
     };
     let status: i64 = row.get(0);
-    let answer = (status != 0).then(|| StoredAnswer { status, body: row.get(1) });
+    let answer = (status != 0).then(|| StoredAnswer { status, content_type: row.get(3), body: row.get(1) });
     Ok(KeyClaim::Taken { request: row.get(2), answer })
 }
 
@@ -78,20 +80,21 @@ pub(super) async fn save(
     store: &DbStore,
     partner_id: PartnerId,
     key: &str,
-    status: i64,
-    body: &str,
+    answer: &StoredAnswer,
     now: Timestamp,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO idempotent_responses (partner_id, key, status, body, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (partner_id, key) DO UPDATE SET status = excluded.status, body = excluded.body \
-         WHERE idempotent_responses.status = 0",
+        "INSERT INTO idempotent_responses (partner_id, key, status, body, created_at, content_type) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (partner_id, key) DO UPDATE SET status = excluded.status, body = excluded.body, \
+         content_type = excluded.content_type WHERE idempotent_responses.status = 0",
     )
     .bind(partner_id)
     .bind(key)
-    .bind(status)
-    .bind(body)
+    .bind(answer.status)
+    .bind(answer.body.as_str())
     .bind(now)
+    .bind(answer.content_type.as_str())
     .execute(&store.pool)
     .await
     .map_err(map_err)?;

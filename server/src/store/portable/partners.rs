@@ -322,11 +322,10 @@ impl PartnerStore for DbStore {
         &self,
         partner_id: app::model::PartnerId,
         key: &str,
-        status: i64,
-        body: &str,
+        answer: &app::store::StoredAnswer,
         now: app::model::Timestamp,
     ) -> StoreResult<()> {
-        idempotency::save(self, partner_id, key, status, body, now).await
+        idempotency::save(self, partner_id, key, answer, now).await
     }
 
     async fn export_hashes(

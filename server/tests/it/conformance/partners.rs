@@ -135,9 +135,10 @@ async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common:
     assert_eq!(store.claim_idempotency_key(a, "k1", leads, Timestamp(10)).await.unwrap(), KeyClaim::Claimed);
     let running = KeyClaim::Taken { request: leads.into(), answer: None };
     assert_eq!(store.claim_idempotency_key(a, "k1", leads, Timestamp(11)).await.unwrap(), running, "still running");
-    store.save_idempotent_response(a, "k1", 201, "{\"id\":1}", Timestamp(12)).await.unwrap();
-    store.save_idempotent_response(a, "k1", 409, "{\"later\":true}", Timestamp(13)).await.unwrap();
-    let first = StoredAnswer { status: 201, body: "{\"id\":1}".into() };
+    let first = StoredAnswer { status: 201, content_type: "application/json".into(), body: "{\"id\":1}".into() };
+    store.save_idempotent_response(a, "k1", &first, Timestamp(12)).await.unwrap();
+    let later = StoredAnswer { status: 409, content_type: "application/problem+json".into(), body: "{}".into() };
+    store.save_idempotent_response(a, "k1", &later, Timestamp(13)).await.unwrap();
     assert_eq!(
         store.claim_idempotency_key(a, "k1", "POST /api/v1/redemptions", Timestamp(14)).await.unwrap(),
         KeyClaim::Taken { request: leads.into(), answer: Some(first) },
