@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/engagement/import") view=ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=crate::auth::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=crate::mail::MailPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives") view=crate::incentives::IncentivesPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives/:id") view=crate::incentives::ProgrammePage ssr=SsrMode::Async/>

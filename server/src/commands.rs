@@ -32,7 +32,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let password = password.trim_end_matches(['\n', '\r']);
             let role = Role::parse(&role).ok_or("unknown role")?;
             let state = AppState::new(store, Settings::default());
-            let id = app::auth::service::create_user(&state, &email, role, password).await.map_err(explain)?;
+            let id = app::auth::service::create_user(&state, &email, role, password, false).await.map_err(explain)?;
             println!("{id}");
             Ok(())
         }
@@ -319,12 +319,15 @@ async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
         (Some(user), None) => {
             let p = random_password();
             let hash = app::auth::service::hash_password(p.clone()).await.map_err(|e| e.to_string())?;
-            store.set_user_password(user.id, &hash).await.map_err(|e| e.to_string())?;
+            store
+                .set_user_password(user.id, &hash, false, app::platform::clock::now())
+                .await
+                .map_err(|e| e.to_string())?;
             p
         }
         (None, _) => {
             let p = random_password();
-            app::auth::service::create_user(&state, email, Role::Admin, &p).await.map_err(|e| e.to_string())?;
+            app::auth::service::create_user(&state, email, Role::Admin, &p, false).await.map_err(|e| e.to_string())?;
             p
         }
     };

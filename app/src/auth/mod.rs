@@ -1,12 +1,17 @@
 //! Staff sign-in: the login page and the server functions behind it.
 
+mod account;
 mod login;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session_store;
 
+pub use account::AccountPage;
 pub use login::LoginPage;
+
+/// Why everything else waits while an admin-set password is unchanged.
+pub const PASSWORD_CHANGE_FIRST: &str = "Choose your own password first: an admin set this one for you.";
 
 use crate::error::AppError;
 use crate::model::Role;
@@ -19,6 +24,20 @@ pub struct CurrentUser {
     pub id: crate::model::UserId,
     pub email: String,
     pub role: Role,
+    /// An admin set the password: nothing else until they choose their own.
+    pub must_change_password: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl CurrentUser {
+    pub fn of(user: &crate::store::UserRecord) -> CurrentUser {
+        CurrentUser {
+            id: user.id,
+            email: user.email.clone(),
+            role: user.role,
+            must_change_password: user.must_change_password,
+        }
+    }
 }
 
 /// Only same-site paths may follow a sign-in (no open redirect through `?next=`). A
@@ -51,6 +70,16 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 pub async fn logout() -> Result<(), AppError> {
     service::sign_out().await?;
     leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Changes the signed-in member's own password (the current one required).
+#[server(endpoint = "account/password")]
+pub async fn change_password(current: String, password: String, repeat: String) -> Result<(), AppError> {
+    service::change_own_password(&current, &password, &repeat).await?;
+    if service::is_plain_form_post() {
+        leptos_axum::redirect("/account?changed=1");
+    }
     Ok(())
 }
 

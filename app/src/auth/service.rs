@@ -24,7 +24,10 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19_456, 2, 1, None).expect("valid argon2 params"))
 }
 
-pub fn check_password_policy(password: &str) -> Result<(), &'static str> {
+/// What a staff password must be (OWASP ASVS: length, not composition): 10 to 128
+/// characters, not one of the most common passwords (the list shipped with Carnet), and
+/// not built on the account's own address.
+pub fn check_password_policy(password: &str, email: &str) -> Result<(), &'static str> {
     let length = password.chars().count();
     if length < 10 {
         return Err("Use at least 10 characters.");
@@ -32,7 +35,25 @@ pub fn check_password_policy(password: &str) -> Result<(), &'static str> {
     if length > 128 {
         return Err("Use at most 128 characters.");
     }
+    let lowered = password.trim().to_lowercase();
+    if common_passwords().contains(lowered.as_str()) {
+        return Err(
+            "This is one of the most common passwords: choose another (a few unrelated words make a good one).",
+        );
+    }
+    let local = email.trim().split('@').next().unwrap_or("").to_lowercase();
+    if local.chars().count() >= 4 && lowered.contains(&local) {
+        return Err("Do not build the password on your email address.");
+    }
     Ok(())
+}
+
+/// The most common passwords of 10 characters or more, lowercased.
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static LIST: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("common-passwords.txt").lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    })
 }
 
 pub async fn hash_password(password: String) -> Result<String, AppError> {
@@ -161,7 +182,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
     session.cycle_id().await.map_err(session_error)?;
     session.insert(SESSION_USER, user.id).await.map_err(session_error)?;
     session.insert(SESSION_AUTH_AT, now).await.map_err(session_error)?;
-    Ok(CurrentUser { id: user.id, email: user.email, role: user.role })
+    Ok(CurrentUser::of(&user))
 }
 
 pub async fn sign_out() -> Result<(), AppError> {
@@ -192,7 +213,8 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
         return Ok(None);
     }
     match state.store.user_by_id(user_id).await? {
-        Some(u) if u.active => Ok(Some(CurrentUser { id: u.id, email: u.email, role: u.role })),
+        // A session begun before the password was last set is over.
+        Some(u) if u.active && auth_at >= u.password_changed_at => Ok(Some(CurrentUser::of(&u))),
         _ => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
@@ -203,6 +225,9 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
 /// The gate at the top of every server function: signed in, and allowed.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     let user = current_user().await?.ok_or(AppError::Unauthenticated)?;
+    if user.must_change_password {
+        return Err(AppError::Refused(PASSWORD_CHANGE_FIRST.into()));
+    }
     if user.role.allows(permission) {
         Ok(user)
     } else {
@@ -210,23 +235,90 @@ pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     }
 }
 
-/// Creates a staff account (CLI and the users page share this).
+use super::PASSWORD_CHANGE_FIRST;
+
+/// A staff member changes their own password: the current one first (a session left
+/// open is not enough), then a new one under the policy. Every other session of theirs
+/// ends; this one goes on under a new id.
+pub async fn change_own_password(current: &str, new: &str, repeat: &str) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let me = current_user().await?.ok_or(AppError::Unauthenticated)?;
+    let user = state.store.user_by_id(me.id).await?.ok_or(AppError::Unauthenticated)?;
+    let now = now();
+    let subject = format!("account:{}", hex::encode(Sha256::digest(user.email.as_bytes())));
+    let limits = &state.settings.login_limits;
+    let failures = state.store.login_failures(&subject, now, limits.window_secs).await?.count;
+    let excess = (failures - limits.slow_after).max(0) as u64;
+    if excess > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis((limits.delay_ms * excess).min(limits.max_delay_ms))).await;
+    }
+    let mut errors = crate::model::FieldErrors::default();
+    if !verify_password(user.password_hash.clone(), current.to_string()).await {
+        state.store.add_login_failure(&subject, now, limits.window_secs).await?;
+        errors.add("current", "This is not your current password.");
+        return Err(AppError::Invalid(errors));
+    }
+    if let Err(m) = check_password_policy(new, &user.email) {
+        errors.add("password", m);
+    } else if new != repeat {
+        errors.add("repeat", "The two new passwords differ.");
+    } else if verify_password(user.password_hash.clone(), new.to_string()).await {
+        errors.add("password", "Choose a new password, not the current one.");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let hash = hash_password(new.to_string()).await?;
+    state.store.set_user_password(user.id, &hash, false, now).await?;
+    let session = session()?;
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(SESSION_AUTH_AT, now).await.map_err(session_error)?;
+    tracing::info!(user_id = %user.id, "password changed");
+    Ok(())
+}
+
+/// An admin sets a temporary password for another staff member, who must change it at
+/// their next sign-in; their sessions end now.
+pub async fn reset_password(id: crate::model::UserId, temporary: &str) -> Result<(), AppError> {
+    let admin = require(Permission::ManageUsers).await?;
+    if admin.id == id {
+        return Err(AppError::Refused("Change your own password on your account page.".into()));
+    }
+    let state = AppState::from_context()?;
+    let user = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    if let Err(m) = check_password_policy(temporary, &user.email) {
+        return Err(AppError::Invalid(crate::model::FieldErrors::single("password", m)));
+    }
+    let hash = hash_password(temporary.to_string()).await?;
+    state.store.set_user_password(id, &hash, true, now()).await?;
+    tracing::info!(by = %admin.id, user_id = %id, "password reset by an admin");
+    Ok(())
+}
+
+/// Creates a staff account (CLI and the users page share this). `must_change` when
+/// someone else chose the password (an admin on the users page): the new member
+/// changes it at their first sign-in.
 pub async fn create_user(
     state: &AppState,
     email: &str,
     role: Role,
     password: &str,
+    must_change: bool,
 ) -> Result<crate::model::UserId, AppError> {
     let mut errors = crate::model::FieldErrors::default();
-    let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
-    if let Err(m) = check_password_policy(password) {
+    if let Err(m) = check_password_policy(password, email) {
         errors.add("password", m);
     }
+    let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
     let hash = hash_password(password.to_string()).await?;
     match state.store.create_user(&email, role, &hash, now()).await {
+        Ok(id) if must_change => {
+            state.store.set_user_password(id, &hash, true, now()).await?;
+            Ok(id)
+        }
         Ok(id) => Ok(id),
         Err(crate::store::StoreError::Conflict { .. }) => Err(AppError::Invalid(crate::model::FieldErrors::single(
             "email",

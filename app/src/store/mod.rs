@@ -57,6 +57,10 @@ pub struct UserRecord {
     pub active: bool,
     pub created_at: crate::model::Timestamp,
     pub last_login_at: Option<crate::model::Timestamp>,
+    /// When the password was last set: sessions begun before it are over.
+    pub password_changed_at: crate::model::Timestamp,
+    /// Set by an admin (a new account, a reset): changed at the next sign-in.
+    pub must_change_password: bool,
 }
 
 /// A contact to insert in bulk (seeding, imports): fields plus the instants to record.

@@ -27,7 +27,15 @@ pub trait UserStore: Send + Sync {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
     async fn update_user(&self, id: UserId, role: Role, active: bool) -> StoreResult<()>;
-    async fn set_user_password(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+    /// Sets a password, which ends the sessions begun before `now`; `must_change` when
+    /// an admin set it for someone else.
+    async fn set_user_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        must_change: bool,
+        now: crate::model::Timestamp,
+    ) -> StoreResult<()>;
     async fn record_login(&self, id: UserId, now: crate::model::Timestamp) -> StoreResult<()>;
     async fn count_active_admins(&self) -> StoreResult<i64>;
 

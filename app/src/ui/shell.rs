@@ -44,6 +44,7 @@ pub fn IfAllowed(permission: Permission, children: ChildrenFn) -> impl IntoView 
 pub fn StaffShell() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     provide_context(Me(me));
+    let location = leptos_router::hooks::use_location();
     // The page (`Outlet`) is not inside the suspense: it renders once, on the server and
     // in the browser alike, and awaits `Me` itself when it needs the role.
     view! {
@@ -51,6 +52,10 @@ pub fn StaffShell() -> impl IntoView {
             <Suspense fallback=|| view! { <nav class="sidebar" aria-label="Main"><span class="brand">"Carnet"</span></nav> }>
                 {move || Suspend::new(async move {
                     match me.await {
+                        // An admin-set password: nothing else until it is changed.
+                        Ok(Some(user)) if user.must_change_password && location.pathname.get_untracked() != "/account" => {
+                            view! { <Redirect path="/account"/> }.into_any()
+                        }
                         Ok(Some(user)) => view! { <Sidebar user/> }.into_any(),
                         _ => view! { <Redirect path="/login"/> }.into_any(),
                     }
@@ -86,6 +91,7 @@ fn Sidebar(user: CurrentUser) -> impl IntoView {
                     <span class="whoami-email">{user.email.clone()}</span>
                     <span class="badge">{user.role.label()}</span>
                 </p>
+                <p><A href="/account">"My account"</A></p>
                 <ActionForm action=logout>
                     <button type="submit" class="button button-quiet">"Sign out"</button>
                 </ActionForm>

@@ -39,9 +39,16 @@ pub async fn add_user(email: String, role: String, password: String) -> Result<c
     let admin = require(Permission::ManageUsers).await?;
     let role = Role::parse(&role).ok_or_else(|| AppError::Invalid(FieldErrors::single("role", "Choose a role.")))?;
     let state = crate::state::AppState::from_context()?;
-    let id = create_user(&state, &email, role, &password).await?;
+    let id = create_user(&state, &email, role, &password, true).await?;
     tracing::info!(by = %admin.id, user_id = %id, role = role.as_str(), "staff user added");
     Ok(id)
+}
+
+/// Sets a temporary password for another staff member (admins), changed by them at
+/// their next sign-in.
+#[server(endpoint = "users/reset-password")]
+pub async fn reset_password(id: crate::model::UserId, password: String) -> Result<(), AppError> {
+    crate::auth::service::reset_password(id, &password).await
 }
 
 #[server(endpoint = "users/update")]

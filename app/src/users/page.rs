@@ -1,4 +1,4 @@
-use super::{list_users, AddUser, UpdateUser};
+use super::{list_users, AddUser, ResetPassword, UpdateUser};
 use crate::model::Role;
 use crate::ui::{format_instant, ErrorSummary, Field, FieldKind};
 use leptos::prelude::*;
@@ -8,7 +8,10 @@ use leptos_meta::Title;
 pub fn UsersPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let update = ServerAction::<UpdateUser>::new();
+    let reset = ServerAction::<ResetPassword>::new();
     let users = Resource::new(move || (add.version().get(), update.version().get()), |_| list_users());
+    let reset_error = Signal::derive(move || reset.value().get().and_then(|r| r.err()));
+    let was_reset = move || matches!(reset.value().get(), Some(Ok(())));
     let add_error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     let update_error = Signal::derive(move || update.value().get().and_then(|r| r.err()));
     let added = move || matches!(add.value().get(), Some(Ok(_)));
@@ -16,6 +19,10 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Staff users · Carnet"/>
         <header class="page-header"><h1>"Staff users"</h1></header>
         <ErrorSummary error=update_error/>
+        <ErrorSummary error=reset_error/>
+        {move || was_reset().then(|| view! {
+            <p class="alert alert-success" role="status">"Password reset: they choose their own at their next sign-in, and their sessions are ended."</p>
+        })}
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
@@ -29,6 +36,12 @@ pub fn UsersPage() -> impl IntoView {
                             <tbody>
                             {list.into_iter().map(|u| {
                                 let role_id = format!("role-{}", u.id);
+                                let user_id = u.id.to_string();
+                                let (reset_id, reset_label, reset_button) = (
+                                    format!("reset-{}", u.id),
+                                    format!("Temporary password for {}", u.email),
+                                    format!("Reset password of {}", u.email),
+                                );
                                 let active_id = format!("active-{}", u.id);
                                 view! {
                                     <tr>
@@ -51,7 +64,17 @@ pub fn UsersPage() -> impl IntoView {
                                             </ActionForm>
                                         </td>
                                         <td class="hide-narrow">{u.last_login_at.map(format_instant).unwrap_or_else(|| "Never".into())}</td>
-                                        <td></td>
+                                        <td>
+                                            <ActionForm action=reset>
+                                                <div class="inline-form">
+                                                    <input type="hidden" name="id" value=user_id.clone()/>
+                                                    <label class="visually-hidden" for=reset_id.clone()>{reset_label}</label>
+                                                    <input id=reset_id name="password" type="password" autocomplete="new-password"
+                                                        placeholder="Temporary password" required=true minlength="10"/>
+                                                    <button type="submit" class="button button-small">{reset_button}</button>
+                                                </div>
+                                            </ActionForm>
+                                        </td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -77,7 +100,7 @@ pub fn UsersPage() -> impl IntoView {
                         </select>
                     </div>
                     <Field label="Password" name="password" key="password" kind=FieldKind::Password required=true error=add_error
-                        hint="At least 10 characters" autocomplete="new-password"/>
+                        hint="At least 10 characters; they choose their own at their first sign-in" autocomplete="new-password"/>
                 </div>
                 <div class="form-actions"><button type="submit" class="button button-primary">"Add user"</button></div>
             </ActionForm>

@@ -151,6 +151,75 @@ async fn every_answer_carries_its_security_headers(db: Db) {
     assert_eq!(page.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
 }
 
+/// ASVS: a member changes their own password with the current one, which ends their
+/// other sessions; an admin-set password (a new account, a reset) must be changed before
+/// anything else; the most common passwords and ones built on the address are refused.
+async fn staff_choose_their_own_passwords(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let admin = app.login_as(Role::Admin).await;
+    let email = "lea.martin@staff.example";
+    let (ok, answer) = app
+        .call_json(&admin, "users/add", &[("email", email), ("role", "marketer"), ("password", "qwertyuiop123")])
+        .await;
+    assert!(!ok && answer.to_string().contains("most common passwords"), "{answer}");
+    let (ok, answer) = app
+        .call_json(&admin, "users/add", &[("email", email), ("role", "marketer"), ("password", "Lea.Martin 2026!")])
+        .await;
+    assert!(!ok && answer.to_string().contains("email address"), "{answer}");
+    let (ok, answer) = app
+        .call_json(&admin, "users/add", &[("email", email), ("role", "marketer"), ("password", "given by the admin")])
+        .await;
+    assert!(ok, "{answer}");
+
+    // First sign-in: the password is the admin's, so everything waits for a new one.
+    let lea = app.client();
+    assert!(app.sign_in(&lea, email, "given by the admin").await.status().is_success());
+    let (_, me) = app.call_json(&lea, "auth/me", &[]).await;
+    assert_eq!(me["must_change_password"], true, "{me}");
+    let (ok, answer) = app.call_json(&lea, "contacts/list", &[("query[q]", "")]).await;
+    assert!(!ok && answer.to_string().contains("Choose your own password first"), "{answer}");
+    let page = app.get(&lea, "/contacts").await;
+    assert!(page.status().is_redirection(), "{}", page.status());
+    assert_eq!(page.headers()["location"], "/account");
+
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        let lea = lea.clone();
+        let app = &app;
+        async move {
+            app.call_json(&lea, "account/password", &[("current", current), ("password", new), ("repeat", repeat)])
+                .await
+        }
+    };
+    let (ok, answer) = change("not my password", "my own long phrase", "my own long phrase").await;
+    assert!(!ok && answer.to_string().contains("not your current password"), "{answer}");
+    let (ok, answer) = change("given by the admin", "1234567890", "1234567890").await;
+    assert!(!ok && answer.to_string().contains("most common"), "{answer}");
+    let (ok, answer) = change("given by the admin", "my own long phrase", "my own long phrasE").await;
+    assert!(!ok && answer.to_string().contains("differ"), "{answer}");
+    let other_device = app.client();
+    assert!(app.sign_in(&other_device, email, "given by the admin").await.status().is_success());
+    let (ok, answer) = change("given by the admin", "my own long phrase", "my own long phrase").await;
+    assert!(ok, "{answer}");
+    let (ok, _) = app.call_json(&lea, "contacts/list", &[("query[q]", "")]).await;
+    assert!(ok, "this session goes on, free");
+    let (_, me) = app.call_json(&other_device, "auth/me", &[]).await;
+    assert_eq!(me, serde_json::Value::Null, "the other session ended with the change");
+    assert!(!app.sign_in(&app.client(), email, "given by the admin").await.status().is_success());
+
+    // An admin reset ends their sessions and asks for a new password again.
+    let lea_id = app.store.user_by_email(&app::model::Email::parse(email).unwrap()).await.unwrap().unwrap().id;
+    let (ok, answer) = app
+        .call_json(&admin, "users/reset-password", &[("id", &lea_id.to_string()), ("password", "temporary phrase 7")])
+        .await;
+    assert!(ok, "{answer}");
+    let (_, me) = app.call_json(&lea, "auth/me", &[]).await;
+    assert_eq!(me, serde_json::Value::Null, "reset: signed out everywhere");
+    let again = app.client();
+    assert!(app.sign_in(&again, email, "temporary phrase 7").await.status().is_success());
+    let (_, me) = app.call_json(&again, "auth/me", &[]).await;
+    assert_eq!(me["must_change_password"], true);
+}
+
 /// Every server function, for every role: allowed ones run, the others answer Forbidden,
 /// and nobody anonymous gets anything.
 async fn roles_are_enforced_on_every_server_function(db: Db) {
@@ -324,6 +393,11 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             vec![("id".into(), target_id.clone()), ("role".into(), "viewer".into()), ("active".into(), "true".into())],
             &[Role::Admin],
         ),
+        (
+            "users/reset-password",
+            vec![("id".into(), target_id.clone()), ("password".into(), "a temporary passphrase".into())],
+            &[Role::Admin],
+        ),
     ];
     for role in Role::ALL {
         let client = app.login_as(role).await;
@@ -353,6 +427,16 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             ],
             &[Role::Admin],
         ));
+        // Last: every member may change their own password.
+        role_cases.push((
+            "account/password",
+            vec![
+                ("current".into(), "correct horse battery".into()),
+                ("password".into(), "a brand new passphrase".into()),
+                ("repeat".into(), "a brand new passphrase".into()),
+            ],
+            ALL,
+        ));
         for (endpoint, form, allowed) in &role_cases {
             let (ok, answer) = app.call_json(&client, endpoint, &form_pairs(form)).await;
             if allowed.contains(&role) {
@@ -364,6 +448,11 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         }
     }
     cases.push(("contacts/create", contact_form(&[("email", "new-anonymous@example.com")]), &[]));
+    cases.push((
+        "account/password",
+        vec![("current".into(), "x".into()), ("password".into(), "y".into()), ("repeat".into(), "y".into())],
+        &[],
+    ));
     let anonymous = app.client();
     for (endpoint, form, _) in &cases {
         let (ok, answer) = app.call_json(&anonymous, endpoint, &form_pairs(form)).await;
@@ -571,6 +660,7 @@ async fn the_list_pages_through_every_contact(db: Db) {
 }
 
 both_backends! {
+    staff_choose_their_own_passwords,
     every_answer_carries_its_security_headers,
     anonymous_posts_write_no_session,
     sign_in_never_sends_the_browser_to_another_site,

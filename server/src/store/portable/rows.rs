@@ -22,6 +22,8 @@ pub fn user(row: &DbRow) -> Result<UserRecord, StoreError> {
         active: get(row, "active")?,
         created_at: get(row, "created_at")?,
         last_login_at: get(row, "last_login_at")?,
+        password_changed_at: get(row, "password_changed_at")?,
+        must_change_password: get(row, "must_change_password")?,
     })
 }
 

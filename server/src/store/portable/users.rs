@@ -71,13 +71,23 @@ impl UserStore for DbStore {
     }
 
     #[tracing::instrument(skip(self, password_hash))]
-    async fn set_user_password(&self, id: app::model::UserId, password_hash: &str) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+    async fn set_user_password(
+        &self,
+        id: app::model::UserId,
+        password_hash: &str,
+        must_change: bool,
+        now: app::model::Timestamp,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $3, password_changed_at = $4 WHERE id = $2",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .bind(must_change)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
         if done.rows_affected() == 0 {
             Err(StoreError::NotFound)
         } else {

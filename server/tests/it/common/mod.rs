@@ -189,7 +189,7 @@ impl TestApp {
         let email = format!("{}-{}@staff.example", role.as_str(), random_suffix());
         let password = "correct horse battery".to_string();
         let state = app::state::AppState::new(self.store.clone(), test_settings());
-        app::auth::service::create_user(&state, &email, role, &password).await.expect("create user");
+        app::auth::service::create_user(&state, &email, role, &password, false).await.expect("create user");
         (email, password)
     }
 

@@ -70,8 +70,12 @@ async fn accounts_are_listed_and_passwords_replaced(db: common::Db) {
         store.list_users().await.unwrap().into_iter().map(|u| (u.id, u.email)).collect();
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&(a, "a@staff.example".into())) && listed.contains(&(b, "b@staff.example".into())));
-    store.set_user_password(a, "hash-new").await.unwrap();
-    assert_eq!(store.user_by_id(a).await.unwrap().unwrap().password_hash, "hash-new");
+    store.set_user_password(a, "hash-new", true, Timestamp(30)).await.unwrap();
+    let after = store.user_by_id(a).await.unwrap().unwrap();
+    assert_eq!(
+        (after.password_hash.as_str(), after.must_change_password, after.password_changed_at),
+        ("hash-new", true, Timestamp(30))
+    );
     assert_eq!(store.user_by_id(b).await.unwrap().unwrap().password_hash, "hash-b", "nobody else's");
     assert_eq!(store.count_active_admins().await.unwrap(), 1);
 }
