@@ -107,8 +107,8 @@ pub struct AppState {
     pub partner_usage: Arc<crate::partners::service::UsageBuffer>,
     pub key_cache: Arc<crate::partners::service::KeyCache>,
     pub known_hashes: Arc<crate::partners::service::KnownHashes>,
-    /// The signing secret, read once from the settings table (see `platform::signing`).
-    pub signing_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The signing keys, read from the settings table now and then (see `platform::signing`).
+    pub signing_keys: Arc<crate::platform::signing::KeyCache>,
     /// The background job kinds this instance runs, registered by their capabilities.
     pub jobs: Arc<crate::platform::jobs::Registry>,
     /// Group commit of events (one writer task per instance).
@@ -127,7 +127,7 @@ impl AppState {
             partner_usage: Default::default(),
             key_cache: Default::default(),
             known_hashes: Default::default(),
-            signing_secret: Default::default(),
+            signing_keys: Default::default(),
             jobs: Arc::new(job_kinds()),
             event_writer: Default::default(),
             mailer: None,

@@ -1,7 +1,8 @@
 //! What each subcommand does.
 
 use crate::config::{
-    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand,
+    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, PartnerCommand, SecretsCommand, SeedArgs, ServeArgs,
+    UserCommand,
 };
 use crate::{store, AppConfig, Application};
 use app::model::api_key::Scope;
@@ -172,6 +173,31 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Backup { .. } => unreachable!("answered above"),
+        Command::Secrets { command } => {
+            use app::platform::signing::{self, Purpose};
+            let state = AppState::new(store, Settings::default());
+            let (purpose, retire) = match &command {
+                SecretsCommand::Rotate { purpose } => (purpose, false),
+                SecretsCommand::Retire { purpose } => (purpose, true),
+            };
+            let purposes = match purpose.trim() {
+                "all" => Purpose::ALL.to_vec(),
+                one => vec![Purpose::parse(one)
+                    .ok_or_else(|| format!("unknown purpose {one:?} (tracking, unsubscribe, signup_ticket, all)"))?],
+            };
+            let keys = if retire {
+                signing::retire(&state, &purposes).await
+            } else {
+                signing::rotate(&state, &purposes).await
+            }
+            .map_err(|e| e.to_string())?;
+            for p in purposes {
+                let n = keys.0.get(p.as_str()).map_or(0, Vec::len);
+                println!("{}: {n} key{}", p.as_str(), if n == 1 { "" } else { "s" });
+            }
+            eprintln!("Running instances use the new keys within a minute.");
+            Ok(())
+        }
         Command::Events { apply } => {
             if apply {
                 let state = AppState::new(store.clone(), Settings::default());

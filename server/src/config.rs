@@ -108,6 +108,11 @@ pub enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// The keys that sign links and tickets (tracking, unsubscribe, sign-up tickets).
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
     /// Incentive programmes (rewards for completing a profile).
     Incentive {
         #[command(subcommand)]
@@ -155,6 +160,24 @@ pub struct ServeArgs {
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     #[arg(long, env = "CARNET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretsCommand {
+    /// A new key signs from now on (every instance within a minute); links signed
+    /// before still work.
+    Rotate {
+        /// tracking, unsubscribe, signup_ticket, or all.
+        #[arg(long, default_value = "all")]
+        purpose: String,
+    },
+    /// Only the newest key is kept: links signed with older ones stop working (after a
+    /// leak; rotate first).
+    Retire {
+        /// tracking, unsubscribe, signup_ticket, or all.
+        #[arg(long)]
+        purpose: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -97,6 +97,23 @@ pub async fn replace<S: Setting>(
     store.replace_setting(S::NAME, seen.stored.as_deref(), &S::encode(value), now).await
 }
 
+/// Changes a setting with `change`, read and written by compare-and-set and retried
+/// when another request or instance wrote it meanwhile: no change is lost.
+pub async fn update<S: Setting, R>(
+    store: &(impl SettingsStore + ?Sized),
+    now: crate::model::Timestamp,
+    mut change: impl FnMut(&mut S::Value) -> R,
+) -> StoreResult<R> {
+    for _ in 0..20 {
+        let Read { mut value, stored } = read::<S>(store).await?;
+        let result = change(&mut value);
+        if store.replace_setting(S::NAME, stored.as_deref(), &S::encode(&value), now).await? {
+            return Ok(result);
+        }
+    }
+    Err(crate::store::StoreError::Database(format!("the setting {} kept changing", S::NAME)))
+}
+
 /// Several settings saved together, in one transaction.
 #[derive(Default)]
 pub struct Batch {

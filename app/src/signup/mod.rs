@@ -15,6 +15,8 @@
 //!
 //! A bot gets the same "check your mail" page as a person, and nothing is stored or sent.
 
+#[cfg(feature = "ssr")]
+pub mod kiosk;
 mod quick;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -12,23 +12,10 @@ use crate::store::{NewSignup, SignupOutcome, SignupState, StoreError};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use sha2::{Digest, Sha256};
 
-/// How long a kiosk link works.
-pub const KIOSK_DAYS: i64 = 30;
 /// A kiosk (a tablet handed to people at an event or in a shop) takes this many times
 /// the network allowance: everyone there shares one address.
 const KIOSK_FACTOR: i64 = 10;
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Kiosk {
-    /// Until when it works.
-    u: crate::model::Timestamp,
-}
-
-/// A kiosk token for the form's `&kiosk=` (staff hand out the link; it works
-/// `KIOSK_DAYS`): the sign-ups through it share an allowance of their own.
-pub async fn kiosk_token(state: &AppState, now: crate::model::Timestamp) -> Result<String, StoreError> {
-    Ok(Signer::of(state).await?.sign(Purpose::Kiosk, &Kiosk { u: now + KIOSK_DAYS * 86_400 }))
-}
 /// The newsletters a form may offer.
 pub async fn newsletters(state: &AppState) -> Result<Vec<crate::model::contact::Newsletter>, StoreError> {
     state.store.newsletters().await
@@ -171,10 +158,11 @@ pub async fn submit(
     }
     // The allowances count sign-ups that would be sent, not a person's typing mistakes.
     let network = network_of(ip);
-    let kiosk =
-        (!s.kiosk.is_empty()).then(|| signer.verify::<Kiosk>(Purpose::Kiosk, &s.kiosk)).flatten().filter(|k| k.u > now);
+    // The sign-ups through a kiosk link (made, listed and revocable by staff) share an
+    // allowance of their own.
+    let kiosk = super::kiosk::working(state, &s.kiosk, now).await?;
     let (subject, limit) = match (kiosk, solved) {
-        (Some(_), _) => (format!("signup-kiosk:{}", sha256_hex(&s.kiosk)), defence.per_ip_hour * KIOSK_FACTOR),
+        (Some(link), _) => (format!("signup-kiosk:{}", link.id), defence.per_ip_hour * KIOSK_FACTOR),
         (None, true) => (format!("signup-ip:{network}"), defence.per_ip_hour),
         (None, false) => (format!("signup-ip-nojs:{network}"), defence.per_ip_hour_without_pow),
     };

@@ -111,10 +111,52 @@ async fn a_backup_of_a_serving_database_holds_every_event_once() {
     assert!(String::from_utf8_lossy(&pg.stderr).contains("pg_dump"), "PostgreSQL is backed up with pg_dump");
 }
 
-mod sqlite {
+mod sqlite_only {
     // A backup is of a SQLite file (PostgreSQL has pg_dump).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_backup_of_a_serving_database_holds_every_event_once() {
         super::a_backup_of_a_serving_database_holds_every_event_once().await;
     }
+}
+
+/// Links signed before keys were per purpose keep working; `carnet secrets rotate`
+/// adds a key that signs from then on while old links still verify, and `retire`
+/// ends the old ones.
+async fn signing_keys_rotate_without_breaking_links(db: Db) {
+    use app::platform::signing::{Purpose, Signer};
+    let app = TestApp::spawn(db).await;
+    let legacy = [5u8; 32];
+    app.store.put_settings(&[("tracking_secret", &hex::encode(legacy))], app::platform::clock::now()).await.unwrap();
+    let mail_of_last_year = Signer::new(legacy.to_vec()).sign(Purpose::Unsubscribe, &serde_json::json!({"c": 1}));
+    let fresh_instance = || app::state::AppState::new(app.store.clone(), common::test_settings());
+    let verifies = |state: app::state::AppState, token: String| async move {
+        Signer::of(&state).await.unwrap().verify::<serde_json::Value>(Purpose::Unsubscribe, &token).is_some()
+    };
+    assert!(verifies(fresh_instance(), mail_of_last_year.clone()).await, "an old link works");
+    let before = Signer::of(&fresh_instance()).await.unwrap().sign(Purpose::Unsubscribe, &serde_json::json!({"c": 2}));
+
+    let out = carnet(app.database_url(), &["secrets", "rotate"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("unsubscribe: 3 keys"), "new, first, and the shared one of old: {stdout}");
+    let after = Signer::of(&fresh_instance()).await.unwrap().sign(Purpose::Unsubscribe, &serde_json::json!({"c": 2}));
+    assert_ne!(before, after, "the new key signs");
+    for token in [&mail_of_last_year, &before, &after] {
+        assert!(verifies(fresh_instance(), token.clone()).await, "every link handed out still works");
+    }
+
+    let out = carnet(app.database_url(), &["secrets", "retire", "--purpose", "unsubscribe"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unsubscribe: 1 key"));
+    assert!(!verifies(fresh_instance(), mail_of_last_year).await, "retired keys sign nothing valid");
+    assert!(!verifies(fresh_instance(), before).await);
+    assert!(verifies(fresh_instance(), after).await);
+    let tracking = Signer::of(&fresh_instance()).await.unwrap();
+    let old_tracking = Signer::new(legacy.to_vec()).sign(Purpose::Tracking, &serde_json::json!({"c": 1}));
+    assert!(tracking.verify::<serde_json::Value>(Purpose::Tracking, &old_tracking).is_some(), "other purposes keep theirs");
+    let bad = carnet(app.database_url(), &["secrets", "rotate", "--purpose", "kiosk"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown purpose"));
+}
+
+both_backends! {
+    signing_keys_rotate_without_breaking_links,
 }

@@ -255,9 +255,24 @@ async fn allowances_per_address_and_network_address(db: Db) {
     let (_, page) = post(&app, &[("email", "fifth@example.com"), ("nl", &nl), ("ticket", &ticket)]).await;
     assert!(page.contains("Check your mail"));
     assert!(mails_to(&app, "fifth@example.com").await.is_empty(), "over the hourly allowance: nothing sent");
-    // A tablet handed to people at an event, through staff's kiosk link, has an
-    // allowance of its own; a forged kiosk token has none.
-    let kiosk = app::signup::service::kiosk_token(&app.state, now()).await.unwrap();
+    // A tablet handed to people at an event, through a kiosk link staff made, has an
+    // allowance of its own; a forged kiosk token has none, and a revoked one no more.
+    let marketer = app.login_as(app::model::Role::Marketer).await;
+    let (ok, url) =
+        app.call_json(&marketer, "self-service/kiosk/create", &[("label", "Salon 2026"), ("days", "3")]).await;
+    assert!(ok, "{url}");
+    let kiosk = url.as_str().unwrap().rsplit_once("kiosk=").unwrap().1.to_string();
+    let viewer = app.login_as(app::model::Role::Viewer).await;
+    let (ok, _) = app.call_json(&viewer, "self-service/kiosk/create", &[("label", "Mine"), ("days", "3")]).await;
+    assert!(!ok, "viewers make no kiosk link");
+    for _ in 0..2 {
+        let (ok, settings) = app.call_json(&marketer, "self-service/settings", &[]).await;
+        assert!(ok);
+        let links = settings["kiosk_links"].as_array().unwrap();
+        assert_eq!(links.len(), 1, "viewing the page makes no link: {settings}");
+        assert_eq!(links[0]["label"], "Salon 2026");
+        assert!(!settings.to_string().contains(&kiosk), "the token is shown once, never listed");
+    }
     let ticket = form_ticket(&app, "").await;
     post(&app, &[("email", "forged@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &format!("{kiosk}x"))])
         .await;
@@ -265,6 +280,15 @@ async fn allowances_per_address_and_network_address(db: Db) {
     let ticket = form_ticket(&app, "").await;
     post(&app, &[("email", "tablet@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &kiosk)]).await;
     assert_eq!(mails_to(&app, "tablet@example.com").await.len(), 1);
+    let (_, settings) = app.call_json(&marketer, "self-service/settings", &[]).await;
+    let id = settings["kiosk_links"][0]["id"].to_string();
+    let (ok, _) = app.call_json(&marketer, "self-service/kiosk/revoke", &[("id", &id)]).await;
+    assert!(!ok, "revoking asks for a confirmation");
+    let (ok, answer) = app.call_json(&marketer, "self-service/kiosk/revoke", &[("id", &id), ("confirm", "yes")]).await;
+    assert!(ok, "{answer}");
+    let ticket = form_ticket(&app, "").await;
+    post(&app, &[("email", "after@example.com"), ("nl", &nl), ("ticket", &ticket), ("kiosk", &kiosk)]).await;
+    assert!(mails_to(&app, "after@example.com").await.is_empty(), "a revoked link has no allowance any more");
     // With the proof of work answered, the larger allowance applies.
     let ticket = form_ticket(&app, "").await;
     post(&app, &[("email", "sixth@example.com"), ("nl", &nl), ("ticket", &ticket), ("pow", "0")]).await;

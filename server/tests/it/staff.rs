@@ -362,6 +362,7 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         ("users/list", vec![], &[Role::Admin]),
         ("mail/outbox", vec![], &[Role::Admin]),
         ("self-service/settings", vec![], ALL),
+        ("self-service/kiosk/create", vec![("label".into(), "Salon".into()), ("days".into(), "7".into())], EDITORS),
         ("incentives/list", vec![], ALL),
         ("incentives/codes", vec![("id".into(), incentive_id.clone())], EDITORS),
         (
