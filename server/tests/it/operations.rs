@@ -152,7 +152,10 @@ async fn signing_keys_rotate_without_breaking_links(db: Db) {
     assert!(verifies(fresh_instance(), after).await);
     let tracking = Signer::of(&fresh_instance()).await.unwrap();
     let old_tracking = Signer::new(legacy.to_vec()).sign(Purpose::Tracking, &serde_json::json!({"c": 1}));
-    assert!(tracking.verify::<serde_json::Value>(Purpose::Tracking, &old_tracking).is_some(), "other purposes keep theirs");
+    assert!(
+        tracking.verify::<serde_json::Value>(Purpose::Tracking, &old_tracking).is_some(),
+        "other purposes keep theirs"
+    );
     let bad = carnet(app.database_url(), &["secrets", "rotate", "--purpose", "kiosk"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown purpose"));
 }
