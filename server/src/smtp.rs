@@ -29,7 +29,15 @@ impl Smtp {
 /// one-click unsubscribe headers of RFC 8058.
 pub fn build_message(from: &Mailbox, mail: &OutboxMail) -> Result<Message, SendError> {
     let to: Mailbox = mail.to.parse().map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?;
-    let mut builder = Message::builder().from(from.clone()).to(to).subject(mail.subject.clone());
+    // One Message-ID per outbox mail, the same on every attempt: a mail sent again after
+    // a crash (the server's OK arrived, the outbox's record of it did not) is the same
+    // message to the mail systems that drop repeats.
+    let domain = from.email.domain().to_string();
+    use sha2::Digest;
+    let fingerprint = hex::encode(&sha2::Sha256::digest(format!("{}\n{}\n{}", mail.to, mail.subject, mail.text))[..8]);
+    let message_id = format!("<carnet.{}.{fingerprint}@{domain}>", mail.id);
+    let mut builder =
+        Message::builder().from(from.clone()).to(to).subject(mail.subject.clone()).message_id(Some(message_id));
     if let Some(url) = &mail.unsubscribe_url {
         builder = builder
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))

@@ -14,6 +14,7 @@ use tower_sessions::Session;
 
 const SESSION_USER: &str = "user_id";
 const SESSION_AUTH_AT: &str = "auth_at";
+const SESSION_EPOCH: &str = "epoch";
 
 /// The client address, put in request extensions by the server (proxy-aware when told to).
 #[derive(Clone, Debug)]
@@ -182,6 +183,7 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
     session.cycle_id().await.map_err(session_error)?;
     session.insert(SESSION_USER, user.id).await.map_err(session_error)?;
     session.insert(SESSION_AUTH_AT, now).await.map_err(session_error)?;
+    session.insert(SESSION_EPOCH, user.session_epoch).await.map_err(session_error)?;
     Ok(CurrentUser::of(&user))
 }
 
@@ -208,13 +210,14 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
     };
     let auth_at =
         session.get::<crate::model::Timestamp>(SESSION_AUTH_AT).await.map_err(session_error)?.unwrap_or_default();
+    let epoch = session.get::<i64>(SESSION_EPOCH).await.map_err(session_error)?.unwrap_or(0);
     if now() - auth_at > state.settings.session_absolute_secs {
         session.flush().await.map_err(session_error)?;
         return Ok(None);
     }
     match state.store.user_by_id(user_id).await? {
         // A session begun before the password was last set is over.
-        Some(u) if u.active && auth_at >= u.password_changed_at => Ok(Some(CurrentUser::of(&u))),
+        Some(u) if u.active && epoch == u.session_epoch => Ok(Some(CurrentUser::of(&u))),
         _ => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
@@ -272,7 +275,8 @@ pub async fn change_own_password(current: &str, new: &str, repeat: &str) -> Resu
     state.store.set_user_password(user.id, &hash, false, now).await?;
     let session = session()?;
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(SESSION_AUTH_AT, now).await.map_err(session_error)?;
+    // This session goes on under the new epoch; every other one is over.
+    session.insert(SESSION_EPOCH, user.session_epoch + 1).await.map_err(session_error)?;
     tracing::info!(user_id = %user.id, "password changed");
     Ok(())
 }

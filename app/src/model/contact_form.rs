@@ -155,11 +155,13 @@ impl ContactForm {
         // the first 31 interests or 51 attributes it holds.
         let mut interests: Vec<String> = Vec::new();
         for tag in self.interests.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if tag.chars().count() > 40 {
+            // Counted as kept (lowercased: "İ" becomes two characters), after a cheap
+            // guard against a huge tag.
+            let tag = (tag.len() <= 160).then(|| tag.to_lowercase()).filter(|t| t.chars().count() <= 40);
+            let Some(tag) = tag else {
                 errors.add("interests", "Keep each interest under 40 characters.");
                 break;
-            }
-            let tag = tag.to_lowercase();
+            };
             if !interests.contains(&tag) {
                 if interests.len() == 30 {
                     errors.add("interests", "Keep to 30 interests at most.");

@@ -61,6 +61,8 @@ pub struct UserRecord {
     pub password_changed_at: crate::model::Timestamp,
     /// Set by an admin (a new account, a reset): changed at the next sign-in.
     pub must_change_password: bool,
+    /// How many times the password was set: sessions begun under another count are over.
+    pub session_epoch: i64,
 }
 
 /// A contact to insert in bulk (seeding, imports): fields plus the instants to record.

@@ -27,8 +27,8 @@ pub trait UserStore: Send + Sync {
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
     async fn list_users(&self) -> StoreResult<Vec<UserRecord>>;
     async fn update_user(&self, id: UserId, role: Role, active: bool) -> StoreResult<()>;
-    /// Sets a password, which ends the sessions begun before `now`; `must_change` when
-    /// an admin set it for someone else.
+    /// Sets a password and moves the account's session epoch on, which ends every
+    /// session begun before; `must_change` when an admin set it for someone else.
     async fn set_user_password(
         &self,
         id: UserId,

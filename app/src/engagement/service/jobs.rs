@@ -155,6 +155,10 @@ pub fn parse_events_csv(text: &str, now: crate::model::Timestamp) -> Result<Vec<
             Ok(r) => r,
             Err(e) => {
                 errors.push(format!("Line {line}: {e}"));
+                if errors.len() >= 50 {
+                    errors.push("… and maybe more: fix these first.".into());
+                    break;
+                }
                 continue;
             }
         };
@@ -250,7 +254,11 @@ async fn run_bulk(state: &AppState, job: &Job, params: BulkParams) -> Result<Str
 async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, StoreError> {
     let now = crate::platform::clock::now();
     let events = parse_events_csv(csv, now).map_err(|e| StoreError::Database(e.join("; ")))?;
-    let (mut done, mut skipped) = (job.next_id as usize, 0usize);
+    // Each chunk's events and how far the import got are accepted together: an import
+    // whose instance died after a chunk went in resumes after it, never applying it twice.
+    let mark = format!("import:{}", job.id);
+    let recorded = state.store.inbox_mark(&mark).await?.unwrap_or(0).max(job.next_id) as usize;
+    let (mut done, mut skipped) = (recorded, 0usize);
     while done < events.len() {
         let chunk: Vec<Result<ValidEvent, String>> =
             events[done..(done + IMPORT_CHUNK).min(events.len())].iter().cloned().map(Ok).collect();
@@ -259,12 +267,13 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
         // A contact deleted since the file was checked: its events are skipped.
         let good: Vec<_> = resolved.into_iter().filter_map(Result::ok).collect();
         skipped += n - good.len();
-        state.event_writer.record(&state.store, good).await?;
+        state.store.queue_events_marked(&good, &mark, (done + n) as i64).await?;
         done += n;
         jobs::report(state, job, done as i64, done as i64).await?;
     }
     // A finished import is applied: its statuses and timelines are there when it says done.
     state.event_writer.apply_pending(&state.store).await?;
+    state.store.clear_inbox_mark(&mark).await?;
     Ok(if skipped == 0 {
         format!("{done} events imported.")
     } else {

@@ -229,6 +229,66 @@ pub(super) async fn check_stream(
 mod tests {
     use super::{LineReader, MAX_LINE};
 
+    use proptest::prelude::*;
+
+    fn expected_lines(input: &[u8]) -> Vec<String> {
+        input
+            .split(|b| *b == b'\n')
+            .filter(|line| line.len() <= MAX_LINE)
+            .map(|line| String::from_utf8_lossy(line).trim().to_string())
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop_oneof![
+            4 => prop::collection::vec(any::<u8>(), 0..80),
+            2 => (MAX_LINE - 2..=MAX_LINE + 2, any::<bool>()).prop_map(|(n, cr)| {
+                let mut line = vec![b'x'; n];
+                if cr {
+                    line[n - 1] = b'\r';
+                }
+                line
+            }),
+            1 => (prop::collection::vec(any::<u8>(), 1..8), MAX_LINE..3 * MAX_LINE)
+                .prop_map(|(pattern, n)| pattern.iter().copied().cycle().take(n).collect::<Vec<u8>>()),
+        ];
+        prop::collection::vec(line, 0..40).prop_map(|lines| lines.join(&b'\n'))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// However the body arrives in chunks, the lines are those of the whole body
+        /// (a line over the limit dropped), and no more than a line is ever held.
+        #[test]
+        fn any_chunking_yields_the_lines_under_the_limit(
+            input in body(),
+            sizes in prop::collection::vec(1usize..1_500, 1..50),
+        ) {
+            let mut reader = LineReader::default();
+            let mut lines = Vec::new();
+            let mut rest = &input[..];
+            for size in sizes.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (chunk, tail) = rest.split_at((*size).min(rest.len()));
+                reader.push(chunk, &mut lines);
+                prop_assert!(reader.pending.len() <= MAX_LINE, "{} bytes held", reader.pending.len());
+                prop_assert!(reader.pending.capacity() <= 2 * MAX_LINE, "{} bytes reserved", reader.pending.capacity());
+                rest = tail;
+            }
+            reader.finish(&mut lines);
+            let expected = expected_lines(&input);
+            prop_assert_eq!(&lines, &expected);
+            let (mut whole, mut at_once) = (LineReader::default(), Vec::new());
+            whole.push(&input, &mut at_once);
+            whole.finish(&mut at_once);
+            prop_assert_eq!(&at_once, &expected);
+        }
+    }
+
     #[test]
     fn lines_are_read_across_chunks_and_an_endless_line_costs_nothing() {
         let mut reader = LineReader::default();

@@ -96,6 +96,18 @@ impl EngagementStore for DbStore {
         fold::queue(self, events).await
     }
 
+    async fn queue_events_marked(&self, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()> {
+        fold::queue_marked(self, events, mark, through).await
+    }
+
+    async fn inbox_mark(&self, mark: &str) -> StoreResult<Option<i64>> {
+        fold::inbox_mark(self, mark).await
+    }
+
+    async fn clear_inbox_mark(&self, mark: &str) -> StoreResult<()> {
+        fold::clear_inbox_mark(self, mark).await
+    }
+
     #[tracing::instrument(skip_all, fields(folded))]
     async fn fold_events(&self, limit: i64) -> StoreResult<u64> {
         let started = std::time::Instant::now();

@@ -24,6 +24,7 @@ pub fn user(row: &DbRow) -> Result<UserRecord, StoreError> {
         last_login_at: get(row, "last_login_at")?,
         password_changed_at: get(row, "password_changed_at")?,
         must_change_password: get(row, "must_change_password")?,
+        session_epoch: get(row, "session_epoch")?,
     })
 }
 

@@ -79,7 +79,8 @@ impl UserStore for DbStore {
         now: app::model::Timestamp,
     ) -> StoreResult<()> {
         let done = sqlx::query(
-            "UPDATE users SET password_hash = $1, must_change_password = $3, password_changed_at = $4 WHERE id = $2",
+            "UPDATE users SET password_hash = $1, must_change_password = $3, password_changed_at = $4, \
+             session_epoch = session_epoch + 1 WHERE id = $2",
         )
         .bind(password_hash)
         .bind(id)

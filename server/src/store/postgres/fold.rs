@@ -18,7 +18,46 @@ pub async fn pending(store: &PgStore) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM event_inbox").fetch_one(store.writer()).await.map_err(map_err)
 }
 
+pub async fn queue_marked(store: &PgStore, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()> {
+    let mut tx = store.writer().begin().await.map_err(map_err)?;
+    if !events.is_empty() {
+        insert(&mut tx, events).await?;
+    }
+    sqlx::query(
+        "INSERT INTO event_inbox_marks (mark, through) VALUES ($1, $2) \
+         ON CONFLICT (mark) DO UPDATE SET through = excluded.through",
+    )
+    .bind(mark)
+    .bind(through)
+    .execute(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    tx.commit().await.map_err(map_err)
+}
+
+pub async fn inbox_mark(store: &PgStore, mark: &str) -> StoreResult<Option<i64>> {
+    sqlx::query_scalar("SELECT through FROM event_inbox_marks WHERE mark = $1")
+        .bind(mark)
+        .fetch_optional(store.writer())
+        .await
+        .map_err(map_err)
+}
+
+pub async fn clear_inbox_mark(store: &PgStore, mark: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM event_inbox_marks WHERE mark = $1")
+        .bind(mark)
+        .execute(store.writer())
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
 pub async fn queue(store: &PgStore, events: &[NewEvent]) -> StoreResult<()> {
+    let mut conn = store.writer().acquire().await.map_err(map_err)?;
+    insert(&mut conn, events).await
+}
+
+async fn insert(conn: &mut sqlx::PgConnection, events: &[NewEvent]) -> StoreResult<()> {
     let col = |f: fn(&NewEvent) -> String| events.iter().map(f).collect::<Vec<String>>();
     sqlx::query(&format!(
         "INSERT INTO event_inbox ({INBOX_COLUMNS}) \
@@ -32,7 +71,7 @@ pub async fn queue(store: &PgStore, events: &[NewEvent]) -> StoreResult<()> {
     .bind(col(|e| e.actor.clone()))
     .bind(col(|e| e.campaign.clone()))
     .bind(col(|e| e.meta.clone()))
-    .execute(store.writer())
+    .execute(conn)
     .await
     .map_err(map_err)?;
     Ok(())

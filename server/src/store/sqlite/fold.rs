@@ -38,8 +38,54 @@ pub async fn pending(store: &SqliteStore) -> StoreResult<i64> {
         .map_err(map_err)
 }
 
+/// Marks of work that queues events (imports): how far each got, written in the same
+/// transaction as its events, in the inbox's file.
+pub const CREATE_MARKS: &str =
+    "CREATE TABLE IF NOT EXISTS event_inbox_marks (mark TEXT PRIMARY KEY, through INTEGER NOT NULL)";
+
 pub async fn queue(store: &SqliteStore, events: &[NewEvent]) -> StoreResult<()> {
-    let mut tx = store.intake().begin().await.map_err(map_err)?;
+    let tx = store.intake().begin().await.map_err(map_err)?;
+    insert_and_commit(tx, events, None).await
+}
+
+pub async fn queue_marked(store: &SqliteStore, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()> {
+    let tx = store.intake().begin().await.map_err(map_err)?;
+    insert_and_commit(tx, events, Some((mark, through))).await
+}
+
+pub async fn inbox_mark(store: &SqliteStore, mark: &str) -> StoreResult<Option<i64>> {
+    sqlx::query_scalar("SELECT through FROM event_inbox_marks WHERE mark = $1")
+        .bind(mark)
+        .fetch_optional(store.intake())
+        .await
+        .map_err(map_err)
+}
+
+pub async fn clear_inbox_mark(store: &SqliteStore, mark: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM event_inbox_marks WHERE mark = $1")
+        .bind(mark)
+        .execute(store.intake())
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+async fn insert_and_commit(
+    mut tx: Transaction<'static, Sqlite>,
+    events: &[NewEvent],
+    mark: Option<(&str, i64)>,
+) -> StoreResult<()> {
+    if let Some((mark, through)) = mark {
+        sqlx::query(
+            "INSERT INTO event_inbox_marks (mark, through) VALUES ($1, $2) \
+             ON CONFLICT (mark) DO UPDATE SET through = excluded.through",
+        )
+        .bind(mark)
+        .bind(through)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
     for chunk in events.chunks(SqliteStore::BULK_ROWS * 3) {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!("INSERT INTO event_inbox ({INBOX_COLUMNS}) "));
         b.push_values(chunk, |mut v, e| {

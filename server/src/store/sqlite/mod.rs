@@ -54,6 +54,10 @@ impl SqliteStore {
                 .execute(&pool)
                 .await
                 .map_err(map_err)?;
+            sqlx::query(&fold::CREATE_MARKS.replace("event_inbox_marks", "inbox.event_inbox_marks"))
+                .execute(&pool)
+                .await
+                .map_err(map_err)?;
             return Ok(SqliteStore { writer: pool.clone(), intake: pool.clone(), pool });
         }
         let mut inbox_path = options.get_filename().as_os_str().to_owned();
@@ -66,6 +70,7 @@ impl SqliteStore {
             .await
             .map_err(map_err)?;
         sqlx::query(fold::CREATE_INBOX).execute(&intake).await.map_err(map_err)?;
+        sqlx::query(fold::CREATE_MARKS).execute(&intake).await.map_err(map_err)?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)

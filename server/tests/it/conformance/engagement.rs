@@ -67,7 +67,37 @@ async fn events_are_folded_once_in_order_of_acceptance(db: common::Db) {
     assert_eq!((ca.last_interaction_at, cb.last_interaction_at), (Some(Timestamp(1_006)), Some(Timestamp(2_000))));
 }
 
+/// An import's chunk and its progress are accepted together: the mark says how far its
+/// events went in, and is forgotten when the import ends.
+async fn marked_events_are_accepted_with_their_mark(db: common::Db) {
+    use app::model::events::EventKind;
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let id = store.insert_contact(&fields("ada@example.com", "Ada", "L"), Timestamp(100), "s").await.unwrap();
+    let event = app::store::NewEvent {
+        contact_id: id,
+        kind: EventKind::Click,
+        occurred_at: Timestamp(500),
+        campaign: String::new(),
+        meta: String::new(),
+        detail: String::new(),
+        actor: "import".into(),
+    };
+    assert_eq!(store.inbox_mark("import:1").await.unwrap(), None);
+    store.queue_events_marked(&[event.clone(), event.clone()], "import:1", 2).await.unwrap();
+    assert_eq!(store.inbox_mark("import:1").await.unwrap(), Some(2));
+    assert_eq!(store.pending_events().await.unwrap(), 2, "the events are in with their mark");
+    store.queue_events_marked(&[], "import:1", 5).await.unwrap();
+    assert_eq!(store.inbox_mark("import:1").await.unwrap(), Some(5), "a chunk of skipped lines moves the mark");
+    assert_eq!(store.inbox_mark("import:2").await.unwrap(), None, "marks are per work");
+    assert_eq!(store.fold_events(100).await.unwrap(), 2);
+    assert_eq!(store.inbox_mark("import:1").await.unwrap(), Some(5), "folding keeps the mark");
+    store.clear_inbox_mark("import:1").await.unwrap();
+    assert_eq!(store.inbox_mark("import:1").await.unwrap(), None);
+}
+
 both_backends! {
+    marked_events_are_accepted_with_their_mark,
     interactions_move_the_last_interaction_forward_only,
     events_are_folded_once_in_order_of_acceptance,
 }
