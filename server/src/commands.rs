@@ -224,7 +224,21 @@ async fn backup(url: &str, to: &std::path::Path) -> Result<()> {
     if !std::path::Path::new(path).exists() {
         return Err(format!("no database at {path}: check DATABASE_URL"));
     }
-    let store = store::sqlite::SqliteStore::connect(url).await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let store = store::sqlite::SqliteStore::connect_unmigrated(url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    // An import in progress is half in the inbox, half applied: a copy taken now could
+    // apply part of it twice or not at all when served.
+    use app::store::JobStore;
+    let importing = store
+        .recent_jobs(50)
+        .await
+        .map_err(|e| format!("cannot read the jobs: {e}"))?
+        .into_iter()
+        .any(|j| j.kind == "import_events" && (j.state == "running" || j.state == "queued"));
+    if importing {
+        return Err("an import of events is under way: back up once it is done (see /jobs)".into());
+    }
     let copy = store.backup(to).await.map_err(|e| format!("backup failed: {e}"))?;
     println!("database: {}", copy.database.display());
     println!("inbox: {}", copy.inbox.display());

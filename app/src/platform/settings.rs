@@ -81,6 +81,13 @@ pub struct Read<S: Setting> {
     stored: Option<String>,
 }
 
+impl<S: Setting> Read<S> {
+    /// Whether the setting has a stored row (else `value` is its default).
+    pub fn is_stored(&self) -> bool {
+        self.stored.is_some()
+    }
+}
+
 pub async fn read<S: Setting>(store: &(impl SettingsStore + ?Sized)) -> StoreResult<Read<S>> {
     let stored = store.setting(S::NAME).await?;
     Ok(Read { value: S::decode(stored.as_deref()), stored })

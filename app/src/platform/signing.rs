@@ -100,19 +100,23 @@ fn fresh_secret() -> String {
 /// signed keep working until it is retired). The first instance to store them wins.
 async fn stored_keys(state: &AppState) -> Result<SigningKeys, StoreError> {
     let now = crate::platform::clock::now();
-    let keys = settings::get::<SigningKeys>(state.store.as_ref()).await?;
-    if Purpose::ALL.iter().all(|p| keys.0.get(p.as_str()).is_some_and(|k| !k.is_empty())) {
-        return Ok(keys);
+    let read = settings::read::<SigningKeys>(state.store.as_ref()).await?;
+    if read.is_stored() && read.value.0.is_empty() {
+        // Never replaced by fresh keys: every link already sent would stop working.
+        return Err(StoreError::Database("the stored signing keys are unreadable".into()));
     }
+    if Purpose::ALL.iter().all(|p| read.value.0.get(p.as_str()).is_some_and(|k| !k.is_empty())) {
+        return Ok(read.value);
+    }
+    // An install from before per-purpose keys goes on signing with its shared key (so
+    // that instances not yet upgraded verify what upgraded ones sign) until an operator
+    // rotates; a new install starts with a fresh key per purpose.
     let legacy = settings::get::<LegacySecret>(state.store.as_ref()).await?;
     settings::update::<SigningKeys, _>(state.store.as_ref(), now, |keys| {
         for purpose in Purpose::ALL {
             let list = keys.0.entry(purpose.as_str().to_string()).or_default();
             if list.is_empty() {
-                list.push(fresh_secret());
-                if !legacy.is_empty() {
-                    list.push(legacy.clone());
-                }
+                list.push(if legacy.is_empty() { fresh_secret() } else { legacy.clone() });
             }
         }
         keys.clone()

@@ -220,6 +220,8 @@ async fn killed_mid_work_the_server_ends_it_once_restarted(db: Db) {
         ));
     }
     eprintln!("killed at {kills:#?}");
+    let cut = kills.join("\n");
+    assert!(cut.contains("bulk mid-way") && cut.contains("import mid-way"), "each job was cut part-way: {cut}");
 
     let server = Server::start(&url, smtp_port).await;
     // A dead instance's leases run out (a minute for jobs, two for a round of mail).

@@ -134,11 +134,16 @@ async fn signing_keys_rotate_without_breaking_links(db: Db) {
     };
     assert!(verifies(fresh_instance(), mail_of_last_year.clone()).await, "an old link works");
     let before = Signer::of(&fresh_instance()).await.unwrap().sign(Purpose::Unsubscribe, &serde_json::json!({"c": 2}));
+    assert_eq!(
+        before,
+        Signer::new(legacy.to_vec()).sign(Purpose::Unsubscribe, &serde_json::json!({"c": 2})),
+        "until a rotation, an upgraded install signs with its shared key (instances not yet upgraded verify it)"
+    );
 
     let out = carnet(app.database_url(), &["secrets", "rotate"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("unsubscribe: 3 keys"), "new, first, and the shared one of old: {stdout}");
+    assert!(stdout.contains("unsubscribe: 2 keys"), "the new one, and the shared one of old: {stdout}");
     let after = Signer::of(&fresh_instance()).await.unwrap().sign(Purpose::Unsubscribe, &serde_json::json!({"c": 2}));
     assert_ne!(before, after, "the new key signs");
     for token in [&mail_of_last_year, &before, &after] {
@@ -146,9 +151,13 @@ async fn signing_keys_rotate_without_breaking_links(db: Db) {
     }
 
     let out = carnet(app.database_url(), &["secrets", "retire", "--purpose", "unsubscribe"]);
+    let after_keys = app.store.setting("signing_keys").await.unwrap().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("unsubscribe: 1 key"));
     assert!(!verifies(fresh_instance(), mail_of_last_year).await, "retired keys sign nothing valid");
     assert!(!verifies(fresh_instance(), before).await);
+    app.store.put_settings(&[("signing_keys", "{not json")], app::platform::clock::now()).await.unwrap();
+    assert!(Signer::of(&fresh_instance()).await.is_err(), "unreadable keys are an error, never replaced by new ones");
+    app.store.put_settings(&[("signing_keys", &after_keys)], app::platform::clock::now()).await.unwrap();
     assert!(verifies(fresh_instance(), after).await);
     let tracking = Signer::of(&fresh_instance()).await.unwrap();
     let old_tracking = Signer::new(legacy.to_vec()).sign(Purpose::Tracking, &serde_json::json!({"c": 1}));

@@ -181,6 +181,8 @@ async fn staff_choose_their_own_passwords(db: Db) {
     let page = app.get(&lea, "/contacts").await;
     assert!(page.status().is_redirection(), "{}", page.status());
     assert_eq!(page.headers()["location"], "/account");
+    let export = app.get(&lea, "/contacts/export.csv").await;
+    assert_eq!(export.status(), 403, "staff files wait for the new password too");
 
     let change = |current: &'static str, new: &'static str, repeat: &'static str| {
         let lea = lea.clone();

@@ -257,7 +257,7 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
     // Each chunk's events and how far the import got are accepted together: an import
     // whose instance died after a chunk went in resumes after it, never applying it twice.
     let mark = format!("import:{}", job.id);
-    let recorded = state.store.inbox_mark(&mark).await?.unwrap_or(0).max(job.next_id) as usize;
+    let recorded = state.store.inbox_mark(&mark).await?.unwrap_or(job.next_id) as usize;
     let (mut done, mut skipped) = (recorded, 0usize);
     while done < events.len() {
         let chunk: Vec<Result<ValidEvent, String>> =

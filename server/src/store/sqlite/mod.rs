@@ -20,6 +20,16 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::open(url, true).await
+    }
+
+    /// Opens the database as it is, without migrating it (a backup of a database a
+    /// running server, perhaps of another version, owns).
+    pub async fn connect_unmigrated(url: &str) -> Result<Self, StoreError> {
+        Self::open(url, false).await
+    }
+
+    async fn open(url: &str, migrate: bool) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(map_err)?
             .create_if_missing(true)
@@ -46,7 +56,9 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(map_err)?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        if migrate {
+            sqlx::migrate!("../migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        }
         if in_memory {
             // One connection holds everything, the inbox attached beside it.
             sqlx::query("ATTACH DATABASE ':memory:' AS inbox").execute(&pool).await.map_err(map_err)?;
