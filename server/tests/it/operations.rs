@@ -111,11 +111,42 @@ async fn a_backup_of_a_serving_database_holds_every_event_once() {
     assert!(String::from_utf8_lossy(&pg.stderr).contains("pg_dump"), "PostgreSQL is backed up with pg_dump");
 }
 
+/// A copy taken while an import is half in the inbox, half applied could apply part of
+/// it twice or not at all: the backup waits for it.
+async fn a_backup_waits_for_an_import_to_end() {
+    let fresh = common::fresh_db(Db::Sqlite).await;
+    let store = common::store(&fresh).await;
+    let job = app::store::NewJob {
+        kind: "import_events".into(),
+        params: "{}".into(),
+        payload: String::new(),
+        total: 10,
+        created_by: "test".into(),
+        now: app::platform::clock::now(),
+    };
+    let id = store.create_job(&job).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copy.db");
+    let out = carnet(&fresh.url, &["backup", "--to", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("import of events is under way"));
+    assert!(!file.exists(), "nothing written");
+    store.finish_job(id, false, "done", app::platform::clock::now()).await.unwrap();
+    let out = carnet(&fresh.url, &["backup", "--to", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(file.exists());
+}
+
 mod sqlite_only {
     // A backup is of a SQLite file (PostgreSQL has pg_dump).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_backup_of_a_serving_database_holds_every_event_once() {
         super::a_backup_of_a_serving_database_holds_every_event_once().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_backup_waits_for_an_import_to_end() {
+        super::a_backup_waits_for_an_import_to_end().await;
     }
 }
 

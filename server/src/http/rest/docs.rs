@@ -31,6 +31,10 @@ fn merge(mut a: Value, b: Value) -> Value {
     a
 }
 
+/// A character the server does not trim away: not Unicode `White_Space`, which is
+/// ECMAScript's `\s` (the document's regexes) with U+0085 and without U+FEFF.
+const NOT_BLANK: &str = "[^\\s\\u0085]|\\ufeff";
+
 pub fn openapi() -> Value {
     let auth_errors = [
         ("401", "No key, a malformed key, or an unknown, revoked or expired one."),
@@ -100,7 +104,7 @@ pub fn openapi() -> Value {
                 "description": "Call this from a shop's checkout when a customer uses a code Carnet gave them for completing their profile. Body: `{\"code\": \"THANKS-…\", \"redeemed_at\": RFC 3339, optional}`.",
                 "parameters": [idempotency_key.clone()],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "additionalProperties": false, "properties": {
-                    "code": { "type": "string", "description": "1 to 100 characters, no spaces inside (surrounding spaces are trimmed).", "pattern": "^\\s*[^\\s\\x00-\\x1f\\x7f-\\x9f]{1,100}\\s*$" },
+                    "code": { "type": "string", "description": "1 to 100 characters, no spaces inside (surrounding spaces are trimmed).", "pattern": "^[\\s\\u0085]*[^\\s\\x00-\\x1f\\x7f-\\x9f]{1,100}[\\s\\u0085]*$" },
                     "redeemed_at": { "type": "string", "format": "date-time" } } } } } },
                 "responses": merge(json!({
                     "200": { "description": "Recorded now.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "incentive_id": { "type": "integer" } } } } } }
@@ -141,8 +145,8 @@ pub fn openapi() -> Value {
                     "postal_code": { "type": "string", "maxLength": 20 }, "city": { "type": "string", "maxLength": 100 }, "country": { "type": "string", "maxLength": 100 },
                     "source": { "type": "string", "maxLength": 96, "description": "Your campaign or site, recorded with the lead." },
                     "consent": { "type": "object", "required": ["text", "form"], "additionalProperties": false, "properties": {
-                        "text": { "type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S", "description": "The exact words the person agreed to." },
-                        "form": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S", "description": "The form or site, with its version." },
+                        "text": { "type": "string", "minLength": 1, "maxLength": 2000, "pattern": NOT_BLANK, "description": "The exact words the person agreed to." },
+                        "form": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK, "description": "The form or site, with its version." },
                         "at": { "type": "string", "format": "date-time", "description": "When; defaults to now." },
                         "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
                 "Event": { "type": "object", "required": ["type", "occurred_at"], "additionalProperties": false,
