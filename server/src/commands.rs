@@ -1,8 +1,7 @@
 //! What each subcommand does.
 
 use crate::config::{
-    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, PartnerCommand, SecretsCommand, SeedArgs, ServeArgs,
-    UserCommand,
+    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand,
 };
 use crate::{store, AppConfig, Application};
 use app::model::api_key::Scope;
@@ -16,7 +15,7 @@ pub type Result<T> = std::result::Result<T, String>;
 pub async fn run(cli: Cli) -> Result<()> {
     let url = cli.global.database_url.clone();
     if let Some(Command::Backup { to }) = &cli.command {
-        return backup(&url, to).await;
+        return crate::operations::backup(&url, to).await;
     }
     ensure_sqlite_dir(&url)?;
     let store = store::open(&url).await.map_err(|e| format!("cannot open the database: {e}"))?;
@@ -173,31 +172,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Backup { .. } => unreachable!("answered above"),
-        Command::Secrets { command } => {
-            use app::platform::signing::{self, Purpose};
-            let state = AppState::new(store, Settings::default());
-            let (purpose, retire) = match &command {
-                SecretsCommand::Rotate { purpose } => (purpose, false),
-                SecretsCommand::Retire { purpose } => (purpose, true),
-            };
-            let purposes = match purpose.trim() {
-                "all" => Purpose::ALL.to_vec(),
-                one => vec![Purpose::parse(one)
-                    .ok_or_else(|| format!("unknown purpose {one:?} (tracking, unsubscribe, signup_ticket, all)"))?],
-            };
-            let keys = if retire {
-                signing::retire(&state, &purposes).await
-            } else {
-                signing::rotate(&state, &purposes).await
-            }
-            .map_err(|e| e.to_string())?;
-            for p in purposes {
-                let n = keys.0.get(p.as_str()).map_or(0, Vec::len);
-                println!("{}: {n} key{}", p.as_str(), if n == 1 { "" } else { "s" });
-            }
-            eprintln!("Running instances use the new keys within a minute.");
-            Ok(())
-        }
+        Command::Secrets { command } => crate::operations::secrets(store, command).await,
         Command::Events { apply } => {
             if apply {
                 let state = AppState::new(store.clone(), Settings::default());
@@ -208,42 +183,6 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// `carnet backup --to FILE`: prints what it wrote, last the number of events the copy
-/// has yet to apply.
-async fn backup(url: &str, to: &std::path::Path) -> Result<()> {
-    if !url.starts_with("sqlite:") {
-        return Err("carnet backup copies a SQLite database; back up PostgreSQL with pg_dump (see the README)".into());
-    }
-    if url.contains(":memory:") || url.contains("mode=memory") {
-        return Err("an in-memory database has nothing to back up".into());
-    }
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or(path);
-    if !std::path::Path::new(path).exists() {
-        return Err(format!("no database at {path}: check DATABASE_URL"));
-    }
-    let store = store::sqlite::SqliteStore::connect_unmigrated(url)
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    // An import in progress is half in the inbox, half applied: a copy taken now could
-    // apply part of it twice or not at all when served.
-    use app::store::JobStore;
-    let importing = store
-        .recent_jobs(50)
-        .await
-        .map_err(|e| format!("cannot read the jobs: {e}"))?
-        .into_iter()
-        .any(|j| j.kind == "import_events" && (j.state == "running" || j.state == "queued"));
-    if importing {
-        return Err("an import of events is under way: back up once it is done (see /jobs)".into());
-    }
-    let copy = store.backup(to).await.map_err(|e| format!("backup failed: {e}"))?;
-    println!("database: {}", copy.database.display());
-    println!("inbox: {}", copy.inbox.display());
-    println!("events waiting: {}", copy.waiting_events);
-    Ok(())
 }
 
 /// An error as lines a person at a terminal can act on.

@@ -110,6 +110,22 @@ fn by_message_id(inbox: &smtp::Inbox) -> HashMap<String, usize> {
     seen
 }
 
+/// `MAILS` messages in the outbox, to `{prefix}-{i}@example.com`.
+async fn queue_mails(state: &app::state::AppState, prefix: &str) {
+    for i in 0..MAILS {
+        let mail = app::mail::NewMail {
+            contact_id: None,
+            kind: "test".into(),
+            to: format!("{prefix}-{i}@example.com"),
+            subject: format!("Mail {i}"),
+            text: "Hello".into(),
+            html: "<p>Hello</p>".into(),
+            unsubscribe_url: None,
+        };
+        app::mail::service::queue(state, &mail).await.unwrap();
+    }
+}
+
 const CONTACTS: i64 = 6_000;
 const EVENTS: usize = 60_000;
 const MAILS: usize = 120;
@@ -150,22 +166,7 @@ async fn accept_work(url: &str) -> (app::state::AppState, app::model::JobId, app
         csv.push_str(&format!("{},click,2026-11-0{}T10:00:00Z\n", 1 + i % CONTACTS, 1 + i % 9));
     }
     let import = app::engagement::service::start_import(&state, csv, "fault-import", now).await.unwrap().unwrap();
-    for i in 0..MAILS {
-        app::mail::service::queue(
-            &state,
-            &app::mail::NewMail {
-                contact_id: None,
-                kind: "test".into(),
-                to: format!("reader-{i}@example.com"),
-                subject: format!("Mail {i}"),
-                text: "Hello".into(),
-                html: "<p>Hello</p>".into(),
-                unsubscribe_url: None,
-            },
-        )
-        .await
-        .unwrap();
-    }
+    queue_mails(&state, "reader").await;
     (state, bulk, import)
 }
 
@@ -274,22 +275,7 @@ async fn two_instances_share_one_postgresql() {
     let key = carnet(&url, &["key", "create", "--partner", &partner, "--scopes", "submit"]).trim().to_string();
     let store = carnet::store::open(&url).await.unwrap();
     let state = app::state::AppState::new(store.clone(), common::test_settings());
-    for i in 0..MAILS {
-        app::mail::service::queue(
-            &state,
-            &app::mail::NewMail {
-                contact_id: None,
-                kind: "test".into(),
-                to: format!("both-{i}@example.com"),
-                subject: format!("Mail {i}"),
-                text: "Hello".into(),
-                html: "<p>Hello</p>".into(),
-                unsubscribe_url: None,
-            },
-        )
-        .await
-        .unwrap();
-    }
+    queue_mails(&state, "both").await;
     let (a, b) = tokio::join!(Server::start(&url, smtp_port), Server::start(&url, smtp_port));
 
     let client = reqwest::Client::new();
