@@ -10,6 +10,7 @@ pub mod error;
 pub mod incentives;
 pub mod mail;
 pub mod model;
+pub mod newsletters;
 pub mod partners;
 pub mod platform;
 pub mod self_service;

@@ -42,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The pages below that are for people without a staff account (every other page is in
 /// the staff shell, behind the server's staff gate).
-pub const PAGES_WITHOUT_STAFF_ACCOUNT: [&str; 2] = ["/login", "/me"];
+pub const PAGES_WITHOUT_STAFF_ACCOUNT: [&str; 3] = ["/login", "/login/two-factor", "/me"];
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="content"><h1>"Page not found"</h1><p><a href="/contacts">"Go to contacts"</a></p></main> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/two-factor") view=crate::auth::TwoFactorPage ssr=SsrMode::Async/>
                 <Route path=path!("/me") view=crate::self_service::MePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=StaffShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=|| view! { <Redirect path="/contacts"/> } ssr=SsrMode::Async/>
@@ -72,6 +73,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=crate::auth::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=crate::mail::MailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/newsletters") view=crate::newsletters::NewslettersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/newsletters/:id") view=crate::newsletters::NewsletterPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives") view=crate::incentives::IncentivesPage ssr=SsrMode::Async/>
                     <Route path=path!("/incentives/:id") view=crate::incentives::ProgrammePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/self-service") view=crate::self_service::SelfServiceSettingsPage ssr=SsrMode::Async/>

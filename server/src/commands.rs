@@ -1,7 +1,8 @@
 //! What each subcommand does.
 
 use crate::config::{
-    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, PartnerCommand, SeedArgs, ServeArgs, UserCommand,
+    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, NewsletterCommand, PartnerCommand, SeedArgs, ServeArgs,
+    UserCommand,
 };
 use crate::{store, AppConfig, Application};
 use app::model::api_key::Scope;
@@ -93,6 +94,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("engagement dashboard: {} contacts in {:.2} s", d.total, started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::Newsletter { command: NewsletterCommand::Add { name, description, channel, position } } => {
+            let form =
+                app::model::contact::NewsletterForm { name, description, channel, position: position.to_string() };
+            let state = AppState::new(store.clone(), Settings::default());
+            match app::newsletters::service::create(&state, &form).await {
+                Ok(id) => {
+                    println!("{id}");
+                    Ok(())
+                }
+                Err(app::error::AppError::Invalid(errors)) => Err(cli_flags(&errors)),
+                Err(e) => Err(e.to_string()),
+            }
+        }
         Command::Incentive {
             command: IncentiveCommand::Add { name, reward, threshold, fields, valid_days, prefix, codes_file },
         } => {
@@ -119,17 +133,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             let now = app::platform::clock::now();
             let created = match app::incentives::service::create_programme(&state, &form, now).await {
                 Ok(created) => created,
-                Err(app::error::AppError::Invalid(errors)) => {
-                    let flags: Vec<String> = errors
-                        .0
-                        .iter()
-                        .map(|e| {
-                            let flag =
-                                if e.field == "codes" { "codes-file".to_string() } else { e.field.replace('_', "-") };
-                            format!("--{flag}: {}", e.message)
-                        })
-                        .collect();
-                    return Err(flags.join("\n"));
+                Err(app::error::AppError::Invalid(mut errors)) => {
+                    for e in &mut errors.0 {
+                        if e.field == "codes" {
+                            e.field = "codes-file".into();
+                        }
+                    }
+                    return Err(cli_flags(&errors));
                 }
                 Err(e) => return Err(e.to_string()),
             };
@@ -381,4 +391,11 @@ fn random_password() -> String {
     use rand::distributions::Alphanumeric;
     use rand::Rng;
     rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
+}
+
+/// A form's field errors as the command line's flags say them (`--valid-days: …`).
+fn cli_flags(errors: &app::model::FieldErrors) -> String {
+    let flags: Vec<String> =
+        errors.0.iter().map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message)).collect();
+    flags.join("\n")
 }

@@ -113,6 +113,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Newsletters (what people subscribe to).
+    Newsletter {
+        #[command(subcommand)]
+        command: NewsletterCommand,
+    },
     /// Incentive programmes (rewards for completing a profile).
     Incentive {
         #[command(subcommand)]
@@ -177,6 +182,24 @@ pub enum SecretsCommand {
         /// tracking, unsubscribe, signup_ticket, or all.
         #[arg(long)]
         purpose: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NewsletterCommand {
+    /// Add a newsletter; prints its id on the last line.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// What people get, shown beside the box they tick.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// email or sms (fixed once created).
+        #[arg(long, default_value = "email")]
+        channel: String,
+        /// Its place on forms, 0 to 999, lowest first.
+        #[arg(long, default_value_t = 0)]
+        position: i64,
     },
 }
 

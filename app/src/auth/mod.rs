@@ -6,12 +6,17 @@ mod login;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session_store;
+#[cfg(feature = "ssr")]
+pub mod two_factor;
 
 pub use account::AccountPage;
-pub use login::LoginPage;
+pub use login::{LoginPage, TwoFactorPage};
 
 /// Why everything else waits while an admin-set password is unchanged.
 pub const PASSWORD_CHANGE_FIRST: &str = "Choose your own password first: an admin set this one for you.";
+/// Why everything else waits for an admin without a second factor, once it is required.
+pub const TWO_FACTOR_FIRST: &str =
+    "Admins must sign in with two factors: set up two-factor sign-in on My account first.";
 
 use crate::error::AppError;
 use crate::model::Role;
@@ -26,6 +31,47 @@ pub struct CurrentUser {
     pub role: Role,
     /// An admin set the password: nothing else until they choose their own.
     pub must_change_password: bool,
+    pub two_factor: bool,
+    /// An admin without a second factor while the policy requires one: nothing else
+    /// until it is set up.
+    pub must_set_up_two_factor: bool,
+}
+
+impl CurrentUser {
+    /// What must be done on the account page before anything else, if anything.
+    pub fn must_act_first(&self) -> Option<&'static str> {
+        if self.must_change_password {
+            Some(PASSWORD_CHANGE_FIRST)
+        } else if self.must_set_up_two_factor {
+            Some(TWO_FACTOR_FIRST)
+        } else {
+            None
+        }
+    }
+}
+
+/// What to put in the authenticator app: the `otpauth://` address (as a QR code and a
+/// link) and the secret to type by hand.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The secret, in groups of four letters.
+    pub secret: String,
+    pub url: String,
+    /// The QR code of `url`, as a `data:` address of an SVG image.
+    pub qr: String,
+}
+
+/// One's own second factor, as the account page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactorView {
+    pub enabled: bool,
+    /// Admins must have one (the policy), so it cannot be turned off.
+    pub required: bool,
+    pub recovery_codes_left: i64,
+    /// Being set up: what to put in the app.
+    pub pending: Option<Enrolment>,
+    /// Recovery codes just made, shown this once.
+    pub fresh_codes: Vec<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -36,6 +82,8 @@ impl CurrentUser {
             email: user.email.clone(),
             role: user.role,
             must_change_password: user.must_change_password,
+            two_factor: user.totp_secret.is_some(),
+            must_set_up_two_factor: false,
         }
     }
 }
@@ -60,9 +108,75 @@ pub fn safe_next(next: &str) -> String {
 
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    let user = service::sign_in(&email, &password).await?;
-    tracing::info!(user_id = %user.id, "signed in");
+    let next = safe_next(next.as_deref().unwrap_or("/contacts"));
+    match service::sign_in(&email, &password).await? {
+        service::SignIn::Done(user) => {
+            tracing::info!(user_id = %user.id, "signed in");
+            leptos_axum::redirect(&next);
+        }
+        service::SignIn::SecondFactor => {
+            leptos_axum::redirect(&format!("/login/two-factor?next={}", crate::model::listing::url_encode(&next)));
+        }
+    }
+    Ok(())
+}
+
+/// The second step of signing in: a code from the app, or a recovery code.
+#[server(endpoint = "auth/two-factor")]
+pub async fn sign_in_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    let user = service::finish_sign_in(&code).await?;
+    tracing::info!(user_id = %user.id, "signed in with two factors");
     leptos_axum::redirect(&safe_next(next.as_deref().unwrap_or("/contacts")));
+    Ok(())
+}
+
+/// One's own second factor: on or off, being set up, recovery codes just made.
+#[server(endpoint = "account/two-factor")]
+pub async fn two_factor_state() -> Result<TwoFactorView, AppError> {
+    service::two_factor_view().await
+}
+
+/// Sends a plain form post (JavaScript off) back to the account page's two-factor
+/// section, `query` saying what happened.
+#[cfg(feature = "ssr")]
+fn back_to_account(query: &str) {
+    if service::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/account{query}#two-factor-h"));
+    }
+}
+
+#[server(endpoint = "account/two-factor/begin")]
+pub async fn begin_two_factor(password: String) -> Result<(), AppError> {
+    service::begin_two_factor(&password).await?;
+    back_to_account("");
+    Ok(())
+}
+
+#[server(endpoint = "account/two-factor/cancel")]
+pub async fn cancel_two_factor() -> Result<(), AppError> {
+    service::cancel_two_factor().await?;
+    back_to_account("");
+    Ok(())
+}
+
+#[server(endpoint = "account/two-factor/confirm")]
+pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
+    service::confirm_two_factor(&code).await?;
+    back_to_account("");
+    Ok(())
+}
+
+#[server(endpoint = "account/two-factor/recovery-codes")]
+pub async fn renew_recovery_codes(password: String) -> Result<(), AppError> {
+    service::renew_recovery_codes(&password).await?;
+    back_to_account("");
+    Ok(())
+}
+
+#[server(endpoint = "account/two-factor/disable")]
+pub async fn disable_two_factor(password: String) -> Result<(), AppError> {
+    service::disable_own_two_factor(&password).await?;
+    back_to_account("?two_factor=off");
     Ok(())
 }
 

@@ -15,6 +15,27 @@ use tower_sessions::Session;
 const SESSION_USER: &str = "user_id";
 const SESSION_AUTH_AT: &str = "auth_at";
 const SESSION_EPOCH: &str = "epoch";
+/// A sign-in whose password was right, waiting for its second factor.
+const SESSION_PENDING: &str = "pending_sign_in";
+/// Recovery codes just made, shown once on the account page.
+const SESSION_FRESH_CODES: &str = "fresh_recovery_codes";
+/// How long the second factor may take after the password.
+const PENDING_SIGN_IN_SECS: i64 = 300;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingSignIn {
+    user_id: crate::model::UserId,
+    at: crate::model::Timestamp,
+    epoch: i64,
+    /// The throttle subjects of the password step, cleared once signed in.
+    subjects: [String; 2],
+}
+
+/// How a right password ends: signed in, or a code to ask for first.
+pub enum SignIn {
+    Done(CurrentUser),
+    SecondFactor,
+}
 
 /// The client address, put in request extensions by the server (proxy-aware when told to).
 #[derive(Clone, Debug)]
@@ -123,7 +144,7 @@ pub fn session_error(e: tower_sessions::session::Error) -> AppError {
 /// address: the pair's and the account's only slow the next attempts down (never
 /// refusing the right password, so nobody can lock the owner out by guessing wrong for
 /// their address); only an address guessing at many accounts is refused for the hour.
-pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppError> {
+pub async fn sign_in(email: &str, password: &str) -> Result<SignIn, AppError> {
     let state = AppState::from_context()?;
     let limits = &state.settings.login_limits;
     let now = now();
@@ -174,17 +195,130 @@ pub async fn sign_in(email: &str, password: &str) -> Result<CurrentUser, AppErro
             return Err(AppError::Refused("Wrong email or password.".into()));
         }
     };
-    state.store.clear_login_failures(&pair).await?;
-    state.store.clear_login_failures(&account).await?;
-    state.store.record_login(user.id, now).await?;
-
     let session = session()?;
-    // A fresh id at sign-in: a session id planted before sign-in is worthless after it.
+    // A fresh id at each step: a session id planted before sign-in is worthless after it.
     session.cycle_id().await.map_err(session_error)?;
+    if user.totp_secret.is_some() {
+        // Whoever was signed in on this browser is not any more: the session is the
+        // pending sign-in's alone.
+        end_staff_session(&session).await?;
+        let pending = PendingSignIn { user_id: user.id, at: now, epoch: user.session_epoch, subjects: [pair, account] };
+        session.insert(SESSION_PENDING, pending).await.map_err(session_error)?;
+        return Ok(SignIn::SecondFactor);
+    }
+    let me = establish(&state, &session, &user, now, &[pair, account]).await?;
+    Ok(SignIn::Done(me))
+}
+
+/// Forgets the staff member signed in on `session`, if any.
+async fn end_staff_session(session: &Session) -> Result<(), AppError> {
+    session.remove::<crate::model::UserId>(SESSION_USER).await.map_err(session_error)?;
+    session.remove::<crate::model::Timestamp>(SESSION_AUTH_AT).await.map_err(session_error)?;
+    session.remove::<i64>(SESSION_EPOCH).await.map_err(session_error)?;
+    Ok(())
+}
+
+/// Counts an attempt at a code for `user` before it is checked (so that attempts
+/// sent at once all count); refused past `CODE_ATTEMPTS` in the window. The count is
+/// cleared once a code is right.
+async fn count_code_attempt(
+    state: &AppState,
+    user: crate::model::UserId,
+    now: crate::model::Timestamp,
+) -> Result<String, AppError> {
+    let limits = &state.settings.login_limits;
+    let subject = format!("code:{user}");
+    let attempts = state.store.add_login_failure(&subject, now, limits.window_secs).await?;
+    if attempts.count > super::two_factor::CODE_ATTEMPTS {
+        return Err(AppError::RateLimited {
+            retry_after_secs: (attempts.window_started + limits.window_secs - now).max(1) as u64,
+        });
+    }
+    Ok(subject)
+}
+
+/// Signs `user` in on `session` (both factors given): their throttles cleared.
+async fn establish(
+    state: &AppState,
+    session: &Session,
+    user: &crate::store::UserRecord,
+    now: crate::model::Timestamp,
+    subjects: &[String],
+) -> Result<CurrentUser, AppError> {
+    for subject in subjects {
+        state.store.clear_login_failures(subject).await?;
+    }
+    state.store.record_login(user.id, now).await?;
+    session.remove::<PendingSignIn>(SESSION_PENDING).await.map_err(session_error)?;
     session.insert(SESSION_USER, user.id).await.map_err(session_error)?;
     session.insert(SESSION_AUTH_AT, now).await.map_err(session_error)?;
     session.insert(SESSION_EPOCH, user.session_epoch).await.map_err(session_error)?;
-    Ok(CurrentUser::of(&user))
+    Ok(CurrentUser::of(user))
+}
+
+/// The second step of a sign-in: a code from the authenticator app, or a recovery
+/// code (each works once). Wrong codes count against the account: after
+/// `CODE_ATTEMPTS` in the window, codes are refused until it ends.
+pub async fn finish_sign_in(code: &str) -> Result<CurrentUser, AppError> {
+    let state = AppState::from_context()?;
+    let session = session()?;
+    let now = now();
+    let again = || AppError::Refused("Your sign-in has expired: enter your email and password again.".into());
+    let Some(pending) = session.get::<PendingSignIn>(SESSION_PENDING).await.map_err(session_error)? else {
+        return Err(again());
+    };
+    if now - pending.at > PENDING_SIGN_IN_SECS {
+        session.remove::<PendingSignIn>(SESSION_PENDING).await.map_err(session_error)?;
+        return Err(again());
+    }
+    let user = match state.store.user_by_id(pending.user_id).await? {
+        Some(u) if u.active && u.session_epoch == pending.epoch => u,
+        _ => {
+            session.remove::<PendingSignIn>(SESSION_PENDING).await.map_err(session_error)?;
+            return Err(again());
+        }
+    };
+    let subject = count_code_attempt(&state, user.id, now).await?;
+    if !take_code(&state, &user, code, now).await? {
+        tracing::info!(user_id = %user.id, "second factor refused");
+        return Err(AppError::Invalid(crate::model::FieldErrors::single("code", WRONG_CODE)));
+    }
+    session.cycle_id().await.map_err(session_error)?;
+    session.remove::<PendingSignIn>(SESSION_PENDING).await.map_err(session_error)?;
+    let mut subjects = pending.subjects.to_vec();
+    subjects.push(subject);
+    establish(&state, &session, &user, now, &subjects).await
+}
+
+const WRONG_CODE: &str =
+    "This code is not right or was already used. Type the code your app shows now, or a recovery code.";
+
+/// Whether `code` is the member's current app code (not used before) or one of their
+/// recovery codes (then used up).
+async fn take_code(
+    state: &AppState,
+    user: &crate::store::UserRecord,
+    code: &str,
+    now: crate::model::Timestamp,
+) -> Result<bool, AppError> {
+    use super::two_factor;
+    let Some(secret) = &user.totp_secret else { return Ok(false) };
+    if code.len() > 64 {
+        return Ok(false);
+    }
+    if let Some(step) = two_factor::matching_step(secret, code, now.0)? {
+        return Ok(step > user.totp_last_step && state.store.take_totp_step(user.id, step).await?);
+    }
+    match two_factor::recovery_digest(code) {
+        Some(digest) => {
+            let taken = state.store.take_recovery_code(user.id, &digest).await?;
+            if taken {
+                tracing::info!(user_id = %user.id, "signed in with a recovery code");
+            }
+            Ok(taken)
+        }
+        None => Ok(false),
+    }
 }
 
 pub async fn sign_out() -> Result<(), AppError> {
@@ -217,7 +351,16 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
     }
     match state.store.user_by_id(user_id).await? {
         // A session begun before the password was last set is over.
-        Some(u) if u.active && epoch == u.session_epoch => Ok(Some(CurrentUser::of(&u))),
+        Some(u) if u.active && epoch == u.session_epoch => {
+            let mut me = CurrentUser::of(&u);
+            // The policy is read only for those it may stop: admins without a second factor.
+            if u.role == Role::Admin && u.totp_secret.is_none() {
+                let policy =
+                    crate::platform::settings::get::<super::two_factor::TwoFactorPolicy>(&*state.store).await?;
+                me.must_set_up_two_factor = policy.required_for_admins;
+            }
+            Ok(Some(me))
+        }
         _ => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
@@ -228,8 +371,8 @@ pub async fn user_of(state: &AppState, session: &Session) -> Result<Option<Curre
 /// The gate at the top of every server function: signed in, and allowed.
 pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     let user = current_user().await?.ok_or(AppError::Unauthenticated)?;
-    if user.must_change_password {
-        return Err(AppError::Refused(PASSWORD_CHANGE_FIRST.into()));
+    if let Some(first) = user.must_act_first() {
+        return Err(AppError::Refused(first.into()));
     }
     if user.role.allows(permission) {
         Ok(user)
@@ -238,7 +381,28 @@ pub async fn require(permission: Permission) -> Result<CurrentUser, AppError> {
     }
 }
 
-use super::PASSWORD_CHANGE_FIRST;
+/// Checks a signed-in member's password again before a sensitive change (a session
+/// left open is not enough), throttled as sign-in is; refused as the form's `field`.
+async fn confirm_password(
+    state: &AppState,
+    user: &crate::store::UserRecord,
+    password: &str,
+    field: &'static str,
+    now: crate::model::Timestamp,
+) -> Result<(), AppError> {
+    let subject = format!("account:{}", hex::encode(Sha256::digest(user.email.as_bytes())));
+    let limits = &state.settings.login_limits;
+    let failures = state.store.login_failures(&subject, now, limits.window_secs).await?.count;
+    let excess = (failures - limits.slow_after).max(0) as u64;
+    if excess > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis((limits.delay_ms * excess).min(limits.max_delay_ms))).await;
+    }
+    if verify_password(user.password_hash.clone(), password.to_string()).await {
+        return Ok(());
+    }
+    state.store.add_login_failure(&subject, now, limits.window_secs).await?;
+    Err(AppError::Invalid(crate::model::FieldErrors::single(field, "This is not your current password.")))
+}
 
 /// A staff member changes their own password: the current one first (a session left
 /// open is not enough), then a new one under the policy. Every other session of theirs
@@ -248,19 +412,8 @@ pub async fn change_own_password(current: &str, new: &str, repeat: &str) -> Resu
     let me = current_user().await?.ok_or(AppError::Unauthenticated)?;
     let user = state.store.user_by_id(me.id).await?.ok_or(AppError::Unauthenticated)?;
     let now = now();
-    let subject = format!("account:{}", hex::encode(Sha256::digest(user.email.as_bytes())));
-    let limits = &state.settings.login_limits;
-    let failures = state.store.login_failures(&subject, now, limits.window_secs).await?.count;
-    let excess = (failures - limits.slow_after).max(0) as u64;
-    if excess > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis((limits.delay_ms * excess).min(limits.max_delay_ms))).await;
-    }
+    confirm_password(&state, &user, current, "current", now).await?;
     let mut errors = crate::model::FieldErrors::default();
-    if !verify_password(user.password_hash.clone(), current.to_string()).await {
-        state.store.add_login_failure(&subject, now, limits.window_secs).await?;
-        errors.add("current", "This is not your current password.");
-        return Err(AppError::Invalid(errors));
-    }
     if let Err(m) = check_password_policy(new, &user.email) {
         errors.add("password", m);
     } else if new != repeat {
@@ -330,4 +483,157 @@ pub async fn create_user(
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn me_record(state: &AppState) -> Result<crate::store::UserRecord, AppError> {
+    let me = current_user().await?.ok_or(AppError::Unauthenticated)?;
+    state.store.user_by_id(me.id).await?.ok_or(AppError::Unauthenticated)
+}
+
+async fn required_of(state: &AppState, user: &crate::store::UserRecord) -> Result<bool, AppError> {
+    Ok(user.role == Role::Admin
+        && crate::platform::settings::get::<super::two_factor::TwoFactorPolicy>(&*state.store)
+            .await?
+            .required_for_admins)
+}
+
+pub async fn two_factor_view() -> Result<super::TwoFactorView, AppError> {
+    let state = AppState::from_context()?;
+    let user = me_record(&state).await?;
+    let pending = match (&user.totp_secret, &user.totp_pending) {
+        (None, Some(secret)) => Some(super::two_factor::enrolment(secret, &user.email)?),
+        _ => None,
+    };
+    let session = session()?;
+    let fresh_codes =
+        session.remove::<Vec<String>>(SESSION_FRESH_CODES).await.map_err(session_error)?.unwrap_or_default();
+    Ok(super::TwoFactorView {
+        enabled: user.totp_secret.is_some(),
+        required: required_of(&state, &user).await?,
+        recovery_codes_left: state.store.count_recovery_codes(user.id).await?,
+        pending,
+        fresh_codes,
+    })
+}
+
+/// Begins setting up a second factor, the password required (a session left open
+/// must not let someone else put their own phone on the account): a new secret waits
+/// for its first code.
+pub async fn begin_two_factor(password: &str) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let user = me_record(&state).await?;
+    if user.totp_secret.is_some() {
+        return Err(AppError::Refused("Two-factor sign-in is already on.".into()));
+    }
+    confirm_password(&state, &user, password, "begin-password", now()).await?;
+    state.store.set_totp_pending(user.id, Some(&super::two_factor::new_secret())).await?;
+    Ok(())
+}
+
+/// After one's own second factor changed (on, off): every other session is over (one
+/// opened by someone else, say), this one goes on under a new id.
+async fn keep_only_this_session(user: &crate::store::UserRecord) -> Result<(), AppError> {
+    let session = session()?;
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(SESSION_EPOCH, user.session_epoch + 1).await.map_err(session_error)?;
+    Ok(())
+}
+
+pub async fn cancel_two_factor() -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let user = me_record(&state).await?;
+    if user.totp_secret.is_none() {
+        state.store.set_totp_pending(user.id, None).await?;
+    }
+    Ok(())
+}
+
+/// A first code from the app proves it holds the secret: two-factor is on, and ten
+/// recovery codes are shown once.
+pub async fn confirm_two_factor(code: &str) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let user = me_record(&state).await?;
+    let now = now();
+    let Some(secret) = user.totp_pending.clone().filter(|_| user.totp_secret.is_none()) else {
+        return Err(AppError::Refused("Start the set-up again: it was ended or finished elsewhere.".into()));
+    };
+    let subject = count_code_attempt(&state, user.id, now).await?;
+    let step = if code.len() <= 64 { super::two_factor::matching_step(&secret, code, now.0)? } else { None };
+    let Some(step) = step else {
+        return Err(AppError::Invalid(crate::model::FieldErrors::single(
+            "code",
+            "This is not the code your app shows: check that the phone's time is set automatically, then type the next code.",
+        )));
+    };
+    let (codes, hashes) = super::two_factor::new_recovery_codes();
+    if !state.store.enable_totp(user.id, &secret, step, &hashes).await? {
+        return Err(AppError::Refused("Start the set-up again: it was ended or finished elsewhere.".into()));
+    }
+    state.store.clear_login_failures(&subject).await?;
+    keep_only_this_session(&user).await?;
+    session()?.insert(SESSION_FRESH_CODES, codes).await.map_err(session_error)?;
+    tracing::info!(user_id = %user.id, "two-factor sign-in turned on");
+    Ok(())
+}
+
+/// New recovery codes (the old ones stop working), the password required.
+pub async fn renew_recovery_codes(password: &str) -> Result<(), AppError> {
+    const FIELD: &str = "renew-password";
+    let state = AppState::from_context()?;
+    let user = me_record(&state).await?;
+    if user.totp_secret.is_none() {
+        return Err(AppError::Refused("Turn two-factor sign-in on first.".into()));
+    }
+    confirm_password(&state, &user, password, FIELD, now()).await?;
+    let (codes, hashes) = super::two_factor::new_recovery_codes();
+    state.store.replace_recovery_codes(user.id, &hashes).await?;
+    session()?.insert(SESSION_FRESH_CODES, codes).await.map_err(session_error)?;
+    tracing::info!(user_id = %user.id, "recovery codes renewed");
+    Ok(())
+}
+
+/// Turns one's own second factor off, the password required; not for admins while
+/// the policy requires it of them.
+pub async fn disable_own_two_factor(password: &str) -> Result<(), AppError> {
+    const FIELD: &str = "off-password";
+    let state = AppState::from_context()?;
+    let user = me_record(&state).await?;
+    if required_of(&state, &user).await? {
+        return Err(AppError::Refused("Admins must sign in with two factors: it cannot be turned off.".into()));
+    }
+    confirm_password(&state, &user, password, FIELD, now()).await?;
+    state.store.disable_totp(user.id).await?;
+    keep_only_this_session(&user).await?;
+    tracing::info!(user_id = %user.id, "two-factor sign-in turned off");
+    Ok(())
+}
+
+/// An admin turns off another member's second factor (a lost phone and no recovery
+/// code): their sessions end; they sign in with their password alone, and set it up
+/// again (as the policy may make them).
+pub async fn reset_two_factor(id: crate::model::UserId) -> Result<(), AppError> {
+    let admin = require(Permission::ManageUsers).await?;
+    if admin.id == id {
+        return Err(AppError::Refused("Turn your own two-factor sign-in off on your account page.".into()));
+    }
+    let state = AppState::from_context()?;
+    state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    state.store.disable_totp(id).await?;
+    tracing::info!(by = %admin.id, user_id = %id, "two-factor sign-in reset by an admin");
+    Ok(())
+}
+
+/// Requires (or no longer requires) a second factor of every admin; an admin turns it
+/// on only once their own is on, so nobody requires what they have not done.
+pub async fn set_two_factor_policy(required_for_admins: bool) -> Result<(), AppError> {
+    use super::two_factor::{Policy, TwoFactorPolicy};
+    let admin = require(Permission::ManageUsers).await?;
+    let state = AppState::from_context()?;
+    let me = state.store.user_by_id(admin.id).await?.ok_or(AppError::Unauthenticated)?;
+    if required_for_admins && me.totp_secret.is_none() {
+        return Err(AppError::Refused("Turn on two-factor sign-in for your own account first (My account).".into()));
+    }
+    crate::platform::settings::put::<TwoFactorPolicy>(&*state.store, &Policy { required_for_admins }, now()).await?;
+    tracing::info!(by = %admin.id, required_for_admins, "two-factor policy changed");
+    Ok(())
 }

@@ -174,7 +174,7 @@ fn ContactView(
         <section class="card" aria-labelledby="subs-h">
             <h2 id="subs-h">"Subscriptions"</h2>
             {if detail.newsletters.is_empty() {
-                view! { <p class="muted">"No newsletters are set up yet."</p> }.into_any()
+                view! { <p class="muted">"No newsletters yet: an admin creates them on the " <a href="/newsletters">"Newsletters"</a> " page."</p> }.into_any()
             } else {
                 view! {
                     <div class="table-wrap">
@@ -194,19 +194,24 @@ fn ContactView(
                                 ("subscribed", format!("Subscribe to {}", n.name))
                             };
                             let newsletter_id = n.id;
+                            // An archived newsletter takes no new subscriptions; leaving it still works.
+                            let can_change = can_edit && (!n.archived || state == Some(SubscriptionState::Subscribed));
+                            let name = if n.archived { format!("{} (archived)", n.name) } else { n.name.clone() };
                             view! {
                                 <tr>
-                                    <td>{n.name.clone()}</td>
+                                    <td>{name}</td>
                                     <td>{state.map(|s| s.label()).unwrap_or("Never subscribed")}</td>
                                     <td class="small">{evidence}</td>
                                     {can_edit.then(|| view! {
                                         <td>
+                                            {can_change.then(|| view! {
                                             <ActionForm action=subscribe>
                                                 <input type="hidden" name="contact_id" value=contact_id.to_string()/>
                                                 <input type="hidden" name="newsletter_id" value=newsletter_id.to_string()/>
                                                 <input type="hidden" name="state" value=next_state/>
                                                 <button type="submit" class="button button-small">{button}</button>
                                             </ActionForm>
+                                            })}
                                         </td>
                                     })}
                                 </tr>

@@ -81,8 +81,10 @@ pub async fn set_subscription(
         return Err(AppError::BadRequest);
     };
     state.store.contact(contact_id).await?.ok_or(AppError::NotFound)?;
-    if !state.store.newsletters().await?.iter().any(|n| n.id == newsletter_id) {
-        return Err(AppError::NotFound);
+    let newsletter =
+        state.store.newsletters().await?.into_iter().find(|n| n.id == newsletter_id).ok_or(AppError::NotFound)?;
+    if newsletter.archived && sub_state == SubscriptionState::Subscribed {
+        return Err(AppError::Refused(format!("“{}” is archived: it takes no new subscriptions.", newsletter.name)));
     }
     let text = match sub_state {
         SubscriptionState::Subscribed => "Subscribed by staff at the person's request",

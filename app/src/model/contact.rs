@@ -143,11 +143,102 @@ pub struct ContactRow {
     pub pool: super::engagement::Pool,
 }
 
+/// What a newsletter is sent by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NewsletterChannel {
+    #[default]
+    Email,
+    Sms,
+}
+
+impl NewsletterChannel {
+    pub const ALL: [NewsletterChannel; 2] = [NewsletterChannel::Email, NewsletterChannel::Sms];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewsletterChannel::Email => "email",
+            NewsletterChannel::Sms => "sms",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            NewsletterChannel::Email => "Email",
+            NewsletterChannel::Sms => "SMS",
+        }
+    }
+    pub fn parse(s: &str) -> Option<NewsletterChannel> {
+        NewsletterChannel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Newsletter {
     pub id: super::NewsletterId,
     pub name: String,
     pub description: String,
+    #[serde(default)]
+    pub channel: NewsletterChannel,
+    /// Its place on forms (lowest first, then by name).
+    #[serde(default)]
+    pub position: i64,
+    /// Archived: takes no new subscriptions; its history and evidence are kept.
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// A newsletter as staff write it (`carnet newsletter add`, the newsletters page).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewsletterForm {
+    pub name: String,
+    pub description: String,
+    pub channel: String,
+    pub position: String,
+}
+
+/// A newsletter's fields once valid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewsletterFields {
+    pub name: String,
+    pub description: String,
+    pub channel: NewsletterChannel,
+    pub position: i64,
+}
+
+impl NewsletterForm {
+    /// The fields, or what is wrong with each.
+    pub fn validate(&self) -> Result<NewsletterFields, super::FieldErrors> {
+        let mut errors = super::FieldErrors::default();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Give the newsletter a name.");
+        } else if name.chars().count() > 80 || name.chars().any(char::is_control) {
+            errors.add("name", "Use at most 80 characters, on one line.");
+        }
+        let description = self.description.trim();
+        if description.chars().count() > 500 {
+            errors.add("description", "Use at most 500 characters.");
+        }
+        let channel = match self.channel.trim() {
+            "" => Some(NewsletterChannel::Email),
+            c => NewsletterChannel::parse(c),
+        };
+        if channel.is_none() {
+            errors.add("channel", "Choose email or SMS.");
+        }
+        let position = match self.position.trim() {
+            "" => Some(0),
+            p => p.parse::<i64>().ok().filter(|p| (0..=999).contains(p)),
+        };
+        if position.is_none() {
+            errors.add("position", "A whole number from 0 to 999.");
+        }
+        match (channel, position) {
+            (Some(channel), Some(position)) if errors.is_empty() => {
+                Ok(NewsletterFields { name: name.to_string(), description: description.to_string(), channel, position })
+            }
+            _ => Err(errors),
+        }
+    }
 }
 
 /// Proof of consent (or of its withdrawal): when, where, and the words shown.

@@ -28,6 +28,9 @@ pub struct Job {
     /// Where its page leads once it ends, (label, path) (from its kind, not stored).
     #[serde(default)]
     pub next: Vec<(String, String)>,
+    /// The lease this run holds (set by the runner when it claims the job; never sent).
+    #[serde(skip)]
+    pub lease: String,
 }
 
 impl Job {
@@ -159,23 +162,28 @@ mod runner {
     pub trait JobStore: Send + Sync {
         async fn create_job(&self, job: &NewJob) -> StoreResult<crate::model::JobId>;
         /// Takes the oldest queued job, or a running one whose lease ran out (its
-        /// instance died), and leases it until `lease_until`.
+        /// instance died), and leases it until `lease_until` under `lease` (a new
+        /// token each claim), returned in the job.
         async fn claim_job(
             &self,
             now: crate::model::Timestamp,
             lease_until: crate::model::Timestamp,
+            lease: &str,
         ) -> StoreResult<Option<ClaimedJob>>;
+        /// Writes progress and renews the lease, if `job.lease` still holds it; else
+        /// `LeaseLost` (another run took the job over).
         async fn job_progress(
             &self,
-            id: crate::model::JobId,
+            job: &Job,
             done: i64,
             next_id: i64,
             now: crate::model::Timestamp,
             lease_until: crate::model::Timestamp,
         ) -> StoreResult<()>;
+        /// Ends the job, if `job.lease` still holds it; else `LeaseLost`.
         async fn finish_job(
             &self,
-            id: crate::model::JobId,
+            job: &Job,
             failed: bool,
             message: &str,
             now: crate::model::Timestamp,
@@ -212,16 +220,19 @@ mod runner {
         state.store.create_job(&job).await
     }
 
-    /// Writes a running job's progress and renews its lease.
+    /// Writes a running job's progress and renews its lease; `LeaseLost` when another
+    /// run took the job over meanwhile (this one then stops).
     pub async fn report(state: &AppState, job: &Job, done: i64, next_id: i64) -> Result<(), StoreError> {
         let now = clock::now();
-        state.store.job_progress(job.id, done, next_id, now, now + LEASE_SECS).await
+        state.store.job_progress(job, done, next_id, now, now + LEASE_SECS).await
     }
 
     /// Runs the next job waiting, if any, to its end. Returns whether there was one.
     pub async fn run_next(state: &AppState) -> Result<bool, StoreError> {
+        use rand::Rng;
         let now = clock::now();
-        let Some(ClaimedJob { job, payload }) = state.store.claim_job(now, now + LEASE_SECS).await? else {
+        let lease = hex::encode(rand::thread_rng().gen::<[u8; 16]>());
+        let Some(ClaimedJob { job, payload }) = state.store.claim_job(now, now + LEASE_SECS, &lease).await? else {
             return Ok(false);
         };
         let outcome = match state.jobs.kind(&job.kind) {
@@ -229,15 +240,22 @@ mod runner {
             None => Err(StoreError::Database(format!("unknown job kind {}", job.kind))),
         };
         let now = clock::now();
-        match outcome {
-            Ok(message) => state.store.finish_job(job.id, false, &message, now).await?,
+        let ended = match outcome {
+            Ok(message) => state.store.finish_job(&job, false, &message, now).await,
+            Err(StoreError::LeaseLost) => Err(StoreError::LeaseLost),
             Err(e) => {
                 tracing::error!(job = %job.id, error = %e, "job failed");
-                state
-                    .store
-                    .finish_job(job.id, true, "Stopped by an error on our side; the work done so far is kept.", now)
-                    .await?
+                let message = "Stopped by an error on our side; the work done so far is kept.";
+                state.store.finish_job(&job, true, message, now).await
             }
+        };
+        match ended {
+            // This instance stalled past its lease and another took the job over: it
+            // is theirs to go on with and to end.
+            Err(StoreError::LeaseLost) => {
+                tracing::warn!(job = %job.id, "a job's lease was lost; another run goes on with it")
+            }
+            other => other?,
         }
         Ok(true)
     }

@@ -75,12 +75,18 @@ pub async fn get_me(lang: Option<String>) -> Result<Me, AppError> {
         .into_iter()
         .map(|s| (s.newsletter.id, s.state == crate::model::SubscriptionState::Subscribed))
         .collect();
+    // The open newsletters, and archived ones the person still receives (to leave them).
     let subscriptions = state
         .store
         .newsletters()
         .await?
         .into_iter()
-        .map(|n| (n.id, n.name, subscribed.get(&n.id).copied().unwrap_or(false)))
+        .map(|n| {
+            let on = subscribed.get(&n.id).copied().unwrap_or(false);
+            (n, on)
+        })
+        .filter(|(n, on)| !n.archived || *on)
+        .map(|(n, on)| (n.id, n.name, on))
         .collect();
     Ok(Me {
         lang: Lang::pick(lang.as_deref(), &accept_language()),

@@ -230,6 +230,9 @@ pub async fn set_preference(
 ) -> Result<(), AppError> {
     let newsletter =
         state.store.newsletters().await?.into_iter().find(|n| n.id == newsletter_id).ok_or(AppError::NotFound)?;
+    if subscribe && newsletter.archived {
+        return Err(AppError::NotFound);
+    }
     let consent = crate::model::contact::ConsentEvidence {
         at: crate::platform::clock::now(),
         channel: "self-service".into(),

@@ -61,7 +61,7 @@ pub async fn quick_entry(
             }
         };
         let now = crate::platform::clock::now();
-        let all = state.store.newsletters().await?;
+        let all = state.store.open_newsletters().await?;
         let ticked: Vec<_> = all.iter().filter(|n| chosen.contains(&n.id)).collect();
         let names: Vec<&str> = ticked.iter().map(|n| n.name.as_str()).collect();
         let where_ = match fields.source_detail.as_str() {
@@ -123,7 +123,7 @@ pub async fn quick_entry(
 pub async fn quick_entry_newsletters() -> Result<Vec<crate::model::contact::Newsletter>, AppError> {
     crate::auth::service::require(crate::model::Permission::EditContacts).await?;
     let state = crate::state::AppState::from_context()?;
-    Ok(state.store.newsletters().await?)
+    Ok(state.store.open_newsletters().await?)
 }
 
 #[component]
@@ -187,7 +187,7 @@ pub fn QuickEntryPage() -> impl IntoView {
                                     <fieldset>
                                         <legend>"Newsletters"</legend>
                                         {if newsletters.is_empty() {
-                                            view! { <p class="empty">"No newsletters yet."</p> }.into_any()
+                                            view! { <p class="empty">"No newsletters yet: an admin creates them on the " <a href="/newsletters">"Newsletters"</a> " page; until then, entries record no subscription."</p> }.into_any()
                                         } else {
                                             newsletters.into_iter().map(|n| view! {
                                                 <label class="choice">

@@ -18,7 +18,7 @@ const KIOSK_FACTOR: i64 = 10;
 
 /// The newsletters a form may offer.
 pub async fn newsletters(state: &AppState) -> Result<Vec<crate::model::contact::Newsletter>, StoreError> {
-    state.store.newsletters().await
+    state.store.open_newsletters().await
 }
 
 /// How long a confirmation link works (people open mail late).
@@ -140,7 +140,7 @@ pub async fn submit(
     if first_name.chars().count() > 100 {
         errors.add("first_name", lang.t("Keep it under 100 characters.", "100 caractères au plus."));
     }
-    let newsletters = state.store.newsletters().await?;
+    let newsletters = state.store.open_newsletters().await?;
     // Only what this form offers (an embedded form may offer a few).
     let offered = |id: crate::model::NewsletterId| s.offered.as_ref().is_none_or(|ids| ids.contains(&id));
     let chosen: Vec<_> = newsletters.iter().filter(|n| s.newsletters.contains(&n.id) && offered(n.id)).collect();

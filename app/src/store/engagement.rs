@@ -44,11 +44,12 @@ pub trait EngagementStore: Send + Sync {
     /// Accepts events like `queue_events` and, in the same transaction, records that
     /// the work named `mark` (an import, say) has queued its events `through` this
     /// point: killed after the events are accepted, it resumes after them, not before.
-    async fn queue_events_marked(&self, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()>;
+    /// The mark moves only from `from` (where this run read it, or anything when it
+    /// is absent): a second run of the same chunk (an instance that stalled while
+    /// another took its job over) is refused whole with `LeaseLost`.
+    async fn queue_events_marked(&self, events: &[NewEvent], mark: &str, from: i64, through: i64) -> StoreResult<()>;
     /// How far the work named `mark` queued its events, if it did.
     async fn inbox_mark(&self, mark: &str) -> StoreResult<Option<i64>>;
-    /// Forgets a mark (its work is over).
-    async fn clear_inbox_mark(&self, mark: &str) -> StoreResult<()>;
     /// Folds the oldest `limit` events of the inbox, in one transaction: timeline rows
     /// (for contacts that still exist); the last interaction, signal, open and click
     /// instants (moved forward only); purchases counted; subscriptions ended by

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// The contact's data was erased at their request: it is never written again.
     #[error("the contact was erased")]
     Erased,
+    /// Another run took this work over (its lease had run out): this one stops.
+    #[error("another run holds this work's lease")]
+    LeaseLost,
     #[error("database error: {0}")]
     Database(String),
 }
@@ -63,6 +66,12 @@ pub struct UserRecord {
     pub must_change_password: bool,
     /// How many times the password was set: sessions begun under another count are over.
     pub session_epoch: i64,
+    /// The two-factor secret (base32), once confirmed: sign-in then asks for a code.
+    pub totp_secret: Option<String>,
+    /// A secret being set up, not yet confirmed by a code.
+    pub totp_pending: Option<String>,
+    /// The last time step whose code was accepted.
+    pub totp_last_step: i64,
 }
 
 /// A contact to insert in bulk (seeding, imports): fields plus the instants to record.
@@ -164,7 +173,21 @@ pub trait Store:
 
     // Newsletters and subscriptions.
     async fn ensure_newsletter(&self, name: &str, description: &str) -> StoreResult<NewsletterId>;
+    /// Every newsletter, archived ones too (history), by position then name.
     async fn newsletters(&self) -> StoreResult<Vec<Newsletter>>;
+    /// The newsletters that take subscriptions (not archived), by position then name.
+    async fn open_newsletters(&self) -> StoreResult<Vec<Newsletter>>;
+    /// A new newsletter; `Conflict { newsletters_name_key }` when the name is taken.
+    async fn create_newsletter(&self, fields: &crate::model::contact::NewsletterFields) -> StoreResult<NewsletterId>;
+    /// Renames, describes, moves a newsletter (its channel stays: subscribers agreed
+    /// to that one); `NotFound`, or `Conflict` on the name.
+    async fn update_newsletter(
+        &self,
+        id: NewsletterId,
+        fields: &crate::model::contact::NewsletterFields,
+    ) -> StoreResult<()>;
+    /// Archives a newsletter at `at`, or brings it back (`None`).
+    async fn set_newsletter_archived(&self, id: NewsletterId, at: Option<crate::model::Timestamp>) -> StoreResult<()>;
     async fn subscriptions(&self, contact_id: ContactId) -> StoreResult<Vec<Subscription>>;
     async fn set_subscription(
         &self,

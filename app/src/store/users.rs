@@ -37,6 +37,26 @@ pub trait UserStore: Send + Sync {
         now: crate::model::Timestamp,
     ) -> StoreResult<()>;
     async fn record_login(&self, id: UserId, now: crate::model::Timestamp) -> StoreResult<()>;
+
+    // Two-factor sign-in (TOTP).
+    /// Keeps the secret being set up until a first code confirms it (`None`: abandoned).
+    async fn set_totp_pending(&self, id: UserId, secret: Option<&str>) -> StoreResult<()>;
+    /// Turns two-factor on with the pending secret, if it is still `secret` (set up
+    /// again in another tab, it is not), with the step of the code that confirmed it
+    /// and the digests of new recovery codes. Whether it was turned on. Moves the
+    /// session epoch on (every session begun before is over).
+    async fn enable_totp(&self, id: UserId, secret: &str, step: i64, recovery_hashes: &[String]) -> StoreResult<bool>;
+    /// Turns two-factor off: secret, pending secret and recovery codes gone, and the
+    /// session epoch moved on.
+    async fn disable_totp(&self, id: UserId) -> StoreResult<()>;
+    /// Accepts the code of time step `step` once: false when that step, or a later
+    /// one, was already taken (a code seen twice, on any instance, works once).
+    async fn take_totp_step(&self, id: UserId, step: i64) -> StoreResult<bool>;
+    /// Replaces every recovery code with new ones.
+    async fn replace_recovery_codes(&self, id: UserId, hashes: &[String]) -> StoreResult<()>;
+    /// Uses up a recovery code: whether it was there (each works once).
+    async fn take_recovery_code(&self, id: UserId, hash: &str) -> StoreResult<bool>;
+    async fn count_recovery_codes(&self, id: UserId) -> StoreResult<i64>;
     async fn count_active_admins(&self) -> StoreResult<i64>;
 
     // Sign-in throttling: failures per subject in a fixed window of `window` seconds.

@@ -52,8 +52,9 @@ pub fn StaffShell() -> impl IntoView {
             <Suspense fallback=|| view! { <nav class="sidebar" aria-label="Main"><span class="brand">"Carnet"</span></nav> }>
                 {move || Suspend::new(async move {
                     match me.await {
-                        // An admin-set password: nothing else until it is changed.
-                        Ok(Some(user)) if user.must_change_password && location.pathname.get_untracked() != "/account" => {
+                        // An admin-set password, a required second factor missing: nothing
+                        // else until it is done.
+                        Ok(Some(user)) if user.must_act_first().is_some() && location.pathname.get_untracked() != "/account" => {
                             view! { <Redirect path="/account"/> }.into_any()
                         }
                         Ok(Some(user)) => view! { <Sidebar user/> }.into_any(),
@@ -77,6 +78,7 @@ fn Sidebar(user: CurrentUser) -> impl IntoView {
             <ul class="nav">
                 <li><A href="/contacts" exact=true>"Contacts"</A></li>
                 <li><A href="/engagement" exact=true>"Engagement"</A></li>
+                <li><A href="/newsletters">"Newsletters"</A></li>
                 <li><A href="/incentives">"Incentives"</A></li>
                 {can_edit.then(|| view! { <li><A href="/contacts/new">"Add a contact"</A></li> <li><A href="/quick-entry">"Quick entry"</A></li> })}
                 {admin.then(|| view! {

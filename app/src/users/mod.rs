@@ -15,6 +15,8 @@ pub struct StaffUser {
     pub role: Role,
     pub active: bool,
     pub last_login_at: Option<crate::model::Timestamp>,
+    /// Signs in with a second factor.
+    pub two_factor: bool,
 }
 
 #[server(endpoint = "users/list")]
@@ -28,7 +30,14 @@ pub async fn list_users() -> Result<Vec<StaffUser>, AppError> {
         .list_users()
         .await?
         .into_iter()
-        .map(|u| StaffUser { id: u.id, email: u.email, role: u.role, active: u.active, last_login_at: u.last_login_at })
+        .map(|u| StaffUser {
+            id: u.id,
+            email: u.email,
+            role: u.role,
+            active: u.active,
+            last_login_at: u.last_login_at,
+            two_factor: u.totp_secret.is_some(),
+        })
         .collect())
 }
 
@@ -69,5 +78,44 @@ pub async fn update_user(id: crate::model::UserId, role: String, active: String)
     }
     state.store.update_user(id, role, active).await?;
     tracing::info!(by = %admin.id, user_id = %id, role = role.as_str(), active, "staff user updated");
+    Ok(())
+}
+
+/// Turns off another member's second factor (a lost phone): they sign in with their
+/// password, then set it up again.
+#[server(endpoint = "users/reset-two-factor")]
+pub async fn reset_two_factor(id: crate::model::UserId) -> Result<(), AppError> {
+    crate::auth::service::reset_two_factor(id).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect("/users?two_factor_off=1");
+    }
+    Ok(())
+}
+
+/// Whether every admin must sign in with a second factor.
+#[server(endpoint = "users/two-factor-policy")]
+pub async fn two_factor_policy() -> Result<bool, AppError> {
+    use crate::auth::service::require;
+    use crate::model::Permission;
+    require(Permission::ManageUsers).await?;
+    let state = crate::state::AppState::from_context()?;
+    Ok(crate::platform::settings::get::<crate::auth::two_factor::TwoFactorPolicy>(&*state.store)
+        .await?
+        .required_for_admins)
+}
+
+/// Requires a second factor of every admin, or stops requiring it (`required`: "true"
+/// or "false", a form's select).
+#[server(endpoint = "users/two-factor-policy/save")]
+pub async fn save_two_factor_policy(required: String) -> Result<(), AppError> {
+    let required = match required.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    crate::auth::service::set_two_factor_policy(required).await?;
+    if crate::auth::service::is_plain_form_post() {
+        leptos_axum::redirect("/users");
+    }
     Ok(())
 }

@@ -36,6 +36,11 @@ pub fn forward_set(table: &str, names: &[&str], col: impl Fn(usize) -> String) -
     sets.join(", ")
 }
 
+/// Moves a mark from $2 to $3 (created at $3 when absent): no row changes when another
+/// run of the same work moved it first, and then that run's chunk is refused whole.
+pub(crate) const ADVANCE_MARK: &str = "INSERT INTO event_inbox_marks (mark, through) VALUES ($1, $3) \
+     ON CONFLICT (mark) DO UPDATE SET through = excluded.through WHERE event_inbox_marks.through = $2";
+
 /// The inbox's columns, in the order `queue` binds them (the timeline's names too).
 pub(crate) const INBOX_COLUMNS: &str = "contact_id, kind, interaction, occurred_at, detail, actor, campaign, meta";
 

@@ -131,7 +131,12 @@ async fn a_backup_waits_for_an_import_to_end() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("import of events is under way"));
     assert!(!file.exists(), "nothing written");
-    store.finish_job(id, false, "done", app::platform::clock::now()).await.unwrap();
+    let now = app::platform::clock::now();
+    let running = store.claim_job(now, now + 60, "test").await.unwrap().expect("the import").job;
+    assert_eq!(running.id, id);
+    let out = carnet(&fresh.url, &["backup", "--to", file.to_str().unwrap()]);
+    assert!(!out.status.success(), "nor while it runs");
+    store.finish_job(&running, false, "done", app::platform::clock::now()).await.unwrap();
     let out = carnet(&fresh.url, &["backup", "--to", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(file.exists());
@@ -200,6 +205,31 @@ async fn signing_keys_rotate_without_breaking_links(db: Db) {
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown purpose"));
 }
 
+/// `carnet newsletter add` on a fresh install: the id on its last line, the newsletter
+/// offered at once; a wrong flag is named and nothing is made.
+async fn newsletters_are_added_from_the_command_line(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let url = app.database_url().to_string();
+    let out = carnet(
+        &url,
+        &["newsletter", "add", "--name", "Offres SMS", "--channel", "sms", "--description", "Ventes flash"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let id: i64 = stdout.lines().last().unwrap().trim().parse().expect("the id on the last line");
+    let list = app.store.newsletters().await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].id.0, list[0].name.as_str(), list[0].channel.as_str()), (id, "Offres SMS", "sms"));
+    let out = carnet(&url, &["newsletter", "add", "--name", "Offres SMS"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--name: A newsletter already has this name"));
+    let out = carnet(&url, &["newsletter", "add", "--name", "Fax", "--channel", "fax"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--channel"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.store.newsletters().await.unwrap().len(), 1, "nothing made");
+}
+
 both_backends! {
     signing_keys_rotate_without_breaking_links,
+    newsletters_are_added_from_the_command_line,
 }

@@ -322,8 +322,9 @@ async fn retries_with_an_idempotency_key_are_not_billed_twice(db: Db) {
     assert_eq!((usage.accepted, usage.billed_cents), (1, 150));
 }
 
-/// A key names one request to one endpoint: reused on another endpoint it is refused
-/// (before, a redemption with a lead's key got the lead's answer and redeemed nothing);
+/// A key names one request to one endpoint: reused on another endpoint or with another
+/// body it is refused (before, a redemption with a lead's key got the lead's answer and
+/// redeemed nothing);
 /// sent twice at once, the request runs once.
 async fn an_idempotency_key_answers_only_its_own_request(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -346,6 +347,11 @@ async fn an_idempotency_key_answers_only_its_own_request(db: Db) {
     let (status, body) = send("/api/v1/redemptions", "k1", json!({ "code": "WELCOME-1" })).await;
     assert_eq!(status, 422, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("POST /api/v1/leads"), "{body}");
+    // The same key for another lead: refused (before, it got the first lead's answer
+    // and the second person was never submitted, though the partner was told 201).
+    let (status, body) = send("/api/v1/leads", "k1", lead("two@example.com")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("another body"), "{body}");
 
     for round in 0..5 {
         let key: &'static str = ["r0", "r1", "r2", "r3", "r4"][round];

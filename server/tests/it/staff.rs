@@ -401,6 +401,28 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             vec![("id".into(), target_id.clone()), ("password".into(), "a temporary passphrase".into())],
             &[Role::Admin],
         ),
+        ("users/reset-two-factor", vec![("id".into(), target_id.clone())], &[Role::Admin]),
+        ("users/two-factor-policy", vec![], &[Role::Admin]),
+        ("users/two-factor-policy/save", vec![("required".into(), "false".into())], &[Role::Admin]),
+        ("account/two-factor", vec![], ALL),
+        ("newsletters/all", vec![], ALL),
+        (
+            "newsletters/update",
+            vec![
+                ("id".into(), newsletter.clone()),
+                ("form[name]".into(), "Weekly".into()),
+                ("form[description]".into(), String::new()),
+                ("form[channel]".into(), "email".into()),
+                ("form[position]".into(), "0".into()),
+            ],
+            &[Role::Admin],
+        ),
+        (
+            "newsletters/archive",
+            vec![("id".into(), newsletter.clone()), ("archived".into(), "false".into())],
+            &[Role::Admin],
+        ),
+        ("account/two-factor/cancel", vec![], ALL),
     ];
     for role in Role::ALL {
         let client = app.login_as(role).await;
@@ -418,6 +440,16 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
                 ("contact_email".into(), String::new()),
                 ("price".into(), "1.50".into()),
                 ("daily_quota".into(), String::new()),
+            ],
+            &[Role::Admin],
+        ));
+        role_cases.push((
+            "newsletters/create",
+            vec![
+                ("form[name]".into(), format!("Letter of {}", role.as_str())),
+                ("form[description]".into(), String::new()),
+                ("form[channel]".into(), "sms".into()),
+                ("form[position]".into(), String::new()),
             ],
             &[Role::Admin],
         ));

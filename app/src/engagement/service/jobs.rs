@@ -252,12 +252,18 @@ async fn run_bulk(state: &AppState, job: &Job, params: BulkParams) -> Result<Str
 }
 
 async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, StoreError> {
+    // The mark stays once the import ends (with the job's record): a run that stalled
+    // past its lease and wakes after another run finished finds it moved, and its
+    // chunk is refused.
+    import_chunks(state, job, csv, &format!("import:{}", job.id)).await
+}
+
+async fn import_chunks(state: &AppState, job: &Job, csv: &str, mark: &str) -> Result<String, StoreError> {
     let now = crate::platform::clock::now();
     let events = parse_events_csv(csv, now).map_err(|e| StoreError::Database(e.join("; ")))?;
     // Each chunk's events and how far the import got are accepted together: an import
     // whose instance died after a chunk went in resumes after it, never applying it twice.
-    let mark = format!("import:{}", job.id);
-    let recorded = state.store.inbox_mark(&mark).await?.unwrap_or(job.next_id) as usize;
+    let recorded = state.store.inbox_mark(mark).await?.unwrap_or(job.next_id) as usize;
     let (mut done, mut skipped) = (recorded, 0usize);
     while done < events.len() {
         let chunk: Vec<Result<ValidEvent, String>> =
@@ -267,13 +273,12 @@ async fn run_import(state: &AppState, job: &Job, csv: &str) -> Result<String, St
         // A contact deleted since the file was checked: its events are skipped.
         let good: Vec<_> = resolved.into_iter().filter_map(Result::ok).collect();
         skipped += n - good.len();
-        state.store.queue_events_marked(&good, &mark, (done + n) as i64).await?;
+        state.store.queue_events_marked(&good, mark, done as i64, (done + n) as i64).await?;
         done += n;
         jobs::report(state, job, done as i64, done as i64).await?;
     }
     // A finished import is applied: its statuses and timelines are there when it says done.
     state.event_writer.apply_pending(&state.store).await?;
-    state.store.clear_inbox_mark(&mark).await?;
     Ok(if skipped == 0 {
         format!("{done} events imported.")
     } else {

@@ -112,7 +112,7 @@ pub async fn submit_lead(
 ) -> Result<LeadAccepted, ApiError> {
     let day = day_of(now);
     let partner = &caller.partner;
-    let newsletters = state.store.newsletters().await?;
+    let newsletters = state.store.open_newsletters().await?;
     let (fields, subscriptions) = match read_lead(&request, &partner.name, &newsletters, now) {
         Ok(read) => read,
         Err(e) => {

@@ -42,7 +42,7 @@ pub fn openapi() -> Value {
         ("429", "Over the key's rate limit or the partner's daily quota; see Retry-After."),
     ];
     let idempotency_key = json!({ "name": "Idempotency-Key", "in": "header", "required": false,
-        "description": "Makes a retry safe: the first answer is stored and sent again to a retry with the same key. One key names one request to one endpoint.",
+        "description": "Makes a retry safe: the first answer is stored and sent again to a retry with the same key. One key names one request: one endpoint, one body.",
         "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$" } });
     let body_errors = [
         ("413", "The body is larger than the endpoint takes."),
@@ -76,12 +76,12 @@ pub fn openapi() -> Value {
             } },
             "/api/v1/leads": { "post": {
                 "summary": "Submit a new lead (scope `submit`)",
-                "description": "Recorded and billed at the partner's price only if the address is new. Send an `Idempotency-Key` header to make retries safe: a retry gets the first answer again and is never billed twice. A key names one request: reused on another endpoint it is refused (422), and while its first request runs a retry gets 409.",
+                "description": "Recorded and billed at the partner's price only if the address is new. Send an `Idempotency-Key` header to make retries safe: a retry gets the first answer again and is never billed twice. A key names one request: reused on another endpoint or with another body it is refused (422), and while its first request runs a retry gets 409.",
                 "parameters": [idempotency_key.clone()],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Lead" } } } },
                 "responses": merge(json!({
                     "201": { "description": "Accepted and billed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LeadAccepted" } } } }
-                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known (not recorded, not billed), or a request with this Idempotency-Key is still running (retry after Retry-After)."), body_errors[0], body_errors[1], ("422", "Invalid (not recorded, not billed; the detail names the field), or the Idempotency-Key was used for another endpoint."), auth_errors[2]]))
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "Already known (not recorded, not billed), or a request with this Idempotency-Key is still running (retry after Retry-After)."), body_errors[0], body_errors[1], ("422", "Invalid (not recorded, not billed; the detail names the field), or the Idempotency-Key was used for another endpoint or body."), auth_errors[2]]))
             } },
             "/api/v1/events": { "post": {
                 "summary": "Record interactions and other events (scope `events`)",
@@ -97,7 +97,7 @@ pub fn openapi() -> Value {
                     "201": { "description": "One event, recorded.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "contact_id": { "type": "integer" } } } } } },
                     "200": { "description": "A batch, every event recorded.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } },
                     "207": { "description": "A batch, some events recorded; the others are reported per item with the reason.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EventsReport" } } } }
-                }), merge_422(problem_responses(&[auth_errors[0], ("403", "The key lacks the `events` scope, or (one event) was not made for its kind."), ("409", "A request with this Idempotency-Key is still running."), ("413", "More than 10,000 events, or a body over 16 MB."), body_errors[1], ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, an atomic batch with a bad event (then the body is the per-item report), or an Idempotency-Key used for another endpoint."), auth_errors[2]])))
+                }), merge_422(problem_responses(&[auth_errors[0], ("403", "The key lacks the `events` scope, or (one event) was not made for its kind."), ("409", "A request with this Idempotency-Key is still running."), ("413", "More than 10,000 events, or a body over 16 MB."), body_errors[1], ("422", "One event that cannot be recorded (unknown contact, unknown type, bad date — the detail says which), a batch where none could be, an atomic batch with a bad event (then the body is the per-item report), or an Idempotency-Key used for another endpoint or body."), auth_errors[2]])))
             } },
             "/api/v1/redemptions": { "post": {
                 "summary": "Record that an incentive code was used (scope `redeem`)",
@@ -108,7 +108,7 @@ pub fn openapi() -> Value {
                     "redeemed_at": { "type": "string", "format": "date-time" } } } } } },
                 "responses": merge(json!({
                     "200": { "description": "Recorded now.", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" }, "incentive_id": { "type": "integer" } } } } } }
-                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No code spelled so was given to anyone."), ("409", "Used before (the detail says when), or a request with this Idempotency-Key is still running."), body_errors[0], body_errors[1], ("422", "A bad body or date, or the Idempotency-Key was used for another endpoint."), auth_errors[2]]))
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No code spelled so was given to anyone."), ("409", "Used before (the detail says when), or a request with this Idempotency-Key is still running."), body_errors[0], body_errors[1], ("422", "A bad body or date, or the Idempotency-Key was used for another endpoint or body."), auth_errors[2]]))
             } },
             "/api/v1/suppression/export": { "get": {
                 "summary": "The hashed suppression list (scope `export`)",

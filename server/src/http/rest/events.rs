@@ -1,7 +1,7 @@
 //! Interactions in over HTTP: `POST /api/v1/events` (API key with the `events` scope:
 //! where an email service's webhooks point). The rules are in `app::engagement::service`.
 
-use super::{idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
+use super::{body_fingerprint, idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
 use app::engagement::service::{self as engagement, MAX_EVENTS};
 use app::model::api_key::Scope;
 use app::partners::service::{self, ApiError, PartnerKey};
@@ -25,11 +25,20 @@ pub(super) async fn events(
     body: Result<AppJson<serde_json::Value>, BodyProblem>,
 ) -> Response {
     let now = now();
-    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Events, "POST /api/v1/events", now).await {
+    let (caller, key) = match idempotent_caller(
+        &state,
+        &headers,
+        Scope::Events,
+        "POST /api/v1/events",
+        &format!("{}?{}", body_fingerprint(&body), query.as_deref().unwrap_or("")),
+        now,
+    )
+    .await
+    {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let response = match (atomic(query.as_deref()), body.map(|AppJson(value)| value)) {
+    let response = match (atomic(query.as_deref()), body.map(|AppJson(value, _)| value)) {
         (Err(detail), _) => refusal(ApiError::Invalid(detail)),
         (Ok(atomic), body) => answer(&state, &caller, body, atomic, now).await,
     };

@@ -1,7 +1,7 @@
 //! Leads over REST: a partner submits a lead, recorded and billed only if the address
 //! is new. The rules live in `app::partners::service`.
 
-use super::{idempotent_caller, refusal, remember_if_keyed, AppJson, BodyProblem};
+use super::{body_fingerprint, idempotent_caller, refusal, remember_if_keyed, AppJson, BodyProblem};
 use app::model::api_key::Scope;
 use app::partners::service;
 use app::partners::LeadRequest;
@@ -19,12 +19,15 @@ pub(super) async fn submit_lead(
     body: Result<AppJson<LeadRequest>, BodyProblem>,
 ) -> Response {
     let now = now();
-    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Submit, "POST /api/v1/leads", now).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
+    let (caller, key) =
+        match idempotent_caller(&state, &headers, Scope::Submit, "POST /api/v1/leads", &body_fingerprint(&body), now)
+            .await
+        {
+            Ok(found) => found,
+            Err(answer) => return answer,
+        };
     let response = match body {
-        Ok(AppJson(request)) => match service::submit_lead(&state, &caller, request, now).await {
+        Ok(AppJson(request, _)) => match service::submit_lead(&state, &caller, request, now).await {
             Ok(accepted) => (StatusCode::CREATED, axum::Json(accepted)).into_response(),
             Err(e) => refusal(e),
         },

@@ -25,7 +25,18 @@ use axum::Router;
 /// type). Handlers take `Result<AppJson<T>, BodyProblem>` so that they authenticate
 /// first (no key: 401 before any word about the body) and then answer the problem as
 /// it is, or count it first.
-pub(super) struct AppJson<T>(pub T);
+/// The second field is the SHA-256 of the body's bytes: a retry sends the same bytes,
+/// so a key reused for another body is told apart (`body_fingerprint`).
+pub(super) struct AppJson<T>(pub T, pub [u8; 32]);
+
+/// What a request's body was, for its `Idempotency-Key`: a digest of its bytes, or one
+/// mark for every body that could not be read as this endpoint's JSON.
+pub(super) fn body_fingerprint<T>(body: &Result<AppJson<T>, BodyProblem>) -> String {
+    match body {
+        Ok(AppJson(_, digest)) => hex::encode(&digest[..16]),
+        Err(_) => "unusable".into(),
+    }
+}
 
 /// Why a body is not one: another content type (415), not JSON for this endpoint (422),
 /// larger than the endpoint takes (413), or not readable at all (400); each a problem
@@ -80,8 +91,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
                 StatusCode::PAYLOAD_TOO_LARGE => BodyProblem::TooLarge,
                 _ => BodyProblem::Unreadable,
             })?;
+        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
         serde_json::from_slice(&bytes)
-            .map(AppJson)
+            .map(|value| AppJson(value, digest))
             .map_err(|e| BodyProblem::Invalid(format!("The body is not valid JSON for this endpoint: {e}.")))
     }
 }
@@ -169,12 +181,14 @@ pub(crate) fn authorization(headers: &HeaderMap) -> Option<&str> {
 /// `Idempotency-Key`, and claims the key. `Err` is the answer to send at once: a
 /// refusal; the stored answer to the earlier request with this key; 409 while that
 /// request is still running (a concurrent retry never runs it twice); 422 when the key
-/// was first used for another endpoint (its answer is not this one's).
+/// was first used for another endpoint or another body (`fingerprint`): its answer is
+/// not this request's.
 pub(crate) async fn idempotent_caller(
     state: &AppState,
     headers: &HeaderMap,
     scope: Scope,
     request: &str,
+    fingerprint: &str,
     now: app::model::Timestamp,
 ) -> Result<(service::PartnerKey, Option<String>), Response> {
     let caller = service::authenticate(state, authorization(headers), scope, now).await.map_err(refusal)?;
@@ -183,30 +197,51 @@ pub(crate) async fn idempotent_caller(
         service::idempotency_key(headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}")))
             .map_err(refusal)?;
     if let Some(key) = &key {
-        match service::claim_key(state, caller.partner.id, key, request, now).await {
+        let claimed_as = format!("{request} {BODY_MARK}{fingerprint}");
+        match service::claim_key(state, caller.partner.id, key, &claimed_as, now).await {
             Ok(KeyClaim::Claimed) => {}
-            Ok(KeyClaim::Taken { request: first, .. }) if first != request => {
-                return Err(problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Idempotency-Key already used",
-                    &format!("This Idempotency-Key was used for {first}: use a new key for each request."),
-                ))
-            }
-            Ok(KeyClaim::Taken { answer: Some(answer), .. }) => return Err(replay(answer)),
-            Ok(KeyClaim::Taken { answer: None, .. }) => {
-                let mut res = problem(
-                    StatusCode::CONFLICT,
-                    "Request in progress",
-                    "A request with this Idempotency-Key is still being processed; retry in a moment.",
-                );
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
-                return Err(res);
+            Ok(KeyClaim::Taken { request: first, answer }) => {
+                // Keys claimed before bodies were told apart hold the endpoint alone.
+                let (endpoint, body) = match first.split_once(BODY_MARK) {
+                    Some((endpoint, body)) => (endpoint.trim_end(), Some(body)),
+                    None => (first.as_str(), None),
+                };
+                if endpoint != request {
+                    return Err(problem(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Idempotency-Key already used",
+                        &format!("This Idempotency-Key was used for {endpoint}: use a new key for each request."),
+                    ));
+                }
+                if body.is_some_and(|body| body != fingerprint) {
+                    return Err(problem(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Idempotency-Key already used",
+                        "This Idempotency-Key was used for a request with another body: a retry sends the same \
+                         body, and another request takes a new key.",
+                    ));
+                }
+                return Err(match answer {
+                    Some(answer) => replay(answer),
+                    None => {
+                        let mut res = problem(
+                            StatusCode::CONFLICT,
+                            "Request in progress",
+                            "A request with this Idempotency-Key is still being processed; retry in a moment.",
+                        );
+                        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+                        res
+                    }
+                });
             }
             Err(e) => return Err(refusal(e.into())),
         }
     }
     Ok((caller, key))
 }
+
+/// Separates the endpoint from the body's fingerprint in a claimed key's request.
+const BODY_MARK: &str = "body:";
 
 /// Stores the answer under its `Idempotency-Key`, if the request had one, unless it is
 /// a 500 (a retry may succeed).

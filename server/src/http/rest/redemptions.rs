@@ -3,7 +3,7 @@
 //! → 200 when recorded now, 409 when it was used before (with when), 404 for a code that
 //! was never issued, 422 for a bad body.
 
-use super::{idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
+use super::{body_fingerprint, idempotent_caller, problem, refusal, remember_if_keyed, AppJson, BodyProblem};
 use app::incentives::{IncentiveCode, Redemption};
 use app::model::api_key::Scope;
 use app::partners::service::ApiError;
@@ -26,14 +26,22 @@ pub(super) async fn redeem(
     body: Result<AppJson<Body>, BodyProblem>,
 ) -> Response {
     let now = now();
-    let (caller, key) = match idempotent_caller(&state, &headers, Scope::Redeem, "POST /api/v1/redemptions", now).await
+    let (caller, key) = match idempotent_caller(
+        &state,
+        &headers,
+        Scope::Redeem,
+        "POST /api/v1/redemptions",
+        &body_fingerprint(&body),
+        now,
+    )
+    .await
     {
         Ok(found) => found,
         Err(answer) => return answer,
     };
     let response = match body {
         Err(problem) => problem.into_response(),
-        Ok(AppJson(b)) => match IncentiveCode::parse(&b.code) {
+        Ok(AppJson(b, _)) => match IncentiveCode::parse(&b.code) {
             Err(rule) => refusal(ApiError::Invalid(rule.into())),
             Ok(code) => {
                 let at = match b.redeemed_at.as_deref().map(|t| app::model::events::parse_instant(t, now)) {

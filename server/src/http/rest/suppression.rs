@@ -25,7 +25,7 @@ pub(super) async fn check(
         Err(e) => return refusal(e),
     };
     let request = match body {
-        Ok(AppJson(request)) => request,
+        Ok(AppJson(request, _)) => request,
         Err(problem) => return problem.into_response(),
     };
     match service::check(&state, &caller, request, now).await {

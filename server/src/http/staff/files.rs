@@ -18,9 +18,10 @@ async fn staff_user(
     back_to: Option<&str>,
 ) -> Result<app::auth::CurrentUser, Response> {
     match app::auth::service::user_of(state, session).await {
-        // An admin-set password: nothing until it is changed (as `require` says).
-        Ok(Some(user)) if user.must_change_password => {
-            Err((StatusCode::FORBIDDEN, app::auth::PASSWORD_CHANGE_FIRST).into_response())
+        // An admin-set password, a required second factor missing: nothing until it
+        // is done (as `require` says).
+        Ok(Some(user)) if user.must_act_first().is_some() => {
+            Err((StatusCode::FORBIDDEN, user.must_act_first().unwrap_or_default()).into_response())
         }
         Ok(Some(user)) if user.role.allows(permission) => Ok(user),
         Ok(Some(_)) => Err((StatusCode::FORBIDDEN, "Your role does not allow this.").into_response()),

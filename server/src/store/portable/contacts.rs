@@ -308,15 +308,84 @@ impl Store for DbStore {
     }
 
     async fn newsletters(&self) -> StoreResult<Vec<Newsletter>> {
-        let list =
-            sqlx::query("SELECT * FROM newsletters ORDER BY name").fetch_all(&self.pool).await.map_err(map_err)?;
+        let list = sqlx::query("SELECT * FROM newsletters ORDER BY position, name, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
         list.iter().map(rows::newsletter).collect()
+    }
+
+    async fn open_newsletters(&self) -> StoreResult<Vec<Newsletter>> {
+        let list = sqlx::query("SELECT * FROM newsletters WHERE archived_at IS NULL ORDER BY position, name, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        list.iter().map(rows::newsletter).collect()
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn create_newsletter(
+        &self,
+        fields: &app::model::contact::NewsletterFields,
+    ) -> StoreResult<app::model::NewsletterId> {
+        let row = sqlx::query(
+            "INSERT INTO newsletters (name, description, channel, position) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&fields.name)
+        .bind(&fields.description)
+        .bind(fields.channel.as_str())
+        .bind(fields.position)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn update_newsletter(
+        &self,
+        id: app::model::NewsletterId,
+        fields: &app::model::contact::NewsletterFields,
+    ) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE newsletters SET name = $2, description = $3, position = $4 WHERE id = $1")
+            .bind(id)
+            .bind(&fields.name)
+            .bind(&fields.description)
+            .bind(fields.position)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn set_newsletter_archived(
+        &self,
+        id: app::model::NewsletterId,
+        at: Option<app::model::Timestamp>,
+    ) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE newsletters SET archived_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn subscriptions(&self, contact_id: app::model::ContactId) -> StoreResult<Vec<Subscription>> {
         let list = sqlx::query(
-            "SELECT s.*, n.name, n.description FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
-             WHERE s.contact_id = $1 ORDER BY n.name",
+            "SELECT s.*, n.name, n.description, n.channel AS newsletter_channel, n.position, n.archived_at \
+             FROM subscriptions s JOIN newsletters n ON n.id = s.newsletter_id \
+             WHERE s.contact_id = $1 ORDER BY n.position, n.name",
         )
         .bind(contact_id)
         .fetch_all(&self.pool)

@@ -96,16 +96,12 @@ impl EngagementStore for DbStore {
         fold::queue(self, events).await
     }
 
-    async fn queue_events_marked(&self, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()> {
-        fold::queue_marked(self, events, mark, through).await
+    async fn queue_events_marked(&self, events: &[NewEvent], mark: &str, from: i64, through: i64) -> StoreResult<()> {
+        fold::queue_marked(self, events, mark, from, through).await
     }
 
     async fn inbox_mark(&self, mark: &str) -> StoreResult<Option<i64>> {
         fold::inbox_mark(self, mark).await
-    }
-
-    async fn clear_inbox_mark(&self, mark: &str) -> StoreResult<()> {
-        fold::clear_inbox_mark(self, mark).await
     }
 
     #[tracing::instrument(skip_all, fields(folded))]

@@ -35,61 +35,69 @@ impl JobStore for DbStore {
         &self,
         now: app::model::Timestamp,
         lease_until: app::model::Timestamp,
+        lease: &str,
     ) -> StoreResult<Option<ClaimedJob>> {
         // The WHERE is repeated on the outer UPDATE: when two instances pick the
         // same job, the second re-checks it after the first commits and skips it.
         let row = sqlx::query(
-            "UPDATE jobs SET state = 'running', lease_until = $2, updated_at = $1 \
+            "UPDATE jobs SET state = 'running', lease_until = $2, updated_at = $1, lease_token = $3 \
              WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $1) ORDER BY id LIMIT 1) \
              AND (state = 'queued' OR (state = 'running' AND lease_until < $1)) RETURNING *",
         )
         .bind(now)
         .bind(lease_until)
+        .bind(lease)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
         match row {
-            Some(r) => Ok(Some(ClaimedJob { job: rows::job(&r)?, payload: r.try_get("payload").map_err(map_err)? })),
+            Some(r) => {
+                let mut job = rows::job(&r)?;
+                job.lease = lease.to_string();
+                Ok(Some(ClaimedJob { job, payload: r.try_get("payload").map_err(map_err)? }))
+            }
             None => Ok(None),
         }
     }
 
     async fn job_progress(
         &self,
-        id: app::model::JobId,
+        job: &Job,
         done: i64,
         next_id: i64,
         now: app::model::Timestamp,
         lease_until: app::model::Timestamp,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE jobs SET done = $2, next_id = $3, updated_at = $4, lease_until = $5 WHERE id = $1")
-            .bind(id)
-            .bind(done)
-            .bind(next_id)
-            .bind(now)
-            .bind(lease_until)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        let written = sqlx::query(
+            "UPDATE jobs SET done = $2, next_id = $3, updated_at = $4, lease_until = $5 \
+             WHERE id = $1 AND lease_token = $6 AND state = 'running'",
+        )
+        .bind(job.id)
+        .bind(done)
+        .bind(next_id)
+        .bind(now)
+        .bind(lease_until)
+        .bind(&job.lease)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        held(written.rows_affected())
     }
 
-    async fn finish_job(
-        &self,
-        id: app::model::JobId,
-        failed: bool,
-        message: &str,
-        now: app::model::Timestamp,
-    ) -> StoreResult<()> {
-        sqlx::query("UPDATE jobs SET state = $2, message = $3, updated_at = $4, payload = '' WHERE id = $1")
-            .bind(id)
-            .bind(if failed { "failed" } else { "done" })
-            .bind(message)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+    async fn finish_job(&self, job: &Job, failed: bool, message: &str, now: app::model::Timestamp) -> StoreResult<()> {
+        let written = sqlx::query(
+            "UPDATE jobs SET state = $2, message = $3, updated_at = $4, payload = '' \
+             WHERE id = $1 AND lease_token = $5 AND state = 'running'",
+        )
+        .bind(job.id)
+        .bind(if failed { "failed" } else { "done" })
+        .bind(message)
+        .bind(now)
+        .bind(&job.lease)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        held(written.rows_affected())
     }
 
     async fn job(&self, id: app::model::JobId) -> StoreResult<Option<Job>> {
@@ -108,5 +116,14 @@ impl JobStore for DbStore {
             .await
             .map_err(map_err)?;
         rows.iter().map(rows::job).collect()
+    }
+}
+
+/// A write under a lease: none written means another run holds it now.
+fn held(rows: u64) -> StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::LeaseLost)
+    } else {
+        Ok(())
     }
 }

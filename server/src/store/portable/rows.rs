@@ -4,7 +4,7 @@ use super::Db;
 use crate::store::values::*;
 use app::engagement::MonthCounts;
 use app::model::api_key::Scope;
-use app::model::contact::{Activity, ConsentEvidence, Newsletter, Subscription};
+use app::model::contact::{Activity, ConsentEvidence, Newsletter, NewsletterChannel, Subscription};
 use app::model::engagement::{Pool, StatusBounds};
 use app::model::{Channel, Contact, ContactFields, ContactRow, Email, Role, SubscriptionState};
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
@@ -25,6 +25,9 @@ pub fn user(row: &DbRow) -> Result<UserRecord, StoreError> {
         password_changed_at: get(row, "password_changed_at")?,
         must_change_password: get(row, "must_change_password")?,
         session_epoch: get(row, "session_epoch")?,
+        totp_secret: get(row, "totp_secret")?,
+        totp_pending: get(row, "totp_pending")?,
+        totp_last_step: get(row, "totp_last_step")?,
     })
 }
 
@@ -118,6 +121,7 @@ pub fn job(row: &DbRow) -> Result<Job, StoreError> {
         updated_at: get(row, "updated_at")?,
         title: String::new(),
         next: Vec::new(),
+        lease: String::new(),
     })
 }
 
@@ -187,7 +191,15 @@ pub fn usage_day(row: &DbRow) -> Result<UsageDay, StoreError> {
 }
 
 pub fn newsletter(row: &DbRow) -> Result<Newsletter, StoreError> {
-    Ok(Newsletter { id: get(row, "id")?, name: get(row, "name")?, description: get(row, "description")? })
+    Ok(Newsletter {
+        id: get(row, "id")?,
+        name: get(row, "name")?,
+        description: get(row, "description")?,
+        channel: NewsletterChannel::parse(&get::<_, String>(row, "channel")?)
+            .ok_or_else(|| bad("newsletters.channel"))?,
+        position: get(row, "position")?,
+        archived: get::<_, Option<app::model::Timestamp>>(row, "archived_at")?.is_some(),
+    })
 }
 
 pub fn subscription(row: &DbRow) -> Result<Subscription, StoreError> {
@@ -196,6 +208,10 @@ pub fn subscription(row: &DbRow) -> Result<Subscription, StoreError> {
             id: get(row, "newsletter_id")?,
             name: get(row, "name")?,
             description: get(row, "description")?,
+            channel: NewsletterChannel::parse(&get::<_, String>(row, "newsletter_channel")?)
+                .ok_or_else(|| bad("newsletters.channel"))?,
+            position: get(row, "position")?,
+            archived: get::<_, Option<app::model::Timestamp>>(row, "archived_at")?.is_some(),
         },
         state: SubscriptionState::parse(&get::<_, String>(row, "state")?).ok_or_else(|| bad("subscriptions.state"))?,
         consent: ConsentEvidence {

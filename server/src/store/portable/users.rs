@@ -106,6 +106,100 @@ impl UserStore for DbStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip(self, secret))]
+    async fn set_totp_pending(&self, id: app::model::UserId, secret: Option<&str>) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
+            .bind(secret)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[tracing::instrument(skip(self, secret, recovery_hashes))]
+    async fn enable_totp(
+        &self,
+        id: app::model::UserId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $3, \
+             session_epoch = session_epoch + 1 WHERE id = $1 AND totp_pending = $2",
+        )
+        .bind(id)
+        .bind(secret)
+        .bind(step)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        write_recovery_codes(&mut tx, id, recovery_hashes).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn disable_totp(&self, id: app::model::UserId) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, session_epoch = session_epoch + 1 WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        write_recovery_codes(&mut tx, id, &[]).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn take_totp_step(&self, id: app::model::UserId, step: i64) -> StoreResult<bool> {
+        // One statement: of two instances seeing the same code, one takes it.
+        let done = sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2")
+            .bind(id)
+            .bind(step)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(skip(self, hashes))]
+    async fn replace_recovery_codes(&self, id: app::model::UserId, hashes: &[String]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        write_recovery_codes(&mut tx, id, hashes).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    #[tracing::instrument(skip(self, hash))]
+    async fn take_recovery_code(&self, id: app::model::UserId, hash: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1 AND code_hash = $2")
+            .bind(id)
+            .bind(hash)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn count_recovery_codes(&self, id: app::model::UserId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM user_recovery_codes WHERE user_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(row.get(0))
+    }
+
     async fn count_active_admins(&self) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = TRUE")
             .fetch_one(&self.pool)
@@ -214,4 +308,26 @@ impl UserStore for DbStore {
             .map_err(map_err)?;
         Ok(done.rows_affected())
     }
+}
+
+/// Replaces a staff member's recovery codes (none: all gone), in the caller's transaction.
+async fn write_recovery_codes(
+    tx: &mut sqlx::Transaction<'static, Db>,
+    id: app::model::UserId,
+    hashes: &[String],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM user_recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    for hash in hashes {
+        sqlx::query("INSERT INTO user_recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(id)
+            .bind(hash)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(())
 }

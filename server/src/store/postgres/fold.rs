@@ -18,20 +18,29 @@ pub async fn pending(store: &PgStore) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM event_inbox").fetch_one(store.writer()).await.map_err(map_err)
 }
 
-pub async fn queue_marked(store: &PgStore, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()> {
+pub async fn queue_marked(
+    store: &PgStore,
+    events: &[NewEvent],
+    mark: &str,
+    from: i64,
+    through: i64,
+) -> StoreResult<()> {
     let mut tx = store.writer().begin().await.map_err(map_err)?;
+    // The mark first: a second run of the same chunk waits here for the first to
+    // commit, then finds the mark moved and writes nothing.
+    let moved = sqlx::query(crate::store::fold::ADVANCE_MARK)
+        .bind(mark)
+        .bind(from)
+        .bind(through)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    if moved.rows_affected() == 0 {
+        return Err(app::store::StoreError::LeaseLost);
+    }
     if !events.is_empty() {
         insert(&mut tx, events).await?;
     }
-    sqlx::query(
-        "INSERT INTO event_inbox_marks (mark, through) VALUES ($1, $2) \
-         ON CONFLICT (mark) DO UPDATE SET through = excluded.through",
-    )
-    .bind(mark)
-    .bind(through)
-    .execute(&mut *tx)
-    .await
-    .map_err(map_err)?;
     tx.commit().await.map_err(map_err)
 }
 
@@ -41,15 +50,6 @@ pub async fn inbox_mark(store: &PgStore, mark: &str) -> StoreResult<Option<i64>>
         .fetch_optional(store.writer())
         .await
         .map_err(map_err)
-}
-
-pub async fn clear_inbox_mark(store: &PgStore, mark: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM event_inbox_marks WHERE mark = $1")
-        .bind(mark)
-        .execute(store.writer())
-        .await
-        .map_err(map_err)?;
-    Ok(())
 }
 
 pub async fn queue(store: &PgStore, events: &[NewEvent]) -> StoreResult<()> {

@@ -48,9 +48,15 @@ pub async fn queue(store: &SqliteStore, events: &[NewEvent]) -> StoreResult<()> 
     insert_and_commit(tx, events, None).await
 }
 
-pub async fn queue_marked(store: &SqliteStore, events: &[NewEvent], mark: &str, through: i64) -> StoreResult<()> {
+pub async fn queue_marked(
+    store: &SqliteStore,
+    events: &[NewEvent],
+    mark: &str,
+    from: i64,
+    through: i64,
+) -> StoreResult<()> {
     let tx = store.intake().begin().await.map_err(map_err)?;
-    insert_and_commit(tx, events, Some((mark, through))).await
+    insert_and_commit(tx, events, Some((mark, from, through))).await
 }
 
 pub async fn inbox_mark(store: &SqliteStore, mark: &str) -> StoreResult<Option<i64>> {
@@ -61,30 +67,22 @@ pub async fn inbox_mark(store: &SqliteStore, mark: &str) -> StoreResult<Option<i
         .map_err(map_err)
 }
 
-pub async fn clear_inbox_mark(store: &SqliteStore, mark: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM event_inbox_marks WHERE mark = $1")
-        .bind(mark)
-        .execute(store.intake())
-        .await
-        .map_err(map_err)?;
-    Ok(())
-}
-
 async fn insert_and_commit(
     mut tx: Transaction<'static, Sqlite>,
     events: &[NewEvent],
-    mark: Option<(&str, i64)>,
+    mark: Option<(&str, i64, i64)>,
 ) -> StoreResult<()> {
-    if let Some((mark, through)) = mark {
-        sqlx::query(
-            "INSERT INTO event_inbox_marks (mark, through) VALUES ($1, $2) \
-             ON CONFLICT (mark) DO UPDATE SET through = excluded.through",
-        )
-        .bind(mark)
-        .bind(through)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+    if let Some((mark, from, through)) = mark {
+        let moved = sqlx::query(crate::store::fold::ADVANCE_MARK)
+            .bind(mark)
+            .bind(from)
+            .bind(through)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if moved.rows_affected() == 0 {
+            return Err(app::store::StoreError::LeaseLost);
+        }
     }
     for chunk in events.chunks(SqliteStore::BULK_ROWS * 3) {
         let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!("INSERT INTO event_inbox ({INBOX_COLUMNS}) "));

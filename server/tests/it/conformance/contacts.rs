@@ -258,7 +258,52 @@ async fn newsletters_are_ensured_once_by_name(db: common::Db) {
     assert_eq!((w.name.as_str(), w.description.as_str()), ("Weekly", "Every Monday"));
 }
 
+/// Newsletters as staff manage them: unique names, their order on forms, a channel
+/// kept, archived ones listed with the rest but not among the open ones (and reopened).
+async fn newsletters_are_created_ordered_and_archived(db: common::Db) {
+    use app::model::contact::{NewsletterChannel, NewsletterFields};
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let fields = |name: &str, channel, position| NewsletterFields {
+        name: name.into(),
+        description: format!("About {name}"),
+        channel,
+        position,
+    };
+    let weekly = store.create_newsletter(&fields("Weekly", NewsletterChannel::Email, 2)).await.unwrap();
+    let alerts = store.create_newsletter(&fields("Alerts", NewsletterChannel::Sms, 1)).await.unwrap();
+    let again = store.create_newsletter(&fields("Weekly", NewsletterChannel::Sms, 0)).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "newsletters_name_key"),
+        "{again:?}"
+    );
+    let names = |list: Vec<app::model::contact::Newsletter>| list.into_iter().map(|n| n.name).collect::<Vec<_>>();
+    assert_eq!(names(store.newsletters().await.unwrap()), ["Alerts", "Weekly"], "by position");
+    store.update_newsletter(weekly, &fields("Weekly news", NewsletterChannel::Email, 0)).await.unwrap();
+    let taken = store.update_newsletter(alerts, &fields("Weekly news", NewsletterChannel::Sms, 1)).await;
+    assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
+    let missing =
+        store.update_newsletter(app::model::NewsletterId(999), &fields("X", NewsletterChannel::Email, 0)).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
+    let list = store.newsletters().await.unwrap();
+    assert_eq!(names(list.clone()), ["Weekly news", "Alerts"]);
+    let alerts_row = list.iter().find(|n| n.id == alerts).unwrap();
+    assert_eq!((alerts_row.channel, alerts_row.position, alerts_row.archived), (NewsletterChannel::Sms, 1, false));
+
+    store.set_newsletter_archived(alerts, Some(Timestamp(500))).await.unwrap();
+    assert_eq!(names(store.open_newsletters().await.unwrap()), ["Weekly news"], "archived: not offered");
+    let all = store.newsletters().await.unwrap();
+    assert!(all.iter().any(|n| n.id == alerts && n.archived), "but kept");
+    store.set_newsletter_archived(alerts, None).await.unwrap();
+    assert_eq!(names(store.open_newsletters().await.unwrap()), ["Weekly news", "Alerts"], "reopened");
+    assert!(matches!(
+        store.set_newsletter_archived(app::model::NewsletterId(999), None).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 both_backends! {
+    newsletters_are_created_ordered_and_archived,
     newsletters_are_ensured_once_by_name,
     contacts_are_unique_by_normalised_email,
     updates_record_what_changed,

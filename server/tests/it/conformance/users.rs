@@ -91,7 +91,48 @@ async fn the_store_says_which_database_answers(db: common::Db) {
     assert_eq!(store.backend(), expected);
 }
 
+/// Two-factor: a pending secret turns on only while it is the one set up, with its
+/// recovery codes; a time step and a recovery code are each taken once; turning it off
+/// forgets everything; on and off both end the account's earlier sessions.
+async fn a_second_factor_is_set_up_taken_once_and_forgotten(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let id = store.create_user(&email("t@staff.example"), Role::Admin, "hash", Timestamp(10)).await.unwrap();
+    let other = store.create_user(&email("u@staff.example"), Role::Viewer, "hash", Timestamp(10)).await.unwrap();
+    let epoch = store.user_by_id(id).await.unwrap().unwrap().session_epoch;
+    store.set_totp_pending(id, Some("FIRSTSECRET")).await.unwrap();
+    store.set_totp_pending(id, Some("SECONDSECRET")).await.unwrap();
+    let codes = vec!["hash-a".to_string(), "hash-b".to_string()];
+    assert!(!store.enable_totp(id, "FIRSTSECRET", 100, &codes).await.unwrap(), "set up again elsewhere: not this one");
+    assert!(store.enable_totp(id, "SECONDSECRET", 100, &codes).await.unwrap());
+    let user = store.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(
+        (user.totp_secret.as_deref(), user.totp_pending.as_deref(), user.totp_last_step, user.session_epoch),
+        (Some("SECONDSECRET"), None, 100, epoch + 1)
+    );
+    assert_eq!(store.count_recovery_codes(id).await.unwrap(), 2);
+    assert_eq!(store.count_recovery_codes(other).await.unwrap(), 0, "codes are per account");
+
+    assert!(!store.take_totp_step(id, 100).await.unwrap(), "the step that confirmed it is used");
+    assert!(!store.take_totp_step(id, 99).await.unwrap(), "and so is every earlier one");
+    assert!(store.take_totp_step(id, 101).await.unwrap());
+    assert!(!store.take_totp_step(id, 101).await.unwrap(), "once");
+    assert!(!store.take_recovery_code(other, "hash-a").await.unwrap(), "another account's code is not theirs");
+    assert!(store.take_recovery_code(id, "hash-a").await.unwrap());
+    assert!(!store.take_recovery_code(id, "hash-a").await.unwrap(), "once");
+    store.replace_recovery_codes(id, &["hash-c".to_string()]).await.unwrap();
+    assert!(!store.take_recovery_code(id, "hash-b").await.unwrap(), "replaced codes stop working");
+    assert_eq!(store.count_recovery_codes(id).await.unwrap(), 1);
+
+    store.disable_totp(id).await.unwrap();
+    let user = store.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!((user.totp_secret, user.totp_pending, user.session_epoch), (None, None, epoch + 2));
+    assert_eq!(store.count_recovery_codes(id).await.unwrap(), 0);
+    assert!(matches!(store.set_totp_pending(app::model::UserId(999), None).await, Err(StoreError::NotFound)));
+}
+
 both_backends! {
+    a_second_factor_is_set_up_taken_once_and_forgotten,
     accounts_are_listed_and_passwords_replaced,
     the_store_says_which_database_answers,
     users_are_unique_by_email,
