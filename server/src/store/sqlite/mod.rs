@@ -18,6 +18,40 @@ pub struct SqliteStore {
     intake: SqlitePool,
 }
 
+/// How much memory SQLite's page caches may hold, the server's main use of memory
+/// besides requests in flight: `CARNET_SQLITE_CACHE_MIB` (default 512) for the
+/// connection that folds events and writes in bulk, whose cache holds the pages folds
+/// rewrite; each of the 8 pool connections gets an eighth of it (their reads come from
+/// the mapped file, not the cache), the inbox's connection 16 MiB. The caches fill as
+/// pages are first written and then stay at their size: memory grows for the first
+/// minutes of work and levels off, up to about twice the setting.
+struct PageCaches {
+    writer_mib: u32,
+}
+
+impl PageCaches {
+    const DEFAULT_MIB: u32 = 512;
+
+    fn from_env() -> Result<PageCaches, StoreError> {
+        let writer_mib = match std::env::var("CARNET_SQLITE_CACHE_MIB") {
+            Err(_) => Self::DEFAULT_MIB,
+            Ok(text) => text.trim().parse::<u32>().ok().filter(|m| (8..=65_536).contains(m)).ok_or_else(|| {
+                StoreError::Database(format!("CARNET_SQLITE_CACHE_MIB must be 8 to 65536 (MiB), not {text:?}"))
+            })?,
+        };
+        Ok(PageCaches { writer_mib })
+    }
+
+    /// `cache_size` takes KiB as a negative number.
+    fn writer_pragma(&self) -> String {
+        format!("-{}", self.writer_mib as u64 * 1024)
+    }
+
+    fn pool_pragma(&self) -> String {
+        format!("-{}", (self.writer_mib as u64 * 1024 / 8).max(1024))
+    }
+}
+
 impl SqliteStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::open(url, true).await
@@ -30,6 +64,7 @@ impl SqliteStore {
     }
 
     async fn open(url: &str, migrate: bool) -> Result<Self, StoreError> {
+        let cache = PageCaches::from_env()?;
         let options = SqliteConnectOptions::from_str(url)
             .map_err(map_err)?
             .create_if_missing(true)
@@ -39,7 +74,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", cache.pool_pragma())
             // Checkpoint every 64 MiB of WAL rather than every 4 MiB: each checkpoint
             // syncs, and big writes (seeding, imports) would otherwise sync hundreds of times.
             .pragma("wal_autocheckpoint", "16384")
@@ -78,7 +113,7 @@ impl SqliteStore {
         let intake = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
-            .connect_with(options.clone().filename(&inbox_path).foreign_keys(false))
+            .connect_with(options.clone().filename(&inbox_path).pragma("cache_size", "-16384").foreign_keys(false))
             .await
             .map_err(map_err)?;
         sqlx::query(fold::CREATE_INBOX).execute(&intake).await.map_err(map_err)?;
@@ -97,7 +132,7 @@ impl SqliteStore {
             // contacts it has just seen in the engagement table, holding the write lock
             // (so none can be deleted meanwhile): checking each row's contact again
             // would read a random page of the wide contacts table per event.
-            .connect_with(options.pragma("cache_size", "-524288").foreign_keys(false))
+            .connect_with(options.pragma("cache_size", cache.writer_pragma()).foreign_keys(false))
             .await
             .map_err(map_err)?;
         Ok(SqliteStore { pool, writer, intake })
