@@ -119,7 +119,7 @@ bots="$(grep -c "taken for a bot" "$work/server.txt" || true)"
 confirmed="$(grep -c "sign-up confirmed" "$work/server.txt" || true)"
 echo "server log: $warnings warnings, $errors errors; sign-ups: $confirmed confirmed, $bots taken for a bot's"
 # Which warnings and errors, by message (fields stripped).
-grep -E ' (WARN|ERROR) ' "$work/server.txt" | sed -E 's/^[^ ]+ +//; s/ [a-z_.]+=.*//' | sort | uniq -c | sort -rn | head -8
+grep -E ' (WARN|ERROR) ' "$work/server.txt" | sed -E 's/^[^ ]+ +//; s/ [a-z_.]+=.*//' | sort | uniq -c | sort -rn | head -8 || true
 if [ "$errors" != 0 ]; then
   echo "-- the server log's last errors:"
   grep ' ERROR ' "$work/server.txt" | tail -10 | cut -c1-300

@@ -101,10 +101,9 @@ const HASHER_THREADS: usize = 2;
 type HashJob = Box<dyn FnOnce() + Send>;
 
 /// Runs `work` (an argon2 hash: 19 MiB for a fraction of a second) on one of Carnet's
-/// own hashing threads. On the blocking pool, each burst of sign-ins ran on new threads
-/// and the allocator kept each one's 19 MiB block when it ended: the server's memory
-/// grew by 19 MiB steps for as long as new threads came. Here hashes queue for two
-/// threads, so memory for them is two blocks, whatever the burst.
+/// own hashing threads: a burst of sign-ins queues for two threads instead of holding
+/// 19 MiB each at once on the blocking pool. (That the blocks are given back when freed
+/// is the server's allocator setting, in `server/src/main.rs`.)
 async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
     static QUEUE: OnceLock<std::sync::mpsc::Sender<HashJob>> = OnceLock::new();
     let queue = QUEUE.get_or_init(|| {
