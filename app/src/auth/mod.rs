@@ -1,6 +1,8 @@
 //! Staff sign-in: the login page and the server functions behind it.
 
 mod account;
+#[cfg(feature = "ssr")]
+pub mod enrolment;
 mod login;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -133,7 +135,7 @@ pub async fn sign_in_code(code: String, next: Option<String>) -> Result<(), AppE
 /// One's own second factor: on or off, being set up, recovery codes just made.
 #[server(endpoint = "account/two-factor")]
 pub async fn two_factor_state() -> Result<TwoFactorView, AppError> {
-    service::two_factor_view().await
+    enrolment::two_factor_view().await
 }
 
 /// Sends a plain form post (JavaScript off) back to the account page's two-factor
@@ -147,35 +149,35 @@ fn back_to_account(query: &str) {
 
 #[server(endpoint = "account/two-factor/begin")]
 pub async fn begin_two_factor(password: String) -> Result<(), AppError> {
-    service::begin_two_factor(&password).await?;
+    enrolment::begin_two_factor(&password).await?;
     back_to_account("");
     Ok(())
 }
 
 #[server(endpoint = "account/two-factor/cancel")]
 pub async fn cancel_two_factor() -> Result<(), AppError> {
-    service::cancel_two_factor().await?;
+    enrolment::cancel_two_factor().await?;
     back_to_account("");
     Ok(())
 }
 
 #[server(endpoint = "account/two-factor/confirm")]
 pub async fn confirm_two_factor(code: String) -> Result<(), AppError> {
-    service::confirm_two_factor(&code).await?;
+    enrolment::confirm_two_factor(&code).await?;
     back_to_account("");
     Ok(())
 }
 
 #[server(endpoint = "account/two-factor/recovery-codes")]
 pub async fn renew_recovery_codes(password: String) -> Result<(), AppError> {
-    service::renew_recovery_codes(&password).await?;
+    enrolment::renew_recovery_codes(&password).await?;
     back_to_account("");
     Ok(())
 }
 
 #[server(endpoint = "account/two-factor/disable")]
 pub async fn disable_two_factor(password: String) -> Result<(), AppError> {
-    service::disable_own_two_factor(&password).await?;
+    enrolment::disable_own_two_factor(&password).await?;
     back_to_account("?two_factor=off");
     Ok(())
 }

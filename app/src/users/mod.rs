@@ -85,7 +85,7 @@ pub async fn update_user(id: crate::model::UserId, role: String, active: String)
 /// password, then set it up again.
 #[server(endpoint = "users/reset-two-factor")]
 pub async fn reset_two_factor(id: crate::model::UserId) -> Result<(), AppError> {
-    crate::auth::service::reset_two_factor(id).await?;
+    crate::auth::enrolment::reset_two_factor(id).await?;
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect("/users?two_factor_off=1");
     }
@@ -113,7 +113,7 @@ pub async fn save_two_factor_policy(required: String) -> Result<(), AppError> {
         "false" => false,
         _ => return Err(AppError::BadRequest),
     };
-    crate::auth::service::set_two_factor_policy(required).await?;
+    crate::auth::enrolment::set_two_factor_policy(required).await?;
     if crate::auth::service::is_plain_form_post() {
         leptos_axum::redirect("/users");
     }

@@ -355,11 +355,7 @@ impl Store for DbStore {
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done.rows_affected())
     }
 
     #[tracing::instrument(skip(self))]
@@ -374,11 +370,7 @@ impl Store for DbStore {
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done.rows_affected())
     }
 
     async fn subscriptions(&self, contact_id: app::model::ContactId) -> StoreResult<Vec<Subscription>> {

@@ -25,3 +25,12 @@ mod users;
 use contacts::{add_activity, bind_contact, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT};
 use filters::contact_filters;
 use lists::{end_subscriptions, id_list, timeline_rows};
+
+/// A write that names its row by id: none written means there is no such row.
+fn found(rows: u64) -> app::store::StoreResult<()> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

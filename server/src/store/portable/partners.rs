@@ -116,11 +116,7 @@ impl PartnerStore for DbStore {
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done.rows_affected())
     }
 
     async fn touch_api_key(&self, id: app::model::ApiKeyId, now: app::model::Timestamp) -> StoreResult<()> {

@@ -63,11 +63,7 @@ impl UserStore for DbStore {
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done.rows_affected())
     }
 
     #[tracing::instrument(skip(self, password_hash))]
@@ -89,11 +85,7 @@ impl UserStore for DbStore {
         .execute(&self.pool)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done.rows_affected())
     }
 
     async fn record_login(&self, id: app::model::UserId, now: app::model::Timestamp) -> StoreResult<()> {
@@ -114,11 +106,7 @@ impl UserStore for DbStore {
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(done.rows_affected())
     }
 
     #[tracing::instrument(skip(self, secret, recovery_hashes))]
