@@ -7,6 +7,7 @@ pub mod auth;
 pub mod contacts;
 pub mod engagement;
 pub mod error;
+pub mod imports;
 pub mod incentives;
 pub mod mail;
 pub mod model;

@@ -152,5 +152,6 @@ impl AppState {
 fn job_kinds() -> crate::platform::jobs::Registry {
     let jobs = crate::platform::jobs::Registry::default();
     let jobs = crate::engagement::service::register_jobs(jobs);
+    let jobs = crate::imports::service::register_jobs(jobs);
     crate::incentives::service::register_jobs(jobs)
 }

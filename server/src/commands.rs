@@ -107,6 +107,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 Err(e) => Err(e.to_string()),
             }
         }
+        Command::Import { command } => crate::import_commands::run(store, command).await,
         Command::Incentive {
             command: IncentiveCommand::Add { name, reward, threshold, fields, valid_days, prefix, codes_file },
         } => {

@@ -118,6 +118,11 @@ pub enum Command {
         #[command(subcommand)]
         command: NewsletterCommand,
     },
+    /// Import the contacts a brand has, or its old suppression list, from a CSV file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Incentive programmes (rewards for completing a profile).
     Incentive {
         #[command(subcommand)]
@@ -200,6 +205,55 @@ pub enum NewsletterCommand {
         /// Its place on forms, 0 to 999, lowest first.
         #[arg(long, default_value_t = 0)]
         position: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import contacts; prints one `name: N` line per count and writes the refused rows
+    /// to FILE.refused.csv.
+    Contacts {
+        file: std::path::PathBuf,
+        /// The channel of rows without one: web, point_of_sale, call_centre, order_form,
+        /// event, partner, import.
+        #[arg(long, default_value = "import")]
+        channel: String,
+        /// The source detail of rows without one (e.g. "old CRM, 2019-2026").
+        #[arg(long, default_value = "")]
+        source: String,
+        /// What to do with addresses already known: skip, fill (empty fields only) or overwrite.
+        #[arg(long, default_value = "skip")]
+        on_existing: String,
+        /// Subscribe every row to this newsletter (by name), with --consent-text.
+        #[arg(long)]
+        newsletter: Option<String>,
+        /// The words people agreed to (the evidence of their consent).
+        #[arg(long)]
+        consent_text: Option<String>,
+        /// When they agreed (YYYY-MM-DD or DD/MM/YYYY); without it, from the column mapped to consent_date.
+        #[arg(long)]
+        consent_date: Option<String>,
+        /// Where they agreed (e.g. "old website form").
+        #[arg(long, default_value = "")]
+        consent_place: String,
+        /// Column overrides: 'Header=field,…' (fields: email, first_name, …, custom:NAME, ignore).
+        #[arg(long, default_value = "")]
+        map: String,
+        /// utf-8 or windows-1252 (default: found from the file).
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Counts only: nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Import a suppression list: addresses, MD5 or SHA-256 hashes (only hashes are kept).
+    Suppression {
+        file: std::path::PathBuf,
+        /// Why these addresses are suppressed.
+        #[arg(long, default_value = "imported suppression list")]
+        reason: String,
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

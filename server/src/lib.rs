@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 mod housekeeping;
 pub mod http;
+pub mod import_commands;
 pub mod operations;
 pub mod seed;
 pub mod smtp;

@@ -46,6 +46,8 @@ id_type! {
     MailId,
     /// A background job (`jobs.id`).
     JobId,
+    /// An import of contacts or of a suppression list (`imports.id`).
+    ImportId,
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub mod time;
 
 pub use contact::{Channel, Contact, ContactFields, ContactForm, ContactRow, SubscriptionState};
 pub use email::Email;
-pub use ids::{ApiKeyId, ContactId, IncentiveId, JobId, MailId, NewsletterId, PartnerId, UserId};
+pub use ids::{ApiKeyId, ContactId, ImportId, IncentiveId, JobId, MailId, NewsletterId, PartnerId, UserId};
 pub use listing::{ContactPage, ContactQuery, ContactSort, Cursor};
 pub use role::{Permission, Role};
 pub use time::Timestamp;

@@ -10,6 +10,7 @@ use crate::model::{
 use async_trait::async_trait;
 
 mod engagement;
+pub mod imports;
 mod incentives;
 mod mail;
 mod partners;
@@ -136,6 +137,7 @@ pub trait Store:
     + SignupStore
     + SettingsStore
     + JobStore
+    + imports::ImportStore
     + Send
     + Sync
     + 'static

@@ -9,6 +9,7 @@ mod conformance;
 mod engagement;
 mod engagement_staff;
 mod faults;
+mod imports;
 mod incentives;
 mod mail;
 mod newsletters;

@@ -5,19 +5,10 @@ use crate::common;
 use app::model::events::EventKind;
 use app::model::ContactForm;
 use app::store::NewEvent;
-use common::{Db, TestApp};
+use common::{carnet, Db, TestApp};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-
-fn carnet(database_url: &str, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env_remove("CARNET_SMTP_URL")
-        .output()
-        .expect("run carnet")
-}
 
 /// Events are accepted and folded all the while the backup runs: the copy, served,
 /// holds every event accepted before the backup started, each applied once, and

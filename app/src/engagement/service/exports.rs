@@ -29,7 +29,7 @@ pub const EXPORT_COLUMNS: [&str; 17] = [
 
 /// A spreadsheet treats a cell starting with = + - @ as a formula: such values are
 /// written with a leading apostrophe so an export can never run code (CSV injection).
-fn cell(value: &str) -> String {
+pub fn spreadsheet_safe(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
@@ -54,17 +54,17 @@ pub fn csv_rows(contacts: &[Contact], bounds: &StatusBounds, opens_count: bool) 
         let last = if opens_count { c.last_interaction_at } else { c.last_signal_at };
         let record = [
             c.id.to_string(),
-            cell(f.email.as_str()),
-            cell(&f.first_name),
-            cell(&f.last_name),
-            cell(&f.phone),
-            cell(&f.company),
-            cell(&f.job_title),
-            cell(&f.postal_code),
-            cell(&f.city),
-            cell(&f.country),
+            spreadsheet_safe(f.email.as_str()),
+            spreadsheet_safe(&f.first_name),
+            spreadsheet_safe(&f.last_name),
+            spreadsheet_safe(&f.phone),
+            spreadsheet_safe(&f.company),
+            spreadsheet_safe(&f.job_title),
+            spreadsheet_safe(&f.postal_code),
+            spreadsheet_safe(&f.city),
+            spreadsheet_safe(&f.country),
             f.channel.as_str().to_string(),
-            cell(&f.source_detail),
+            spreadsheet_safe(&f.source_detail),
             bounds.status(last, c.created_at).as_str().to_string(),
             day(last),
             c.suppression_reason.clone().unwrap_or_default(),
@@ -97,9 +97,9 @@ pub const IMPORT_ERRORS_KEY: &str = "import_errors";
 mod tests {
     #[test]
     fn formulas_are_defused() {
-        assert_eq!(super::cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(super::cell("+33 6 12"), "'+33 6 12");
-        assert_eq!(super::cell("Anne"), "Anne");
+        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::spreadsheet_safe("+33 6 12"), "'+33 6 12");
+        assert_eq!(super::spreadsheet_safe("Anne"), "Anne");
     }
 
     #[test]

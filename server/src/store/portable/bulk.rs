@@ -3,7 +3,7 @@
 //! and built once after.
 
 use super::*;
-use crate::store::values::{interests_text, iso_date, BulkEngagement};
+use crate::store::values::{custom_json, interests_text, iso_date, BulkEngagement};
 use app::store::{BulkActivity, BulkContact, StoreResult};
 use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
@@ -28,18 +28,21 @@ const BULK_INDEXES: [(&str, &str); 12] = [
 ];
 
 impl DbStore {
-    pub(super) async fn insert_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        let mut ids: HashMap<String, app::model::ContactId> = HashMap::with_capacity(batch.len());
-        for chunk in batch.chunks(Self::BULK_ROWS) {
+    /// Inserts contacts in multi-row statements, each created at its instant with its
+    /// purchase count; an address already there is skipped. Returns the new ids by address.
+    pub(super) async fn insert_contact_rows(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        rows: &[(&app::model::ContactFields, app::model::Timestamp, i64)],
+    ) -> StoreResult<HashMap<String, app::model::ContactId>> {
+        let mut ids = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(Self::BULK_ROWS) {
             let mut b: QueryBuilder<Db> = QueryBuilder::new(
                 "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
-                   job_title, company, address_line1, postal_code, city, country, interests, last_purchase_on, \
-                   total_spent_cents, purchase_count, channel, source_detail, sort_name, search, \
-                   created_at, updated_at) ",
+                   job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+                   last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, sort_name, \
+                   search, created_at, updated_at) ",
             );
-            b.push_values(chunk, |mut v, c| {
-                let f = &c.fields;
+            b.push_values(chunk, |mut v, (f, at, purchases)| {
                 v.push_bind(f.email.as_str())
                     .push_bind(f.email.md5_hex())
                     .push_bind(f.email.sha256_hex())
@@ -50,25 +53,35 @@ impl DbStore {
                     .push_bind(&f.job_title)
                     .push_bind(&f.company)
                     .push_bind(&f.address_line1)
+                    .push_bind(&f.address_line2)
                     .push_bind(&f.postal_code)
                     .push_bind(&f.city)
                     .push_bind(&f.country)
                     .push_bind(interests_text(f))
                     .push_bind(iso_date(f.last_purchase_on))
                     .push_bind(f.total_spent_cents)
-                    .push_bind(c.purchase_count)
+                    .push_bind(*purchases)
+                    .push_bind(custom_json(f))
                     .push_bind(f.channel.as_str())
                     .push_bind(&f.source_detail)
                     .push_bind(f.sort_name())
                     .push_bind(f.search_text())
-                    .push_bind(c.created_at)
-                    .push_bind(c.created_at);
+                    .push_bind(*at)
+                    .push_bind(*at);
             });
             b.push(" ON CONFLICT (email) DO NOTHING RETURNING id, email");
-            for row in b.build().fetch_all(&mut *tx).await.map_err(map_err)? {
+            for row in b.build().fetch_all(&mut **tx).await.map_err(map_err)? {
                 ids.insert(row.get(1), row.get(0));
             }
         }
+        Ok(ids)
+    }
+
+    pub(super) async fn insert_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let rows: Vec<(&app::model::ContactFields, app::model::Timestamp, i64)> =
+            batch.iter().map(|c| (&c.fields, c.created_at, c.purchase_count)).collect();
+        let ids = Self::insert_contact_rows(&mut tx, &rows).await?;
         // Engagement rows exist (a trigger adds them); fill in what the timelines say.
         let engaged: Vec<(app::model::ContactId, &BulkContact, BulkEngagement)> = batch
             .iter()

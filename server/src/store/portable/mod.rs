@@ -9,6 +9,7 @@ mod contacts;
 mod engagement;
 mod filters;
 mod idempotency;
+mod imports;
 mod incentives;
 mod jobs;
 mod lists;

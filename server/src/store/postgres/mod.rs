@@ -46,7 +46,7 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 
 impl Dialect for PgStore {
     const BACKEND: Backend = Backend::Postgres;
-    /// 24 binds a contact row; PostgreSQL allows 65,535 bind parameters per statement.
+    /// 26 binds a contact row; PostgreSQL allows 65,535 bind parameters per statement.
     const BULK_ROWS: usize = 2000;
     /// PostgreSQL plans substring searches well on its own (parallel sequential scan).
     const SEARCH_SOURCE: &'static str = "contacts c";

@@ -179,7 +179,7 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
 
 impl Dialect for SqliteStore {
     const BACKEND: Backend = Backend::Sqlite;
-    /// 24 binds a contact row; SQLite allows 32,766 bind parameters per statement.
+    /// 26 binds a contact row; SQLite allows 32,766 bind parameters per statement.
     const BULK_ROWS: usize = 1000;
     /// A substring search cannot use an index range, and left alone SQLite walks the sort
     /// index and reads every table row (3 s at a million contacts). Scanning the narrow

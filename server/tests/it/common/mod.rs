@@ -249,3 +249,13 @@ pub fn multipart(csv: &str) -> (String, String) {
     );
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// Runs the `carnet` binary on this database.
+pub fn carnet(database_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_carnet"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("CARNET_SMTP_URL")
+        .output()
+        .expect("run carnet")
+}

@@ -36,6 +36,7 @@ mod bulk_actions;
 mod contacts;
 mod dashboard;
 mod engagement;
+mod imports;
 mod incentives;
 mod mail;
 mod partners;

@@ -1,0 +1,523 @@
+//! Running an import: the rows read in batches (`reading`), each decided by the rules
+//! (`rules`) against what the store knows, and written with the run's progress. The
+//! same run serves the background job (an upload) and the command line (a local file).
+
+use super::reading::{self, Layout, Source, Verdict};
+use super::rules::{self, ContactImportSettings, Decision, ImportCounts, Known};
+use super::sniff::Encoding;
+use crate::engagement::service::spreadsheet_safe;
+use crate::model::contact::ConsentEvidence;
+use crate::model::{Email, ImportId};
+use crate::platform::jobs::Job;
+use crate::store::imports::*;
+use crate::store::{Consented, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Who runs an import and under which job.
+pub struct Runner<'a> {
+    pub store: &'a Arc<dyn Store>,
+    pub source: Source,
+    pub import: &'a ImportRecord,
+    /// The background job (its lease is checked with each batch); `None` on the command line.
+    pub job: Option<&'a Job>,
+    pub actor: &'a str,
+    pub dry_run: bool,
+}
+
+fn failed(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!("import: {e}"))
+}
+
+/// The key an address is remembered by, to count the file's duplicates (the first 128
+/// bits of its SHA-256: a million addresses hold 16 MB).
+fn seen_key(sha256_hex: &str) -> u128 {
+    u128::from_str_radix(&sha256_hex[..32], 16).unwrap_or_default()
+}
+
+impl Runner<'_> {
+    async fn layout(&self, encoding: Encoding, separator: u8) -> Result<Layout, StoreError> {
+        let (store, source) = (self.store.clone(), self.source.clone());
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = runtime.enter();
+            let reader = reading::open(&source, &store, 0).map_err(failed)?;
+            reading::read_layout(reader, encoding, separator).map_err(failed)
+        })
+        .await
+        .map_err(failed)?
+    }
+
+    /// Where this run goes on from: the start, or after the last batch written.
+    fn from(&self, layout: &Layout) -> (u64, i64) {
+        if self.import.resume_at > 0 {
+            (self.import.resume_at as u64, self.import.resume_line)
+        } else {
+            (layout.data_at, layout.data_line)
+        }
+    }
+
+    fn position(&self, batch_end: (u64, i64)) -> RunPosition<'_> {
+        RunPosition {
+            import_id: self.import.id,
+            job: self.job,
+            resume_at: batch_end.0 as i64,
+            resume_line: batch_end.1,
+            done: batch_end.0 as i64,
+            now: crate::platform::clock::now(),
+        }
+    }
+
+    /// Imports contacts; returns the counts of the whole run (resumed runs included).
+    pub async fn contacts(&self, settings: &ContactImportSettings) -> Result<ImportCounts, StoreError> {
+        let layout = self.layout(settings.encoding, settings.separator).await?;
+        let headers = layout.headers.clone();
+        let judged = settings.clone();
+        let mut seen: HashSet<u128> = HashSet::new();
+        let judge = move |_line: i64, cells: &[String]| {
+            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+            match rules::read_row(&cells, &headers, &judged) {
+                Err(reason) => Verdict::Refuse(reason),
+                Ok(row) => {
+                    let sha256 = row.fields.email.sha256_hex();
+                    if seen.insert(seen_key(&sha256)) {
+                        Verdict::Keep((row, sha256))
+                    } else {
+                        Verdict::Duplicate
+                    }
+                }
+            }
+        };
+        let from = self.from(&layout);
+        let mut batches = reading::read_batches(self.source.clone(), self.store.clone(), layout, from, judge);
+        let detail = format!("Imported from {} (import #{})", self.import.file_name, self.import.id);
+        let newsletter = settings.consent.as_ref().map(|c| c.newsletter_id);
+        let mut total = self.import.counts;
+        while let Some(batch) = batches.recv().await {
+            let batch = batch.map_err(failed)?;
+            let sha256: Vec<String> = batch.rows.iter().map(|(_, (_, sha))| sha.clone()).collect();
+            let md5: Vec<String> = batch.rows.iter().map(|(_, (row, _))| row.fields.email.md5_hex()).collect();
+            let known = self.store.known_addresses(&sha256, &md5, newsletter).await?;
+            let listed: HashSet<&str> = known.suppressed_hashes.iter().map(String::as_str).collect();
+            let contacts: HashMap<&str, (&crate::model::Contact, bool)> =
+                known.contacts.iter().map(|(c, has)| (c.email_sha256.as_str(), (c, *has))).collect();
+            let mut counts = ImportCounts {
+                duplicates: batch.duplicates,
+                refused: batch.refusals.len() as i64,
+                ..Default::default()
+            };
+            let (mut creates, mut changes) = (Vec::new(), Vec::new());
+            for ((line, (row, sha)), md5) in batch.rows.into_iter().zip(&md5) {
+                if listed.contains(sha.as_str()) || listed.contains(md5.as_str()) {
+                    counts.suppressed += 1;
+                    continue;
+                }
+                let contact = contacts.get(sha.as_str());
+                let known = contact.map(|(c, has)| Known {
+                    fields: c.fields.clone(),
+                    suppressed: c.suppression_reason.is_some(),
+                    has_subscription: *has,
+                });
+                let evidence = settings.consent.as_ref().and_then(|consent| {
+                    Some(Consented {
+                        newsletter_id: consent.newsletter_id,
+                        consent: ConsentEvidence {
+                            at: row.consent_at?,
+                            channel: row.fields.channel.as_str().to_string(),
+                            form: if consent.place.trim().is_empty() {
+                                detail.clone()
+                            } else {
+                                consent.place.trim().to_string()
+                            },
+                            text: consent.text.trim().to_string(),
+                        },
+                    })
+                });
+                match rules::decide(&row.fields, known.as_ref(), settings) {
+                    Decision::Create => {
+                        counts.created += 1;
+                        creates.push(ImportedContact { line, fields: row.fields, subscription: evidence });
+                    }
+                    Decision::Update { fields, subscribe } => {
+                        counts.updated += 1;
+                        let (c, _) = contact.expect("an update is of a known contact");
+                        changes.push(ImportedChange {
+                            id: c.id,
+                            read_at: c.updated_at,
+                            fields: fields.map(|f| *f),
+                            subscription: evidence.filter(|_| subscribe),
+                        });
+                    }
+                    Decision::Unchanged => counts.unchanged += 1,
+                    Decision::Suppressed => counts.suppressed += 1,
+                }
+            }
+            let write = ContactBatch {
+                position: self.position((batch.resume_at, batch.resume_line)),
+                dry_run: self.dry_run,
+                creates,
+                changes,
+                refusals: batch.refusals,
+                counts,
+                detail: &detail,
+                actor: self.actor,
+            };
+            let written = self.store.write_contact_batch(&write).await?;
+            total.add(&written);
+        }
+        Ok(total)
+    }
+
+    /// Imports a suppression list: each row's address or hash (the column chosen).
+    pub async fn suppression(&self, settings: &SuppressionSettings) -> Result<ImportCounts, StoreError> {
+        let layout = self.layout(settings.encoding, settings.separator).await?;
+        // A file of bare values has no header: its first line is a value too.
+        let layout = match settings.has_header {
+            true => layout,
+            false => Layout { data_at: 0, data_line: 1, ..layout },
+        };
+        let column = settings.column;
+        let mut seen: HashSet<String> = HashSet::new();
+        let judge = move |_line: i64, cells: &[String]| match suppression_hashes(
+            cells.get(column).map_or("", String::as_str),
+        ) {
+            Err(reason) => Verdict::Refuse(reason),
+            Ok(hashes) if seen.insert(hashes[0].clone()) => Verdict::Keep(hashes),
+            Ok(_) => Verdict::Duplicate,
+        };
+        let from = self.from(&layout);
+        let mut batches = reading::read_batches(self.source.clone(), self.store.clone(), layout, from, judge);
+        let mut total = self.import.counts;
+        while let Some(batch) = batches.recv().await {
+            let batch = batch.map_err(failed)?;
+            let write = SuppressionBatch {
+                position: self.position((batch.resume_at, batch.resume_line)),
+                dry_run: self.dry_run,
+                counts: ImportCounts {
+                    duplicates: batch.duplicates,
+                    refused: batch.refusals.len() as i64,
+                    ..Default::default()
+                },
+                entries: batch.rows.into_iter().map(|(_, hashes)| hashes).collect(),
+                reason: &settings.reason,
+                refusals: batch.refusals,
+            };
+            total.add(&self.store.write_suppression_batch(&write).await?);
+        }
+        Ok(total)
+    }
+}
+
+/// What an import of a suppression list is told.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuppressionSettings {
+    pub encoding: Encoding,
+    pub separator: u8,
+    /// Whether the first line names the columns.
+    pub has_header: bool,
+    /// The column holding the address or hash.
+    pub column: usize,
+    /// Why these addresses are suppressed (kept with each entry).
+    pub reason: String,
+}
+
+/// The hashes a suppression list's value stands for: an address's MD5 and SHA-256
+/// (the address itself is not kept), or the MD5 or SHA-256 given.
+pub fn suppression_hashes(value: &str) -> Result<Vec<String>, String> {
+    let value = value.trim();
+    let hex = |len: usize| value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit());
+    if value.contains('@') {
+        let email = Email::parse(value).map_err(str::to_string)?;
+        Ok(vec![email.sha256_hex(), email.md5_hex()])
+    } else if hex(32) || hex(64) {
+        Ok(vec![value.to_ascii_lowercase()])
+    } else if value.is_empty() {
+        Err("This row is empty.".into())
+    } else {
+        Err("Neither an email address nor an MD5 (32 hexadecimal characters) or SHA-256 (64) hash.".into())
+    }
+}
+
+/// Picks the column of a suppression list: the one whose header names an email or a
+/// hash, else the first; and whether the first line is a header at all (it is not when
+/// it holds an address or a hash itself).
+pub fn suppression_column(headers: &[String]) -> (usize, bool) {
+    if headers.iter().any(|h| suppression_hashes(h).is_ok()) {
+        let column = headers.iter().position(|h| suppression_hashes(h).is_ok()).unwrap_or(0);
+        return (column, false);
+    }
+    let named = headers.iter().position(|h| {
+        let h = super::values::fold(h);
+        matches!(super::mapping::Target::guess(&h), super::mapping::Target::Email)
+            || h.contains("md5")
+            || h.contains("sha")
+            || h.contains("hash")
+    });
+    (named.unwrap_or(0), true)
+}
+
+/// The job that runs an uploaded import (a dry run or the import itself), resumable.
+pub struct ImportJob;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImportParams {
+    pub import_id: ImportId,
+}
+
+impl crate::platform::jobs::JobKind for ImportJob {
+    const NAME: &'static str = "import_file";
+    type Params = ImportParams;
+    const NEXT: &'static [(&'static str, &'static str)] = &[("Imports", "/contacts/import"), ("Contacts", "/contacts")];
+
+    fn title(params: &ImportParams) -> String {
+        format!("Import #{}", params.import_id)
+    }
+
+    fn run<'a>(
+        state: &'a crate::state::AppState,
+        job: &'a Job,
+        params: ImportParams,
+        _: &'a str,
+    ) -> impl std::future::Future<Output = Result<String, StoreError>> + Send + 'a {
+        run_job(state, job, params)
+    }
+}
+
+/// Runs an uploaded import's job and ends the import as the run ends.
+async fn run_job(state: &crate::state::AppState, job: &Job, params: ImportParams) -> Result<String, StoreError> {
+    let import = state.store.import(params.import_id).await?.ok_or(StoreError::NotFound)?;
+    if import.job_id != Some(job.id) {
+        return Ok("Nothing done: the import was started again by another run.".to_string());
+    }
+    let outcome = run_stored(&state.store, &import, job).await;
+    let now = crate::platform::clock::now();
+    match &outcome {
+        Ok(_) => state.store.end_import_run(import.id, if import.dry_run { "checked" } else { "done" }, now).await?,
+        Err(StoreError::LeaseLost) => {}
+        Err(_) => state.store.end_import_run(import.id, "failed", now).await?,
+    }
+    outcome.map(|counts| counts.summary())
+}
+
+async fn run_stored(store: &Arc<dyn Store>, import: &ImportRecord, job: &Job) -> Result<ImportCounts, StoreError> {
+    let runner = Runner {
+        store,
+        source: Source::Stored(import.id),
+        import,
+        job: Some(job),
+        actor: &job.created_by,
+        dry_run: import.dry_run,
+    };
+    if import.kind == "suppression" {
+        runner.suppression(&serde_json::from_str(&import.settings).map_err(failed)?).await
+    } else {
+        runner.contacts(&serde_json::from_str(&import.settings).map_err(failed)?).await
+    }
+}
+
+pub fn register_jobs(registry: crate::platform::jobs::Registry) -> crate::platform::jobs::Registry {
+    registry.register::<ImportJob>()
+}
+
+/// Registers a file of this machine as an import (the command line): looks at all of
+/// it for its encoding, and at its header; the import then waits for its settings.
+pub async fn register_local_file(
+    store: &Arc<dyn Store>,
+    path: &std::path::Path,
+    kind: &str,
+    encoding: Option<Encoding>,
+    actor: &str,
+) -> Result<(ImportRecord, Layout), String> {
+    let owned = path.to_path_buf();
+    let (sniffed, separator, size) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(&owned)?;
+        let mut sniffer = super::Sniffer::default();
+        let mut piece = vec![0u8; reading::PIECE];
+        loop {
+            let n = file.read(&mut piece)?;
+            if n == 0 {
+                break;
+            }
+            sniffer.feed(&piece[..n]);
+        }
+        let size = sniffer.size;
+        let (encoding, separator) = sniffer.finish();
+        Ok((encoding, separator, size))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let encoding = encoding.unwrap_or(sniffed);
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let layout = reading::read_layout(file, encoding, separator)?;
+    let now = crate::platform::clock::now();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let id = store
+        .create_import(&NewImport { kind, file_name: &name, created_by: actor, now })
+        .await
+        .map_err(|e| e.to_string())?;
+    let uploaded = UploadedFile {
+        size_bytes: size as i64,
+        encoding: encoding.as_str(),
+        separator: &(separator as char).to_string(),
+        headers: &layout.headers,
+    };
+    store.import_uploaded(id, &uploaded, now).await.map_err(|e| e.to_string())?;
+    let import = store.import(id).await.map_err(|e| e.to_string())?.ok_or("the import vanished")?;
+    Ok((import, layout))
+}
+
+/// The refused rows as a CSV a spreadsheet opens: a UTF-8 BOM, then `line`, `reason`
+/// and the file's own columns, with the file's separator.
+pub async fn refused_csv(
+    store: &Arc<dyn Store>,
+    import: &ImportRecord,
+    mut out: impl FnMut(&[u8]),
+) -> Result<(), StoreError> {
+    let separator = import.separator.bytes().next().unwrap_or(b',');
+    let mut writer = csv::WriterBuilder::new().delimiter(separator).from_writer(Vec::new());
+    let mut header = vec!["line".to_string(), "reason".to_string()];
+    header.extend(import.headers.iter().cloned());
+    writer.write_record(&header).map_err(failed)?;
+    let mut bytes = sniff_bom();
+    bytes.extend(writer.into_inner().map_err(failed)?);
+    out(&bytes);
+    let mut after = 0;
+    loop {
+        let page = store.import_refusals(import.id, after, 5_000).await?;
+        let Some(last) = page.last() else { return Ok(()) };
+        after = last.line;
+        let mut writer = csv::WriterBuilder::new().delimiter(separator).from_writer(Vec::new());
+        for r in &page {
+            // The row as the file had it, each cell defused like any export's.
+            let mut cells = vec![r.line.to_string(), spreadsheet_safe(&r.reason)];
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(separator)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(r.record.as_bytes());
+            if let Some(Ok(record)) = reader.records().next() {
+                cells.extend(record.iter().map(spreadsheet_safe));
+            }
+            writer.write_record(&cells).map_err(failed)?;
+        }
+        let text = writer.into_inner().map_err(failed)?;
+        out(&text);
+    }
+}
+
+fn sniff_bom() -> Vec<u8> {
+    super::sniff::BOM.to_vec()
+}
+
+/// An upload on its way into the database: pieces of `reading::PIECE` bytes stored as
+/// they fill, the whole file looked at as it passes (`Sniffer`).
+pub struct Upload {
+    store: Arc<dyn Store>,
+    pub id: ImportId,
+    pending: Vec<u8>,
+    seq: i64,
+    sniffer: super::Sniffer,
+    max_bytes: u64,
+}
+
+impl Upload {
+    pub async fn begin(
+        store: &Arc<dyn Store>,
+        kind: &str,
+        file_name: &str,
+        actor: &str,
+        max_bytes: u64,
+    ) -> Result<Upload, StoreError> {
+        let name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+        let now = crate::platform::clock::now();
+        let id = store.create_import(&NewImport { kind, file_name: &name, created_by: actor, now }).await?;
+        Ok(Upload {
+            store: store.clone(),
+            id,
+            pending: Vec::with_capacity(reading::PIECE),
+            seq: 0,
+            sniffer: Default::default(),
+            max_bytes,
+        })
+    }
+
+    /// Adds bytes; `Ok(false)` once the file is over the limit (nothing more is kept).
+    pub async fn write(&mut self, mut bytes: &[u8]) -> Result<bool, StoreError> {
+        if self.sniffer.size + self.pending.len() as u64 + bytes.len() as u64 > self.max_bytes {
+            return Ok(false);
+        }
+        while !bytes.is_empty() {
+            let room = reading::PIECE - self.pending.len();
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.pending.extend_from_slice(now);
+            bytes = later;
+            if self.pending.len() == reading::PIECE {
+                self.flush().await?;
+            }
+        }
+        Ok(true)
+    }
+
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.sniffer.feed(&self.pending);
+        self.store.add_import_chunk(self.id, self.seq, &self.pending).await?;
+        self.seq += 1;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// The whole file is in: what it is (or why it cannot be imported).
+    pub async fn finish(mut self) -> Result<Result<ImportRecord, String>, StoreError> {
+        self.flush().await?;
+        let size = self.sniffer.size;
+        if size == 0 {
+            return Ok(Err("The file is empty: choose a CSV file with a header line and one row per contact.".into()));
+        }
+        let (encoding, separator) = std::mem::take(&mut self.sniffer).finish();
+        let (store, id) = (self.store.clone(), self.id);
+        let runtime = tokio::runtime::Handle::current();
+        let layout = tokio::task::spawn_blocking(move || {
+            let _entered = runtime.enter();
+            let reader = reading::open(&Source::Stored(id), &store, 0).map_err(|e| e.to_string())?;
+            reading::read_layout(reader, encoding, separator)
+        })
+        .await
+        .map_err(failed)?;
+        let layout = match layout {
+            Ok(layout) => layout,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let file = UploadedFile {
+            size_bytes: size as i64,
+            encoding: encoding.as_str(),
+            separator: &(separator as char).to_string(),
+            headers: &layout.headers,
+        };
+        self.store.import_uploaded(self.id, &file, crate::platform::clock::now()).await?;
+        let import = self.store.import(self.id).await?.ok_or(StoreError::NotFound)?;
+        Ok(Ok(import))
+    }
+}
+
+/// Starts a run of an uploaded import in the background (a dry run, or the import);
+/// `NotFound` when the file is not stored or a run is under way.
+pub async fn start_run(
+    state: &crate::state::AppState,
+    import: &ImportRecord,
+    settings: &impl Serialize,
+    dry_run: bool,
+    actor: &str,
+) -> Result<crate::model::JobId, StoreError> {
+    let settings = serde_json::to_string(settings).map_err(failed)?;
+    let now = crate::platform::clock::now();
+    let start = crate::platform::jobs::Start { payload: String::new(), total: import.size_bytes, actor, now };
+    let job = crate::platform::jobs::start::<ImportJob>(state, &ImportParams { import_id: import.id }, start).await?;
+    state.store.start_import_run(import.id, &settings, dry_run, Some(job), now).await?;
+    Ok(job)
+}

@@ -1,0 +1,345 @@
+//! A brand's first day: the contacts it already has, from the files its marketers have,
+//! and the suppression list its old tool kept, imported by the command line and by the
+//! background job (killed half-way, it resumes and ends as an uninterrupted run).
+
+use crate::common;
+
+use app::imports::mapping::Mapping;
+use app::imports::rules::{ConsentChoice, ContactImportSettings, ImportCounts, OnExisting};
+use app::imports::service::{self, Runner, Upload};
+use app::imports::{reading::Source, sniff::Encoding};
+use app::model::{Channel, ContactForm, Email};
+use common::{carnet, Db, TestApp};
+
+fn counts_of(stdout: &[u8]) -> ImportCounts {
+    let text = String::from_utf8_lossy(stdout);
+    let n = |name: &str| -> i64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no `{name}:` line in {text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    ImportCounts {
+        created: n("created"),
+        updated: n("updated"),
+        unchanged: n("unchanged"),
+        duplicates: n("duplicates"),
+        suppressed: n("suppressed"),
+        refused: n("refused"),
+    }
+}
+
+fn import(app: &TestApp, file: &std::path::Path, flags: &[&str]) -> ImportCounts {
+    let mut args = vec!["import", "contacts", file.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let out = carnet(app.database_url(), &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    counts_of(&out.stdout)
+}
+
+async fn contact(app: &TestApp, email: &str) -> app::model::Contact {
+    let id = app.store.contact_id_by_email(&Email::parse(email).unwrap()).await.unwrap().expect("imported");
+    app.store.contact(id).await.unwrap().unwrap()
+}
+
+fn windows_1252(text: &str) -> Vec<u8> {
+    encoding_rs::WINDOWS_1252.encode(text).0.into_owned()
+}
+
+/// What French Excel writes: Windows-1252, semicolons, CRLF, a quoted cell with a line
+/// break, French headers, French dates and amounts.
+async fn a_french_excel_file_is_imported_from_the_command_line(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clients.csv");
+    let text = "Courriel;Prénom;Nom;Date de naissance;Code postal;Ville;Montant total;Dernier achat;Centres d'intérêt;Fidélité\r\n\
+                ann@example.com;Anne-Sophie;Lefèvre;01/02/1980;75011;Paris;1 234,50 €;15/11/2026;vins, fromages;or\r\n\
+                pas-une-adresse;Bob;Martin;;;;;;;\r\n\
+                ANN@Example.com;Anne;Encore;;;;;;;\r\n\
+                \"joe@example.com\";\"Jo\r\nel\";Durand;31/12/1999;69001;Lyon;12;;;\r\n\
+                zoe@example.com;Zoé;Roux;31/02/1990;;;;;;\r\n";
+    std::fs::write(&file, windows_1252(text)).unwrap();
+    let counts = import(&app, &file, &["--source", "Ancien CRM"]);
+    assert_eq!(counts, ImportCounts { created: 2, duplicates: 1, refused: 2, ..Default::default() });
+    let ann = contact(&app, "ann@example.com").await;
+    let f = &ann.fields;
+    assert_eq!((f.first_name.as_str(), f.last_name.as_str(), f.city.as_str()), ("Anne-Sophie", "Lefèvre", "Paris"));
+    assert_eq!(f.birth_date, chrono::NaiveDate::from_ymd_opt(1980, 2, 1));
+    assert_eq!(f.last_purchase_on, chrono::NaiveDate::from_ymd_opt(2026, 11, 15));
+    assert_eq!(f.total_spent_cents, 123_450);
+    assert_eq!(f.interests, vec!["vins", "fromages"]);
+    assert_eq!(f.custom.get("Fidélité").map(String::as_str), Some("or"), "an unknown column is kept as an attribute");
+    assert_eq!((f.channel, f.source_detail.as_str()), (Channel::Import, "Ancien CRM"));
+    assert_eq!(contact(&app, "joe@example.com").await.fields.first_name, "Jo\r\nel", "a quoted line break is kept");
+    // The refused rows, for a spreadsheet: BOM, the file's separator, line numbers as
+    // the file counts them (the quoted line break makes Zoé's row line 6).
+    let refused = std::fs::read(dir.path().join("clients.csv.refused.csv")).unwrap();
+    assert!(refused.starts_with(b"\xEF\xBB\xBF"), "a UTF-8 BOM for Excel");
+    let refused = String::from_utf8(refused[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = refused.lines().collect();
+    assert!(lines[0].starts_with("line;reason;Courriel;Prénom;Nom"), "{refused}");
+    assert!(lines[1].starts_with("3;Courriel: Enter a valid email address"), "{refused}");
+    assert!(lines[1].ends_with(";pas-une-adresse;Bob;Martin;;;;;;;"), "{refused}");
+    assert!(lines[2].starts_with("7;Date de naissance: "), "{refused}");
+    assert!(lines[2].contains("Zoé;Roux;31/02/1990"), "{refused}");
+    assert_eq!(lines.len(), 3);
+}
+
+/// UTF-8 with a BOM and commas, and tab-separated UTF-8: the same contacts.
+async fn utf8_files_with_commas_or_tabs_are_read_alike(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let comma = dir.path().join("comma.csv");
+    std::fs::write(
+        &comma,
+        "\u{feff}E-mail,First name,Last name,Company\nann@example.com,Ann,\"O'Neil, Jr\",\"ACME, Inc\"\n",
+    )
+    .unwrap();
+    let tab = dir.path().join("tab.tsv");
+    std::fs::write(&tab, "email\tprénom\tnom\tsociété\nbob@example.com\tBéa\tÉlie\tLa Société\n").unwrap();
+    assert_eq!(import(&app, &comma, &[]).created, 1);
+    assert_eq!(import(&app, &tab, &[]).created, 1);
+    let ann = contact(&app, "ann@example.com").await.fields;
+    assert_eq!((ann.last_name.as_str(), ann.company.as_str()), ("O'Neil, Jr", "ACME, Inc"));
+    let bob = contact(&app, "bob@example.com").await.fields;
+    assert_eq!((bob.first_name.as_str(), bob.last_name.as_str(), bob.company.as_str()), ("Béa", "Élie", "La Société"));
+}
+
+/// Known contacts are skipped, completed (empty fields only) or overwritten, as chosen;
+/// a blank cell never erases anything.
+async fn known_contacts_are_skipped_filled_or_overwritten(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let today = chrono::Utc::now().date_naive();
+    let known = ContactForm {
+        email: "ann@example.com".into(),
+        first_name: "Ann".into(),
+        city: "".into(),
+        channel: "web".into(),
+        ..Default::default()
+    }
+    .validate(today)
+    .unwrap();
+    app.store.insert_contact(&known, app::platform::clock::now(), "test").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, "email;first_name;city;last_name\nann@example.com;Anna;Nantes;\n").unwrap();
+    assert_eq!(import(&app, &file, &[]), ImportCounts { unchanged: 1, ..Default::default() });
+    assert_eq!(contact(&app, "ann@example.com").await.fields.city, "", "skipped");
+    assert_eq!(import(&app, &file, &["--on-existing", "fill"]), ImportCounts { updated: 1, ..Default::default() });
+    let ann = contact(&app, "ann@example.com").await.fields;
+    assert_eq!((ann.first_name.as_str(), ann.city.as_str(), ann.channel), ("Ann", "Nantes", Channel::Web));
+    assert_eq!(import(&app, &file, &["--on-existing", "fill"]).unchanged, 1, "nothing left to fill");
+    assert_eq!(import(&app, &file, &["--on-existing", "overwrite"]).updated, 1);
+    assert_eq!(contact(&app, "ann@example.com").await.fields.first_name, "Anna");
+    let timeline = app.store.timeline(contact(&app, "ann@example.com").await.id, 10).await.unwrap();
+    assert_eq!(timeline.iter().filter(|a| a.kind == "edited").count(), 2, "each change on the timeline");
+}
+
+/// The old suppression list (addresses and hashes) is imported as hashes only; an
+/// address on it, or a suppressed contact's, is never created by a contact import.
+async fn suppressed_addresses_are_never_imported_again(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("repoussoir.txt");
+    let md5 = Email::parse("bea@example.com").unwrap().md5_hex();
+    let sha = Email::parse("cid@example.com").unwrap().sha256_hex();
+    std::fs::write(&list, format!("ann@example.com\n{}\n{sha}\nnot a hash\nANN@example.com\n", md5.to_uppercase()))
+        .unwrap();
+    let out = carnet(app.database_url(), &["import", "suppression", list.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(counts_of(&out.stdout), ImportCounts { created: 3, duplicates: 1, refused: 1, ..Default::default() });
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0, "no personal data kept");
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, "email\nann@example.com\nbea@example.com\ncid@example.com\ndan@example.com\n").unwrap();
+    assert_eq!(import(&app, &file, &[]), ImportCounts { created: 1, suppressed: 3, ..Default::default() });
+    // A contact suppressed later (hard bounce) is not written by an overwrite either.
+    let dan = contact(&app, "dan@example.com").await;
+    let evidence = app::model::contact::ConsentEvidence {
+        at: app::platform::clock::now(),
+        channel: "bounce".into(),
+        form: "".into(),
+        text: "".into(),
+    };
+    app.store.suppress_contacts(&[dan.id], "hard_bounce", &evidence, "test").await.unwrap();
+    std::fs::write(&file, "email;first_name\ndan@example.com;Dan\n").unwrap();
+    assert_eq!(import(&app, &file, &["--on-existing", "overwrite"]).suppressed, 1);
+    assert_eq!(contact(&app, "dan@example.com").await.fields.first_name, "");
+}
+
+/// A subscription needs its evidence: the words (always), the date (fixed or from a
+/// column); a row without a date is refused, and an unsubscription is never undone.
+async fn subscriptions_are_imported_with_their_consent_evidence(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let newsletter = app.store.ensure_newsletter("Lettre", "").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, "email;date d'inscription\nann@example.com;03/04/2021\nbob@example.com;\n").unwrap();
+    let out = carnet(app.database_url(), &["import", "contacts", file.to_str().unwrap(), "--newsletter", "Lettre"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--consent-text"));
+    let out = carnet(
+        app.database_url(),
+        &["import", "contacts", file.to_str().unwrap(), "--newsletter", "Nope", "--consent-text", "Oui"],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Lettre"), "names the newsletters there are");
+    let text = "J'accepte de recevoir la lettre";
+    let counts =
+        import(&app, &file, &["--newsletter", "lettre", "--consent-text", text, "--consent-place", "ancien site"]);
+    assert_eq!(counts, ImportCounts { created: 1, refused: 1, ..Default::default() });
+    let ann = contact(&app, "ann@example.com").await;
+    let subs = app.store.subscriptions(ann.id).await.unwrap();
+    assert_eq!(subs.len(), 1);
+    assert_eq!(subs[0].newsletter.id, newsletter);
+    assert_eq!((subs[0].consent.text.as_str(), subs[0].consent.form.as_str()), (text, "ancien site"));
+    assert_eq!(subs[0].consent.at.date(), chrono::NaiveDate::from_ymd_opt(2021, 4, 3).unwrap());
+    // Unsubscribed since: the same file, filled in, does not subscribe them again.
+    let evidence = app::model::contact::ConsentEvidence {
+        at: app::platform::clock::now(),
+        channel: "web".into(),
+        form: "unsubscribe".into(),
+        text: "".into(),
+    };
+    app.store
+        .set_subscription(ann.id, newsletter, app::model::SubscriptionState::Unsubscribed, &evidence)
+        .await
+        .unwrap();
+    let counts = import(
+        &app,
+        &file,
+        &["--newsletter", "Lettre", "--consent-text", text, "--consent-date", "2021-01-01", "--on-existing", "fill"],
+    );
+    assert_eq!((counts.created, counts.unchanged), (1, 1), "{counts:?}");
+    assert_eq!(app.store.subscriptions(ann.id).await.unwrap()[0].state, app::model::SubscriptionState::Unsubscribed);
+}
+
+/// A dry run counts what the import would do and writes nothing.
+async fn a_dry_run_counts_and_writes_nothing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.csv");
+    std::fs::write(&file, "email\nann@example.com\nann@example.com\nbad\nbob@example.com\n").unwrap();
+    let dry = import(&app, &file, &["--dry-run"]);
+    assert_eq!(dry, ImportCounts { created: 2, duplicates: 1, refused: 1, ..Default::default() });
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0);
+    assert_eq!(import(&app, &file, &[]), dry, "the import does what the dry run said");
+}
+
+/// The CSV of `n` contacts, every 10th row repeating the row before and every 25th
+/// without a valid address, with the counts an import of it must end with.
+fn generated(n: usize) -> (String, ImportCounts) {
+    let mut text = String::from("email;prénom;ville;date d'inscription\n");
+    let mut expected = ImportCounts::default();
+    let mut valid = std::collections::HashSet::new();
+    for i in 0..n {
+        if i % 25 == 24 {
+            text.push_str(&format!("broken-{i};X;Y;01/01/2020\n"));
+            expected.refused += 1;
+            continue;
+        }
+        let who = if i % 10 == 9 { i - 1 } else { i };
+        text.push_str(&format!("person{who}@example.com;Name {i};Ville {};0{}/01/2020\n", i % 7, 1 + i % 9));
+        if valid.insert(who) {
+            expected.created += 1;
+        } else {
+            expected.duplicates += 1;
+        }
+    }
+    (text, expected)
+}
+
+fn settings(headers: &[String], newsletter: app::model::NewsletterId) -> ContactImportSettings {
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    ContactImportSettings {
+        encoding: Encoding::Utf8,
+        separator: b';',
+        mapping: Mapping::guess(&headers),
+        channel: Channel::Event,
+        source_detail: "Salon 2026".into(),
+        on_existing: OnExisting::Skip,
+        consent: Some(ConsentChoice {
+            newsletter_id: newsletter,
+            text: "Oui".into(),
+            date: None,
+            place: "stand".into(),
+        }),
+        today: chrono::Utc::now().date_naive(),
+    }
+}
+
+/// An upload run by the background job, killed after its first batches, taken over by
+/// another run once its lease is out: it ends with the counts and rows of an
+/// uninterrupted run, nothing twice, nothing lost.
+async fn a_killed_import_resumes_and_ends_as_if_uninterrupted(db: Db) {
+    // No server: this test is the instances that run the job.
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let state = app::state::AppState::new(store.clone(), common::test_settings());
+    let newsletter = store.ensure_newsletter("Lettre", "").await.unwrap();
+    let (text, expected) = generated(23_000);
+    let mut upload = Upload::begin(&store, "contacts", "salon.csv", "test", 1 << 30).await.unwrap();
+    for piece in text.as_bytes().chunks(300_000) {
+        assert!(upload.write(piece).await.unwrap());
+    }
+    let import = upload.finish().await.unwrap().expect("a readable file");
+    assert_eq!((import.encoding.as_str(), import.separator.as_str(), import.headers.len()), ("utf-8", ";", 4));
+    let settings = settings(&import.headers, newsletter);
+    let job = service::start_run(&state, &import, &settings, false, "test").await.unwrap();
+    let now = app::platform::clock::now();
+    let first = store.claim_job(now, now + 60, "first").await.unwrap().expect("the job").job;
+    assert_eq!(first.id, job);
+    let running = store.import(import.id).await.unwrap().unwrap();
+    let killed = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let runner = Runner {
+                store: &store,
+                source: Source::Stored(running.id),
+                import: &running,
+                job: Some(&first),
+                actor: "test",
+                dry_run: false,
+            };
+            runner.contacts(&settings).await
+        })
+    };
+    while store.import(import.id).await.unwrap().unwrap().counts.rows() < 10_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    // Killed at whatever point it had reached.
+    killed.abort();
+    let _ = killed.await;
+    let halfway = store.import(import.id).await.unwrap().unwrap();
+    assert!(halfway.counts.rows() < 23_000, "killed before the end: {:?}", halfway.counts);
+    // Another instance, once the lease ran out, runs the job from the last batch written.
+    let later = app::platform::clock::now() + 120;
+    let second = store.claim_job(later, later + 60, "second").await.unwrap().expect("taken over").job;
+    assert_eq!(second.id, job);
+    let params = app::imports::service::ImportParams { import_id: import.id };
+    let summary = <app::imports::service::ImportJob as app::platform::jobs::JobKind>::run(&state, &second, params, "")
+        .await
+        .unwrap();
+    assert_eq!(summary, expected.summary());
+    let ended = store.import(import.id).await.unwrap().unwrap();
+    assert_eq!((ended.state.as_str(), ended.counts), ("done", expected), "the counts of an uninterrupted run");
+    assert_eq!(store.count_contacts().await.unwrap(), expected.created, "each row once");
+    assert_eq!(store.import_refusals(import.id, 0, 5_000).await.unwrap().len() as i64, expected.refused);
+    assert!(store.import_chunk(import.id, 0).await.unwrap().is_none(), "the file is deleted once imported");
+    for who in ["person0@example.com", "person22998@example.com"] {
+        let id = store.contact_id_by_email(&Email::parse(who).unwrap()).await.unwrap().unwrap();
+        assert_eq!(store.subscriptions(id).await.unwrap().len(), 1, "{who}");
+        let timeline = store.timeline(id, 10).await.unwrap();
+        assert_eq!(timeline.iter().filter(|a| a.kind == "created").count(), 1, "{who}: {timeline:?}");
+    }
+}
+
+both_backends! {
+    a_french_excel_file_is_imported_from_the_command_line,
+    utf8_files_with_commas_or_tabs_are_read_alike,
+    known_contacts_are_skipped_filled_or_overwritten,
+    suppressed_addresses_are_never_imported_again,
+    subscriptions_are_imported_with_their_consent_evidence,
+    a_dry_run_counts_and_writes_nothing,
+    a_killed_import_resumes_and_ends_as_if_uninterrupted,
+}
