@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/new") view=NewContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/quick-entry") view=crate::signup::QuickEntryPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/bulk") view=BulkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/import") view=crate::imports::ImportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/import/:id") view=crate::imports::ImportDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/edit") view=EditContactPage ssr=SsrMode::Async/>
                     <Route path=path!("/engagement") view=EngagementPage ssr=SsrMode::Async/>

@@ -1,7 +1,7 @@
 //! Background chores every instance runs: events folded every second, partner usage
 //! written every second, background jobs and the dashboard kept fresh, mail sent every
 //! 5 seconds (and the yearly refresh's hourly share), expired sessions and sign-ups
-//! purged. Each is safe with several instances at once (leases, compare-and-set,
+//! purged, idle imports' files deleted. Each is safe with several instances at once (leases, compare-and-set,
 //! advisory locks: see each service).
 
 use app::state::AppState;
@@ -79,6 +79,13 @@ pub fn spawn(state: AppState) {
             // Sign-ups never confirmed leave nothing behind once their link has expired.
             if let Err(e) = state.store.purge_signups(now).await {
                 tracing::warn!(error = %e, "could not purge expired sign-ups");
+            }
+            // Uploaded files never imported do not stay in the database for ever.
+            let before = now - app::imports::service::IDLE_IMPORT_SECS;
+            match state.store.expire_imports(before, None).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(imports = n, "deleted the files of imports left idle"),
+                Err(e) => tracing::warn!(error = %e, "could not delete idle imports' files"),
             }
         }
     });

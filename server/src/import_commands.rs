@@ -147,9 +147,13 @@ async fn finish(
         let mut path = file.as_os_str().to_owned();
         path.push(".refused.csv");
         let path = std::path::PathBuf::from(path);
-        let mut bytes = Vec::new();
-        service::refused_csv(store, import, |piece| bytes.extend_from_slice(piece)).await.map_err(|e| e.to_string())?;
-        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+        let mut out_file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(cannot)?);
+        let mut csv = service::RefusedCsv::new(import);
+        while let Some(piece) = csv.next(store, import.id).await.map_err(|e| e.to_string())? {
+            out_file.write_all(&piece).map_err(cannot)?;
+        }
+        out_file.flush().map_err(cannot)?;
         let _ = writeln!(out, "refused rows: {}", path.display());
     }
     Ok(())

@@ -29,7 +29,10 @@ pub fn ContactsPage() -> impl IntoView {
         <header class="page-header">
             <h1>"Contacts"</h1>
             <IfAllowed permission=Permission::EditContacts>
-                <a class="button button-primary" href="/contacts/new">"Add a contact"</a>
+                <div class="actions">
+                    <a class="button" href="/contacts/import">"Import a file"</a>
+                    <a class="button button-primary" href="/contacts/new">"Add a contact"</a>
+                </div>
             </IfAllowed>
         </header>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -115,6 +118,10 @@ pub fn ContactsPage() -> impl IntoView {
                             <div class="empty-state">
                                 <p>{message}</p>
                                 {q.is_filtered().then(|| view! { <a href="/contacts">"Clear the search"</a> })}
+                                {(!q.is_filtered()).then(|| view! {
+                                    <p>"Bring in the contacts you already have: "<a href="/contacts/import">"import a CSV file"</a>
+                                        " (Excel, your old tool's export), or "<a href="/contacts/new">"add one by hand"</a>"."</p>
+                                })}
                             </div>
                         }
                         .into_any()

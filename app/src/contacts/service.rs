@@ -46,6 +46,9 @@ async fn duplicate(state: &AppState, fields: &ContactFields, error: StoreError) 
                 }
             }
         }
+        StoreError::Conflict { constraint } if constraint == "suppression_list" => AppError::Invalid(
+            FieldErrors::single("email", "This address is on the suppression list: Carnet does not add it again."),
+        ),
         other => other.into(),
     }
 }

@@ -202,7 +202,7 @@ fn splits_attribute(c: char) -> bool {
 
 /// A header made into an attribute name: ':' and control characters become spaces,
 /// spaces are collapsed, and it is cut to fit.
-fn custom_from_header(header: &str) -> Option<String> {
+pub fn custom_from_header(header: &str) -> Option<String> {
     let spaced: String = header.chars().map(|c| if splits_attribute(c) { ' ' } else { c }).collect();
     let collapsed = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
     custom_name(cut(&collapsed, MAX_CUSTOM_NAME))

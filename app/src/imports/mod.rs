@@ -1,9 +1,13 @@
 //! Imports: the contacts a brand already has and the suppression list its old tool
 //! kept, from the files marketers have (UTF-8 or Windows-1252, comma, semicolon or
 //! tab), streamed and resumable. `mapping`, `sniff`, `values` and `rules` are pure and
-//! wasm-safe; reading the file and running the import are server-side.
+//! wasm-safe; reading the file and running the import are server-side (`reading`,
+//! `service`), and so is the pages' side of it (`staff`, behind `api`).
 
+pub mod api;
+mod form;
 pub mod mapping;
+mod page;
 pub mod rules;
 pub mod sniff;
 pub mod values;
@@ -12,6 +16,10 @@ pub mod values;
 pub mod reading;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod staff;
+
+pub use page::{ImportDetailPage, ImportsPage};
 
 /// Looks at a file as it arrives, piece by piece: its size, whether all of it is UTF-8,
 /// and its first 64 KB (for the separator).

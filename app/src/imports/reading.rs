@@ -261,3 +261,16 @@ fn record_text(record: &csv::ByteRecord, layout: &Layout) -> String {
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
 }
+
+/// The first `n` rows after the header, each with its line and its cells as text (a
+/// cell that is not text in the encoding shows as `None`), for the preview.
+pub fn first_rows(reader: impl Read, layout: &Layout, n: usize) -> Result<Vec<(i64, Option<Vec<String>>)>, String> {
+    let mut csv = csv_reader(reader, layout.separator);
+    let mut record = csv::ByteRecord::new();
+    let mut rows = Vec::with_capacity(n);
+    while rows.len() < n && csv.read_byte_record(&mut record).map_err(|e| e.to_string())? {
+        let line = layout.data_line + record.position().map_or(1, |p| p.line() as i64) - 1;
+        rows.push((line, cells_of(&record, layout.encoding, layout.headers.len()).ok()));
+    }
+    Ok(rows)
+}

@@ -257,6 +257,9 @@ pub fn suppression_column(headers: &[String]) -> (usize, bool) {
     (named.unwrap_or(0), true)
 }
 
+/// How long an uploaded file waits for its import before it is deleted (7 days).
+pub const IDLE_IMPORT_SECS: i64 = 7 * 24 * 3600;
+
 /// The job that runs an uploaded import (a dry run or the import itself), resumable.
 pub struct ImportJob;
 
@@ -286,7 +289,16 @@ impl crate::platform::jobs::JobKind for ImportJob {
 
 /// Runs an uploaded import's job and ends the import as the run ends.
 async fn run_job(state: &crate::state::AppState, job: &Job, params: ImportParams) -> Result<String, StoreError> {
-    let import = state.store.import(params.import_id).await?.ok_or(StoreError::NotFound)?;
+    let mut import = state.store.import(params.import_id).await?.ok_or(StoreError::NotFound)?;
+    // The job is made just before the import is told its id (`start_run`): a worker
+    // quick enough to start it in between waits for that, briefly.
+    for _ in 0..50 {
+        if import.job_id.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        import = state.store.import(params.import_id).await?.ok_or(StoreError::NotFound)?;
+    }
     if import.job_id != Some(job.id) {
         return Ok("Nothing done: the import was started again by another run.".to_string());
     }
@@ -370,31 +382,40 @@ pub async fn register_local_file(
 }
 
 /// The refused rows as a CSV a spreadsheet opens: a UTF-8 BOM, then `line`, `reason`
-/// and the file's own columns, with the file's separator.
-pub async fn refused_csv(
-    store: &Arc<dyn Store>,
-    import: &ImportRecord,
-    mut out: impl FnMut(&[u8]),
-) -> Result<(), StoreError> {
-    let separator = import.separator.bytes().next().unwrap_or(b',');
-    let mut writer = csv::WriterBuilder::new().delimiter(separator).from_writer(Vec::new());
-    let mut header = vec!["line".to_string(), "reason".to_string()];
-    header.extend(import.headers.iter().cloned());
-    writer.write_record(&header).map_err(failed)?;
-    let mut bytes = sniff_bom();
-    bytes.extend(writer.into_inner().map_err(failed)?);
-    out(&bytes);
-    let mut after = 0;
-    loop {
-        let page = store.import_refusals(import.id, after, 5_000).await?;
-        let Some(last) = page.last() else { return Ok(()) };
-        after = last.line;
-        let mut writer = csv::WriterBuilder::new().delimiter(separator).from_writer(Vec::new());
+/// and the file's own columns, with the file's separator. Made piece by piece (`next`),
+/// for a download or a file.
+pub struct RefusedCsv {
+    separator: u8,
+    headers: Option<Vec<String>>,
+    after: i64,
+}
+
+impl RefusedCsv {
+    const PAGE: i64 = 5_000;
+
+    pub fn new(import: &ImportRecord) -> RefusedCsv {
+        let mut headers = vec!["line".to_string(), "reason".to_string()];
+        headers.extend(import.headers.iter().cloned());
+        RefusedCsv { separator: import.separator.bytes().next().unwrap_or(b','), headers: Some(headers), after: 0 }
+    }
+
+    /// The next piece of the file, `None` after its end.
+    pub async fn next(&mut self, store: &Arc<dyn Store>, id: ImportId) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut writer = csv::WriterBuilder::new().delimiter(self.separator).from_writer(Vec::new());
+        if let Some(headers) = self.headers.take() {
+            writer.write_record(&headers).map_err(failed)?;
+            let mut bytes = super::sniff::BOM.to_vec();
+            bytes.extend(writer.into_inner().map_err(failed)?);
+            return Ok(Some(bytes));
+        }
+        let page = store.import_refusals(id, self.after, Self::PAGE).await?;
+        let Some(last) = page.last() else { return Ok(None) };
+        self.after = last.line;
         for r in &page {
             // The row as the file had it, each cell defused like any export's.
             let mut cells = vec![r.line.to_string(), spreadsheet_safe(&r.reason)];
             let mut reader = csv::ReaderBuilder::new()
-                .delimiter(separator)
+                .delimiter(self.separator)
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(r.record.as_bytes());
@@ -403,13 +424,8 @@ pub async fn refused_csv(
             }
             writer.write_record(&cells).map_err(failed)?;
         }
-        let text = writer.into_inner().map_err(failed)?;
-        out(&text);
+        Ok(Some(writer.into_inner().map_err(failed)?))
     }
-}
-
-fn sniff_bom() -> Vec<u8> {
-    super::sniff::BOM.to_vec()
 }
 
 /// An upload on its way into the database: pieces of `reading::PIECE` bytes stored as

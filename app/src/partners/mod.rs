@@ -142,6 +142,23 @@ pub struct UsageDay {
 pub enum Lookup {
     Md5(String),
     Sha256(String),
+    /// An address, known by either of its hashes: a suppression list imported from an
+    /// older tool may hold only an address's MD5.
+    Address {
+        md5: String,
+        sha256: String,
+    },
+}
+
+impl Lookup {
+    /// The MD5 and the SHA-256 this value is known by.
+    pub fn hashes(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Lookup::Md5(h) => (Some(h), None),
+            Lookup::Sha256(h) => (None, Some(h)),
+            Lookup::Address { md5, sha256 } => (Some(md5), Some(sha256)),
+        }
+    }
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
@@ -161,7 +178,7 @@ pub fn lookup_of(list: &str, value: &str) -> Result<Lookup, String> {
         _ if is_hex(v, 32) => Ok(Lookup::Md5(v.to_ascii_lowercase())),
         _ if is_hex(v, 64) => Ok(Lookup::Sha256(v.to_ascii_lowercase())),
         _ => crate::model::Email::parse(v)
-            .map(|e| Lookup::Sha256(e.sha256_hex()))
+            .map(|e| Lookup::Address { md5: e.md5_hex(), sha256: e.sha256_hex() })
             .map_err(|_| "is not a valid email address".into()),
     }
 }
@@ -173,7 +190,8 @@ mod tests {
     #[test]
     fn values_are_read_the_way_vendors_do() {
         let sha = crate::model::Email::parse("jane@example.com").unwrap().sha256_hex();
-        assert_eq!(lookup_of("emails", "  Jane@Example.COM "), Ok(Lookup::Sha256(sha.clone())));
+        let md5 = crate::model::Email::parse("jane@example.com").unwrap().md5_hex();
+        assert_eq!(lookup_of("emails", "  Jane@Example.COM "), Ok(Lookup::Address { md5, sha256: sha.clone() }));
         assert_eq!(lookup_of("emails", &sha.to_uppercase()), Ok(Lookup::Sha256(sha.clone())));
         assert_eq!(
             lookup_of("emails", "55502F40DC8B7C769880B10874ABC9D0"),

@@ -148,7 +148,8 @@ pub trait ImportStore: Send + Sync {
     async fn create_import(&self, import: &NewImport<'_>) -> StoreResult<ImportId>;
     /// Stores piece `seq` (from 0) of the uploaded file.
     async fn add_import_chunk(&self, id: ImportId, seq: i64, bytes: &[u8]) -> StoreResult<()>;
-    /// The whole file is stored: what it is, and the import waits for its mapping.
+    /// The whole file is stored (or read again with another encoding or separator): what
+    /// it is, and the import waits for its settings. `NotFound` once a run is under way.
     async fn import_uploaded(&self, id: ImportId, file: &UploadedFile<'_>, now: Timestamp) -> StoreResult<()>;
     /// Piece `seq` of the file, `None` past its end.
     async fn import_chunk(&self, id: ImportId, seq: i64) -> StoreResult<Option<Vec<u8>>>;
@@ -179,6 +180,10 @@ pub trait ImportStore: Send + Sync {
     /// Ends the run: `checked` after a dry run, `done` or `failed`; once imported, the
     /// file's pieces are deleted.
     async fn end_import_run(&self, id: ImportId, state: &str, now: Timestamp) -> StoreResult<()>;
+    /// Deletes the stored files of imports idle since before `before` and never imported
+    /// (interrupted uploads, files waiting for their settings, dry runs, failures), or
+    /// of import `only` alone; they become `expired`. Returns how many.
+    async fn expire_imports(&self, before: Timestamp, only: Option<ImportId>) -> StoreResult<u64>;
     /// Refused rows by line, after `after_line`.
     async fn import_refusals(&self, id: ImportId, after_line: i64, limit: i64) -> StoreResult<Vec<Refusal>>;
     /// Saves (or replaces) a mapping by name.

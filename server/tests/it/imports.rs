@@ -334,7 +334,206 @@ async fn a_killed_import_resumes_and_ends_as_if_uninterrupted(db: Db) {
     }
 }
 
+/// A multipart body as a browser sends the upload form: `kind`, then the file.
+fn upload_body(kind: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "carnet-import-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &TestApp, client: &reqwest::Client, kind: &str, bytes: &[u8]) -> reqwest::Response {
+    let (content_type, body) = upload_body(kind, "clients.csv", bytes);
+    client
+        .post(format!("{}/contacts/import", app.base))
+        .header("origin", &app.base)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts the import page's form as a browser without JavaScript does; returns where
+/// it was sent next.
+async fn post_choices(app: &TestApp, client: &reqwest::Client, form: &[(String, String)]) -> String {
+    let res = client
+        .post(format!("{}/api/imports/configure", app.base))
+        .header("origin", &app.base)
+        .header("accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn detail(app: &TestApp, client: &reqwest::Client, id: &str) -> serde_json::Value {
+    let (ok, detail) = app.call_json(client, "imports/detail", &[("id", id)]).await;
+    assert!(ok, "{detail}");
+    detail
+}
+
+async fn wait_for_state(app: &TestApp, id: app::model::ImportId, state: &str) -> app::store::imports::ImportRecord {
+    for _ in 0..300 {
+        let import = app.store.import(id).await.unwrap().unwrap();
+        if import.state == state {
+            return import;
+        }
+        assert_ne!(import.state, "failed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import never became {state}");
+}
+
+/// The browser's way: a semicolon-separated Windows-1252 file uploaded, its columns
+/// guessed from French headers, changed, previewed, checked by a dry run that writes
+/// nothing, imported by the background job, its refused rows downloaded, the mapping
+/// saved and offered for the next file with the same columns.
+async fn a_marketer_imports_a_file_through_the_pages(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let newsletter = app.store.ensure_newsletter("Lettre", "").await.unwrap();
+    let text = "Courriel;Prénom;Nom;Code postal;Remarque\r\n\
+                ann@example.com;Anne-Sophie;Lefèvre;75011;fidèle\r\n\
+                pas-une-adresse;Bob;Martin;;\r\n\
+                joe@example.com;Joël;Durand;69001;\r\n";
+    let bytes = windows_1252(text);
+    let viewer = app.login_as(app::model::Role::Viewer).await;
+    assert_eq!(upload(&app, &viewer, "contacts", &bytes).await.status().as_u16(), 403);
+    let marketer = app.login_as(app::model::Role::Marketer).await;
+    let res = upload(&app, &marketer, "contacts", &bytes).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let id = to.strip_prefix("/contacts/import/").expect("to the import's page").to_string();
+    let import_id = app::model::ImportId(id.parse().unwrap());
+    let page = app.get(&marketer, &to).await;
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Prénom") && html.contains("Lefèvre"), "the file's own text, decoded");
+
+    let d = detail(&app, &marketer, &id).await;
+    assert_eq!((d["encoding"].as_str(), d["separator"].as_str()), (Some("windows-1252"), Some(";")));
+    assert_eq!(
+        d["choices"]["columns"],
+        serde_json::json!(["email", "first_name", "last_name", "postal_code", "custom:Remarque"])
+    );
+    assert_eq!(d["preview"].as_array().unwrap().len(), 3);
+    assert!(
+        d["preview"][1]["refused"].as_str().unwrap().contains("Courriel"),
+        "the refusal names the column: {}",
+        d["preview"][1]
+    );
+
+    let form = |columns: [&str; 5], extra: &[(&str, &str)], action: &str| {
+        let mut form: Vec<(String, String)> = vec![
+            ("id".into(), id.clone()),
+            ("choices[encoding]".into(), "windows-1252".into()),
+            ("choices[separator]".into(), ";".into()),
+            ("choices[channel]".into(), "event".into()),
+            ("choices[source_detail]".into(), "Salon 2026".into()),
+            ("choices[on_existing]".into(), "skip".into()),
+            ("action".into(), action.into()),
+        ];
+        for (i, c) in columns.iter().enumerate() {
+            form.push((format!("choices[columns][{i}]"), c.to_string()));
+        }
+        form.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        form
+    };
+    let columns = ["email", "first_name", "last_name", "postal_code", "ignore"];
+    let nl = newsletter.to_string();
+    // A subscription without its date is refused before anything runs.
+    let no_date = [("choices[newsletter]", nl.as_str()), ("choices[consent_text]", "Oui, la lettre")];
+    let back = post_choices(&app, &marketer, &form(columns, &no_date, "dry_run")).await;
+    assert_eq!(back, format!("/contacts/import/{id}#choices"));
+    let d = detail(&app, &marketer, &id).await;
+    assert!(d["problems"][0].as_str().unwrap().contains("date consent was given"), "{}", d["problems"]);
+    assert_eq!(d["choices"]["columns"][4], "ignore", "the choices sent are kept on the page");
+    assert_eq!(app.store.import(import_id).await.unwrap().unwrap().state, "uploaded");
+
+    let consent = [
+        ("choices[newsletter]", nl.as_str()),
+        ("choices[consent_text]", "Oui, la lettre"),
+        ("choices[consent_date]", "01/06/2024"),
+        ("choices[save_as]", "Salon"),
+    ];
+    let to = post_choices(&app, &marketer, &form(columns, &consent, "dry_run")).await;
+    assert!(to.starts_with("/jobs/"), "{to}");
+    let checked = wait_for_state(&app, import_id, "checked").await;
+    assert_eq!(checked.counts, ImportCounts { created: 2, refused: 1, ..Default::default() });
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0, "a dry run writes nothing");
+    let d = detail(&app, &marketer, &id).await;
+    assert_eq!(d["refusals"][0][0], 3, "the refused row's line: {}", d["refusals"]);
+
+    let to = post_choices(&app, &marketer, &form(columns, &consent, "import")).await;
+    assert!(to.starts_with("/jobs/"), "{to}");
+    let done = wait_for_state(&app, import_id, "done").await;
+    assert_eq!(done.counts, ImportCounts { created: 2, refused: 1, ..Default::default() });
+    let joe = contact(&app, "joe@example.com").await;
+    assert_eq!((joe.fields.first_name.as_str(), joe.fields.channel), ("Joël", Channel::Event));
+    assert_eq!(joe.fields.source_detail, "Salon 2026");
+    assert!(contact(&app, "ann@example.com").await.fields.custom.is_empty(), "the ignored column is not kept");
+    let subs = app.store.subscriptions(joe.id).await.unwrap();
+    assert_eq!((subs.len(), subs[0].consent.text.as_str()), (1, "Oui, la lettre"));
+
+    let res = marketer.get(format!("{}/contacts/import/{id}/refused.csv", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let csv = res.bytes().await.unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "a BOM, for Excel");
+    let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "line;reason;Courriel;Prénom;Nom;Code postal;Remarque");
+    assert!(lines[1].starts_with("3;") && lines[1].ends_with(";pas-une-adresse;Bob;Martin;;"), "{}", lines[1]);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        viewer.get(format!("{}/contacts/import/{id}/refused.csv", app.base)).send().await.unwrap().status(),
+        403
+    );
+
+    // The next file with the same columns starts with the saved choices.
+    let res = upload(
+        &app,
+        &marketer,
+        "contacts",
+        &windows_1252("Courriel;Prénom;Nom;Code postal;Remarque\r\nkim@example.com;Kim;Lee;;\r\n"),
+    )
+    .await;
+    let next = res.headers()["location"].to_str().unwrap().strip_prefix("/contacts/import/").unwrap().to_string();
+    let d = detail(&app, &marketer, &next).await;
+    assert_eq!(d["choices"]["columns"][4], "ignore");
+    assert_eq!(
+        (d["choices"]["channel"].as_str(), d["choices"]["newsletter"].as_str()),
+        (Some("event"), Some("")),
+        "not the consent"
+    );
+    // Read with another separator, the columns are read again (and the refused rows'
+    // download would use the new ones).
+    let mut comma = form(columns, &[], "preview");
+    comma[0].1 = next.clone();
+    comma[2].1 = ",".into();
+    post_choices(&app, &marketer, &comma).await;
+    let d = detail(&app, &marketer, &next).await;
+    assert_eq!((d["headers"].as_array().unwrap().len(), d["separator"].as_str()), (1, Some(",")));
+    assert!(d["notice"].as_str().unwrap().contains("1 columns"), "{}", d["notice"]);
+
+    // An empty file, or no file, goes back to the form with the reason.
+    let res = upload(&app, &marketer, "contacts", b"").await;
+    assert_eq!(res.headers()["location"], "/contacts/import");
+    let (_, overview) = app.call_json(&marketer, "imports/list", &[]).await;
+    assert!(overview["problems"][0].as_str().unwrap().contains("empty"), "{overview}");
+    assert_eq!(overview["imports"].as_array().unwrap().len(), 3, "{overview}");
+}
+
 both_backends! {
+    a_marketer_imports_a_file_through_the_pages,
     a_french_excel_file_is_imported_from_the_command_line,
     utf8_files_with_commas_or_tabs_are_read_alike,
     known_contacts_are_skipped_filled_or_overwritten,

@@ -721,7 +721,83 @@ async fn the_api_answers_as_its_document_says_at_the_edges(db: Db) {
     assert!(body["detail"].as_str().unwrap().starts_with("`source`"), "{body}");
 }
 
+/// The suppression list a brand imports from its old tool (addresses, or only their MD5
+/// or SHA-256) holds no personal data, yet partners are told its people are known, their
+/// leads are refused unbilled, the export lists them, and no door creates them again.
+async fn the_imported_suppression_list_is_known_to_partners(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.store.ensure_newsletter("Weekly", "").await.unwrap();
+    let hash = |e: &str| Email::parse(e).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("repoussoir.csv");
+    let body = format!(
+        "email\nlisted@example.com\n{}\n{}\n",
+        hash("md5only@example.com").md5_hex(),
+        hash("shaonly@example.com").sha256_hex()
+    );
+    std::fs::write(&list, body).unwrap();
+    let out = common::carnet(app.database_url(), &["import", "suppression", list.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0, "only hashes are kept");
+
+    let partner = partner_with(&app, &[Scope::Check, Scope::Submit, Scope::Export], 0, None).await;
+    let partner_id = partner_id_of(&app, &partner.key).await;
+    let asked = ["listed@example.com", "MD5only@example.com", "shaonly@example.com", "free@example.com"];
+    let (status, body) = partner.check("emails", &asked).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["known"], json!(["listed@example.com", "MD5only@example.com", "shaonly@example.com"]));
+    let (_, body) = partner.check("md5", &[&hash("listed@example.com").md5_hex()]).await;
+    assert_eq!(body["known"].as_array().unwrap().len(), 1, "{body}");
+    // The streaming check reads the in-memory set, loaded and refreshed from the list too.
+    let res = app
+        .client()
+        .post(format!("{}/api/v1/suppression/check/stream", app.base))
+        .bearer_auth(&partner.key)
+        .body("free@example.com\nmd5only@example.com\nlisted@example.com\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap().lines().collect::<Vec<_>>(), ["md5only@example.com", "listed@example.com"]);
+
+    let (status, _, body) = partner.post("/api/v1/leads", lead("md5only@example.com")).await;
+    assert_eq!(status, 409, "a listed person is not bought: {body}");
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0);
+    let usage = usage_today(&app, partner_id).await;
+    assert_eq!((usage.accepted, usage.billed_cents), (0, 0), "nor billed");
+
+    let export = |format: &'static str| {
+        let req = app.client().get(format!("{}/api/v1/suppression/export?format={format}", app.base));
+        let req = req.bearer_auth(&partner.key);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let md5 = export("md5").await;
+    let md5: Vec<&str> = md5.lines().collect();
+    assert!(
+        md5.contains(&hash("listed@example.com").md5_hex().as_str())
+            && md5.contains(&hash("md5only@example.com").md5_hex().as_str()),
+        "{md5:?}"
+    );
+    assert!(md5.iter().all(|l| l.len() == 32), "{md5:?}");
+    let sha = export("sha256").await;
+    assert!(sha.lines().any(|l| l == hash("shaonly@example.com").sha256_hex()), "{sha}");
+    assert!(sha.lines().all(|l| l.len() == 64), "{sha}");
+
+    // No door creates a listed person: staff, sign-up and quick entry alike.
+    let fields = ContactForm { email: "listed@example.com".into(), ..Default::default() }
+        .validate(app::platform::clock::now().date())
+        .unwrap();
+    let staff = app.store.insert_contact(&fields, app::platform::clock::now(), "test").await;
+    assert!(
+        matches!(staff, Err(app::store::StoreError::Conflict { ref constraint }) if constraint == "suppression_list"),
+        "{staff:?}"
+    );
+    let signed = app.store.subscribe_contact(&fields, &[], app::platform::clock::now(), "test").await.unwrap();
+    assert!(signed.is_none(), "a sign-up of a listed address writes nothing");
+    assert_eq!(app.store.count_contacts().await.unwrap(), 0);
+}
+
 both_backends!(
+    the_imported_suppression_list_is_known_to_partners,
     the_api_answers_as_its_document_says_at_the_edges,
     an_idempotency_key_answers_only_its_own_request,
     the_compressed_export_arrives_whole,

@@ -296,6 +296,17 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
         .id
         .to_string();
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let import_id = {
+        use app::store::imports::{NewImport, UploadedFile};
+        let now = app::platform::clock::now();
+        let new = NewImport { kind: "contacts", file_name: "roles.csv", created_by: "test", now };
+        let id = app.store.create_import(&new).await.unwrap();
+        app.store.add_import_chunk(id, 0, b"email\nann@example.com\n").await.unwrap();
+        let headers = ["email".to_string()];
+        let file = UploadedFile { size_bytes: 22, encoding: "utf-8", separator: ",", headers: &headers };
+        app.store.import_uploaded(id, &file, now).await.unwrap();
+        id.to_string()
+    };
     const ALL: &[Role] = &[Role::Admin, Role::Marketer, Role::Viewer];
     const EDITORS: &[Role] = &[Role::Admin, Role::Marketer];
 
@@ -328,6 +339,21 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             EDITORS,
         ),
         ("engagement/import-errors", vec![], EDITORS),
+        ("imports/list", vec![], EDITORS),
+        ("imports/detail", vec![("id".into(), import_id.clone())], EDITORS),
+        (
+            "imports/configure",
+            vec![
+                ("id".into(), import_id.clone()),
+                ("choices[encoding]".into(), "utf-8".into()),
+                ("choices[separator]".into(), ",".into()),
+                ("choices[columns][0]".into(), "email".into()),
+                ("choices[channel]".into(), "import".into()),
+                ("choices[on_existing]".into(), "skip".into()),
+                ("action".into(), "preview".into()),
+            ],
+            EDITORS,
+        ),
         ("contacts/send-link", vec![("contact_id".into(), contact_id.clone())], EDITORS),
         (
             "engagement/settings/save",

@@ -88,11 +88,26 @@ impl KnownHashes {
         let loaded = guard.as_ref().expect("loaded above");
         Ok(lookups
             .iter()
-            .map(|l| match l {
-                Lookup::Md5(h) => prefix128(h).is_some_and(|p| loaded.md5.contains(&p)),
-                Lookup::Sha256(h) => prefix128(h).is_some_and(|p| loaded.sha256.contains(&p)),
+            .map(|l| {
+                let (md5, sha256) = l.hashes();
+                md5.and_then(prefix128).is_some_and(|p| loaded.md5.contains(&p))
+                    || sha256.and_then(prefix128).is_some_and(|p| loaded.sha256.contains(&p))
             })
             .collect())
+    }
+}
+
+/// The hashes of some lookups that the store knows (contacts, erased people's kept
+/// hashes, the imported suppression list).
+pub(super) struct Found {
+    md5: std::collections::HashSet<String>,
+    sha256: std::collections::HashSet<String>,
+}
+
+impl Found {
+    pub(super) fn contains(&self, lookup: &Lookup) -> bool {
+        let (md5, sha256) = lookup.hashes();
+        md5.is_some_and(|h| self.md5.contains(h)) || sha256.is_some_and(|h| self.sha256.contains(h))
     }
 }
 
@@ -100,18 +115,17 @@ impl KnownHashes {
 pub(super) async fn known_of<'a>(
     state: &AppState,
     lookups: impl Iterator<Item = &'a Lookup>,
-) -> Result<std::collections::HashSet<Lookup>, ApiError> {
+) -> Result<Found, ApiError> {
     let (mut md5, mut sha) = (Vec::new(), Vec::new());
     for l in lookups {
-        match l {
-            Lookup::Md5(h) => md5.push(h.clone()),
-            Lookup::Sha256(h) => sha.push(h.clone()),
-        }
+        let (m, s) = l.hashes();
+        md5.extend(m.map(str::to_string));
+        sha.extend(s.map(str::to_string));
     }
-    let mut known: std::collections::HashSet<Lookup> =
-        state.store.known_md5(&md5).await?.into_iter().map(Lookup::Md5).collect();
-    known.extend(state.store.known_sha256(&sha).await?.into_iter().map(Lookup::Sha256));
-    Ok(known)
+    Ok(Found {
+        md5: state.store.known_md5(&md5).await?.into_iter().collect(),
+        sha256: state.store.known_sha256(&sha).await?.into_iter().collect(),
+    })
 }
 
 /// The suppression check: which of the submitted values Carnet already knows.

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 /// The signed-in user of a staff file route, if their role allows `permission`; else the
 /// answer to send: 403, or for someone signed out the sign-in page coming back to
 /// `back_to` (uploads, posted from a page) or 401 (downloads).
-async fn staff_user(
+pub(super) async fn staff_user(
     state: &AppState,
     session: &Session,
     permission: Permission,
@@ -118,12 +118,12 @@ pub async fn contacts_csv(
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"carnet-contacts-{day}.csv\"")),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        axum::body::Body::from_stream(tokio_stream_of(rx)),
+        axum::body::Body::from_stream(stream_of(rx)),
     )
         .into_response()
 }
 
-fn tokio_stream_of<T: Send + 'static>(
+pub(super) fn stream_of<T: Send + 'static>(
     mut rx: tokio::sync::mpsc::Receiver<T>,
 ) -> impl futures::Stream<Item = T> + Send + 'static {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))

@@ -4,6 +4,7 @@
 //! session and role themselves and answer with errors.
 
 mod files;
+mod imports;
 
 use crate::AppConfig;
 use app::auth::session_store::DbSessionStore;
@@ -73,6 +74,12 @@ pub fn router(
             post(files::redemptions_csv)
                 .layer(axum::extract::DefaultBodyLimit::max(files::MAX_REDEMPTIONS_BYTES + 64 * 1024)),
         )
+        .route(
+            "/contacts/import",
+            post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::MAX_UPLOAD_BYTES as usize + 1024 * 1024)),
+        )
+        .route("/contacts/import/{id}/refused.csv", get(imports::refused_csv))
         .route(
             "/engagement/import",
             post(files::import_events).layer(axum::extract::DefaultBodyLimit::max(files::MAX_IMPORT_BYTES + 64 * 1024)),

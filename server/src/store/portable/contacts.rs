@@ -65,6 +65,18 @@ pub(super) const SELECT_CONTACT: &str =
 
 pub(super) type Conn = <Db as sqlx::Database>::Connection;
 
+/// Whether an address is on the imported suppression list (by either of its hashes):
+/// such a person is never created again, whichever door they come through.
+pub(super) async fn on_suppression_list(conn: &mut Conn, email: &app::model::Email) -> StoreResult<bool> {
+    let hit = sqlx::query("SELECT 1 FROM suppression_hashes WHERE hash IN ($1, $2) LIMIT 1")
+        .bind(email.sha256_hex())
+        .bind(email.md5_hex())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    Ok(hit.is_some())
+}
+
 /// One line on a contact's timeline (not an interaction).
 pub(super) async fn add_activity(
     conn: &mut Conn,
@@ -149,6 +161,9 @@ impl Store for DbStore {
         actor: &str,
     ) -> StoreResult<app::model::ContactId> {
         let mut tx = self.begin_write().await?;
+        if on_suppression_list(&mut tx, &fields.email).await? {
+            return Err(StoreError::Conflict { constraint: "suppression_list".into() });
+        }
         let sql = insert_contact_sql("");
         let query = sqlx::query(&sql);
         let row = bind_contact(query, fields).bind(now).fetch_one(&mut *tx).await.map_err(map_err)?;

@@ -47,7 +47,7 @@ fn import_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<ImportRecord> {
 }
 
 /// `(…, …)` of `n` binds for an `IN` list.
-fn push_in<'a>(b: &mut QueryBuilder<'a, Db>, values: &'a [String]) {
+pub(super) fn push_in<'a>(b: &mut QueryBuilder<'a, Db>, values: &'a [String]) {
     b.push("(");
     let mut list = b.separated(", ");
     for v in values {
@@ -169,7 +169,7 @@ impl ImportStore for DbStore {
     async fn import_uploaded(&self, id: ImportId, file: &UploadedFile<'_>, now: Timestamp) -> StoreResult<()> {
         let written = sqlx::query(
             "UPDATE imports SET size_bytes = $1, encoding = $2, separator = $3, headers = $4, state = 'uploaded', \
-             updated_at = $5 WHERE id = $6 AND state = 'uploading'",
+             updated_at = $5 WHERE id = $6 AND state IN ('uploading', 'uploaded', 'checked', 'failed')",
         )
         .bind(file.size_bytes)
         .bind(file.encoding)
@@ -456,6 +456,33 @@ impl ImportStore for DbStore {
                 .map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn expire_imports(&self, before: Timestamp, only: Option<ImportId>) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let ids: Vec<ImportId> = sqlx::query_scalar(
+            "SELECT id FROM imports WHERE state IN ('uploading', 'uploaded', 'checked', 'failed') \
+             AND updated_at < $1 AND ($2 IS NULL OR id = $2)",
+        )
+        .bind(before)
+        .bind(only)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for id in &ids {
+            sqlx::query("DELETE FROM import_chunks WHERE import_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            sqlx::query("UPDATE imports SET state = 'expired', job_id = NULL WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(ids.len() as u64)
     }
 
     async fn import_refusals(&self, id: ImportId, after_line: i64, limit: i64) -> StoreResult<Vec<Refusal>> {

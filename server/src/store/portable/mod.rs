@@ -23,7 +23,9 @@ mod users;
 
 // What the contacts module shares with the others (writing a contact, its timeline, its
 // subscriptions, and the list filters).
-use contacts::{add_activity, bind_contact, insert_contact_sql, write_subscription, Conn, SELECT_CONTACT};
+use contacts::{
+    add_activity, bind_contact, insert_contact_sql, on_suppression_list, write_subscription, Conn, SELECT_CONTACT,
+};
 use filters::contact_filters;
 use lists::{end_subscriptions, id_list, timeline_rows};
 

@@ -3,24 +3,23 @@
 //! Portable SQL: this file is mounted once per backend (`sqlite/mod.rs`,
 //! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
 
+use super::imports::push_in;
 use super::*;
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use app::store::{KeyClaim, PartnerLead, PartnerStore, StoreResult};
 use sqlx::{QueryBuilder, Row};
 
 impl DbStore {
-    /// Which of `hashes` appear in `column` (email_md5 or email_sha256): one
-    /// indexed `IN` probe per chunk.
+    /// Which of `hashes` appear in `column` (email_md5 or email_sha256) of a contact or
+    /// in the imported suppression list: two indexed `IN` probes per chunk.
     async fn known_hashes(&self, column: &'static str, hashes: &[String]) -> StoreResult<Vec<String>> {
         let mut found = Vec::new();
-        for chunk in hashes.chunks(900) {
+        for chunk in hashes.chunks(450) {
             let mut b: QueryBuilder<Db> =
-                QueryBuilder::new(format!("SELECT DISTINCT {column} FROM contacts WHERE {column} IN ("));
-            let mut list = b.separated(", ");
-            for hash in chunk {
-                list.push_bind(hash.as_str());
-            }
-            list.push_unseparated(")");
+                QueryBuilder::new(format!("SELECT {column} FROM contacts WHERE {column} IN "));
+            push_in(&mut b, chunk);
+            b.push(" UNION SELECT hash FROM suppression_hashes WHERE hash IN ");
+            push_in(&mut b, chunk);
             for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
                 found.push(row.get(0));
             }
@@ -204,13 +203,14 @@ impl PartnerStore for DbStore {
     async fn insert_partner_lead(&self, lead: &PartnerLead) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         // Known by its hash too: an erased person's address is gone but its hashes stay,
-        // and such a person is never bought again (nor billed for).
+        // and such a person is never bought again (nor billed for); nor is anyone on
+        // the suppression list the brand imported.
         let known = sqlx::query("SELECT 1 FROM contacts WHERE email_sha256 = $1")
             .bind(lead.fields.email.sha256_hex())
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
-        if known.is_some() {
+        if known.is_some() || on_suppression_list(&mut tx, &lead.fields.email).await? {
             return Err(app::store::StoreError::Conflict { constraint: "contacts_email_key".into() });
         }
         let sql = insert_contact_sql("");
@@ -330,21 +330,39 @@ impl PartnerStore for DbStore {
         since: Option<app::model::Timestamp>,
         out: &tokio::sync::mpsc::Sender<Vec<String>>,
     ) -> StoreResult<()> {
+        let since = since.unwrap_or(app::model::Timestamp::MIN);
         let column = if sha256 { "email_sha256" } else { "email_md5" };
         let sql =
             format!("SELECT id, {column} FROM contacts WHERE id > $1 AND updated_at >= $2 ORDER BY id LIMIT 10000");
         let mut after = 0i64;
         loop {
-            let rows = sqlx::query(&sql)
-                .bind(after)
-                .bind(since.unwrap_or(app::model::Timestamp::MIN))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_err)?;
-            let Some(last) = rows.last() else { return Ok(()) };
+            let rows = sqlx::query(&sql).bind(after).bind(since).fetch_all(&self.pool).await.map_err(map_err)?;
+            let Some(last) = rows.last() else { break };
             after = last.get(0);
             let batch: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
             if out.send(batch).await.is_err() {
+                return Ok(());
+            }
+        }
+        // Then the imported suppression list's hashes of that kind (an address imported
+        // there has both; a list of MD5s only MD5s), by hash. One may also be a
+        // contact's: the list is a set to the partner, and a repeat costs nothing.
+        let length = if sha256 { 64 } else { 32 };
+        let mut after = String::new();
+        loop {
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT hash FROM suppression_hashes WHERE hash > $1 AND LENGTH(hash) = $2 AND created_at >= $3 \
+                 ORDER BY hash LIMIT 10000",
+            )
+            .bind(&after)
+            .bind(length)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = last.clone();
+            if out.send(rows).await.is_err() {
                 return Ok(());
             }
         }
@@ -361,6 +379,18 @@ impl PartnerStore for DbStore {
             .fetch(&self.pool);
         while let Some(row) = rows.try_next().await.map_err(map_err)? {
             each(row.get::<&str, _>(0), row.get::<&str, _>(1));
+        }
+        drop(rows);
+        // The imported suppression list: each hash is one kind or the other.
+        let mut rows =
+            sqlx::query("SELECT hash FROM suppression_hashes WHERE created_at >= $1").bind(since).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(map_err)? {
+            let hash = row.get::<&str, _>(0);
+            if hash.len() == 32 {
+                each(hash, "");
+            } else {
+                each("", hash);
+            }
         }
         Ok(())
     }

@@ -41,6 +41,8 @@ async fn subscribe_in(
 ) -> StoreResult<Option<Joined>> {
     let found = match find(&mut *conn, fields).await? {
         Some(found) => Some(found),
+        // On the imported suppression list: as good as suppressed, never created.
+        None if on_suppression_list(&mut *conn, &fields.email).await? => return Ok(None),
         None => {
             // Two confirmations of one address racing: the second finds the
             // first's row instead of failing on the unique address.

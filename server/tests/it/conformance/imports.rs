@@ -19,7 +19,7 @@ async fn an_import_is_stored_run_and_ended(db: common::Db) {
     let headers = vec!["email".to_string()];
     let file = UploadedFile { size_bytes: 22, encoding: "utf-8", separator: ",", headers: &headers };
     store.import_uploaded(id, &file, Timestamp(11)).await.unwrap();
-    assert!(matches!(store.import_uploaded(id, &file, Timestamp(11)).await, Err(StoreError::NotFound)), "once");
+    store.import_uploaded(id, &file, Timestamp(11)).await.expect("read again (another separator) before a run");
     let record = store.import(id).await.unwrap().unwrap();
     assert_eq!((record.state.as_str(), record.headers.clone(), record.size_bytes), ("uploaded", headers.clone(), 22));
     assert_eq!(store.recent_imports(5).await.unwrap().len(), 1);
@@ -39,6 +39,10 @@ async fn an_import_is_stored_run_and_ended(db: common::Db) {
     assert!(
         matches!(store.start_import_run(id, "{}", true, None, Timestamp(12)).await, Err(StoreError::NotFound)),
         "one run at a time"
+    );
+    assert!(
+        matches!(store.import_uploaded(id, &file, Timestamp(12)).await, Err(StoreError::NotFound)),
+        "not while a run is under way"
     );
     let claimed = store.claim_job(Timestamp(13), Timestamp(73), "lease").await.unwrap().unwrap().job;
 
@@ -148,6 +152,33 @@ async fn an_import_is_stored_run_and_ended(db: common::Db) {
     assert_eq!((saved.len(), saved[0].settings.as_str()), (1, "{\"a\":2}"), "saved again under its name");
 }
 
+/// An uploaded file never imported is deleted once idle; a run under way keeps its own.
+async fn idle_imports_lose_their_files(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let headers = vec!["email".to_string()];
+    let mut ids = Vec::new();
+    for at in [10, 20, 30] {
+        let new = NewImport { kind: "contacts", file_name: "a.csv", created_by: "ann", now: Timestamp(at) };
+        let id = store.create_import(&new).await.unwrap();
+        store.add_import_chunk(id, 0, b"email\n").await.unwrap();
+        let file = UploadedFile { size_bytes: 6, encoding: "utf-8", separator: ",", headers: &headers };
+        store.import_uploaded(id, &file, Timestamp(at)).await.unwrap();
+        ids.push(id);
+    }
+    store.start_import_run(ids[2], "{}", true, None, Timestamp(30)).await.unwrap();
+    assert_eq!(store.expire_imports(Timestamp(15), None).await.unwrap(), 1, "only the one idle since before 15");
+    let first = store.import(ids[0]).await.unwrap().unwrap();
+    assert_eq!(first.state, "expired");
+    assert!(store.import_chunk(ids[0], 0).await.unwrap().is_none(), "its file is gone");
+    assert!(store.import_chunk(ids[1], 0).await.unwrap().is_some());
+    assert_eq!(store.expire_imports(Timestamp(1_000), Some(ids[1])).await.unwrap(), 1, "that one alone");
+    assert!(store.import_chunk(ids[1], 0).await.unwrap().is_none());
+    assert_eq!(store.expire_imports(Timestamp(1_000), None).await.unwrap(), 0, "a run under way keeps its file");
+    assert!(store.import_chunk(ids[2], 0).await.unwrap().is_some());
+}
+
 both_backends! {
     an_import_is_stored_run_and_ended,
+    idle_imports_lose_their_files,
 }
