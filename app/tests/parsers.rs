@@ -1191,7 +1191,10 @@ proptest! {
         prop_assert_eq!(lookup_of("emails", &padded(&hex32)), Ok(Lookup::Md5(hex32.to_ascii_lowercase())));
         prop_assert_eq!(lookup_of("emails", &padded(&hex64)), Ok(Lookup::Sha256(hex64.to_ascii_lowercase())));
         let address = Email::parse(&email).map_err(TestCaseError::fail)?;
-        prop_assert_eq!(lookup_of("emails", &padded(&email.to_uppercase())), Ok(Lookup::Sha256(address.sha256_hex())));
+        prop_assert_eq!(
+            lookup_of("emails", &padded(&email.to_uppercase())),
+            Ok(Lookup::Address { md5: address.md5_hex(), sha256: address.sha256_hex() })
+        );
         prop_assert!(lookup_of("md5", &hex64).is_err());
         prop_assert!(lookup_of("sha256", &hex32).is_err());
         prop_assert!(lookup_of("md5", &email).is_err());
@@ -1205,6 +1208,9 @@ proptest! {
         match lookup_of(list, &value) {
             Ok(Lookup::Md5(h)) => prop_assert!(h.len() == 32 && is_lower_hex(&h)),
             Ok(Lookup::Sha256(h)) => prop_assert!(h.len() == 64 && is_lower_hex(&h)),
+            Ok(Lookup::Address { md5, sha256 }) => {
+                prop_assert!(md5.len() == 32 && is_lower_hex(&md5) && sha256.len() == 64 && is_lower_hex(&sha256))
+            }
             Err(why) => prop_assert!(!why.is_empty()),
         }
     }

@@ -119,8 +119,10 @@ pub fn ContactsPage() -> impl IntoView {
                                 <p>{message}</p>
                                 {q.is_filtered().then(|| view! { <a href="/contacts">"Clear the search"</a> })}
                                 {(!q.is_filtered()).then(|| view! {
-                                    <p>"Bring in the contacts you already have: "<a href="/contacts/import">"import a CSV file"</a>
-                                        " (Excel, your old tool's export), or "<a href="/contacts/new">"add one by hand"</a>"."</p>
+                                    <IfAllowed permission=Permission::EditContacts>
+                                        <p>"Bring in the contacts you already have: "<a href="/contacts/import">"import a CSV file"</a>
+                                            " (Excel, your old tool's export), or "<a href="/contacts/new">"add one by hand"</a>"."</p>
+                                    </IfAllowed>
                                 })}
                             </div>
                         }

@@ -200,7 +200,7 @@ pub async fn configure_import(id: ImportId, choices: ImportChoices, action: Stri
         }
         super::staff::Configured::Back { problems, notice, draft } => {
             match draft {
-                Some(draft) => session.insert(super::staff::DRAFT_KEY, (id, draft)).await.map_err(session_error)?,
+                Some(draft) => session.insert(super::staff::DRAFT_KEY, (id, *draft)).await.map_err(session_error)?,
                 None => {
                     session.remove_value(super::staff::DRAFT_KEY).await.map_err(session_error)?;
                 }

@@ -262,9 +262,12 @@ fn record_text(record: &csv::ByteRecord, layout: &Layout) -> String {
     String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
 }
 
-/// The first `n` rows after the header, each with its line and its cells as text (a
-/// cell that is not text in the encoding shows as `None`), for the preview.
-pub fn first_rows(reader: impl Read, layout: &Layout, n: usize) -> Result<Vec<(i64, Option<Vec<String>>)>, String> {
+/// A row of the preview: its line, and its cells as text (`None` when they are not text
+/// in the encoding).
+pub type FirstRow = (i64, Option<Vec<String>>);
+
+/// The first `n` rows after the header, for the preview.
+pub fn first_rows(reader: impl Read, layout: &Layout, n: usize) -> Result<Vec<FirstRow>, String> {
     let mut csv = csv_reader(reader, layout.separator);
     let mut record = csv::ByteRecord::new();
     let mut rows = Vec::with_capacity(n);

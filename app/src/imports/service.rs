@@ -257,6 +257,9 @@ pub fn suppression_column(headers: &[String]) -> (usize, bool) {
     (named.unwrap_or(0), true)
 }
 
+/// A file with more columns than this is not a contact list.
+pub const MAX_COLUMNS: usize = 500;
+
 /// How long an uploaded file waits for its import before it is deleted (7 days).
 pub const IDLE_IMPORT_SECS: i64 = 7 * 24 * 3600;
 
@@ -506,6 +509,13 @@ impl Upload {
         .await
         .map_err(failed)?;
         let layout = match layout {
+            Ok(layout) if layout.headers.len() > MAX_COLUMNS => {
+                return Ok(Err(format!(
+                    "The file has {} columns; Carnet takes {MAX_COLUMNS} at most. Check the separator, or remove \
+                     the columns you do not need.",
+                    layout.headers.len()
+                )))
+            }
             Ok(layout) => layout,
             Err(reason) => return Ok(Err(reason)),
         };

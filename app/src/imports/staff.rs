@@ -27,8 +27,7 @@ pub const UPLOAD_PROBLEMS_KEY: &str = "import_upload_problems";
 const PREVIEW_ROWS: usize = 5;
 /// Refused rows of a run the page lists (all of them are in the download).
 const SHOWN_REFUSALS: i64 = 20;
-/// A file with more columns than this is not a contact list.
-const MAX_COLUMNS: usize = 500;
+use service::MAX_COLUMNS;
 
 pub fn summary(r: &ImportRecord) -> ImportSummary {
     ImportSummary {
@@ -85,7 +84,8 @@ async fn starting_choices(state: &AppState, import: &ImportRecord) -> Result<Imp
             ..Default::default()
         });
     }
-    if let Ok(s) = serde_json::from_str::<ContactImportSettings>(&import.settings) {
+    let last_run = serde_json::from_str::<ContactImportSettings>(&import.settings).ok();
+    if let Some(s) = last_run.filter(|s| s.mapping.columns.len() == import.headers.len()) {
         let consent = s.consent.clone();
         return Ok(ImportChoices {
             encoding: s.encoding.as_str().into(),
@@ -108,7 +108,14 @@ async fn starting_choices(state: &AppState, import: &ImportRecord) -> Result<Imp
     for saved in state.store.import_mappings().await? {
         if let Ok(s) = serde_json::from_str::<SavedChoices>(&saved.settings) {
             if s.headers == import.headers {
-                return Ok(ImportChoices { save_as: String::new(), ..s.choices });
+                // The columns and row choices of the mapping; how this file is written
+                // is its own.
+                return Ok(ImportChoices {
+                    encoding: import.encoding.clone(),
+                    separator: file_separator(import),
+                    save_as: String::new(),
+                    ..s.choices
+                });
             }
         }
     }
@@ -278,6 +285,7 @@ async fn preview(
     import: &ImportRecord,
     settings: Option<&ContactImportSettings>,
     format: (Encoding, u8),
+    with_header: bool,
 ) -> Result<Vec<PreviewRow>, AppError> {
     let (store, id) = (state.store.clone(), import.id);
     let runtime = tokio::runtime::Handle::current();
@@ -285,7 +293,11 @@ async fn preview(
         let _entered = runtime.enter();
         let source = Source::Stored(id);
         let head = reading::open(&source, &store, 0).map_err(|e| e.to_string())?;
-        let layout = reading::read_layout(head, format.0, format.1)?;
+        let mut layout = reading::read_layout(head, format.0, format.1)?;
+        if !with_header {
+            // A list of bare values: its first line is an entry too.
+            (layout.data_at, layout.data_line) = (0, 1);
+        }
         let body = reading::open(&source, &store, layout.data_at).map_err(|e| e.to_string())?;
         reading::first_rows(body, &layout, PREVIEW_ROWS)
     })
@@ -351,7 +363,8 @@ pub async fn detail(state: &AppState, id: ImportId, draft: Option<ImportChoices>
     };
     let stored = matches!(import.state.as_str(), "uploaded" | "checked" | "failed");
     let mut preview = if stored && problems.is_empty() {
-        preview(state, &import, settings.as_ref(), format).await?
+        let with_header = import.kind == "contacts" || choices.has_header == "1";
+        preview(state, &import, settings.as_ref(), format, with_header).await?
     } else {
         Vec::new()
     };
@@ -377,11 +390,11 @@ pub async fn detail(state: &AppState, id: ImportId, draft: Option<ImportChoices>
     let targets = std::iter::once(Target::Ignore)
         .chain(Target::FIELDS)
         .map(|t| (t.as_str(), t.label()))
-        .chain(import.headers.iter().enumerate().filter_map(|(i, h)| {
+        .chain(import.headers.iter().enumerate().map(|(i, h)| {
             // Each column can also be kept as a custom attribute named after its header.
             let name = super::mapping::custom_from_header(h).unwrap_or_else(|| format!("column {}", i + 1));
             let t = Target::Custom(name);
-            Some((t.as_str(), t.label()))
+            (t.as_str(), t.label())
         }))
         .collect();
     Ok(ImportDetail {
@@ -406,12 +419,12 @@ pub enum Configured {
     Started(JobId),
     /// Back to the import's page, with what to fix or what was done, and the choices
     /// it shows (`None`: start again from the file).
-    Back { problems: Vec<String>, notice: Option<String>, draft: Option<ImportChoices> },
+    Back { problems: Vec<String>, notice: Option<String>, draft: Option<Box<ImportChoices>> },
 }
 
 impl Configured {
     fn problems(problems: Vec<String>, sent: &ImportChoices) -> Result<Configured, AppError> {
-        Ok(Configured::Back { problems, notice: None, draft: Some(sent.clone()) })
+        Ok(Configured::Back { problems, notice: None, draft: Some(Box::new(sent.clone())) })
     }
 }
 
@@ -430,8 +443,11 @@ pub async fn configure(
             choices,
         );
     }
-    if choices.columns.len() > MAX_COLUMNS || choices.save_as.chars().count() > 100 {
+    if choices.columns.len() > MAX_COLUMNS {
         return Err(AppError::BadRequest);
+    }
+    if choices.save_as.chars().count() > 100 || choices.use_mapping.chars().count() > 100 {
+        return Configured::problems(vec!["Keep the mapping's name under 100 characters.".into()], choices);
     }
     let mut problems = Vec::new();
     let (encoding, separator) = file_format(choices, &mut problems);
@@ -476,11 +492,16 @@ pub async fn configure(
         notice = Some(format!("Mapping “{name}” saved: a file with the same columns starts with it."));
     }
     match action {
-        "preview" => Ok(Configured::Back { problems: Vec::new(), notice, draft: Some(choices.clone()) }),
-        "dry_run" | "import" => {
-            let job = service::start_run(state, &import, &settings, action == "dry_run", actor).await?;
-            Ok(Configured::Started(job))
-        }
+        "preview" => Ok(Configured::Back { problems: Vec::new(), notice, draft: Some(Box::new(choices.clone())) }),
+        "dry_run" | "import" => match service::start_run(state, &import, &settings, action == "dry_run", actor).await {
+            Ok(job) => Ok(Configured::Started(job)),
+            // Pressed twice: the first press started it.
+            Err(crate::store::StoreError::NotFound) => Configured::problems(
+                vec!["A run of this import is already under way: follow it on its page.".into()],
+                choices,
+            ),
+            Err(e) => Err(e.into()),
+        },
         _ => Err(AppError::BadRequest),
     }
 }
@@ -558,6 +579,6 @@ async fn use_mapping(state: &AppState, import: &ImportRecord, choices: &ImportCh
     Ok(Configured::Back {
         problems: Vec::new(),
         notice: Some(format!("Mapping “{name}” applied.")),
-        draft: Some(draft),
+        draft: Some(Box::new(draft)),
     })
 }

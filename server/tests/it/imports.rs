@@ -468,6 +468,7 @@ async fn a_marketer_imports_a_file_through_the_pages(db: Db) {
     assert!(to.starts_with("/jobs/"), "{to}");
     let checked = wait_for_state(&app, import_id, "checked").await;
     assert_eq!(checked.counts, ImportCounts { created: 2, refused: 1, ..Default::default() });
+    assert_eq!(checked.job_id, None, "the dry run's job lets go: the import's own run waits for its job");
     assert_eq!(app.store.count_contacts().await.unwrap(), 0, "a dry run writes nothing");
     let d = detail(&app, &marketer, &id).await;
     assert_eq!(d["refusals"][0][0], 3, "the refused row's line: {}", d["refusals"]);
@@ -514,22 +515,39 @@ async fn a_marketer_imports_a_file_through_the_pages(db: Db) {
         (Some("event"), Some("")),
         "not the consent"
     );
-    // Read with another separator, the columns are read again (and the refused rows'
-    // download would use the new ones).
+    // Read with another separator after a dry run, the columns are read again and the
+    // run's results, of other columns, are gone.
+    let mut dry = form(columns, &[], "dry_run");
+    dry[0].1 = next.clone();
+    post_choices(&app, &marketer, &dry).await;
+    let next_id = app::model::ImportId(next.parse().unwrap());
+    wait_for_state(&app, next_id, "checked").await;
     let mut comma = form(columns, &[], "preview");
     comma[0].1 = next.clone();
     comma[2].1 = ",".into();
     post_choices(&app, &marketer, &comma).await;
     let d = detail(&app, &marketer, &next).await;
     assert_eq!((d["headers"].as_array().unwrap().len(), d["separator"].as_str()), (1, Some(",")));
+    assert_eq!(d["choices"]["separator"], ",", "the form shows how the file is read now");
     assert!(d["notice"].as_str().unwrap().contains("1 columns"), "{}", d["notice"]);
+    assert_eq!((d["import"]["state"].as_str(), d["import"]["counts"]["created"].as_i64()), (Some("uploaded"), Some(0)));
+
+    // A file far too wide for a contact list is refused at once.
+    let wide: Vec<String> = (0..600).map(|i| format!("c{i}")).collect();
+    let res = upload(&app, &marketer, "contacts", format!("{}\n", wide.join(",")).as_bytes()).await;
+    assert_eq!(res.headers()["location"], "/contacts/import");
+    let (_, overview) = app.call_json(&marketer, "imports/list", &[]).await;
+    assert!(overview["problems"][0].as_str().unwrap().contains("600 columns"), "{overview}");
 
     // An empty file, or no file, goes back to the form with the reason.
     let res = upload(&app, &marketer, "contacts", b"").await;
     assert_eq!(res.headers()["location"], "/contacts/import");
     let (_, overview) = app.call_json(&marketer, "imports/list", &[]).await;
     assert!(overview["problems"][0].as_str().unwrap().contains("empty"), "{overview}");
-    assert_eq!(overview["imports"].as_array().unwrap().len(), 3, "{overview}");
+    assert_eq!(overview["imports"].as_array().unwrap().len(), 4, "{overview}");
+    let shown: Vec<&str> =
+        overview["imports"].as_array().unwrap().iter().map(|i| i["state"].as_str().unwrap()).collect();
+    assert_eq!(shown, ["expired", "expired", "uploaded", "done"], "refused uploads keep nothing");
 }
 
 both_backends! {

@@ -794,6 +794,16 @@ async fn the_imported_suppression_list_is_known_to_partners(db: Db) {
     let signed = app.store.subscribe_contact(&fields, &[], app::platform::clock::now(), "test").await.unwrap();
     assert!(signed.is_none(), "a sign-up of a listed address writes nothing");
     assert_eq!(app.store.count_contacts().await.unwrap(), 0);
+    // Nor does changing someone's address into a listed one.
+    let other = ContactForm { email: "other@example.com".into(), ..Default::default() }
+        .validate(app::platform::clock::now().date())
+        .unwrap();
+    let id = app.store.insert_contact(&other, app::platform::clock::now(), "test").await.unwrap();
+    let moved = app.store.update_contact(id, &fields, app::platform::clock::now(), "test").await;
+    assert!(
+        matches!(moved, Err(app::store::StoreError::Conflict { ref constraint }) if constraint == "suppression_list"),
+        "{moved:?}"
+    );
 }
 
 both_backends!(

@@ -51,7 +51,15 @@ async fn receive(
         };
         match field.name() {
             Some("kind") => {
-                kind = field.text().await.unwrap_or_default();
+                // A word: anything longer is not one of ours, and is not read further.
+                let mut text = Vec::new();
+                while let Ok(Some(bytes)) = field.chunk().await {
+                    text.extend_from_slice(&bytes);
+                    if text.len() > 32 {
+                        break;
+                    }
+                }
+                kind = String::from_utf8_lossy(&text).into_owned();
                 if kind != "contacts" && kind != "suppression" {
                     return Ok(Err("Choose what the file is: contacts or a suppression list.".into()));
                 }
@@ -70,7 +78,11 @@ async fn receive(
                             }
                         }
                         Ok(None) => break,
-                        Err(_) => return Ok(Err("The upload was interrupted; try again.".into())),
+                        Err(_) => {
+                            let later = app::platform::clock::now() + 1;
+                            state.store.expire_imports(later, Some(upload.id)).await?;
+                            return Ok(Err("The upload was interrupted; try again.".into()));
+                        }
                     }
                 }
                 let id = upload.id;

@@ -198,6 +198,9 @@ impl Store for DbStore {
         if changed.is_empty() {
             return Ok(());
         }
+        if old.fields.email != fields.email && on_suppression_list(&mut tx, &fields.email).await? {
+            return Err(StoreError::Conflict { constraint: "suppression_list".into() });
+        }
         let query = sqlx::query(
             "UPDATE contacts SET email = $1, email_md5 = $2, email_sha256 = $3, first_name = $4, last_name = $5, \
                phone = $6, birth_date = $7, job_title = $8, company = $9, address_line1 = $10, address_line2 = $11, \

@@ -167,9 +167,13 @@ impl ImportStore for DbStore {
     }
 
     async fn import_uploaded(&self, id: ImportId, file: &UploadedFile<'_>, now: Timestamp) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        // Read again another way, the last run's settings, counts and refused rows (of
+        // other columns) no longer hold.
         let written = sqlx::query(
             "UPDATE imports SET size_bytes = $1, encoding = $2, separator = $3, headers = $4, state = 'uploaded', \
-             updated_at = $5 WHERE id = $6 AND state IN ('uploading', 'uploaded', 'checked', 'failed')",
+             settings = '', counts = '{}', dry_run = FALSE, resume_at = 0, resume_line = 0, updated_at = $5 \
+             WHERE id = $6 AND state IN ('uploading', 'uploaded', 'checked', 'failed')",
         )
         .bind(file.size_bytes)
         .bind(file.encoding)
@@ -177,10 +181,16 @@ impl ImportStore for DbStore {
         .bind(serde_json::to_string(file.headers).unwrap_or_else(|_| "[]".into()))
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        found(written.rows_affected())
+        found(written.rows_affected())?;
+        sqlx::query("DELETE FROM import_refusals WHERE import_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn import_chunk(&self, id: ImportId, seq: i64) -> StoreResult<Option<Vec<u8>>> {
@@ -440,7 +450,8 @@ impl ImportStore for DbStore {
 
     async fn end_import_run(&self, id: ImportId, state: &str, now: Timestamp) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        let written = sqlx::query("UPDATE imports SET state = $1, updated_at = $2 WHERE id = $3")
+        // The run's job is done with it: a later run waits for its own (`run_job`).
+        let written = sqlx::query("UPDATE imports SET state = $1, job_id = NULL, updated_at = $2 WHERE id = $3")
             .bind(state)
             .bind(now)
             .bind(id)
@@ -469,20 +480,32 @@ impl ImportStore for DbStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(map_err)?;
+        let mut expired = 0;
         for id in &ids {
-            sqlx::query("DELETE FROM import_chunks WHERE import_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            sqlx::query("UPDATE imports SET state = 'expired', job_id = NULL WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            // Only if it is still idle: a run starting meanwhile keeps its file.
+            let written = sqlx::query(
+                "UPDATE imports SET state = 'expired', job_id = NULL \
+                 WHERE id = $1 AND state IN ('uploading', 'uploaded', 'checked', 'failed')",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if written.rows_affected() == 0 {
+                continue;
+            }
+            expired += 1;
+            // The file and its refused rows (personal data in clear) go with it.
+            for table in ["import_chunks", "import_refusals"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE import_id = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
         }
         tx.commit().await.map_err(map_err)?;
-        Ok(ids.len() as u64)
+        Ok(expired)
     }
 
     async fn import_refusals(&self, id: ImportId, after_line: i64, limit: i64) -> StoreResult<Vec<Refusal>> {
