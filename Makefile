@@ -28,13 +28,14 @@ build:
 	$(ENV) cargo leptos build --release
 	@$(ENV) echo "binary: $$CARGO_TARGET_DIR/release/carnet"; echo "site:   $$CARGO_TARGET_DIR/site"
 
-## bench: seeding rate, list latency, partner API throughput, engagement (SQLite and PostgreSQL)
+## bench: seeding rate, list latency, partner API throughput, engagement, imports (SQLite and PostgreSQL)
 bench:
 	.ci/bootstrap all
 	bench/seed.sh
 	bench/list.sh
 	bench/partner_api.sh
 	bench/engagement.sh
+	bench/import.sh
 
 ## check: fast compile check of the server side
 check:

@@ -1,8 +1,8 @@
 //! What each subcommand does.
 
 use crate::config::{
-    Cli, Command, DemoArgs, IncentiveCommand, KeyCommand, NewsletterCommand, PartnerCommand, SeedArgs, ServeArgs,
-    UserCommand,
+    Cli, Command, DemoArgs, ExportCommand, IncentiveCommand, KeyCommand, NewsletterCommand, PartnerCommand, SeedArgs,
+    ServeArgs, UserCommand,
 };
 use crate::{store, AppConfig, Application};
 use app::model::api_key::Scope;
@@ -37,20 +37,21 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::Partner { command: PartnerCommand::Add { name, price_cents, daily_quota, contact } } => {
+        Command::Partner { command: PartnerCommand::Add { name, price_cents, own, daily_quota, contact } } => {
             let state = AppState::new(store, Settings::default());
-            let id = app::partners::service::create_partner(
-                &state,
-                "cli",
-                &name,
-                &contact,
-                price_cents,
-                daily_quota,
-                app::platform::clock::now(),
-            )
-            .await
+            let now = app::platform::clock::now();
+            let id = match price_cents {
+                None => app::partners::service::create_integration(&state, "cli", &name, now).await,
+                Some(price) => {
+                    app::partners::service::create_partner(&state, "cli", &name, &contact, price, daily_quota, now)
+                        .await
+                }
+            }
             .map_err(explain)?;
-            println!("partner {name:?} added with id");
+            match own {
+                true => println!("integration {name:?} added with id"),
+                false => println!("partner {name:?} added with id"),
+            }
             println!("{id}");
             Ok(())
         }
@@ -108,6 +109,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Import { command } => crate::import_commands::run(store, command).await,
+        Command::Export { command: ExportCommand::Contacts { filter, format, columns, separator } } => {
+            crate::export_commands::contacts(store, &filter, &format, &columns, &separator).await
+        }
         Command::Incentive {
             command: IncentiveCommand::Add { name, reward, threshold, fields, valid_days, prefix, codes_file },
         } => {

@@ -123,6 +123,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Export a list of contacts to standard output.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Incentive programmes (rewards for completing a profile).
     Incentive {
         #[command(subcommand)]
@@ -205,6 +210,26 @@ pub enum NewsletterCommand {
         /// Its place on forms, 0 to 999, lowest first.
         #[arg(long, default_value_t = 0)]
         position: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// The contacts of a list (the /contacts filters), with the chosen columns.
+    Contacts {
+        /// The list, as in the address of /contacts: 'status=disengaged&channel=web'.
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// csv or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Columns, comma-separated (default: the usual ones); `carnet export contacts
+        /// --columns help` lists them.
+        #[arg(long, default_value = "")]
+        columns: String,
+        /// CSV separator: comma, semicolon or tab.
+        #[arg(long, default_value = "comma")]
+        separator: String,
     },
 }
 
@@ -300,13 +325,18 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum PartnerCommand {
-    /// Add a partner; prints its id on the last line.
+    /// Add a partner (or, with --own, one of the brand's own systems); prints its id on
+    /// the last line.
     Add {
         #[arg(long)]
         name: String,
-        /// What one accepted lead is billed, in cents.
-        #[arg(long)]
-        price_cents: i64,
+        /// What one accepted lead is billed, in cents (a partner needs it).
+        #[arg(long, required_unless_present = "own", conflicts_with = "own")]
+        price_cents: Option<i64>,
+        /// The brand's own shop or site (an integration): never billed, no quota, and
+        /// allowed the profile and contacts scopes.
+        #[arg(long, default_value_t = false)]
+        own: bool,
         /// Checks allowed per UTC day (0: no quota).
         #[arg(long, default_value_t = 0)]
         daily_quota: i64,

@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod export_commands;
 mod housekeeping;
 pub mod http;
 pub mod import_commands;

@@ -2,6 +2,8 @@
 
 mod detail;
 mod edit;
+pub mod export;
+pub use export::export_form;
 mod form;
 mod list;
 mod new;

@@ -63,6 +63,7 @@ pub fn BulkPage() -> impl IntoView {
                     }.into_any(),
                     Ok(n) => {
                         let export = if qs.is_empty() { "/contacts/export.csv".to_string() } else { format!("/contacts/export.csv?{qs}") };
+                        let export_form = crate::contacts::export_form(&qs);
                         view! {
                             <p>
                                 <strong>{format!("{} contacts", group_thousands(n))}</strong>
@@ -94,8 +95,9 @@ pub fn BulkPage() -> impl IntoView {
                             </section>
                             <section class="card" aria-labelledby="export-h">
                                 <h2 id="export-h">"Export them"</h2>
-                                <p>"A CSV file of these contacts (personal data: keep it safe), streamed as it is read."</p>
-                                <a class="button" href=export download="">"Download CSV"</a>
+                                <p>"A file of these contacts (personal data: keep it safe), streamed as it is read. Text that a spreadsheet would take for a formula is written so that it is not one."</p>
+                                {export_form}
+                                <p class="muted small"><a href=export download="">"Or download the usual columns as CSV"</a></p>
                             </section>
                         }.into_any()
                     }

@@ -173,6 +173,7 @@ fn known_header(folded: &str) -> Option<Target> {
         | "datedernierachat"
         | "lastpurchase"
         | "lastpurchasedate"
+        | "lastpurchaseon"
         | "lastorder"
         | "lastorderdate"
         | "datedernierecommande" => Target::LastPurchaseOn,

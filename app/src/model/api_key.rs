@@ -20,10 +20,18 @@ pub enum Scope {
     Events,
     /// Record that an incentive code was used (a shop's checkout).
     Redeem,
+    /// A customer's personal link and profile completion (the brand's own systems only).
+    Profile,
+    /// Upsert contacts from the shop (the brand's own systems only).
+    Contacts,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [Scope::Check, Scope::Submit, Scope::Export, Scope::Events, Scope::Redeem];
+    pub const ALL: [Scope; 7] =
+        [Scope::Check, Scope::Submit, Scope::Export, Scope::Events, Scope::Redeem, Scope::Profile, Scope::Contacts];
+    /// What only the brand's own integrations may hold: they reach one named person's
+    /// profile and write contacts, which no lead seller may.
+    pub const OWN_ONLY: [Scope; 2] = [Scope::Profile, Scope::Contacts];
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Check => "check",
@@ -31,6 +39,8 @@ impl Scope {
             Scope::Export => "export",
             Scope::Events => "events",
             Scope::Redeem => "redeem",
+            Scope::Profile => "profile",
+            Scope::Contacts => "contacts",
         }
     }
     pub fn parse(s: &str) -> Option<Scope> {
@@ -40,8 +50,9 @@ impl Scope {
     pub fn parse_list(s: &str) -> Result<Vec<Scope>, String> {
         let mut scopes = Vec::new();
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let scope = Scope::parse(name)
-                .ok_or_else(|| format!("unknown scope {name:?} (use check, submit, export, events, redeem)"))?;
+            let scope = Scope::parse(name).ok_or_else(|| {
+                format!("unknown scope {name:?} (use check, submit, export, events, redeem, profile, contacts)")
+            })?;
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }

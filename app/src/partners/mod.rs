@@ -22,6 +22,10 @@ pub struct Partner {
     pub price_cents: i64,
     /// Checks allowed per UTC day; 0 means no quota.
     pub daily_quota: i64,
+    /// The brand's own shop or site (an integration): not billed, no quota, and the
+    /// only kind that may hold `profile` and `contacts` keys.
+    #[serde(default)]
+    pub own: bool,
     pub created_at: crate::model::Timestamp,
 }
 
@@ -242,6 +246,17 @@ pub async fn add_partner(
     service::add_partner_from_page(&name, &contact_email, &price, &daily_quota).await
 }
 
+/// Adds one of the brand's own systems (its shop, its site) as an integration (admins).
+#[server(endpoint = "partners/add-integration")]
+pub async fn add_integration(name: String) -> Result<crate::model::PartnerId, AppError> {
+    use crate::auth::service::require;
+    let admin = require(crate::model::Permission::ManageSettings).await?;
+    let state = crate::state::AppState::from_context()?;
+    let id = service::create_integration(&state, &admin.email, &name, crate::platform::clock::now()).await?;
+    tracing::info!(by = %admin.id, partner_id = %id, "integration added");
+    Ok(id)
+}
+
 /// Issues a key; returns it (shown once). Scopes come as one checkbox each.
 #[allow(clippy::too_many_arguments)] // one per form field
 #[server(endpoint = "partners/key")]
@@ -252,6 +267,8 @@ pub async fn create_key(
     export: Option<String>,
     events: Option<String>,
     redeem: Option<String>,
+    profile: Option<String>,
+    contacts: Option<String>,
     /// With `events`: `engagement`, `deliverability` or `all` (see `EventKind::parse_list`).
     #[server(default)]
     event_kinds: String,
@@ -263,6 +280,8 @@ pub async fn create_key(
         (Scope::Export, export),
         (Scope::Events, events),
         (Scope::Redeem, redeem),
+        (Scope::Profile, profile),
+        (Scope::Contacts, contacts),
     ];
     let scopes: Vec<Scope> = chosen.into_iter().filter(|(_, on)| on.is_some()).map(|(s, _)| s).collect();
     service::create_key_from_page(partner_id, &scopes, &event_kinds, &expires_days).await

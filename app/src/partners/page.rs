@@ -1,4 +1,6 @@
-use super::{audit_trail, list_partners, take_new_key, AddPartner, CreateKey, PartnerSummary, RevokeKey};
+use super::{
+    audit_trail, list_partners, take_new_key, AddIntegration, AddPartner, CreateKey, PartnerSummary, RevokeKey,
+};
 use crate::model::contact::format_cents;
 use crate::ui::{format_day, format_instant, now_secs, ErrorSummary, Field, FieldKind};
 use leptos::prelude::*;
@@ -7,12 +9,14 @@ use leptos_meta::Title;
 #[component]
 pub fn PartnersPage() -> impl IntoView {
     let add = ServerAction::<AddPartner>::new();
+    let add_own = ServerAction::<AddIntegration>::new();
     let create = ServerAction::<CreateKey>::new();
     let revoke = ServerAction::<RevokeKey>::new();
     let partners = Resource::new(
-        move || (add.version().get(), create.version().get(), revoke.version().get()),
+        move || (add.version().get(), add_own.version().get(), create.version().get(), revoke.version().get()),
         |_| list_partners(),
     );
+    let add_own_error = Signal::derive(move || add_own.value().get().and_then(|r| r.err()));
     let flashed_key = Resource::new(|| (), |_| take_new_key());
     let audit =
         Resource::new(move || (add.version().get(), create.version().get(), revoke.version().get()), |_| audit_trail());
@@ -56,6 +60,15 @@ pub fn PartnersPage() -> impl IntoView {
                     <Field label="Daily quota of checks" name="daily_quota" key="daily_quota" error=add_error hint="0 or empty for no quota"/>
                 </div>
                 <div class="form-actions"><button type="submit" class="button button-primary">"Add partner"</button></div>
+            </ActionForm>
+        </section>
+        <section class="card" aria-labelledby="add-integration-h">
+            <h2 id="add-integration-h">"Add the brand's own shop or site"</h2>
+            <p>"An integration holds keys like a partner, is never billed and has no quota; only an integration may be given the profile scope (a customer's personal link and profile completion) and the contacts scope (contacts and orders from the shop)."</p>
+            <ActionForm action=add_own>
+                <ErrorSummary error=add_own_error/>
+                <Field label="Name of the shop or site" name="name" key="name" required=true error=add_own_error hint="e.g. “Online shop”"/>
+                <div class="form-actions"><button type="submit" class="button button-primary">"Add integration"</button></div>
             </ActionForm>
         </section>
         <section class="card" aria-labelledby="audit-h">
@@ -109,10 +122,15 @@ fn PartnerCard(
     let now = now_secs();
     let partner_id = p.id;
     let name = p.name.clone();
+    let own = p.own;
     view! {
         <section class="card" aria-labelledby=heading>
             <h2 id=heading_id>{p.name.clone()}</h2>
-            <p class="muted">{format!("{} per accepted lead · {quota}", format_cents(p.price_cents))}
+            <p class="muted">{if p.own {
+                    "The brand's own integration: never billed, no quota.".to_string()
+                } else {
+                    format!("{} per accepted lead · {quota}", format_cents(p.price_cents))
+                }}
                 {(!p.contact_email.is_empty()).then(|| format!(" · {}", p.contact_email))}</p>
             <p><a href=format!("/partners/{partner_id}/statement")>{format!("Monthly statement for {}", p.name)}</a></p>
             <p>{format!("Today: {} checks, {} known, {} leads accepted, {} duplicates refused, {} invalid refused, {} billed.",
@@ -179,7 +197,10 @@ fn PartnerCard(
                     <legend>{format!("New API key for {name}")}</legend>
                     <input type="hidden" name="partner_id" value=partner_id.to_string()/>
                     <div class="inline-form">
-                        {[("check", "Check"), ("submit", "Submit leads"), ("export", "Export"), ("events", "Events"), ("redeem", "Redeem incentive codes")].into_iter().map(|(field, label)| {
+                        {[("check", "Check"), ("submit", "Submit leads"), ("export", "Export"), ("events", "Events"), ("redeem", "Redeem incentive codes")]
+                            .into_iter()
+                            .chain(own.then_some([("profile", "Profile links and completion"), ("contacts", "Contacts and orders")]).into_iter().flatten())
+                            .map(|(field, label)| {
                             let id = format!("scope-{partner_id}-{field}");
                             view! {
                                 <span>

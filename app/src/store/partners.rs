@@ -52,6 +52,7 @@ pub trait PartnerStore: Send + Sync {
         contact_email: &str,
         price_cents: i64,
         daily_quota: i64,
+        own: bool,
         now: crate::model::Timestamp,
     ) -> StoreResult<PartnerId>;
     async fn partner(&self, id: PartnerId) -> StoreResult<Option<Partner>>;

@@ -123,7 +123,7 @@ async fn the_list_exports_as_csv_for_editors_only(db: Db) {
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
     let csv = res.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("id,email,first_name"));
+    assert!(lines[0].starts_with("\u{feff}id,email,first_name"), "a BOM, then the header");
     let bounds = app::engagement::service::settings(&app.state).await.unwrap().bounds(app::platform::clock::now());
     let q = app::model::ContactQuery::from_query_string("status=inactive&channel=partner");
     assert_eq!(lines.len() as i64 - 1, app.store.count_matching(&q, &bounds).await.unwrap());

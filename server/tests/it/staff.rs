@@ -470,6 +470,11 @@ async fn roles_are_enforced_on_every_server_function(db: Db) {
             &[Role::Admin],
         ));
         role_cases.push((
+            "partners/add-integration",
+            vec![("name".into(), format!("Shop of {}", role.as_str()))],
+            &[Role::Admin],
+        ));
+        role_cases.push((
             "newsletters/create",
             vec![
                 ("form[name]".into(), format!("Letter of {}", role.as_str())),

@@ -90,7 +90,9 @@ pub async fn authenticate(
     if record.expires_at.is_some_and(|e| e <= now) {
         return Err(ApiError::Unauthorized("This API key has expired."));
     }
-    if !record.scopes.contains(&scope) {
+    // A profile or contacts key held by anyone but the brand's own systems (issue_key
+    // refuses to make one) is refused all the same.
+    if !record.scopes.contains(&scope) || (Scope::OWN_ONLY.contains(&scope) && !caller.partner.own) {
         return Err(ApiError::MissingScope(scope));
     }
     state

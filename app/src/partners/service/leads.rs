@@ -51,6 +51,19 @@ pub(super) fn read_lead(
         .consent
         .as_ref()
         .ok_or_else(|| invalid_lead("consent", "Send the consent the person gave: text, form and when."))?;
+    let subscriptions = read_consent(consent, &format!("partner:{partner_name}"), newsletters, now)?;
+    Ok((fields, subscriptions))
+}
+
+/// The subscriptions a consent stands for, each with its evidence (the words, the form,
+/// when, and `channel`), or which of its fields is wrong. Leads and the shop's contacts
+/// read consent alike.
+pub(super) fn read_consent(
+    consent: &crate::partners::LeadConsent,
+    channel: &str,
+    newsletters: &[crate::model::contact::Newsletter],
+    now: crate::model::Timestamp,
+) -> Result<Vec<crate::store::Consented>, ApiError> {
     if consent.text.trim().is_empty() || consent.text.chars().count() > 2000 {
         return Err(invalid_lead(
             "consent.text",
@@ -83,14 +96,14 @@ pub(super) fn read_lead(
         if !subscriptions.iter().any(|s| s.newsletter_id == newsletter.id) {
             let evidence = ConsentEvidence {
                 at,
-                channel: format!("partner:{partner_name}"),
+                channel: channel.to_string(),
                 form: consent.form.trim().to_string(),
                 text: consent.text.trim().to_string(),
             };
             subscriptions.push(crate::store::Consented { newsletter_id: newsletter.id, consent: evidence });
         }
     }
-    Ok((fields, subscriptions))
+    Ok(subscriptions)
 }
 
 /// A lead whose body could not be read at all: refused, not billed, and counted on the

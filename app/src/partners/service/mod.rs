@@ -7,12 +7,14 @@ mod access;
 mod admin;
 mod check;
 mod leads;
+mod shop;
 mod usage;
 
 pub use access::*;
 pub use admin::*;
 pub use check::*;
 pub use leads::*;
+pub use shop::*;
 pub use usage::*;
 
 #[allow(unused_imports)]
@@ -47,6 +49,8 @@ pub enum ApiError {
     Invalid(String),
     /// 409: the address is already known (the lead is not recorded nor billed).
     Known,
+    /// 404: what the request names does not exist (says what).
+    NotFound(&'static str),
     /// 429: the partner's daily quota is used up.
     QuotaExceeded {
         retry_after_secs: i64,
@@ -104,9 +108,7 @@ pub async fn create_partner(
 ) -> Result<crate::model::PartnerId, AppError> {
     let mut errors = FieldErrors::default();
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.add("name", "Give the partner a name (up to 100 characters).");
-    }
+    check_name(name, &mut errors);
     let contact_email = contact_email.trim();
     if !contact_email.is_empty() && crate::model::Email::parse(contact_email).is_err() {
         errors.add("contact_email", "Enter a valid email address, like name@example.com.");
@@ -120,7 +122,7 @@ pub async fn create_partner(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    match state.store.create_partner(name, contact_email, price_cents, daily_quota, now).await {
+    match state.store.create_partner(name, contact_email, price_cents, daily_quota, false, now).await {
         Ok(id) => {
             let detail = format!(
                 "{name}: {} per lead, daily quota {daily_quota}",
@@ -129,11 +131,43 @@ pub async fn create_partner(
             audit(state, actor, "partner.add", Some(id), detail, now).await?;
             Ok(id)
         }
-        Err(StoreError::Conflict { .. }) => {
-            Err(AppError::Invalid(FieldErrors::single("name", "A partner with this name already exists.")))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(name_taken(e)),
     }
+}
+
+fn check_name(name: &str, errors: &mut FieldErrors) {
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add("name", "Give the partner a name (up to 100 characters).");
+    }
+}
+
+fn name_taken(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict { .. } => {
+            AppError::Invalid(FieldErrors::single("name", "A partner with this name already exists."))
+        }
+        e => e.into(),
+    }
+}
+
+/// Adds one of the brand's own systems (its shop, its site) as an integration: keys
+/// like a partner's, never billed, no quota, and alone allowed the `profile` and
+/// `contacts` scopes.
+pub async fn create_integration(
+    state: &AppState,
+    actor: &str,
+    name: &str,
+    now: crate::model::Timestamp,
+) -> Result<crate::model::PartnerId, AppError> {
+    let mut errors = FieldErrors::default();
+    let name = name.trim();
+    check_name(name, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let id = state.store.create_partner(name, "", 0, 0, true, now).await.map_err(name_taken)?;
+    audit(state, actor, "partner.add", Some(id), format!("{name}: the brand's own integration"), now).await?;
+    Ok(id)
 }
 
 /// What a key may do: its scopes and, with `events`, the event kinds it may send.
@@ -169,10 +203,17 @@ pub async fn issue_key(
     expires_at: Option<crate::model::Timestamp>,
     now: crate::model::Timestamp,
 ) -> Result<ApiKey, AppError> {
-    state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
+    let partner = state.store.partner(partner_id).await?.ok_or(AppError::NotFound)?;
     let scopes = grant.scopes.as_slice();
     if scopes.is_empty() {
         return Err(AppError::Refused("Choose at least one scope for the key.".into()));
+    }
+    if !partner.own && scopes.iter().any(|s| Scope::OWN_ONLY.contains(s)) {
+        return Err(AppError::Refused(
+            "The profile and contacts scopes are for the brand's own shop or site (an integration), not for a \
+             partner: they open a customer's profile and write contacts."
+                .into(),
+        ));
     }
     let event_kinds = if scopes.contains(&Scope::Events) {
         if grant.event_kinds.is_empty() {

@@ -48,12 +48,12 @@ pub fn openapi() -> Value {
         ("413", "The body is larger than the endpoint takes."),
         ("415", "The body is not sent as `application/json`."),
     ];
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Carnet partner API",
             "version": "1",
-            "description": "Check whether addresses are already known to the brand, submit new leads (recorded and billed only when new), download the hashed suppression list, and send engagement events. Authenticate with `Authorization: Bearer <key>`; errors are RFC 9457 problem documents."
+            "description": "Check whether addresses are already known to the brand, submit new leads (recorded and billed only when new), download the hashed suppression list, and send engagement events; and, for the brand's own shop and site, customers' personal links, profile completion and contacts. Authenticate with `Authorization: Bearer <key>`; errors are RFC 9457 problem documents."
         },
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
@@ -167,7 +167,91 @@ pub fn openapi() -> Value {
                 "LeadAccepted": { "type": "object", "properties": { "lead_id": { "type": "integer" }, "billed_cents": { "type": "integer" } } }
             }
         }
-    })
+    });
+    // The brand's own shop and site, in a macro call of their own (one would be too deep).
+    let (paths, schemas) = shop(&auth_errors, &body_errors, &idempotency_key);
+    if let (Some(all), Value::Object(more)) = (doc["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), schemas) {
+        all.extend(more);
+    }
+    doc
+}
+
+/// The paths and schemas of the integrations' endpoints.
+fn shop(auth_errors: &[(&str, &str); 3], body_errors: &[(&str, &str); 2], idempotency_key: &Value) -> (Value, Value) {
+    let paths = json!({
+            "/api/v1/profile-links": { "post": {
+                "summary": "A customer's personal link (scope `profile`, the brand's own systems)",
+                "description": "For the shop's \"Update my details\" button or an order confirmation: a fresh personal link to the customer's profile page (their data, newsletters and the incentive for completing it). Each call makes a new link; a link works once and expires. Only keys of the brand's own integrations hold this scope.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["email"], "additionalProperties": false, "properties": {
+                    "email": { "type": "string", "format": "email", "maxLength": 254 } } } } } },
+                "responses": merge(json!({
+                    "201": { "description": "A fresh link.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ProfileLink" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No customer has this email address (or their data was erased)."), body_errors[0], body_errors[1], ("422", "Not an email address, or a bad body."), auth_errors[2]]))
+            } },
+            "/api/v1/contacts/completion": { "get": {
+                "summary": "How complete a customer's profile is (scope `profile`, the brand's own systems)",
+                "description": "So that the site can say \"your profile is 60% complete — finish it and get 10% off\": the completion of the fields the profile page shows, the empty ones, and the open incentive (the one still to earn, else the one earned).",
+                "parameters": [
+                    { "name": "email", "in": "query", "required": true, "schema": { "type": "string", "format": "email", "maxLength": 254 } }
+                ],
+                "responses": merge(json!({
+                    "200": { "description": "The completion.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Completion" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("404", "No customer has this email address (or their data was erased)."), ("422", "No `email`, or not an email address."), auth_errors[2]]))
+            } },
+            "/api/v1/contacts": { "put": {
+                "summary": "Upsert contacts from the shop (scope `contacts`, the brand's own systems)",
+                "description": "Up to 500 customers per request, each checked like the contact form (names up to 100 characters, addresses up to 200, postal codes up to 20) and created or brought up to date: a value given replaces Carnet's, a field left out (or empty) leaves it. An address that is suppressed, erased or on the brand's suppression list is never written (`suppressed`). A subscription needs its consent evidence (`consent`: the words, the form, when, the newsletters). An `order` is recorded as a `purchase` event (it counts as an interaction). Each contact is answered on its own (created, updated, unchanged, suppressed, or refused with the reason); send an `Idempotency-Key` so that a retry does not record its orders twice.",
+                "parameters": [idempotency_key.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["contacts"], "additionalProperties": false, "properties": {
+                    "contacts": { "type": "array", "maxItems": 500, "items": { "$ref": "#/components/schemas/ShopContact" } } } } } } },
+                "responses": merge(json!({
+                    "200": { "description": "What became of each contact.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ShopReport" } } } }
+                }), problem_responses(&[auth_errors[0], auth_errors[1], ("409", "A request with this Idempotency-Key is still running."), ("413", "More than 500 contacts, or a body over 2 MB."), body_errors[1], ("422", "Not a list of contacts, or the Idempotency-Key was used for another endpoint or body."), auth_errors[2]]))
+            } }
+    });
+    let schemas = json!({
+                "ProfileLink": { "type": "object", "required": ["url", "expires_at"], "properties": {
+                    "url": { "type": "string", "format": "uri" }, "expires_at": { "type": "string", "format": "date-time" } } },
+                "Completion": { "type": "object", "required": ["percent", "missing", "incentive"], "properties": {
+                    "percent": { "type": "integer", "minimum": 0, "maximum": 100 },
+                    "missing": { "type": "array", "items": { "type": "string" }, "description": "The profile fields still empty (first_name, phone, birth_date, postal_code…)." },
+                    "incentive": { "oneOf": [{ "type": "null" }, { "type": "object", "required": ["name", "reward", "threshold", "required_fields", "earned", "valid_until"], "properties": {
+                        "name": { "type": "string" }, "reward": { "type": "string" }, "threshold": { "type": "integer" },
+                        "required_fields": { "type": "array", "items": { "type": "string" } },
+                        "earned": { "type": "boolean" },
+                        "valid_until": { "type": ["string", "null"], "format": "date-time" } } }] } } },
+                "ShopContact": { "type": "object", "required": ["email"], "additionalProperties": false, "properties": {
+                    "email": { "type": "string", "description": "The customer's address (a contact with an invalid one is refused)." },
+                    "first_name": { "type": "string" }, "last_name": { "type": "string" },
+                    "phone": { "type": "string", "description": "6 to 15 digits, with an optional leading + and spaces, dots, dashes or brackets." },
+                    "birth_date": { "type": "string", "description": "YYYY-MM-DD." },
+                    "company": { "type": "string" }, "job_title": { "type": "string" },
+                    "address_line1": { "type": "string", "description": "The delivery address." }, "address_line2": { "type": "string" },
+                    "postal_code": { "type": "string" }, "city": { "type": "string" }, "country": { "type": "string" },
+                    "last_order_on": { "type": "string", "description": "YYYY-MM-DD." },
+                    "total_spent": { "type": "string", "description": "The customer's total spend, like 129.90." },
+                    "order": { "type": "object", "required": ["id"], "additionalProperties": false, "properties": {
+                        "id": { "type": "string", "description": "The shop's order number (1 to 100 characters)." },
+                        "at": { "type": "string", "description": "When (RFC 3339); defaults to now." },
+                        "amount": { "type": "string", "description": "Like 59.90." } } },
+                    "consent": { "type": "object", "required": ["text", "form"], "additionalProperties": false, "properties": {
+                        "text": { "type": "string", "description": "The exact words the customer agreed to (up to 2,000 characters)." },
+                        "form": { "type": "string", "description": "Where: the checkout, with its version (up to 200 characters)." },
+                        "at": { "type": "string", "description": "When (RFC 3339); defaults to now." },
+                        "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
+                "ShopReport": { "type": "object", "required": ["created", "updated", "unchanged", "suppressed", "refused", "results"], "properties": {
+                    "created": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" },
+                    "suppressed": { "type": "integer" }, "refused": { "type": "integer" },
+                    "results": { "type": "array", "items": { "type": "object", "required": ["index", "status"], "properties": {
+                        "index": { "type": "integer" },
+                        "status": { "type": "string", "enum": ["created", "updated", "unchanged", "suppressed", "refused"] },
+                        "contact_id": { "type": "integer" },
+                        "error": { "type": "string" } } } } } }
+    });
+    (paths, schemas)
 }
 
 pub(super) async fn openapi_json() -> Response {

@@ -1,6 +1,6 @@
 //! The REST API (`/api/v1`, `Authorization: Bearer <key>`), for partners and the
-//! brand's own shop and site: the suppression list, leads, events and redemptions, and
-//! the OpenAPI document. Handlers translate HTTP to the services and their refusals to
+//! brand's own shop and site: the suppression list, leads, events and redemptions, the
+//! shop's personal links, profile completion and contacts, and the OpenAPI document. Handlers translate HTTP to the services and their refusals to
 //! RFC 9457 problem documents; the rules live in the services. No cookie and no session
 //! here: keys are the only authority, so there is nothing for CSRF to forge.
 
@@ -8,6 +8,7 @@ mod docs;
 mod events;
 mod leads;
 mod redemptions;
+mod shop;
 mod suppression;
 
 pub use docs::openapi;
@@ -113,6 +114,9 @@ pub fn router(state: AppState) -> Router {
             get(suppression::export).layer(tower_http::compression::CompressionLayer::new().gzip(true)),
         )
         .route("/api/v1/redemptions", post(redemptions::redeem))
+        .route("/api/v1/profile-links", post(shop::profile_link))
+        .route("/api/v1/contacts/completion", get(shop::completion))
+        .route("/api/v1/contacts", axum::routing::put(shop::upsert_contacts))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route(
             "/api/v1/events",
@@ -152,6 +156,7 @@ pub(crate) fn refusal(error: ApiError) -> Response {
             "Already known",
             "This address is already known to the brand: the lead is not recorded and not billed.",
         ),
+        ApiError::NotFound(detail) => problem(StatusCode::NOT_FOUND, "Not found", detail),
         ApiError::QuotaExceeded { retry_after_secs } => {
             let mut res =
                 problem(StatusCode::TOO_MANY_REQUESTS, "Daily quota exceeded", "The daily quota of checks is used up.");

@@ -68,7 +68,8 @@ pub fn router(
     };
     let gated = Router::new()
         .route("/partners/{id}/statement.csv", get(files::statement_csv))
-        .route("/contacts/export.csv", get(files::contacts_csv))
+        .route("/contacts/export", get(files::contacts_export))
+        .route("/contacts/export.csv", get(files::contacts_export))
         .route(
             "/incentives/redemptions",
             post(files::redemptions_csv)

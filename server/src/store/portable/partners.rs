@@ -37,17 +37,22 @@ impl PartnerStore for DbStore {
         contact_email: &str,
         price_cents: i64,
         daily_quota: i64,
+        own: bool,
         now: app::model::Timestamp,
     ) -> StoreResult<app::model::PartnerId> {
-        let row = sqlx::query("INSERT INTO partners (name, contact_email, price_cents, daily_quota, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(name)
-            .bind(contact_email)
-            .bind(price_cents)
-            .bind(daily_quota)
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = sqlx::query(
+            "INSERT INTO partners (name, contact_email, price_cents, daily_quota, own, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(name)
+        .bind(contact_email)
+        .bind(price_cents)
+        .bind(daily_quota)
+        .bind(own)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
         Ok(row.get(0))
     }
 

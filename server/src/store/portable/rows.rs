@@ -145,6 +145,7 @@ pub fn partner(row: &DbRow) -> Result<Partner, StoreError> {
         contact_email: get(row, "contact_email")?,
         price_cents: get(row, "price_cents")?,
         daily_quota: get(row, "daily_quota")?,
+        own: get(row, "own")?,
         created_at: get(row, "created_at")?,
     })
 }

@@ -12,8 +12,8 @@ const DAY: &str = "2026-11-30";
 async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let zeta = store.create_partner("Zeta Leads", "ops@zeta.example", 150, 1_000, Timestamp(10)).await.unwrap();
-    let alpha = store.create_partner("Alpha Data", "bill@alpha.example", 90, 0, Timestamp(11)).await.unwrap();
+    let zeta = store.create_partner("Zeta Leads", "ops@zeta.example", 150, 1_000, false, Timestamp(10)).await.unwrap();
+    let alpha = store.create_partner("Alpha Data", "bill@alpha.example", 90, 0, false, Timestamp(11)).await.unwrap();
     let p = store.partner(zeta).await.unwrap().unwrap();
     assert_eq!(
         (p.name.as_str(), p.contact_email.as_str(), p.price_cents, p.daily_quota, p.created_at),
@@ -76,7 +76,7 @@ async fn partners_and_their_keys_are_kept_and_revoked(db: common::Db) {
 async fn a_lead_is_billed_once_and_counters_add_up(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let partner = store.create_partner("LeadCo", "ops@leadco.example", 120, 0, Timestamp(1)).await.unwrap();
+    let partner = store.create_partner("LeadCo", "ops@leadco.example", 120, 0, false, Timestamp(1)).await.unwrap();
     let weekly = store.ensure_newsletter("Weekly", "").await.unwrap();
     let consent = ConsentEvidence {
         at: Timestamp(100),
@@ -129,8 +129,8 @@ async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common:
     use app::store::KeyClaim;
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let a = store.create_partner("A", "a@a.example", 0, 0, Timestamp(1)).await.unwrap();
-    let b = store.create_partner("B", "b@b.example", 0, 0, Timestamp(1)).await.unwrap();
+    let a = store.create_partner("A", "a@a.example", 0, 0, false, Timestamp(1)).await.unwrap();
+    let b = store.create_partner("B", "b@b.example", 0, 0, false, Timestamp(1)).await.unwrap();
     let leads = "POST /api/v1/leads";
     assert_eq!(store.claim_idempotency_key(a, "k1", leads, Timestamp(10)).await.unwrap(), KeyClaim::Claimed);
     let running = KeyClaim::Taken { request: leads.into(), answer: None };
@@ -174,7 +174,7 @@ async fn an_idempotent_answer_is_kept_per_partner_and_never_replaced(db: common:
 async fn the_audit_trail_lists_newest_first(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    let p = store.create_partner("A", "a@a.example", 0, 0, Timestamp(1)).await.unwrap();
+    let p = store.create_partner("A", "a@a.example", 0, 0, false, Timestamp(1)).await.unwrap();
     for (at, action) in [(30, "key.revoke"), (10, "partner.create"), (20, "key.create")] {
         let entry = AuditEntry {
             at: Timestamp(at),

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Import at scale, on SQLite and on PostgreSQL: a CSV of N contacts (default one million)
+# as French Excel saves it (Windows-1252, semicolons, 20 columns, 10% duplicate or
+# invalid rows), imported with a subscription and its consent evidence, and a
+# suppression list of N lines. Prints rows per second and the importing process's peak
+# memory (the same import the server's background job runs, here from the command line
+# so that its memory is its own). Uses the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. .ci/env.sh
+N="${N:-1000000}"
+work="$(mktemp -d)"
+chmod 755 "$work"
+started_pg=""
+cleanup() { [ -n "$started_pg" ] && .ci/postgres stop "$work/pg"; rm -rf "$work"; }
+trap cleanup EXIT
+
+cargo build --release -q -p server --bin carnet
+bin="$CARGO_TARGET_DIR/release/carnet"
+
+echo "== generating $N contacts and $N suppression lines"
+python3 bench/import_data.py contacts "$N" "$work/clients.csv"
+python3 bench/import_data.py suppression "$N" "$work/repoussoir.csv"
+echo "   clients.csv: $(du -h "$work/clients.csv" | cut -f1), repoussoir.csv: $(du -h "$work/repoussoir.csv" | cut -f1)"
+
+# Runs one import; prints "<rows/s> <peak MB> <seconds>" and keeps its output in $work/last.
+run() {
+  local url="$1"; shift
+  local start end
+  start=$(date +%s.%N)
+  DATABASE_URL="$url" CARNET_LOG=warn /usr/bin/time -f '%M' -o "$work/rss" "$bin" "$@" > "$work/last"
+  end=$(date +%s.%N)
+  python3 - "$start" "$end" "$N" "$(cat "$work/rss")" <<'PY'
+import sys
+start, end, n, rss_kb = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+print(f"{n / (end - start):.0f} {rss_kb / 1024:.0f} {end - start:.1f}")
+PY
+}
+
+bench_backend() {
+  local name="$1" url="$2"
+  DATABASE_URL="$url" CARNET_LOG=warn "$bin" newsletter add --name "Lettre" > /dev/null
+  read -r rate rss secs < <(run "$url" import contacts "$work/clients.csv" --source "Ancien CRM" \
+    --newsletter Lettre --consent-text "J'accepte de recevoir la lettre." --consent-date 01/06/2024)
+  echo "== $name: contacts: $rate rows/s, peak $rss MB, ${secs}s"; sed 's/^/   /' "$work/last"
+  read -r srate srss ssecs < <(run "$url" import suppression "$work/repoussoir.csv")
+  echo "== $name: suppression list: $srate lines/s, peak $srss MB, ${ssecs}s"; sed 's/^/   /' "$work/last"
+  results+=("$(printf '%-12s %12s %10s %16s %10s' "$name" "$rate" "$rss" "$srate" "$srss")")
+}
+
+results=()
+bench_backend SQLite "sqlite://$work/bench.db"
+if [ -z "${TEST_DATABASE_URL_PG:-}" ]; then
+  TEST_DATABASE_URL_PG="$(.ci/postgres start "$work/pg" $(( 56000 + RANDOM % 400 )))"
+  started_pg=1
+fi
+db="carnet_bench_$RANDOM"
+psql -q "$TEST_DATABASE_URL_PG" -c "CREATE DATABASE $db"
+bench_backend PostgreSQL "${TEST_DATABASE_URL_PG%/*}/$db"
+[ -z "$started_pg" ] && psql -q "$TEST_DATABASE_URL_PG" -c "DROP DATABASE $db"
+
+printf '\n%-12s %12s %10s %16s %10s\n' backend "contacts/s" "peak MB" "suppression/s" "peak MB"
+printf '%s\n' "${results[@]}"
+echo "(targets: 100,000 contacts/s into SQLite, 50,000 into PostgreSQL, 500,000 suppression lines/s, under 300 MB)"
