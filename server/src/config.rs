@@ -338,10 +338,10 @@ pub enum PartnerCommand {
         #[arg(long, default_value_t = false)]
         own: bool,
         /// Checks allowed per UTC day (0: no quota).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, conflicts_with = "own")]
         daily_quota: i64,
         /// Who to contact at the partner.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", conflicts_with = "own")]
         contact: String,
     },
 }

@@ -26,6 +26,18 @@ pub async fn contacts(
     let options = format!("format={}&columns={}&separator={}", encode(format), encode(columns), encode(separator));
     let request = ExportRequest::from_query_string(&options)?;
     let list = app::model::ContactQuery::from_query_string(filter);
+    // A filter the list does not take would export everyone: refused, not ignored.
+    let kept = list.query_string();
+    for pair in filter.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let known = ["q", "channel", "newsletter", "subscription", "status", "clean", "idle", "pool", "sort"];
+        if !known.contains(&key) {
+            return Err(format!("--filter: “{key}” is not a filter (use {})", known.join(", ")));
+        }
+        if key != "sort" && !value.is_empty() && !kept.split('&').any(|p| p.starts_with(&format!("{key}="))) {
+            return Err(format!("--filter: “{pair}” is not a value this filter takes"));
+        }
+    }
     let state = AppState::new(store, Settings::default());
     let settings = app::engagement::service::settings(&state).await.map_err(|e| e.to_string())?;
     let bounds = settings.bounds(app::platform::clock::now());

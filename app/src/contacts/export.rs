@@ -451,7 +451,8 @@ mod tests {
             updated_at: Timestamp(0),
         };
         let bounds = crate::model::engagement::EngagementSettings::default().bounds(Timestamp(0));
-        let csv = String::from_utf8(lines(&ExportRequest::default(), std::slice::from_ref(&contact), &bounds, false)).unwrap();
+        let csv = String::from_utf8(lines(&ExportRequest::default(), std::slice::from_ref(&contact), &bounds, false))
+            .unwrap();
         assert!(csv.starts_with("1,'=1+1@example.com,"), "{csv}");
         let json = jsonl_of(&[contact], &bounds);
         assert_eq!(json["email"], "=1+1@example.com", "JSON Lines are data, not a spreadsheet: kept as they are");

@@ -18,8 +18,10 @@ pub fn PartnersPage() -> impl IntoView {
     );
     let add_own_error = Signal::derive(move || add_own.value().get().and_then(|r| r.err()));
     let flashed_key = Resource::new(|| (), |_| take_new_key());
-    let audit =
-        Resource::new(move || (add.version().get(), create.version().get(), revoke.version().get()), |_| audit_trail());
+    let audit = Resource::new(
+        move || (add.version().get(), add_own.version().get(), create.version().get(), revoke.version().get()),
+        |_| audit_trail(),
+    );
     let add_error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
     let create_error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let revoke_error = Signal::derive(move || revoke.value().get().and_then(|r| r.err()));

@@ -88,6 +88,17 @@ pub trait PartnerStore: Send + Sync {
         request: &str,
         now: crate::model::Timestamp,
     ) -> StoreResult<KeyClaim>;
+    /// Takes an integration's order number for this contact: `false` when the order was
+    /// sent before (it is a purchase once, whatever retries or syncs send it again).
+    async fn claim_shop_order(
+        &self,
+        partner_id: PartnerId,
+        order_id: &str,
+        contact_id: crate::model::ContactId,
+        now: crate::model::Timestamp,
+    ) -> StoreResult<bool>;
+    /// Lets go of order numbers whose purchase could not be recorded.
+    async fn release_shop_orders(&self, partner_id: PartnerId, order_ids: &[String]) -> StoreResult<()>;
     /// Lets go of a claim whose request could not be answered (a retry may run it).
     async fn release_idempotency_key(&self, partner_id: PartnerId, key: &str) -> StoreResult<()>;
     /// Stores the answer of the request holding the claim, for its retries.

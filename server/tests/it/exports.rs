@@ -86,6 +86,12 @@ async fn an_export_from_the_command_line_imports_back(db: Db) {
     );
     let bad = carnet(app.database_url(), &["export", "contacts", "--format", "xlsx"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("xlsx"));
+    // A mistyped filter would export everyone: refused instead.
+    for filter in ["staus=inactive", "status=inactiv"] {
+        let bad = carnet(app.database_url(), &["export", "contacts", "--filter", filter]);
+        assert!(!bad.status.success() && bad.stdout.is_empty(), "{filter}");
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("--filter"), "{filter}");
+    }
 
     let columns = "email,first_name,last_name,city,total_spent,channel,source,birth_date,last_purchase_on";
     let out = carnet(app.database_url(), &["export", "contacts", "--columns", columns]);

@@ -182,6 +182,21 @@ async fn the_shop_upserts_contacts_with_their_orders(db: Db) {
     let timeline = app.store.timeline(nina.id, 10).await.unwrap();
     assert_eq!(timeline.iter().filter(|a| a.kind == "purchase").count(), 1, "{timeline:?}");
 
+    // The next sync sends Nina again with the same order, without a key: one purchase
+    // still; a new order is a second one. An erased customer is never written again.
+    let again = json!({ "contacts": [
+        { "email": "new@example.com", "order": { "id": "A-1001", "amount": "59.90" } },
+        { "email": "new@example.com", "order": { "id": "A-1002" } }
+    ]});
+    let (status, report) = put(&key, again, None).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["unchanged"], 2, "{report}");
+    app.settle().await;
+    assert_eq!(contact(&app, "new@example.com").await.unwrap().purchase_count, 2, "A-1001 once, A-1002 once");
+    app.store.erase_contact(bob_id, "", now).await.unwrap();
+    let (_, report) = put(&key, json!({ "contacts": [{ "email": "bob@example.com", "city": "Lyon" }] }), None).await;
+    assert_eq!(report["results"][0]["status"], "suppressed", "{report}");
+
     let many: Vec<Value> = (0..501).map(|i| json!({ "email": format!("c{i}@example.com") })).collect();
     assert_eq!(put(&key, json!({ "contacts": many }), None).await.0, 413);
     let profile_only = integration_key(&app, "Website", &[Scope::Profile]).await;

@@ -162,7 +162,9 @@ pub struct ShopOrder {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShopResult {
     pub index: usize,
-    /// created, updated, unchanged, suppressed (never written) or refused (see `error`).
+    /// What became of the contact's fields: created, updated, unchanged, suppressed
+    /// (never written) or refused (see `error`). Its subscriptions and order are
+    /// recorded whatever the fields' status (but never for suppressed or refused).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<ContactId>,
@@ -180,11 +182,12 @@ pub struct ShopReport {
     pub results: Vec<ShopResult>,
 }
 
-/// A shop's contact read as Carnet's fields, its subscriptions and its order event.
+/// A shop's contact read as Carnet's fields, its subscriptions and its order (its
+/// number, when, and the event's meta).
 struct Read {
     fields: crate::model::ContactFields,
     subscriptions: Vec<crate::store::Consented>,
-    order: Option<(crate::model::Timestamp, String)>,
+    order: Option<(String, crate::model::Timestamp, String)>,
 }
 
 fn read(
@@ -251,13 +254,15 @@ fn read(
                 ),
             };
             let meta = serde_json::json!({ "order": id, "amount_cents": amount });
-            Some((at, meta.to_string()))
+            Some((id.to_string(), at, meta.to_string()))
         }
     };
     Ok(Read { fields, subscriptions, order })
 }
 
-/// Upserts the shop's contacts, one by one; each is written whole or not at all.
+/// Upserts the shop's contacts, one by one (each contact's fields and subscriptions are
+/// written whole or not at all), then records their new orders as purchases in one go.
+/// An order number sent before (a retry, a later sync) is not a purchase again.
 pub async fn upsert_contacts(
     state: &AppState,
     caller: &PartnerKey,
@@ -271,11 +276,29 @@ pub async fn upsert_contacts(
     let actor = format!("api:{}", caller.partner.name);
     let mut report =
         ShopReport { created: 0, updated: 0, unchanged: 0, suppressed: 0, refused: 0, results: Vec::new() };
+    let mut orders: Vec<(String, crate::store::NewEvent)> = Vec::new();
     for (index, contact) in request.contacts.iter().enumerate() {
         let result = match read(contact, &caller.partner.name, &newsletters, now) {
             Err(error) => ShopResult { index, status: "refused", contact_id: None, error: Some(error) },
             Ok(read) => {
+                let order = read.order.clone();
                 let (status, contact_id) = upsert_one(state, read, &actor, now).await?;
+                if let (Some((number, occurred_at, meta)), Some(id)) = (order, contact_id) {
+                    if status != "suppressed"
+                        && state.store.claim_shop_order(caller.partner.id, &number, id, now).await?
+                    {
+                        let event = crate::store::NewEvent {
+                            contact_id: id,
+                            kind: EventKind::Purchase,
+                            occurred_at,
+                            campaign: String::new(),
+                            meta,
+                            detail: format!("Order {number}"),
+                            actor: actor.clone(),
+                        };
+                        orders.push((number, event));
+                    }
+                }
                 ShopResult { index, status, contact_id, error: None }
             }
         };
@@ -288,9 +311,19 @@ pub async fn upsert_contacts(
         }
         report.results.push(result);
     }
+    if !orders.is_empty() {
+        let (numbers, events): (Vec<String>, Vec<_>) = orders.into_iter().unzip();
+        if let Err(e) = state.event_writer.record(&state.store, events).await {
+            // Not recorded: the numbers are free again for the retry.
+            state.store.release_shop_orders(caller.partner.id, &numbers).await?;
+            return Err(e.into());
+        }
+    }
     Ok(report)
 }
 
+/// Creates or updates one contact, then subscribes it: its status, and its id unless
+/// nothing was written.
 async fn upsert_one(
     state: &AppState,
     read: Read,
@@ -329,22 +362,11 @@ async fn upsert_one(
             Err(e) => return Err(e.into()),
         },
     };
+    // Suppressed between the two writes: its fields stand, nothing more is written.
     if !read.subscriptions.is_empty()
         && state.store.subscribe_contact(&read.fields, &read.subscriptions, now, actor).await?.is_none()
     {
         return Ok(("suppressed", Some(id)));
-    }
-    if let Some((occurred_at, meta)) = read.order {
-        let event = crate::store::NewEvent {
-            contact_id: id,
-            kind: EventKind::Purchase,
-            occurred_at,
-            campaign: String::new(),
-            meta,
-            detail: String::new(),
-            actor: actor.to_string(),
-        };
-        state.event_writer.record(&state.store, vec![event]).await?;
     }
     Ok((status, Some(id)))
 }

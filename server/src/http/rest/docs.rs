@@ -233,14 +233,14 @@ fn shop(auth_errors: &[(&str, &str); 3], body_errors: &[(&str, &str); 2], idempo
                     "postal_code": { "type": "string" }, "city": { "type": "string" }, "country": { "type": "string" },
                     "last_order_on": { "type": "string", "description": "YYYY-MM-DD." },
                     "total_spent": { "type": "string", "description": "The customer's total spend, like 129.90." },
-                    "order": { "type": "object", "required": ["id"], "additionalProperties": false, "properties": {
+                    "order": { "type": ["object", "null"], "required": ["id"], "additionalProperties": false, "properties": {
                         "id": { "type": "string", "description": "The shop's order number (1 to 100 characters)." },
-                        "at": { "type": "string", "description": "When (RFC 3339); defaults to now." },
+                        "at": { "type": ["string", "null"], "description": "When (RFC 3339); defaults to now." },
                         "amount": { "type": "string", "description": "Like 59.90." } } },
-                    "consent": { "type": "object", "required": ["text", "form"], "additionalProperties": false, "properties": {
+                    "consent": { "type": ["object", "null"], "required": ["text", "form"], "additionalProperties": false, "properties": {
                         "text": { "type": "string", "description": "The exact words the customer agreed to (up to 2,000 characters)." },
                         "form": { "type": "string", "description": "Where: the checkout, with its version (up to 200 characters)." },
-                        "at": { "type": "string", "description": "When (RFC 3339); defaults to now." },
+                        "at": { "type": ["string", "null"], "description": "When (RFC 3339); defaults to now." },
                         "newsletters": { "type": "array", "items": { "type": "string" }, "description": "Newsletters subscribed to, by name." } } } } },
                 "ShopReport": { "type": "object", "required": ["created", "updated", "unchanged", "suppressed", "refused", "results"], "properties": {
                     "created": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" },

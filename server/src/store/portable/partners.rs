@@ -315,6 +315,38 @@ impl PartnerStore for DbStore {
         idempotency::claim(self, partner_id, key, request, now).await
     }
 
+    async fn claim_shop_order(
+        &self,
+        partner_id: app::model::PartnerId,
+        order_id: &str,
+        contact_id: app::model::ContactId,
+        now: app::model::Timestamp,
+    ) -> StoreResult<bool> {
+        let written = sqlx::query(
+            "INSERT INTO shop_orders (partner_id, order_id, contact_id, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (partner_id, order_id) DO NOTHING",
+        )
+        .bind(partner_id)
+        .bind(order_id)
+        .bind(contact_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(written.rows_affected() == 1)
+    }
+
+    async fn release_shop_orders(&self, partner_id: app::model::PartnerId, order_ids: &[String]) -> StoreResult<()> {
+        for chunk in order_ids.chunks(500) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new("DELETE FROM shop_orders WHERE partner_id = ");
+            b.push_bind(partner_id);
+            b.push(" AND order_id IN ");
+            push_in(&mut b, chunk);
+            b.build().execute(&self.pool).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
     async fn release_idempotency_key(&self, partner_id: app::model::PartnerId, key: &str) -> StoreResult<()> {
         idempotency::release(self, partner_id, key).await
     }

@@ -255,7 +255,26 @@ async fn suppression_lookups_and_exports_see_every_known_hash(db: common::Db) {
     assert_eq!(everyone, 2);
 }
 
+/// An integration's order number is taken once; one released may be taken again.
+async fn a_shop_order_is_taken_once(db: common::Db) {
+    let fresh = common::fresh_db(db).await;
+    let store = common::store(&fresh).await;
+    let shop = store.create_partner("Shop", "", 0, 0, true, Timestamp(1)).await.unwrap();
+    let other = store.create_partner("Other shop", "", 0, 0, true, Timestamp(1)).await.unwrap();
+    assert!(store.partner(shop).await.unwrap().unwrap().own, "an integration");
+    let ann = store.insert_contact(&fields("ann@example.com", "Ann", ""), Timestamp(2), "t").await.unwrap();
+    assert!(store.claim_shop_order(shop, "A-1", ann, Timestamp(3)).await.unwrap());
+    assert!(!store.claim_shop_order(shop, "A-1", ann, Timestamp(4)).await.unwrap(), "sent again");
+    assert!(
+        store.claim_shop_order(other, "A-1", ann, Timestamp(4)).await.unwrap(),
+        "another shop's numbers are its own"
+    );
+    store.release_shop_orders(shop, &["A-1".to_string()]).await.unwrap();
+    assert!(store.claim_shop_order(shop, "A-1", ann, Timestamp(5)).await.unwrap(), "released, taken again");
+}
+
 both_backends! {
+    a_shop_order_is_taken_once,
     partners_and_their_keys_are_kept_and_revoked,
     a_lead_is_billed_once_and_counters_add_up,
     an_idempotent_answer_is_kept_per_partner_and_never_replaced,
