@@ -43,13 +43,23 @@ pub async fn contacts(
     let bounds = settings.bounds(app::platform::clock::now());
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let broken = |e: std::io::Error| format!("cannot write the export: {e}");
-    out.write_all(&export::start(&request)).map_err(broken)?;
+    let written = |result: std::io::Result<()>| match result {
+        // The reader had enough (`| head`): not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(broken(e)),
+        Ok(()) => Ok(true),
+    };
+    if !written(out.write_all(&export::start(&request)))? {
+        return Ok(());
+    }
     let mut after = 0;
     while let Some((bytes, last)) =
         export::chunk(&state, &list, &request, &bounds, settings.opens_count, after).await.map_err(|e| e.to_string())?
     {
-        out.write_all(&bytes).map_err(broken)?;
+        if !written(out.write_all(&bytes))? {
+            return Ok(());
+        }
         after = last;
     }
-    out.flush().map_err(broken)
+    written(out.flush()).map(|_| ())
 }
