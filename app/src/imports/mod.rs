@@ -13,6 +13,10 @@ pub mod sniff;
 pub mod values;
 
 #[cfg(feature = "ssr")]
+mod choices;
+#[cfg(feature = "ssr")]
+mod files;
+#[cfg(feature = "ssr")]
 pub mod reading;
 #[cfg(feature = "ssr")]
 pub mod service;
