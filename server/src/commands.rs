@@ -1,8 +1,8 @@
 //! What each subcommand does.
 
 use crate::config::{
-    Cli, Command, DemoArgs, ExportCommand, IncentiveCommand, KeyCommand, NewsletterCommand, PartnerCommand, SeedArgs,
-    ServeArgs, UserCommand,
+    Cli, Command, ExportCommand, IncentiveCommand, KeyCommand, NewsletterCommand, PartnerCommand, SeedArgs, ServeArgs,
+    UserCommand,
 };
 use crate::{store, AppConfig, Application};
 use app::model::api_key::Scope;
@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Seed(args) => seed(args, store).await,
-        Command::Demo(args) => demo(args, store).await,
+        Command::Demo(args) => crate::demo::run(args, store).await,
         Command::Dashboard => {
             let started = std::time::Instant::now();
             let state = AppState::new(store, Settings::default());
@@ -201,7 +201,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 /// An error as lines a person at a terminal can act on.
-fn explain(error: app::error::AppError) -> String {
+pub(crate) fn explain(error: app::error::AppError) -> String {
     match error {
         app::error::AppError::Invalid(errors) => {
             errors.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("\n")
@@ -233,7 +233,7 @@ fn ensure_sqlite_dir(url: &str) -> Result<()> {
 
 /// The public origin for links made outside `serve` (CARNET_PUBLIC_URL, or the default
 /// listen address).
-fn public_url() -> String {
+pub(crate) fn public_url() -> String {
     std::env::var("CARNET_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into())
 }
 
@@ -275,7 +275,7 @@ async fn serve(
     app.run().await.map_err(|e| e.to_string())
 }
 
-async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
+pub(crate) async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     let report = crate::seed::seed(store.as_ref(), args.contacts, args.seed, args.events_per_contact, |n| {
         if n % 100_000 == 0 {
             eprintln!("  {n} contacts…");
@@ -296,106 +296,6 @@ async fn seed(args: SeedArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
     app::engagement::service::refresh(&state, app::platform::clock::now()).await.map_err(|e| e.to_string())?;
     println!("engagement dashboard computed in {:.2} s", started.elapsed().as_secs_f64());
     Ok(())
-}
-
-async fn demo(args: DemoArgs, store: Arc<dyn app::store::Store>) -> Result<()> {
-    if store.count_contacts().await.map_err(|e| e.to_string())? == 0 {
-        println!("Seeding {} demo contacts…", args.contacts);
-        seed(SeedArgs { contacts: args.contacts, seed: 42, events_per_contact: 4.0 }, store.clone()).await?;
-    }
-    let email = "admin@carnet.example";
-    let state = AppState::new(store.clone(), Settings::default());
-    let parsed = app::model::Email::parse(email).map_err(str::to_string)?;
-    let saved = std::fs::read_to_string(&args.credentials_file).ok().map(|s| s.trim().to_string());
-    let exists = store.user_by_email(&parsed).await.map_err(|e| e.to_string())?;
-    let password = match (exists, saved) {
-        (Some(_), Some(p)) => p,
-        (Some(user), None) => {
-            let p = random_password();
-            let hash = app::auth::service::hash_password(p.clone()).await.map_err(|e| e.to_string())?;
-            store
-                .set_user_password(user.id, &hash, false, app::platform::clock::now())
-                .await
-                .map_err(|e| e.to_string())?;
-            p
-        }
-        (None, _) => {
-            let p = random_password();
-            app::auth::service::create_user(&state, email, Role::Admin, &p, false).await.map_err(|e| e.to_string())?;
-            p
-        }
-    };
-    if let Some(dir) = args.credentials_file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    std::fs::write(&args.credentials_file, format!("{password}\n")).map_err(|e| e.to_string())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&args.credentials_file, std::fs::Permissions::from_mode(0o600));
-    }
-    if store.incentives().await.map_err(|e| e.to_string())?.is_empty() {
-        // A thank-you for a complete profile, so the self-service page has something to give.
-        let thanks = app::incentives::ProgrammeForm {
-            name: "Complete profile (demo)".into(),
-            reward: "10% off your next order".into(),
-            threshold: "100".into(),
-            prefix: "THANKS-".into(),
-            ..Default::default()
-        };
-        app::incentives::service::create_programme(&state, &thanks, app::platform::clock::now())
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    if store.partners().await.map_err(|e| e.to_string())?.is_empty() {
-        // A partner with a key, so the partners page and the API have something to show.
-        let now = app::platform::clock::now();
-        let partner = app::partners::service::create_partner(
-            &state,
-            "demo",
-            "LeadCo (demo)",
-            "ops@leadco.example",
-            150,
-            100_000,
-            now,
-        )
-        .await
-        .map_err(explain)?;
-        let key = app::partners::service::issue_key(
-            &state,
-            "demo",
-            partner,
-            &app::partners::service::KeyGrant::everything(),
-            None,
-            now,
-        )
-        .await
-        .map_err(explain)?;
-        println!("  Demo partner API key (shown once): {}", key.as_str());
-    }
-    // A customer's side too: a fresh personal link each run (links work once).
-    if let Some(customer) =
-        store.contact(app::model::ContactId(1)).await.map_err(|e| e.to_string())?.filter(|c| c.suppressed_at.is_none())
-    {
-        let links = AppState::new(store.clone(), Settings { public_url: public_url(), ..Settings::default() });
-        let link = app::self_service::service::new_link(&links, customer.id, app::platform::clock::now())
-            .await
-            .map_err(|e| e.to_string())?;
-        println!("  A demo customer's personal link (opens their /me page once): {link}");
-    }
-    println!(
-        "  The public sign-up form: {}/subscribe?source=event&detail=Demo%20day \
-         (confirmation mails go out once CARNET_SMTP_URL is set; until then they wait at /mail)",
-        public_url().trim_end_matches('/')
-    );
-    println!("\n  Demo admin login:  {email}  /  {password}\n");
-    Ok(())
-}
-
-fn random_password() -> String {
-    use rand::distributions::Alphanumeric;
-    use rand::Rng;
-    rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
 }
 
 /// A form's field errors as the command line's flags say them (`--valid-days: …`).

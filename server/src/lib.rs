@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod config;
+mod demo;
 pub mod export_commands;
 mod housekeeping;
 pub mod http;

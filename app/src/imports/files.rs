@@ -178,15 +178,7 @@ impl Upload {
             return Ok(Err("The file is empty: choose a CSV file with a header line and one row per contact.".into()));
         }
         let (encoding, separator) = std::mem::take(&mut self.sniffer).finish();
-        let (store, id) = (self.store.clone(), self.id);
-        let runtime = tokio::runtime::Handle::current();
-        let layout = tokio::task::spawn_blocking(move || {
-            let _entered = runtime.enter();
-            let reader = reading::open(&Source::Stored(id), &store, 0).map_err(|e| e.to_string())?;
-            reading::read_layout(reader, encoding, separator)
-        })
-        .await
-        .map_err(failed)?;
+        let layout = reading::layout_of(Source::Stored(self.id), self.store.clone(), encoding, separator).await;
         let layout = match layout {
             Ok(layout) if layout.headers.len() > MAX_COLUMNS => {
                 return Ok(Err(format!(

@@ -116,6 +116,24 @@ pub fn read_layout(reader: impl Read, encoding: Encoding, separator: u8) -> Resu
     Ok(Layout { encoding, separator, headers, data_at: bom as u64 + next.byte(), data_line: next.line() as i64 })
 }
 
+/// Reads the header line of a file (`read_layout`) on a blocking thread; the error says
+/// what is wrong with the file.
+pub async fn layout_of(
+    source: Source,
+    store: Arc<dyn Store>,
+    encoding: Encoding,
+    separator: u8,
+) -> Result<Layout, String> {
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = runtime.enter();
+        let reader = open(&source, &store, 0).map_err(|e| e.to_string())?;
+        read_layout(reader, encoding, separator)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
 /// Records end at `\n` only, a `\r` before it being taken off the last cell
 /// (`cell_bytes`): with CRLF as the terminator the reader's position would fall between
 /// the two, and a resumed run would count its lines one short.

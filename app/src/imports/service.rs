@@ -39,15 +39,7 @@ fn seen_key(sha256_hex: &str) -> u128 {
 
 impl Runner<'_> {
     async fn layout(&self, encoding: Encoding, separator: u8) -> Result<Layout, StoreError> {
-        let (store, source) = (self.store.clone(), self.source.clone());
-        let runtime = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = runtime.enter();
-            let reader = reading::open(&source, &store, 0).map_err(failed)?;
-            reading::read_layout(reader, encoding, separator).map_err(failed)
-        })
-        .await
-        .map_err(failed)?
+        reading::layout_of(self.source.clone(), self.store.clone(), encoding, separator).await.map_err(failed)
     }
 
     /// Where this run goes on from: the start, or after the last batch written.

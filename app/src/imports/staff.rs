@@ -304,15 +304,7 @@ async fn reread(
     sent: &ImportChoices,
     (encoding, separator): (Encoding, u8),
 ) -> Result<Configured, AppError> {
-    let (store, id) = (state.store.clone(), import.id);
-    let runtime = tokio::runtime::Handle::current();
-    let layout = tokio::task::spawn_blocking(move || {
-        let _entered = runtime.enter();
-        let reader = reading::open(&Source::Stored(id), &store, 0).map_err(|e| e.to_string())?;
-        reading::read_layout(reader, encoding, separator)
-    })
-    .await
-    .map_err(|_| AppError::Internal)?;
+    let layout = reading::layout_of(Source::Stored(import.id), state.store.clone(), encoding, separator).await;
     let layout = match layout {
         Ok(layout) => layout,
         Err(reason) => return Configured::problems(vec![reason], sent),

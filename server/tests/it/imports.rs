@@ -550,7 +550,36 @@ async fn a_marketer_imports_a_file_through_the_pages(db: Db) {
     assert_eq!(shown, ["expired", "expired", "uploaded", "done"], "refused uploads keep nothing");
 }
 
+/// `make run` on a fresh clone: the demo shows the import page with a file waiting, and
+/// the partners page with a lead seller and the shop's integration, each with a key.
+async fn the_demo_shows_imports_and_integrations(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("admin.txt");
+    let run = || {
+        carnet(app.database_url(), &["demo", "--contacts", "50", "--credentials-file", credentials.to_str().unwrap()])
+    };
+    let out = run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Demo shop integration key") && text.contains("A demo file waits on the import page"),
+        "{text}"
+    );
+    let imports = app.store.recent_imports(5).await.unwrap();
+    assert_eq!(
+        (imports.len(), imports[0].state.as_str(), imports[0].encoding.as_str()),
+        (1, "uploaded", "windows-1252")
+    );
+    let partners = app.store.partners().await.unwrap();
+    assert_eq!(partners.iter().filter(|p| p.own).count(), 1, "{partners:?}");
+    let again = run();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(app.store.recent_imports(5).await.unwrap().len(), 1, "once");
+}
+
 both_backends! {
+    the_demo_shows_imports_and_integrations,
     a_marketer_imports_a_file_through_the_pages,
     a_french_excel_file_is_imported_from_the_command_line,
     utf8_files_with_commas_or_tabs_are_read_alike,

@@ -178,9 +178,11 @@ pub struct KeyGrant {
 }
 
 impl KeyGrant {
-    /// Every scope, every event kind (the demo's key).
-    pub fn everything() -> KeyGrant {
-        KeyGrant { scopes: Scope::ALL.to_vec(), event_kinds: EventKind::ALL.to_vec() }
+    /// Every scope a partner may hold (not those of the brand's own systems), every
+    /// event kind (the demo partner's key).
+    pub fn every_partner_scope() -> KeyGrant {
+        let scopes = Scope::ALL.into_iter().filter(|s| !Scope::OWN_ONLY.contains(s)).collect();
+        KeyGrant { scopes, event_kinds: EventKind::ALL.to_vec() }
     }
 
     /// Scopes, and no event kinds (a key with `events` needs them: see `with_events`).

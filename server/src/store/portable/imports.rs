@@ -97,6 +97,16 @@ impl DbStore {
         Ok(())
     }
 
+    /// A run's refused rows no longer hold (a new run, the file read another way).
+    async fn forget_refusals(tx: &mut Tx, id: ImportId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM import_refusals WHERE import_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn add_refusals(tx: &mut Tx, import_id: ImportId, refusals: &[Refusal]) -> StoreResult<()> {
         let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM import_refusals WHERE import_id = $1")
             .bind(import_id)
@@ -185,11 +195,7 @@ impl ImportStore for DbStore {
         .await
         .map_err(map_err)?;
         found(written.rows_affected())?;
-        sqlx::query("DELETE FROM import_refusals WHERE import_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        Self::forget_refusals(&mut tx, id).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -243,11 +249,7 @@ impl ImportStore for DbStore {
         .await
         .map_err(map_err)?;
         found(started.rows_affected())?;
-        sqlx::query("DELETE FROM import_refusals WHERE import_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        Self::forget_refusals(&mut tx, id).await?;
         tx.commit().await.map_err(map_err)
     }
 
