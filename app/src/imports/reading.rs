@@ -14,7 +14,7 @@ pub const PIECE: usize = 1 << 20;
 
 /// Rows a batch holds: big enough for multi-row statements, small enough that a
 /// killed run redoes little.
-pub const BATCH_ROWS: usize = 5_000;
+pub const BATCH_ROWS: usize = 20_000;
 
 /// Where an import's file is.
 #[derive(Clone, Debug)]
