@@ -180,23 +180,20 @@ pub fn read_batches<T: Send + 'static>(
     store: Arc<dyn Store>,
     layout: Layout,
     at: (u64, i64),
-    mut judge: impl FnMut(i64, &[String]) -> Verdict<T> + Send + 'static,
+    mut judge: impl FnMut(i64, &[&str]) -> Verdict<T> + Send + 'static,
 ) -> tokio::sync::mpsc::Receiver<Result<Batch<T>, String>> {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let _entered = runtime.enter();
         let outcome = (|| -> Result<(), String> {
-            let width = layout.headers.len();
             if at.0 > layout.data_at {
                 let prefix = open(&source, &store, layout.data_at).map_err(|e| e.to_string())?;
                 let mut csv = csv_reader(prefix.take(at.0 - layout.data_at), layout.separator);
                 let mut record = csv::ByteRecord::new();
                 while csv.read_byte_record(&mut record).map_err(|e| e.to_string())? {
                     let line = layout.data_line + record.position().map_or(1, |p| p.line() as i64) - 1;
-                    if let Ok(cells) = cells_of(&record, layout.encoding, width) {
-                        let _ = judge(line, &cells);
-                    }
+                    let _ = judged(&record, &layout, line, &mut judge);
                 }
             }
             let reader = open(&source, &store, at.0).map_err(|e| e.to_string())?;
@@ -212,11 +209,7 @@ pub fn read_batches<T: Send + 'static>(
                         break;
                     }
                     let line = at.1 + record.position().map_or(1, |p| p.line() as i64) - 1;
-                    let verdict = match cells_of(&record, layout.encoding, width) {
-                        Ok(cells) => judge(line, &cells),
-                        Err(reason) => Verdict::Refuse(reason),
-                    };
-                    match verdict {
+                    match judged(&record, &layout, line, &mut judge) {
                         Verdict::Keep(row) => batch.rows.push((line, row)),
                         Verdict::Duplicate => batch.duplicates += 1,
                         Verdict::Refuse(reason) => {
@@ -243,8 +236,14 @@ pub fn read_batches<T: Send + 'static>(
     rx
 }
 
-/// A row's cells as text, as many as the header has columns (missing ones empty).
-fn cells_of(record: &csv::ByteRecord, encoding: Encoding, width: usize) -> Result<Vec<String>, String> {
+/// A row's cells as text, as many as the header has columns (missing ones empty),
+/// borrowed from the record where the bytes are already the text (UTF-8, or ASCII in
+/// Windows-1252): most cells of most files cost no allocation.
+fn cells_of(
+    record: &csv::ByteRecord,
+    encoding: Encoding,
+    width: usize,
+) -> Result<Vec<std::borrow::Cow<'_, str>>, String> {
     if record.len() > width && cell_bytes(record).skip(width).any(|c| !c.is_empty()) {
         return Err(format!(
             "This row has {} values for {width} columns: check the separator, or quote values that contain it.",
@@ -253,13 +252,28 @@ fn cells_of(record: &csv::ByteRecord, encoding: Encoding, width: usize) -> Resul
     }
     let mut cells = Vec::with_capacity(width);
     for cell in cell_bytes(record).take(width) {
-        let text = sniff::decode(cell, encoding).map_err(|_| {
+        cells.push(sniff::decode(cell, encoding).map_err(|_| {
             "This row is not UTF-8 text: choose Windows-1252 (Excel on Windows) and run it again.".to_string()
-        })?;
-        cells.push(text.into_owned());
+        })?);
     }
-    cells.resize(width, String::new());
+    cells.resize(width, std::borrow::Cow::Borrowed(""));
     Ok(cells)
+}
+
+/// Judges a record: its cells read, then `judge` given them as text.
+fn judged<T>(
+    record: &csv::ByteRecord,
+    layout: &Layout,
+    line: i64,
+    judge: &mut impl FnMut(i64, &[&str]) -> Verdict<T>,
+) -> Verdict<T> {
+    match cells_of(record, layout.encoding, layout.headers.len()) {
+        Ok(cells) => {
+            let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+            judge(line, &cells)
+        }
+        Err(reason) => Verdict::Refuse(reason),
+    }
 }
 
 /// The row as it was, as one CSV record in UTF-8 (for the refused rows' download).
@@ -291,7 +305,8 @@ pub fn first_rows(reader: impl Read, layout: &Layout, n: usize) -> Result<Vec<Fi
     let mut rows = Vec::with_capacity(n);
     while rows.len() < n && csv.read_byte_record(&mut record).map_err(|e| e.to_string())? {
         let line = layout.data_line + record.position().map_or(1, |p| p.line() as i64) - 1;
-        rows.push((line, cells_of(&record, layout.encoding, layout.headers.len()).ok()));
+        let cells = cells_of(&record, layout.encoding, layout.headers.len()).ok();
+        rows.push((line, cells.map(|cells| cells.into_iter().map(|c| c.into_owned()).collect())));
     }
     Ok(rows)
 }

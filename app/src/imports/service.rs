@@ -68,17 +68,14 @@ impl Runner<'_> {
         let headers = layout.headers.clone();
         let judged = settings.clone();
         let mut seen: HashSet<u128> = HashSet::new();
-        let judge = move |_line: i64, cells: &[String]| {
-            let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
-            match rules::read_row(&cells, &headers, &judged) {
-                Err(reason) => Verdict::Refuse(reason),
-                Ok(row) => {
-                    let sha256 = row.fields.email.sha256_hex();
-                    if seen.insert(seen_key(&sha256)) {
-                        Verdict::Keep((row, sha256))
-                    } else {
-                        Verdict::Duplicate
-                    }
+        let judge = move |_line: i64, cells: &[&str]| match rules::read_row(cells, &headers, &judged) {
+            Err(reason) => Verdict::Refuse(reason),
+            Ok(row) => {
+                let sha256 = row.fields.email.sha256_hex();
+                if seen.insert(seen_key(&sha256)) {
+                    Verdict::Keep((row, sha256))
+                } else {
+                    Verdict::Duplicate
                 }
             }
         };
@@ -172,9 +169,8 @@ impl Runner<'_> {
         };
         let column = settings.column;
         let mut seen: HashSet<String> = HashSet::new();
-        let judge = move |_line: i64, cells: &[String]| match suppression_hashes(
-            cells.get(column).map_or("", String::as_str),
-        ) {
+        let judge = move |_line: i64, cells: &[&str]| match suppression_hashes(cells.get(column).copied().unwrap_or(""))
+        {
             Err(reason) => Verdict::Refuse(reason),
             Ok(hashes) if seen.insert(hashes[0].clone()) => Verdict::Keep(hashes),
             Ok(_) => Verdict::Duplicate,
