@@ -319,7 +319,7 @@ pub async fn seed(
     // Loading more than the table holds: build the indexes once at the end.
     let bulk = count >= 50_000 && count >= offset;
     if bulk {
-        store.begin_bulk_load().await?;
+        store.begin_bulk_load(false).await?;
     }
     let now = Timestamp::from(Utc::now());
     let mut history = (offset == 0).then(|| History::new(now));

@@ -84,79 +84,113 @@ impl Runner<'_> {
         let detail = format!("Imported from {} (import #{})", self.import.file_name, self.import.id);
         let newsletter = settings.consent.as_ref().map(|c| c.newsletter_id);
         let mut total = self.import.counts;
-        while let Some(batch) = batches.recv().await {
-            let batch = batch.map_err(failed)?;
-            let sha256: Vec<String> = batch.rows.iter().map(|(_, (_, sha))| sha.clone()).collect();
-            let md5: Vec<String> = batch.rows.iter().map(|(_, (row, _))| row.fields.email.md5_hex()).collect();
-            let known = self.store.known_addresses(&sha256, &md5, newsletter).await?;
-            let listed: HashSet<&str> = known.suppressed_hashes.iter().map(String::as_str).collect();
-            let contacts: HashMap<&str, (&crate::model::Contact, bool)> =
-                known.contacts.iter().map(|(c, has)| (c.email_sha256.as_str(), (c, *has))).collect();
-            let mut counts = ImportCounts {
-                duplicates: batch.duplicates,
-                refused: batch.refusals.len() as i64,
-                ..Default::default()
-            };
-            let (mut creates, mut changes) = (Vec::new(), Vec::new());
-            for ((line, (row, sha)), md5) in batch.rows.into_iter().zip(&md5) {
-                if listed.contains(sha.as_str()) || listed.contains(md5.as_str()) {
-                    counts.suppressed += 1;
-                    continue;
+        let mut first = true;
+        let run = async {
+            while let Some(batch) = batches.recv().await {
+                let batch = batch.map_err(failed)?;
+                if std::mem::take(&mut first) {
+                    self.defer_indexes(&batch, from).await?;
                 }
-                let contact = contacts.get(sha.as_str());
-                let known = contact.map(|(c, has)| Known {
-                    fields: c.fields.clone(),
-                    suppressed: c.suppression_reason.is_some(),
-                    has_subscription: *has,
-                });
-                let evidence = settings.consent.as_ref().and_then(|consent| {
-                    Some(Consented {
-                        newsletter_id: consent.newsletter_id,
-                        consent: ConsentEvidence {
-                            at: row.consent_at?,
-                            channel: row.fields.channel.as_str().to_string(),
-                            form: if consent.place.trim().is_empty() {
-                                detail.clone()
-                            } else {
-                                consent.place.trim().to_string()
+                let sha256: Vec<String> = batch.rows.iter().map(|(_, (_, sha))| sha.clone()).collect();
+                let md5: Vec<String> = batch.rows.iter().map(|(_, (row, _))| row.fields.email.md5_hex()).collect();
+                let known = self.store.known_addresses(&sha256, &md5, newsletter).await?;
+                let listed: HashSet<&str> = known.suppressed_hashes.iter().map(String::as_str).collect();
+                let contacts: HashMap<&str, (&crate::model::Contact, bool)> =
+                    known.contacts.iter().map(|(c, has)| (c.email_sha256.as_str(), (c, *has))).collect();
+                let mut counts = ImportCounts {
+                    duplicates: batch.duplicates,
+                    refused: batch.refusals.len() as i64,
+                    ..Default::default()
+                };
+                let (mut creates, mut changes) = (Vec::new(), Vec::new());
+                for ((line, (row, sha)), md5) in batch.rows.into_iter().zip(&md5) {
+                    if listed.contains(sha.as_str()) || listed.contains(md5.as_str()) {
+                        counts.suppressed += 1;
+                        continue;
+                    }
+                    let contact = contacts.get(sha.as_str());
+                    let known = contact.map(|(c, has)| Known {
+                        fields: c.fields.clone(),
+                        suppressed: c.suppression_reason.is_some(),
+                        has_subscription: *has,
+                    });
+                    let evidence = settings.consent.as_ref().and_then(|consent| {
+                        Some(Consented {
+                            newsletter_id: consent.newsletter_id,
+                            consent: ConsentEvidence {
+                                at: row.consent_at?,
+                                channel: row.fields.channel.as_str().to_string(),
+                                form: if consent.place.trim().is_empty() {
+                                    detail.clone()
+                                } else {
+                                    consent.place.trim().to_string()
+                                },
+                                text: consent.text.trim().to_string(),
                             },
-                            text: consent.text.trim().to_string(),
-                        },
-                    })
-                });
-                match rules::decide(&row.fields, known.as_ref(), settings) {
-                    Decision::Create => {
-                        counts.created += 1;
-                        creates.push(ImportedContact { line, fields: row.fields, subscription: evidence });
+                        })
+                    });
+                    match rules::decide(&row.fields, known.as_ref(), settings) {
+                        Decision::Create => {
+                            counts.created += 1;
+                            creates.push(ImportedContact { line, fields: row.fields, subscription: evidence });
+                        }
+                        Decision::Update { fields, subscribe } => {
+                            counts.updated += 1;
+                            let (c, _) = contact.expect("an update is of a known contact");
+                            changes.push(ImportedChange {
+                                id: c.id,
+                                read_at: c.updated_at,
+                                fields: fields.map(|f| *f),
+                                subscription: evidence.filter(|_| subscribe),
+                            });
+                        }
+                        Decision::Unchanged => counts.unchanged += 1,
+                        Decision::Suppressed => counts.suppressed += 1,
                     }
-                    Decision::Update { fields, subscribe } => {
-                        counts.updated += 1;
-                        let (c, _) = contact.expect("an update is of a known contact");
-                        changes.push(ImportedChange {
-                            id: c.id,
-                            read_at: c.updated_at,
-                            fields: fields.map(|f| *f),
-                            subscription: evidence.filter(|_| subscribe),
-                        });
-                    }
-                    Decision::Unchanged => counts.unchanged += 1,
-                    Decision::Suppressed => counts.suppressed += 1,
                 }
+                let write = ContactBatch {
+                    position: self.position((batch.resume_at, batch.resume_line)),
+                    dry_run: self.dry_run,
+                    creates,
+                    changes,
+                    refusals: batch.refusals,
+                    counts,
+                    detail: &detail,
+                    actor: self.actor,
+                };
+                let written = self.store.write_contact_batch(&write).await?;
+                total.add(&written);
             }
-            let write = ContactBatch {
-                position: self.position((batch.resume_at, batch.resume_line)),
-                dry_run: self.dry_run,
-                creates,
-                changes,
-                refusals: batch.refusals,
-                counts,
-                detail: &detail,
-                actor: self.actor,
-            };
-            let written = self.store.write_contact_batch(&write).await?;
-            total.add(&written);
+            Ok::<_, StoreError>(total)
+        };
+        let outcome = run.await;
+        // Whoever ends a run builds the indexes a load (this run's, or a killed one's
+        // taken over) deferred; a no-op when they are all there. A run whose job was
+        // taken over leaves that to the run going on.
+        if !self.dry_run && !matches!(outcome, Err(StoreError::LeaseLost)) {
+            let ensured = self.store.ensure_indexes().await;
+            return outcome.and_then(|total| ensured.map(|_| total));
         }
-        Ok(total)
+        outcome
+    }
+
+    /// A load bigger than the base it goes into (a first import, a migration) builds the
+    /// contacts' secondary indexes once at its end (`ensure_indexes`) instead of
+    /// maintaining them row by row, which is most of an insert's cost. The address
+    /// hashes' indexes stay for the checks and lookups made meanwhile, and an interrupted
+    /// load's are rebuilt at start-up or by the run that takes it over. The file's rows
+    /// are estimated from its first batch.
+    async fn defer_indexes<T>(&self, first: &reading::Batch<T>, from: (u64, i64)) -> Result<(), StoreError> {
+        let rows = (first.rows.len() + first.refusals.len()) as u64 + first.duplicates as u64;
+        let read = first.resume_at.saturating_sub(from.0).max(1);
+        let estimate = (self.import.size_bytes as u64).saturating_sub(from.0) as u128 * rows as u128 / read as u128;
+        if self.dry_run || estimate < DEFER_INDEXES_ROWS as u128 {
+            return Ok(());
+        }
+        if estimate >= self.store.count_contacts().await? as u128 {
+            self.store.begin_bulk_load(true).await?;
+        }
+        Ok(())
     }
 
     /// Imports a suppression list: each row's address or hash (the column chosen).
@@ -245,6 +279,10 @@ pub fn suppression_column(headers: &[String]) -> (usize, bool) {
     });
     (named.unwrap_or(0), true)
 }
+
+/// A load of at least this many rows, into a base smaller than itself, builds its
+/// indexes at the end (`Runner::defer_indexes`).
+pub const DEFER_INDEXES_ROWS: usize = 50_000;
 
 /// A file with more columns than this is not a contact list.
 pub const MAX_COLUMNS: usize = 500;

@@ -84,17 +84,6 @@ async fn until_every<F: std::future::Future<Output = bool>>(
     }
 }
 
-async fn count(url: &str, sql: &str) -> i64 {
-    use sqlx::Row;
-    if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(sql).fetch_one(&pool).await.unwrap().get::<i64, _>(0)
-    } else {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::query(sql).fetch_one(&pool).await.unwrap().get::<i64, _>(0)
-    }
-}
-
 /// The messages the SMTP server took, by Message-ID.
 fn by_message_id(inbox: &smtp::Inbox) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
@@ -238,13 +227,14 @@ async fn killed_mid_work_the_server_ends_it_once_restarted(db: Db) {
     .await;
     drop(server);
 
-    let events = count(&url, "SELECT COUNT(*) FROM activities WHERE actor = 'fault-events'").await;
+    let events = common::scalar(&url, "SELECT COUNT(*) FROM activities WHERE actor = 'fault-events'").await;
     assert_eq!(events, EVENTS as i64, "every accepted event applied, once");
-    let imported = count(&url, "SELECT COUNT(*) FROM activities WHERE actor = 'import by fault-import'").await;
+    let imported = common::scalar(&url, "SELECT COUNT(*) FROM activities WHERE actor = 'import by fault-import'").await;
     assert_eq!(imported, IMPORTED, "every imported line applied, once");
-    let moved = count(&url, "SELECT COUNT(*) FROM activities WHERE kind = 'pool' AND actor = 'fault-bulk'").await;
+    let moved =
+        common::scalar(&url, "SELECT COUNT(*) FROM activities WHERE kind = 'pool' AND actor = 'fault-bulk'").await;
     assert_eq!(moved, CONTACTS, "every contact moved, once");
-    let left = count(&url, "SELECT COUNT(*) FROM engagement WHERE pool <> 'inactive'").await;
+    let left = common::scalar(&url, "SELECT COUNT(*) FROM engagement WHERE pool <> 'inactive'").await;
     assert_eq!(left, 0);
     let sent = by_message_id(&inbox);
     assert_eq!(sent.len(), MAILS, "every mail delivered: {} distinct", sent.len());
@@ -298,7 +288,7 @@ async fn two_instances_share_one_postgresql() {
     .await;
     assert_eq!(answers.iter().filter(|s| **s == 201).count(), 1, "one instance records it: {answers:?}");
     assert!(answers.iter().all(|s| *s == 201 || *s == 409), "{answers:?}");
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM partner_leads").await, 1, "billed once");
+    assert_eq!(common::scalar(&url, "SELECT COUNT(*) FROM partner_leads").await, 1, "billed once");
 
     until(Duration::from_secs(120), "the outbox to be sent by both", || {
         let inbox = inbox.clone();
@@ -338,7 +328,8 @@ async fn two_instances_share_one_postgresql() {
     })
     .await;
     drop(b);
-    let moved = count(&url, "SELECT COUNT(*) FROM activities WHERE kind = 'pool' AND actor = 'fault-bulk'").await;
-    let contacts = count(&url, "SELECT COUNT(*) FROM contacts").await;
+    let moved =
+        common::scalar(&url, "SELECT COUNT(*) FROM activities WHERE kind = 'pool' AND actor = 'fault-bulk'").await;
+    let contacts = common::scalar(&url, "SELECT COUNT(*) FROM contacts").await;
     assert_eq!(moved, contacts, "every contact (the raced lead too) moved, once");
 }

@@ -277,8 +277,9 @@ async fn a_killed_import_resumes_and_ends_as_if_uninterrupted(db: Db) {
     let store = common::store(&fresh).await;
     let state = app::state::AppState::new(store.clone(), common::test_settings());
     let newsletter = store.ensure_newsletter("Lettre", "").await.unwrap();
-    // Two whole batches and part of a third: the run is killed between batches.
-    let rows = 2 * app::imports::reading::BATCH_ROWS + 3_000;
+    // Two whole batches and part of a third, so the run is killed between batches; and
+    // enough for a load that defers its indexes (`Runner::defer_indexes`).
+    let rows = (2 * app::imports::reading::BATCH_ROWS).max(service::DEFER_INDEXES_ROWS) + 3_000;
     let (text, expected) = generated(rows);
     let mut upload = Upload::begin(&store, "contacts", "salon.csv", "test", 1 << 30).await.unwrap();
     for piece in text.as_bytes().chunks(300_000) {
@@ -314,6 +315,14 @@ async fn a_killed_import_resumes_and_ends_as_if_uninterrupted(db: Db) {
     let _ = killed.await;
     let halfway = store.import(import.id).await.unwrap().unwrap();
     assert!(halfway.counts.rows() < rows as i64, "killed before the end: {:?}", halfway.counts);
+    let indexes = if fresh.url.starts_with("postgres") {
+        "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'contacts'"
+    } else {
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts'"
+    };
+    // The primary key (PostgreSQL lists it), the unique address and its two hashes.
+    let kept = if fresh.url.starts_with("postgres") { 4 } else { 3 };
+    assert_eq!(common::scalar(&fresh.url, indexes).await, kept, "the load deferred the other indexes");
     // Another instance, once the lease ran out, runs the job from the last batch written.
     let later = app::platform::clock::now() + 120;
     let second = store.claim_job(later, later + 60, "second").await.unwrap().expect("taken over").job;
@@ -328,6 +337,7 @@ async fn a_killed_import_resumes_and_ends_as_if_uninterrupted(db: Db) {
     assert_eq!(store.count_contacts().await.unwrap(), expected.created, "each row once");
     assert_eq!(store.import_refusals(import.id, 0, 5_000).await.unwrap().len() as i64, expected.refused);
     assert!(store.import_chunk(import.id, 0).await.unwrap().is_none(), "the file is deleted once imported");
+    assert_eq!(common::scalar(&fresh.url, indexes).await, kept + 5, "the run that ended it built them");
     for who in ["person0@example.com".to_string(), format!("person{}@example.com", rows - 2)] {
         let id = store.contact_id_by_email(&Email::parse(&who).unwrap()).await.unwrap().unwrap();
         assert_eq!(store.subscriptions(id).await.unwrap().len(), 1, "{who}");

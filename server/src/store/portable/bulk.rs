@@ -11,9 +11,11 @@ use std::collections::HashMap;
 /// Secondary indexes a bulk load drops and rebuilds. The definitions are the
 /// migrations' own (same text in both dialects); unique constraints stay.
 const BULK_INDEXES: [(&str, &str); 12] = [
-    ("contacts_search", "contacts (search)"),
+    // First the two a live system looks up by while it loads (partners' checks, an
+    // import's own known addresses): a load into a running system keeps them.
     ("contacts_email_md5", "contacts (email_md5)"),
     ("contacts_email_sha256", "contacts (email_sha256)"),
+    ("contacts_search", "contacts (search)"),
     ("contacts_created", "contacts (created_at, id)"),
     ("contacts_updated", "contacts (updated_at, id)"),
     ("contacts_sort_name", "contacts (sort_name, id)"),
@@ -156,8 +158,8 @@ impl DbStore {
     }
 
     /// Big loads build secondary indexes once at the end (see `Store::begin_bulk_load`).
-    pub(super) async fn drop_bulk_indexes(&self) -> StoreResult<()> {
-        for (name, _) in BULK_INDEXES {
+    pub(super) async fn drop_bulk_indexes(&self, live: bool) -> StoreResult<()> {
+        for (name, _) in &BULK_INDEXES[if live { 2 } else { 0 }..] {
             sqlx::query(&format!("DROP INDEX IF EXISTS {name}")).execute(&self.pool).await.map_err(map_err)?;
         }
         Ok(())

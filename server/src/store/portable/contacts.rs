@@ -423,8 +423,8 @@ impl Store for DbStore {
         self.insert_bulk(batch).await
     }
 
-    async fn begin_bulk_load(&self) -> StoreResult<()> {
-        self.drop_bulk_indexes().await
+    async fn begin_bulk_load(&self, live: bool) -> StoreResult<()> {
+        self.drop_bulk_indexes(live).await
     }
 
     async fn ensure_indexes(&self) -> StoreResult<()> {

@@ -375,75 +375,7 @@ impl ImportStore for DbStore {
     #[tracing::instrument(skip_all, fields(import = %batch.position.import_id, entries = batch.entries.len()))]
     async fn write_suppression_batch(&self, batch: &SuppressionBatch<'_>) -> StoreResult<ImportCounts> {
         let mut tx = self.begin_write().await?;
-        let mut counts = batch.counts;
-        let hashes: Vec<String> = batch.entries.iter().flatten().cloned().collect();
-        let mut listed: std::collections::HashSet<String> = std::collections::HashSet::new();
-        let mut contacts: Vec<(app::model::ContactId, String, String, bool)> = Vec::new();
-        for chunk in hashes.chunks(Self::BULK_ROWS) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE hash IN ");
-            push_in(&mut b, chunk);
-            listed.extend(b.build().fetch_all(&mut *tx).await.map_err(map_err)?.iter().map(|r| r.get::<String, _>(0)));
-            for column in ["email_md5", "email_sha256"] {
-                let mut b: QueryBuilder<Db> = QueryBuilder::new(format!(
-                    "SELECT c.id, c.email_md5, c.email_sha256, e.suppression_reason IS NOT NULL AS suppressed \
-                     FROM contacts c JOIN engagement e ON e.contact_id = c.id WHERE c.{column} IN "
-                ));
-                push_in(&mut b, chunk);
-                for r in b.build().fetch_all(&mut *tx).await.map_err(map_err)? {
-                    contacts.push((r.get(0), r.get(1), r.get(2), r.get(3)));
-                }
-            }
-        }
-        let mut fresh: Vec<&String> = Vec::new();
-        let mut to_suppress: Vec<app::model::ContactId> = Vec::new();
-        for entry in &batch.entries {
-            let contact = contacts.iter().find(|(_, md5, sha, _)| entry.iter().any(|h| h == md5 || h == sha));
-            match contact {
-                Some((id, _, _, false)) => {
-                    counts.suppressed += 1;
-                    if !to_suppress.contains(id) {
-                        to_suppress.push(*id);
-                    }
-                }
-                _ if entry.iter().all(|h| listed.contains(h)) || contact.is_some() => counts.unchanged += 1,
-                _ => counts.created += 1,
-            }
-            fresh.extend(entry.iter().filter(|h| !listed.contains(*h)));
-        }
-        if !batch.dry_run {
-            for chunk in fresh.chunks(Self::BULK_ROWS * 4) {
-                let mut b: QueryBuilder<Db> =
-                    QueryBuilder::new("INSERT INTO suppression_hashes (hash, reason, import_id, created_at) ");
-                b.push_values(chunk, |mut v, hash| {
-                    v.push_bind(hash.as_str())
-                        .push_bind(batch.reason)
-                        .push_bind(batch.position.import_id)
-                        .push_bind(batch.position.now);
-                });
-                b.push(" ON CONFLICT (hash) DO NOTHING");
-                b.build().execute(&mut *tx).await.map_err(map_err)?;
-            }
-            for id in &to_suppress {
-                sqlx::query(
-                    "UPDATE engagement SET suppressed_at = $1, suppression_reason = 'suppression_list' \
-                     WHERE contact_id = $2 AND suppression_reason IS NULL",
-                )
-                .bind(batch.position.now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let detail = format!("Suppressed: on the suppression list imported (#{})", batch.position.import_id);
-                add_activity(&mut tx, *id, "suppressed", batch.position.now, &detail, "import").await?;
-            }
-            let evidence = app::model::contact::ConsentEvidence {
-                at: batch.position.now,
-                channel: "import".into(),
-                form: "suppression list".into(),
-                text: format!("On the suppression list imported (#{})", batch.position.import_id),
-            };
-            end_subscriptions(&mut tx, &to_suppress, &evidence).await?;
-        }
+        let counts = Self::suppress_batch(&mut tx, batch).await?;
         Self::add_refusals(&mut tx, batch.position.import_id, &batch.refusals).await?;
         Self::advance_run(&mut tx, &batch.position, &counts).await?;
         tx.commit().await.map_err(map_err)?;

@@ -19,6 +19,7 @@ mod rows;
 mod self_service;
 mod settings;
 mod signups;
+mod suppression;
 mod users;
 
 // What the contacts module shares with the others (writing a contact, its timeline, its

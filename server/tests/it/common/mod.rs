@@ -259,3 +259,16 @@ pub fn carnet(database_url: &str, args: &[&str]) -> std::process::Output {
         .output()
         .expect("run carnet")
 }
+
+/// One number from the database, by SQL of the test's own (what no store method tells,
+/// such as which indexes exist).
+pub async fn scalar(url: &str, sql: &str) -> i64 {
+    use sqlx::Row;
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(sql).fetch_one(&pool).await.unwrap().get::<i64, _>(0)
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query(sql).fetch_one(&pool).await.unwrap().get::<i64, _>(0)
+    }
+}

@@ -42,12 +42,19 @@ pub async fn serve(port: u16) -> Inbox {
                         "DATA" => {
                             let _ = write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await;
                             let mut message = String::new();
+                            let mut ended = false;
                             while let Ok(Some(data)) = lines.next_line().await {
                                 if data == "." {
+                                    ended = true;
                                     break;
                                 }
                                 message.push_str(&data);
                                 message.push('\n');
+                            }
+                            // A client killed mid-message sent nothing: a real server
+                            // drops what it got before the final dot.
+                            if !ended {
+                                break;
                             }
                             kept.0.lock().unwrap().push(message);
                             b"250 OK queued\r\n"

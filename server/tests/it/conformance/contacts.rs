@@ -220,7 +220,7 @@ async fn bulk_inserts_skip_known_addresses(db: common::Db) {
 async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
-    store.begin_bulk_load().await.unwrap();
+    store.begin_bulk_load(false).await.unwrap();
     let batch: Vec<BulkContact> = (0..30)
         .map(|i| BulkContact {
             fields: fields(&format!("bulk{i}@example.com"), "Bulk", &format!("Loaded{i:02}")),
