@@ -39,4 +39,6 @@ pub(crate) trait Dialect {
     const SEARCH_SOURCE: &'static str;
     /// Counts the indexes named `$1`.
     const INDEX_EXISTS: &'static str;
+    /// A query of one column `id`: the integers of the JSON array bound as `$1`.
+    const IDS_OF_JSON: &'static str;
 }

@@ -32,7 +32,8 @@ const BULK_INDEXES: [(&str, &str); 12] = [
 impl DbStore {
     /// Inserts contacts in multi-row statements, each created at its instant with its
     /// purchase count; an address already there is skipped. Returns the new ids by address.
-    pub(super) async fn insert_contact_rows(
+    /// (What SQLite's `insert_contacts` does; PostgreSQL's uses COPY.)
+    pub(crate) async fn insert_contact_rows(
         tx: &mut sqlx::Transaction<'static, Db>,
         rows: &[(&app::model::ContactFields, app::model::Timestamp, i64)],
     ) -> StoreResult<HashMap<String, app::model::ContactId>> {
@@ -83,7 +84,7 @@ impl DbStore {
         let mut tx = self.begin_write().await?;
         let rows: Vec<(&app::model::ContactFields, app::model::Timestamp, i64)> =
             batch.iter().map(|c| (&c.fields, c.created_at, c.purchase_count)).collect();
-        let ids = Self::insert_contact_rows(&mut tx, &rows).await?;
+        let ids = Self::insert_contacts(&mut tx, &rows).await?;
         // Engagement rows exist (a trigger adds them); fill in what the timelines say.
         let engaged: Vec<(app::model::ContactId, &BulkContact, BulkEngagement)> = batch
             .iter()

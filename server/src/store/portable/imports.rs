@@ -308,7 +308,7 @@ impl ImportStore for DbStore {
         if !batch.dry_run {
             let rows: Vec<(&app::model::ContactFields, Timestamp, i64)> =
                 batch.creates.iter().map(|c| (&c.fields, batch.position.now, 0)).collect();
-            let ids: HashMap<String, app::model::ContactId> = Self::insert_contact_rows(&mut tx, &rows).await?;
+            let ids: HashMap<String, app::model::ContactId> = Self::insert_contacts(&mut tx, &rows).await?;
             // Created meanwhile by someone else (a sign-up): left as it is.
             let lost = (batch.creates.len() - ids.len()) as i64;
             counts.created -= lost;

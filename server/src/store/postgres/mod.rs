@@ -52,12 +52,14 @@ impl Dialect for PgStore {
     const SEARCH_SOURCE: &'static str = "contacts c";
     const INDEX_EXISTS: &'static str =
         "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1";
+    const IDS_OF_JSON: &'static str = "SELECT value::BIGINT AS id FROM jsonb_array_elements_text($1::JSONB) AS value";
 }
 
 /// This backend's database and store, as the portable modules below name them.
 type Db = sqlx::Postgres;
 type DbStore = PgStore;
 
+mod copy;
 mod fold;
 
 // The queries, written once (see `store`).

@@ -221,16 +221,29 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
     let fresh = common::fresh_db(db).await;
     let store = common::store(&fresh).await;
     store.begin_bulk_load(false).await.unwrap();
-    let batch: Vec<BulkContact> = (0..30)
+    // Enough rows for PostgreSQL's COPY path, one of them with every character COPY's text
+    // format escapes (and what looks like its NULL), which must come back as written.
+    let awkward = "Tab\there, back\\slash \\N\nnew line\r\nÉlise & Cie";
+    let mut batch: Vec<BulkContact> = (0..100)
         .map(|i| BulkContact {
             fields: fields(&format!("bulk{i}@example.com"), "Bulk", &format!("Loaded{i:02}")),
             created_at: Timestamp(100) + i,
-            purchase_count: 0,
+            purchase_count: i % 3,
             subscriptions: vec![],
             activities: vec![],
         })
         .collect();
-    assert_eq!(store.insert_contacts_bulk(&batch).await.unwrap(), 30);
+    batch[7].fields.company = awkward.to_string();
+    batch[7].fields.custom.insert("note".into(), awkward.to_string());
+    batch[7].fields.interests = vec!["vin".into(), "thé".into()];
+    batch[7].fields.birth_date = NaiveDate::from_ymd_opt(1990, 5, 17);
+    batch[7].fields.total_spent_cents = 123_450;
+    assert_eq!(store.insert_contacts_bulk(&batch).await.unwrap(), 100);
+    assert_eq!(store.insert_contacts_bulk(&batch[..70]).await.unwrap(), 0, "known addresses are skipped");
+    let id = store.contact_id_by_email(&email("bulk7@example.com")).await.unwrap().unwrap();
+    let loaded = store.contact(id).await.unwrap().unwrap();
+    assert_eq!(loaded.fields, batch[7].fields, "every field comes back as written");
+    assert_eq!((loaded.created_at, loaded.purchase_count), (Timestamp(107), 1));
     store.ensure_indexes().await.unwrap();
     store.ensure_indexes().await.unwrap();
     // Every query shape still answers, including the ones that name an index.
@@ -238,7 +251,7 @@ async fn a_bulk_load_rebuilds_its_indexes(db: common::Db) {
         store.list_contacts(&ContactQuery { q: "loaded1".into(), ..Default::default() }, &bounds(), 50).await.unwrap();
     assert_eq!(found.rows.len(), 10);
     let newest = store.list_contacts(&ContactQuery::default(), &bounds(), 5).await.unwrap();
-    assert_eq!(newest.rows[0].email, "bulk29@example.com");
+    assert_eq!(newest.rows[0].email, "bulk99@example.com");
 }
 
 async fn newsletters_are_ensured_once_by_name(db: common::Db) {
