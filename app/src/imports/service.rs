@@ -91,9 +91,10 @@ impl Runner<'_> {
                 if std::mem::take(&mut first) {
                     self.defer_indexes(&batch, from).await?;
                 }
-                let sha256: Vec<String> = batch.rows.iter().map(|(_, (_, sha))| sha.clone()).collect();
-                let md5: Vec<String> = batch.rows.iter().map(|(_, (row, _))| row.fields.email.md5_hex()).collect();
-                let known = self.store.known_addresses(&sha256, &md5, newsletter).await?;
+                let emails: Vec<&crate::model::Email> =
+                    batch.rows.iter().map(|(_, (row, _))| &row.fields.email).collect();
+                let known = self.store.known_addresses(&emails, newsletter).await?;
+                let md5: Vec<String> = emails.iter().map(|e| e.md5_hex()).collect();
                 let listed: HashSet<&str> = known.suppressed_hashes.iter().map(String::as_str).collect();
                 let contacts: HashMap<&str, (&crate::model::Contact, bool)> =
                     known.contacts.iter().map(|(c, has)| (c.email_sha256.as_str(), (c, *has))).collect();
@@ -176,9 +177,12 @@ impl Runner<'_> {
 
     /// A load bigger than the base it goes into (a first import, a migration) builds the
     /// contacts' secondary indexes once at its end (`ensure_indexes`) instead of
-    /// maintaining them row by row, which is most of an insert's cost. The address
-    /// hashes' indexes stay for the checks and lookups made meanwhile, and an interrupted
-    /// load's are rebuilt at start-up or by the run that takes it over. The file's rows
+    /// maintaining them row by row, which is most of an insert's cost. Where partners
+    /// exist, the address hashes' two indexes stay for their checks meanwhile (the import
+    /// itself looks addresses up by the address); a first import into a base no partner
+    /// checks yet drops them too: random keys, every leaf of those two indexes rewritten
+    /// at each batch, were most of the cost of a large load. An interrupted load's
+    /// indexes are rebuilt at start-up or by the run that takes it over. The file's rows
     /// are estimated from its first batch.
     async fn defer_indexes<T>(&self, first: &reading::Batch<T>, from: (u64, i64)) -> Result<(), StoreError> {
         let rows = (first.rows.len() + first.refusals.len()) as u64 + first.duplicates as u64;
@@ -188,7 +192,8 @@ impl Runner<'_> {
             return Ok(());
         }
         if estimate >= self.store.count_contacts().await? as u128 {
-            self.store.begin_bulk_load(true).await?;
+            let partners_check = !self.store.partners().await?.is_empty();
+            self.store.begin_bulk_load(partners_check).await?;
         }
         Ok(())
     }

@@ -165,12 +165,12 @@ pub trait ImportStore: Send + Sync {
         job_id: Option<crate::model::JobId>,
         now: Timestamp,
     ) -> StoreResult<()>;
-    /// The contacts with these SHA-256s, and which of these hashes (SHA-256 or MD5) the
-    /// suppression list holds.
+    /// The contacts with these addresses (found by the address itself, whose unique index
+    /// is always there, even while a big load has dropped the others; the erased by its
+    /// hash), and which of their hashes (SHA-256 or MD5) the suppression list holds.
     async fn known_addresses(
         &self,
-        sha256: &[String],
-        md5: &[String],
+        emails: &[&crate::model::Email],
         newsletter: Option<NewsletterId>,
     ) -> StoreResult<KnownAddresses>;
     /// Writes a batch and the run's progress in one transaction; `LeaseLost` (nothing

@@ -206,8 +206,8 @@ pub trait Store:
     async fn count_contacts(&self) -> StoreResult<i64>;
     /// Big loads (seeding, large imports) are several times faster when secondary indexes
     /// are built once at the end instead of maintained row by row: this drops them
-    /// (`live`: all but the address hashes' two, which partners' checks and the load's
-    /// own lookups need while it runs)…
+    /// (`live`: all but the address hashes' two, which partners' checks need while it
+    /// runs)…
     async fn begin_bulk_load(&self, live: bool) -> StoreResult<()>;
     /// … and this (re)creates any that are missing. Also run at start-up, so an
     /// interrupted load never leaves a database without its indexes.

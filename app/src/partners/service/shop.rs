@@ -331,7 +331,7 @@ async fn upsert_one(
     now: crate::model::Timestamp,
 ) -> Result<(&'static str, Option<ContactId>), ApiError> {
     let email = &read.fields.email;
-    let known = state.store.known_addresses(&[email.sha256_hex()], &[email.md5_hex()], None).await?;
+    let known = state.store.known_addresses(&[email], None).await?;
     if !known.suppressed_hashes.is_empty() {
         return Ok(("suppressed", None));
     }

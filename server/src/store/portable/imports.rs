@@ -255,14 +255,23 @@ impl ImportStore for DbStore {
 
     async fn known_addresses(
         &self,
-        sha256: &[String],
-        md5: &[String],
+        emails: &[&app::model::Email],
         newsletter: Option<NewsletterId>,
     ) -> StoreResult<KnownAddresses> {
         let mut known = KnownAddresses::default();
-        for chunk in sha256.chunks(Self::BULK_ROWS) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(format!("{SELECT_CONTACT} WHERE c.email_sha256 IN "));
-            push_in(&mut b, chunk);
+        for chunk in emails.chunks(Self::BULK_ROWS / 2) {
+            // By the address, or, for the erased (whose address is gone), by its hash.
+            let mut b: QueryBuilder<Db> = QueryBuilder::new(format!("{SELECT_CONTACT} WHERE c.email IN ("));
+            let mut list = b.separated(", ");
+            for email in chunk {
+                list.push_bind(email.as_str());
+            }
+            b.push(format!(") UNION ALL {SELECT_CONTACT} WHERE c.erased_at IS NOT NULL AND c.email_sha256 IN ("));
+            let mut list = b.separated(", ");
+            for email in chunk {
+                list.push_bind(email.sha256_hex());
+            }
+            list.push_unseparated(")");
             let contacts: Vec<app::model::Contact> = b
                 .build()
                 .fetch_all(&self.pool)
@@ -290,13 +299,12 @@ impl ImportStore for DbStore {
                 (c, has)
             }));
         }
-        for list in [sha256, md5] {
-            for chunk in list.chunks(Self::BULK_ROWS) {
-                let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE hash IN ");
-                push_in(&mut b, chunk);
-                let hits = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
-                known.suppressed_hashes.extend(hits.iter().map(|r| r.get::<String, _>(0)));
-            }
+        let hashes: Vec<String> = emails.iter().flat_map(|e| [e.sha256_hex(), e.md5_hex()]).collect();
+        for chunk in hashes.chunks(Self::BULK_ROWS) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE hash IN ");
+            push_in(&mut b, chunk);
+            let hits = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
+            known.suppressed_hashes.extend(hits.iter().map(|r| r.get::<String, _>(0)));
         }
         Ok(known)
     }
