@@ -3,10 +3,9 @@
 //! and built once after.
 
 use super::*;
-use crate::store::values::{custom_json, interests_text, iso_date, BulkEngagement};
+use crate::store::values::BulkEngagement;
 use app::store::{BulkActivity, BulkContact, StoreResult};
-use sqlx::{QueryBuilder, Row};
-use std::collections::HashMap;
+use sqlx::QueryBuilder;
 
 /// Secondary indexes a bulk load drops and rebuilds. The definitions are the
 /// migrations' own (same text in both dialects); unique constraints stay.
@@ -30,56 +29,6 @@ const BULK_INDEXES: [(&str, &str); 12] = [
 ];
 
 impl DbStore {
-    /// Inserts contacts in multi-row statements, each created at its instant with its
-    /// purchase count; an address already there is skipped. Returns the new ids by address.
-    /// (What SQLite's `insert_contacts` does; PostgreSQL's uses COPY.)
-    pub(crate) async fn insert_contact_rows(
-        tx: &mut sqlx::Transaction<'static, Db>,
-        rows: &[(&app::model::ContactFields, app::model::Timestamp, i64)],
-    ) -> StoreResult<HashMap<String, app::model::ContactId>> {
-        let mut ids = HashMap::with_capacity(rows.len());
-        for chunk in rows.chunks(Self::BULK_ROWS) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
-                   job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
-                   last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, sort_name, \
-                   search, created_at, updated_at) ",
-            );
-            b.push_values(chunk, |mut v, (f, at, purchases)| {
-                v.push_bind(f.email.as_str())
-                    .push_bind(f.email.md5_hex())
-                    .push_bind(f.email.sha256_hex())
-                    .push_bind(&f.first_name)
-                    .push_bind(&f.last_name)
-                    .push_bind(&f.phone)
-                    .push_bind(iso_date(f.birth_date))
-                    .push_bind(&f.job_title)
-                    .push_bind(&f.company)
-                    .push_bind(&f.address_line1)
-                    .push_bind(&f.address_line2)
-                    .push_bind(&f.postal_code)
-                    .push_bind(&f.city)
-                    .push_bind(&f.country)
-                    .push_bind(interests_text(f))
-                    .push_bind(iso_date(f.last_purchase_on))
-                    .push_bind(f.total_spent_cents)
-                    .push_bind(*purchases)
-                    .push_bind(custom_json(f))
-                    .push_bind(f.channel.as_str())
-                    .push_bind(&f.source_detail)
-                    .push_bind(f.sort_name())
-                    .push_bind(f.search_text())
-                    .push_bind(*at)
-                    .push_bind(*at);
-            });
-            b.push(" ON CONFLICT (email) DO NOTHING RETURNING id, email");
-            for row in b.build().fetch_all(&mut **tx).await.map_err(map_err)? {
-                ids.insert(row.get(1), row.get(0));
-            }
-        }
-        Ok(ids)
-    }
-
     pub(super) async fn insert_bulk(&self, batch: &[BulkContact]) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         let rows: Vec<(&app::model::ContactFields, app::model::Timestamp, i64)> =

@@ -126,27 +126,6 @@ impl DbStore {
         }
         Ok(())
     }
-
-    async fn add_subscriptions(tx: &mut Tx, subs: &[(app::model::ContactId, &Consented)]) -> StoreResult<()> {
-        for chunk in subs.chunks(Self::BULK_ROWS * 3) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(
-                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
-            );
-            b.push_values(chunk, |mut v, (id, s)| {
-                v.push_bind(*id)
-                    .push_bind(s.newsletter_id)
-                    .push_bind("subscribed")
-                    .push_bind(s.consent.at)
-                    .push_bind(&s.consent.channel)
-                    .push_bind(&s.consent.form)
-                    .push_bind(&s.consent.text);
-            });
-            // An unsubscription (or any state) already there is never undone by a file.
-            b.push(" ON CONFLICT (contact_id, newsletter_id) DO NOTHING");
-            b.build().execute(&mut **tx).await.map_err(map_err)?;
-        }
-        Ok(())
-    }
 }
 
 #[async_trait::async_trait]

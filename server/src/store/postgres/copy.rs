@@ -6,9 +6,10 @@
 
 use super::{map_err, PgStore};
 use crate::store::values::{custom_json, interests_text, iso_date};
+use crate::store::Dialect;
 use app::model::{ContactFields, ContactId, Timestamp};
 use app::store::StoreResult;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use std::collections::HashMap;
 
 /// The contact columns an import or a seeding writes, in COPY's order.
@@ -79,6 +80,81 @@ impl CopyText {
 }
 
 impl PgStore {
+    /// Inserts contacts in multi-row statements, each created at its instant with its
+    /// purchase count; an address already there is skipped. Returns the new ids by address.
+    /// (`insert_contacts` for a few rows, where COPY's round trips would cost more.)
+    pub(crate) async fn insert_contact_rows(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        rows: &[(&app::model::ContactFields, app::model::Timestamp, i64)],
+    ) -> StoreResult<HashMap<String, app::model::ContactId>> {
+        let mut ids = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(Self::BULK_ROWS) {
+            let mut b: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(
+                "INSERT INTO contacts (email, email_md5, email_sha256, first_name, last_name, phone, birth_date, \
+                   job_title, company, address_line1, address_line2, postal_code, city, country, interests, \
+                   last_purchase_on, total_spent_cents, purchase_count, custom, channel, source_detail, sort_name, \
+                   search, created_at, updated_at) ",
+            );
+            b.push_values(chunk, |mut v, (f, at, purchases)| {
+                v.push_bind(f.email.as_str())
+                    .push_bind(f.email.md5_hex())
+                    .push_bind(f.email.sha256_hex())
+                    .push_bind(&f.first_name)
+                    .push_bind(&f.last_name)
+                    .push_bind(&f.phone)
+                    .push_bind(iso_date(f.birth_date))
+                    .push_bind(&f.job_title)
+                    .push_bind(&f.company)
+                    .push_bind(&f.address_line1)
+                    .push_bind(&f.address_line2)
+                    .push_bind(&f.postal_code)
+                    .push_bind(&f.city)
+                    .push_bind(&f.country)
+                    .push_bind(interests_text(f))
+                    .push_bind(iso_date(f.last_purchase_on))
+                    .push_bind(f.total_spent_cents)
+                    .push_bind(*purchases)
+                    .push_bind(custom_json(f))
+                    .push_bind(f.channel.as_str())
+                    .push_bind(&f.source_detail)
+                    .push_bind(f.sort_name())
+                    .push_bind(f.search_text())
+                    .push_bind(*at)
+                    .push_bind(*at);
+            });
+            b.push(" ON CONFLICT (email) DO NOTHING RETURNING id, email");
+            for row in b.build().fetch_all(&mut **tx).await.map_err(map_err)? {
+                ids.insert(row.get(1), row.get(0));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Subscribes contacts with their evidence, in multi-row statements.
+    pub(crate) async fn add_subscriptions(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        subs: &[(app::model::ContactId, &app::store::Consented)],
+    ) -> StoreResult<()> {
+        for chunk in subs.chunks(Self::BULK_ROWS * 3) {
+            let mut b: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(
+                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
+            );
+            b.push_values(chunk, |mut v, (id, s)| {
+                v.push_bind(*id)
+                    .push_bind(s.newsletter_id)
+                    .push_bind("subscribed")
+                    .push_bind(s.consent.at)
+                    .push_bind(&s.consent.channel)
+                    .push_bind(&s.consent.form)
+                    .push_bind(&s.consent.text);
+            });
+            // An unsubscription (or any state) already there is never undone by a file.
+            b.push(" ON CONFLICT (contact_id, newsletter_id) DO NOTHING");
+            b.build().execute(&mut **tx).await.map_err(map_err)?;
+        }
+        Ok(())
+    }
+
     /// Inserts contacts, each created at its instant with its purchase count; an address
     /// already there is skipped. Returns the new ids by address.
     pub(crate) async fn insert_contacts(

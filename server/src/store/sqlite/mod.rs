@@ -190,12 +190,20 @@ impl Dialect for SqliteStore {
 }
 
 impl SqliteStore {
-    /// SQLite has no COPY: multi-row INSERTs, in process, are its fastest way in.
+    /// SQLite has no COPY: one prepared statement stepped for each row, in process, is
+    /// its fastest way in (`direct`).
     pub(crate) async fn insert_contacts(
         tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
         rows: &[(&app::model::ContactFields, app::model::Timestamp, i64)],
     ) -> app::store::StoreResult<std::collections::HashMap<String, app::model::ContactId>> {
-        Self::insert_contact_rows(tx, rows).await
+        direct::insert_contacts(tx, rows).await
+    }
+
+    pub(crate) async fn add_subscriptions(
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        subs: &[(app::model::ContactId, &app::store::Consented)],
+    ) -> app::store::StoreResult<()> {
+        direct::add_subscriptions(tx, subs).await
     }
 }
 
@@ -203,6 +211,7 @@ impl SqliteStore {
 type Db = sqlx::Sqlite;
 type DbStore = SqliteStore;
 
+mod direct;
 mod fold;
 
 // The queries, written once (see `store`).
