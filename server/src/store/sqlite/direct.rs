@@ -4,7 +4,9 @@
 //! Through sqlx, a row of a multi-row `INSERT` costs 26 bound values each copied into
 //! the driver's argument list, sent to its worker thread and copied again into SQLite:
 //! 15 µs a contact measured in an import's batch, where SQLite's own work is about 5.
-//! Here each value is handed to SQLite borrowed from the row, once.
+//! Here each value goes from the row straight to SQLite (which copies it once), on the
+//! calling thread. This relies on sqlx and rusqlite sharing one libsqlite3-sys: an
+//! upgrade that parts them fails to build rather than mixing two SQLite libraries.
 
 use super::map_err;
 use crate::store::values::{custom_json, interests_text, iso_date};
@@ -36,8 +38,10 @@ async fn with_connection<T>(
         let connection = unsafe { rusqlite::Connection::from_handle(raw.as_ptr()) }?;
         work(&connection)
     };
-    let outcome = match tokio::runtime::Handle::current().runtime_flavor() {
-        tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(run),
+    // (Never called inside a `LocalSet`, where `block_in_place` is not allowed.)
+    let flavor = tokio::runtime::Handle::try_current().map(|runtime| runtime.runtime_flavor());
+    let outcome = match flavor {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
         _ => run(),
     };
     drop(handle);
