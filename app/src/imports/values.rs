@@ -144,8 +144,13 @@ pub fn parse_channel(raw: &str) -> Option<Channel> {
     if key.is_empty() {
         return None;
     }
-    if let Some(channel) = Channel::ALL.into_iter().find(|c| fold(c.as_str()) == key || fold(c.label()) == key) {
-        return Some(channel);
+    // Each channel's own name and label, folded once (not twice a channel for each row
+    // of an import).
+    static NAMES: std::sync::OnceLock<Vec<(String, Channel)>> = std::sync::OnceLock::new();
+    let names = NAMES
+        .get_or_init(|| Channel::ALL.into_iter().flat_map(|c| [(fold(c.as_str()), c), (fold(c.label()), c)]).collect());
+    if let Some((_, channel)) = names.iter().find(|(name, _)| *name == key) {
+        return Some(*channel);
     }
     Some(match key.as_str() {
         "site" | "internet" | "siteweb" | "siteinternet" | "formulaireweb" | "online" | "enligne" => Channel::Web,
