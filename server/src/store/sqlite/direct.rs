@@ -48,6 +48,23 @@ async fn with_connection<T>(
     outcome.map_err(failed)
 }
 
+/// Closes a connection that comes back to the pool inside a transaction (SQLite rolls
+/// it back as it closes): a task cancelled while its `BEGIN IMMEDIATE` was under way (a
+/// job's run aborted) leaves the statement executed with no transaction object to end
+/// it, and the pooled connection would otherwise keep the database's write lock until
+/// it happened to be used again, and then fail (sqlx counts it as mid-transaction).
+/// Returns whether the connection may be used again.
+pub(crate) async fn end_abandoned_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY: the handle is the open connection, locked for us while `handle` lives;
+    // `sqlite3_get_autocommit` only reads its state.
+    let in_transaction = unsafe { rusqlite::ffi::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) == 0 };
+    if in_transaction {
+        tracing::warn!("a connection came back to the pool inside a transaction: closed, its transaction rolled back");
+    }
+    Ok(!in_transaction)
+}
+
 /// Contacts one statement inserts: a statement's own cost (its journal, the cursors
 /// its trigger opens) is shared by its rows, and 40 rows of 24 values stay well under
 /// SQLite's limit on bound values.

@@ -88,6 +88,7 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(if in_memory { 1 } else { 8 })
             .min_connections(1)
+            .after_release(|conn, _| Box::pin(direct::end_abandoned_transaction(conn)))
             .connect_with(options.clone())
             .await
             .map_err(map_err)?;
