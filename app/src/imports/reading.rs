@@ -12,9 +12,14 @@ use std::sync::Arc;
 /// The size of a stored piece of an uploaded file.
 pub const PIECE: usize = 1 << 20;
 
-/// Rows a batch holds: big enough for multi-row statements, small enough that a
-/// killed run redoes little.
+/// Rows a batch of contacts holds: big enough for multi-row statements, small enough
+/// that a killed run redoes little.
 pub const BATCH_ROWS: usize = 20_000;
+
+/// Lines a batch of a suppression list holds. Its hashes land anywhere in the list's
+/// index, so that each batch rewrites nearly every page of it whatever its size:
+/// fewer, bigger batches write it fewer times.
+pub const SUPPRESSION_BATCH_ROWS: usize = 250_000;
 
 /// Where an import's file is.
 #[derive(Clone, Debug)]
@@ -180,9 +185,12 @@ pub fn read_batches<T: Send + 'static>(
     store: Arc<dyn Store>,
     layout: Layout,
     at: (u64, i64),
+    batch_rows: usize,
     mut judge: impl FnMut(i64, &[&str]) -> Verdict<T> + Send + 'static,
 ) -> tokio::sync::mpsc::Receiver<Result<Batch<T>, String>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    // One batch waiting while one is written and the next is read: more would only
+    // hold more rows in memory, the writer being the slower.
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let _entered = runtime.enter();
@@ -200,10 +208,15 @@ pub fn read_batches<T: Send + 'static>(
             let mut csv = csv_reader(reader, layout.separator);
             let mut record = csv::ByteRecord::new();
             loop {
-                let mut batch =
-                    Batch { rows: Vec::new(), refusals: Vec::new(), duplicates: 0, resume_at: 0, resume_line: 0 };
+                let mut batch = Batch {
+                    rows: Vec::with_capacity(batch_rows),
+                    refusals: Vec::new(),
+                    duplicates: 0,
+                    resume_at: 0,
+                    resume_line: 0,
+                };
                 let mut more = true;
-                while batch.rows.len() + batch.refusals.len() + (batch.duplicates as usize) < BATCH_ROWS {
+                while batch.rows.len() + batch.refusals.len() + (batch.duplicates as usize) < batch_rows {
                     if !csv.read_byte_record(&mut record).map_err(|e| e.to_string())? {
                         more = false;
                         break;

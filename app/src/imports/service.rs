@@ -31,8 +31,9 @@ fn failed(e: impl std::fmt::Display) -> StoreError {
     StoreError::Database(format!("import: {e}"))
 }
 
-/// The key an address is remembered by, to count the file's duplicates (the first 128
-/// bits of its SHA-256: a million addresses hold 16 MB).
+/// The key an address (or a suppression list's hash) is remembered by, to count the
+/// file's duplicates: the first 128 bits of its SHA-256 (or of the hash; all of an
+/// MD5), so that a million addresses hold 16 MB.
 fn seen_key(sha256_hex: &str) -> u128 {
     u128::from_str_radix(&sha256_hex[..32], 16).unwrap_or_default()
 }
@@ -80,7 +81,8 @@ impl Runner<'_> {
             }
         };
         let from = self.from(&layout);
-        let mut batches = reading::read_batches(self.source.clone(), self.store.clone(), layout, from, judge);
+        let mut batches =
+            reading::read_batches(self.source.clone(), self.store.clone(), layout, from, reading::BATCH_ROWS, judge);
         let detail = format!("Imported from {} (import #{})", self.import.file_name, self.import.id);
         let newsletter = settings.consent.as_ref().map(|c| c.newsletter_id);
         let mut total = self.import.counts;
@@ -207,15 +209,34 @@ impl Runner<'_> {
             false => Layout { data_at: 0, data_line: 1, ..layout },
         };
         let column = settings.column;
-        let mut seen: HashSet<String> = HashSet::new();
+        // Every hash a line gave, so that a line is a duplicate when the file gave all
+        // of its hashes before (an address's MD5 after the address), whichever batch
+        // that was in: the counts do not depend on where batches end.
+        let mut seen: HashSet<u128> = HashSet::new();
         let judge = move |_line: i64, cells: &[&str]| match suppression_hashes(cells.get(column).copied().unwrap_or(""))
         {
             Err(reason) => Verdict::Refuse(reason),
-            Ok(hashes) if seen.insert(hashes[0].clone()) => Verdict::Keep(hashes),
-            Ok(_) => Verdict::Duplicate,
+            Ok(hashes) => {
+                let mut new = false;
+                for hash in &hashes {
+                    new |= seen.insert(seen_key(hash));
+                }
+                if new {
+                    Verdict::Keep(hashes)
+                } else {
+                    Verdict::Duplicate
+                }
+            }
         };
         let from = self.from(&layout);
-        let mut batches = reading::read_batches(self.source.clone(), self.store.clone(), layout, from, judge);
+        let mut batches = reading::read_batches(
+            self.source.clone(),
+            self.store.clone(),
+            layout,
+            from,
+            reading::SUPPRESSION_BATCH_ROWS,
+            judge,
+        );
         let mut total = self.import.counts;
         while let Some(batch) = batches.recv().await {
             let batch = batch.map_err(failed)?;

@@ -145,15 +145,32 @@ async fn suppressed_addresses_are_never_imported_again(db: Db) {
     let list = dir.path().join("repoussoir.txt");
     let md5 = Email::parse("bea@example.com").unwrap().md5_hex();
     let sha = Email::parse("cid@example.com").unwrap().sha256_hex();
-    std::fs::write(&list, format!("ann@example.com\n{}\n{sha}\nnot a hash\nANN@example.com\n", md5.to_uppercase()))
-        .unwrap();
+    let ann_md5 = Email::parse("ann@example.com").unwrap().md5_hex();
+    std::fs::write(
+        &list,
+        format!("ann@example.com\n{}\n{sha}\nnot a hash\nANN@example.com\n{ann_md5}\n", md5.to_uppercase()),
+    )
+    .unwrap();
     let out = carnet(app.database_url(), &["import", "suppression", list.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(counts_of(&out.stdout), ImportCounts { created: 3, duplicates: 1, refused: 1, ..Default::default() });
+    // The address twice, and its MD5 after it: the same entry, duplicates.
+    assert_eq!(counts_of(&out.stdout), ImportCounts { created: 3, duplicates: 2, refused: 1, ..Default::default() });
     assert_eq!(app.store.count_contacts().await.unwrap(), 0, "no personal data kept");
     let file = dir.path().join("c.csv");
-    std::fs::write(&file, "email\nann@example.com\nbea@example.com\ncid@example.com\ndan@example.com\n").unwrap();
-    assert_eq!(import(&app, &file, &[]), ImportCounts { created: 1, suppressed: 3, ..Default::default() });
+    std::fs::write(
+        &file,
+        "email\nann@example.com\nbea@example.com\ncid@example.com\ndan@example.com\neve@example.com\n",
+    )
+    .unwrap();
+    assert_eq!(import(&app, &file, &[]), ImportCounts { created: 2, suppressed: 3, ..Default::default() });
+    // A contact named by two lines (her MD5, then her address, whose SHA-256 is new):
+    // suppressed once, the second line finding it done.
+    let eve_md5 = Email::parse("eve@example.com").unwrap().md5_hex();
+    std::fs::write(&list, format!("{eve_md5}\neve@example.com\n")).unwrap();
+    let out = carnet(app.database_url(), &["import", "suppression", list.to_str().unwrap()]);
+    assert_eq!(counts_of(&out.stdout), ImportCounts { suppressed: 1, unchanged: 1, ..Default::default() });
+    let eve = contact(&app, "eve@example.com").await;
+    assert_eq!(eve.suppression_reason.as_deref(), Some("suppression_list"));
     // A contact suppressed later (hard bounce) is not written by an overwrite either.
     let dan = contact(&app, "dan@example.com").await;
     let evidence = app::model::contact::ConsentEvidence {

@@ -118,16 +118,24 @@ impl DbStore {
     pub(super) async fn create_missing_indexes(&self) -> StoreResult<()> {
         // Only the missing ones: even for an index that exists, PostgreSQL's
         // CREATE INDEX IF NOT EXISTS first waits for a lock on the table, that is
-        // for every write under way there.
+        // for every write under way there. All on one connection, closed after: each
+        // build fills the page cache of the connection it runs on, and a pool hands
+        // out its connections in turn.
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut built = false;
         for (name, definition) in BULK_INDEXES {
             let exists: i64 =
-                sqlx::query_scalar(DbStore::INDEX_EXISTS).bind(name).fetch_one(&self.pool).await.map_err(map_err)?;
+                sqlx::query_scalar(DbStore::INDEX_EXISTS).bind(name).fetch_one(&mut *conn).await.map_err(map_err)?;
             if exists == 0 {
                 sqlx::query(&format!("CREATE INDEX {name} ON {definition}"))
-                    .execute(&self.pool)
+                    .execute(&mut *conn)
                     .await
                     .map_err(map_err)?;
+                built = true;
             }
+        }
+        if built {
+            conn.close().await.map_err(map_err)?;
         }
         Ok(())
     }

@@ -65,11 +65,12 @@ impl DbStore {
         for entry in &batch.entries {
             let contact = entry.iter().find_map(|h| contacts.get(h.as_str()));
             match contact {
-                Some((id, false)) => {
+                // The first line naming the contact suppresses it; another (its address's
+                // other hash, on a line of its own) finds it done, as it would in a
+                // later batch.
+                Some((id, false)) if suppressing.insert(*id) => {
                     counts.suppressed += 1;
-                    if suppressing.insert(*id) {
-                        to_suppress.push(*id);
-                    }
+                    to_suppress.push(*id);
                 }
                 _ if contact.is_some() || entry.iter().all(|h| listed.contains(h)) => counts.unchanged += 1,
                 _ => counts.created += 1,
