@@ -41,4 +41,7 @@ pub(crate) trait Dialect {
     const INDEX_EXISTS: &'static str;
     /// A query of one column `id`: the integers of the JSON array bound as `$1`.
     const IDS_OF_JSON: &'static str;
+    /// Values a statement matches a column against (`texts_in`): an `IN` list binds one
+    /// parameter each, PostgreSQL's `= ANY` one array for them all.
+    const TEXTS_IN: usize;
 }

@@ -46,16 +46,6 @@ fn import_row(row: &<Db as sqlx::Database>::Row) -> StoreResult<ImportRecord> {
     })
 }
 
-/// `(…, …)` of `n` binds for an `IN` list.
-pub(super) fn push_in<'a>(b: &mut QueryBuilder<'a, Db>, values: &'a [String]) {
-    b.push("(");
-    let mut list = b.separated(", ");
-    for v in values {
-        list.push_bind(v.as_str());
-    }
-    list.push_unseparated(")");
-}
-
 impl DbStore {
     /// Advances the run by a batch, inside its transaction: the counts add up, the
     /// position moves, and the job's lease is checked (`LeaseLost` rolls it all back).
@@ -238,19 +228,14 @@ impl ImportStore for DbStore {
         newsletter: Option<NewsletterId>,
     ) -> StoreResult<KnownAddresses> {
         let mut known = KnownAddresses::default();
-        for chunk in emails.chunks(Self::BULK_ROWS / 2) {
+        for chunk in emails.chunks(Self::TEXTS_IN / 2) {
             // By the address, or, for the erased (whose address is gone), by its hash.
-            let mut b: QueryBuilder<Db> = QueryBuilder::new(format!("{SELECT_CONTACT} WHERE c.email IN ("));
-            let mut list = b.separated(", ");
-            for email in chunk {
-                list.push_bind(email.as_str());
-            }
-            b.push(format!(") UNION ALL {SELECT_CONTACT} WHERE c.erased_at IS NOT NULL AND c.email_sha256 IN ("));
-            let mut list = b.separated(", ");
-            for email in chunk {
-                list.push_bind(email.sha256_hex());
-            }
-            list.push_unseparated(")");
+            let addresses: Vec<&str> = chunk.iter().map(|e| e.as_str()).collect();
+            let hashes: Vec<String> = chunk.iter().map(|e| e.sha256_hex()).collect();
+            let mut b: QueryBuilder<Db> = QueryBuilder::new(format!("{SELECT_CONTACT} WHERE "));
+            texts_in(&mut b, "c.email", &addresses);
+            b.push(format!(" UNION ALL {SELECT_CONTACT} WHERE c.erased_at IS NOT NULL AND "));
+            texts_in(&mut b, "c.email_sha256", &hashes);
             let contacts: Vec<app::model::Contact> = b
                 .build()
                 .fetch_all(&self.pool)
@@ -279,9 +264,9 @@ impl ImportStore for DbStore {
             }));
         }
         let hashes: Vec<String> = emails.iter().flat_map(|e| [e.sha256_hex(), e.md5_hex()]).collect();
-        for chunk in hashes.chunks(Self::BULK_ROWS) {
-            let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE hash IN ");
-            push_in(&mut b, chunk);
+        for chunk in hashes.chunks(Self::TEXTS_IN) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE ");
+            texts_in(&mut b, "hash", chunk);
             let hits = b.build().fetch_all(&self.pool).await.map_err(map_err)?;
             known.suppressed_hashes.extend(hits.iter().map(|r| r.get::<String, _>(0)));
         }

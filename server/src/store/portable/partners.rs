@@ -3,7 +3,6 @@
 //! Portable SQL: this file is mounted once per backend (`sqlite/mod.rs`,
 //! `postgres/mod.rs`), where `Db` and `DbStore` name that backend's database and store.
 
-use super::imports::push_in;
 use super::*;
 use app::partners::{ApiKeyRecord, AuditEntry, Partner, UsageDay};
 use app::store::{KeyClaim, PartnerLead, PartnerStore, StoreResult};
@@ -14,12 +13,11 @@ impl DbStore {
     /// in the imported suppression list: two indexed `IN` probes per chunk.
     async fn known_hashes(&self, column: &'static str, hashes: &[String]) -> StoreResult<Vec<String>> {
         let mut found = Vec::new();
-        for chunk in hashes.chunks(450) {
-            let mut b: QueryBuilder<Db> =
-                QueryBuilder::new(format!("SELECT {column} FROM contacts WHERE {column} IN "));
-            push_in(&mut b, chunk);
-            b.push(" UNION SELECT hash FROM suppression_hashes WHERE hash IN ");
-            push_in(&mut b, chunk);
+        for chunk in hashes.chunks(DbStore::TEXTS_IN / 2) {
+            let mut b: QueryBuilder<Db> = QueryBuilder::new(format!("SELECT {column} FROM contacts WHERE "));
+            texts_in(&mut b, column, chunk);
+            b.push(" UNION SELECT hash FROM suppression_hashes WHERE ");
+            texts_in(&mut b, "hash", chunk);
             for row in b.build().fetch_all(&self.pool).await.map_err(map_err)? {
                 found.push(row.get(0));
             }
@@ -340,8 +338,8 @@ impl PartnerStore for DbStore {
         for chunk in order_ids.chunks(500) {
             let mut b: QueryBuilder<Db> = QueryBuilder::new("DELETE FROM shop_orders WHERE partner_id = ");
             b.push_bind(partner_id);
-            b.push(" AND order_id IN ");
-            push_in(&mut b, chunk);
+            b.push(" AND ");
+            texts_in(&mut b, "order_id", chunk);
             b.build().execute(&self.pool).await.map_err(map_err)?;
         }
         Ok(())

@@ -6,7 +6,6 @@
 //! order (a B-tree takes sorted keys page by page instead of jumping across the index
 //! for each), and the matching contacts suppressed in a few statements, not one each.
 
-use super::imports::push_in;
 use super::*;
 use app::imports::rules::ImportCounts;
 use app::model::ContactId;
@@ -23,12 +22,12 @@ async fn contacts_of(tx: &mut Tx, hashes: &[&str]) -> StoreResult<HashMap<String
     let mut found = HashMap::new();
     for (column, len) in [("email_md5", 32), ("email_sha256", 64)] {
         let of_kind: Vec<String> = hashes.iter().filter(|h| h.len() == len).map(|h| h.to_string()).collect();
-        for chunk in of_kind.chunks(DbStore::BULK_ROWS) {
+        for chunk in of_kind.chunks(DbStore::TEXTS_IN) {
             let mut b: QueryBuilder<Db> = QueryBuilder::new(format!(
                 "SELECT c.{column}, c.id, e.suppression_reason IS NOT NULL AS suppressed \
-                 FROM contacts c JOIN engagement e ON e.contact_id = c.id WHERE c.{column} IN "
+                 FROM contacts c JOIN engagement e ON e.contact_id = c.id WHERE "
             ));
-            push_in(&mut b, chunk);
+            texts_in(&mut b, &format!("c.{column}"), chunk);
             for r in b.build().fetch_all(&mut **tx).await.map_err(map_err)? {
                 found.insert(r.get::<String, _>(0), (r.get(1), r.get(2)));
             }
@@ -40,9 +39,9 @@ async fn contacts_of(tx: &mut Tx, hashes: &[&str]) -> StoreResult<HashMap<String
 /// Which of these hashes the list already holds.
 async fn listed_of(tx: &mut Tx, hashes: &[String]) -> StoreResult<HashSet<String>> {
     let mut listed = HashSet::new();
-    for chunk in hashes.chunks(DbStore::BULK_ROWS) {
-        let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE hash IN ");
-        push_in(&mut b, chunk);
+    for chunk in hashes.chunks(DbStore::TEXTS_IN) {
+        let mut b: QueryBuilder<Db> = QueryBuilder::new("SELECT hash FROM suppression_hashes WHERE ");
+        texts_in(&mut b, "hash", chunk);
         listed.extend(b.build().fetch_all(&mut **tx).await.map_err(map_err)?.iter().map(|r| r.get::<String, _>(0)));
     }
     Ok(listed)
@@ -56,9 +55,18 @@ impl DbStore {
         let mut hashes: Vec<String> = batch.entries.iter().flatten().cloned().collect();
         hashes.sort_unstable();
         hashes.dedup();
-        let listed = listed_of(tx, &hashes).await?;
-        let unlisted: Vec<&str> = hashes.iter().map(String::as_str).filter(|h| !listed.contains(*h)).collect();
         let all: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        let import_id = batch.position.import_id;
+        let now = batch.position.now;
+        // A dry run asks which are listed; a run adds them all at once, those already
+        // there being the ones it did not add (one pass over the list's index, not two).
+        let listed: HashSet<&str> = if batch.dry_run {
+            let listed = listed_of(tx, &hashes).await?;
+            all.iter().copied().filter(|h| listed.contains(*h)).collect()
+        } else {
+            let added = Self::add_suppression_hashes(tx, &all, batch.reason, import_id, now).await?;
+            all.iter().zip(added).filter(|(_, added)| !added).map(|(h, _)| *h).collect()
+        };
         let contacts = contacts_of(tx, &all).await?;
         let mut to_suppress: Vec<ContactId> = Vec::new();
         let mut suppressing: HashSet<ContactId> = HashSet::new();
@@ -72,23 +80,12 @@ impl DbStore {
                     counts.suppressed += 1;
                     to_suppress.push(*id);
                 }
-                _ if contact.is_some() || entry.iter().all(|h| listed.contains(h)) => counts.unchanged += 1,
+                _ if contact.is_some() || entry.iter().all(|h| listed.contains(h.as_str())) => counts.unchanged += 1,
                 _ => counts.created += 1,
             }
         }
         if batch.dry_run {
             return Ok(counts);
-        }
-        let import_id = batch.position.import_id;
-        let now = batch.position.now;
-        for chunk in unlisted.chunks(Self::BULK_ROWS * 4) {
-            let mut b: QueryBuilder<Db> =
-                QueryBuilder::new("INSERT INTO suppression_hashes (hash, reason, import_id, created_at) ");
-            b.push_values(chunk, |mut v, hash| {
-                v.push_bind(*hash).push_bind(batch.reason).push_bind(import_id).push_bind(now);
-            });
-            b.push(" ON CONFLICT (hash) DO NOTHING");
-            b.build().execute(&mut **tx).await.map_err(map_err)?;
         }
         for chunk in to_suppress.chunks(Self::BULK_ROWS * 3) {
             let mut b: QueryBuilder<Db> = QueryBuilder::new("UPDATE engagement SET suppressed_at = ");

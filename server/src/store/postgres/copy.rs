@@ -17,8 +17,41 @@ const CONTACT_COLUMNS: &str = "email, email_md5, email_sha256, first_name, last_
      company, address_line1, address_line2, postal_code, city, country, interests, last_purchase_on, \
      total_spent_cents, purchase_count, custom, channel, source_detail, sort_name, search, created_at, updated_at";
 
+/// The subscription columns an import writes.
+const SUBSCRIPTION_COLUMNS: &str =
+    "contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text";
+
 /// Below this many rows, a multi-row INSERT.
 const COPY_FROM_ROWS: usize = 64;
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Streams `lines` into the temporary table `table` (`name (columns)`, made at first
+/// use, emptied at commit), runs `then` (an `INSERT … SELECT` from it, given its
+/// parameters by `bind`) and empties it for the next batch of the transaction; returns
+/// what `then` returns.
+async fn copy_through<'q>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    table: &str,
+    lines: CopyText,
+    then: &'q str,
+    bind: impl FnOnce(PgQuery<'q>) -> PgQuery<'q>,
+) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+    let name = table.split_whitespace().next().unwrap_or(table);
+    sqlx::query(&format!("CREATE TEMPORARY TABLE IF NOT EXISTS {table} ON COMMIT DELETE ROWS"))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    let mut copy = tx.copy_in_raw(&format!("COPY {name} FROM STDIN")).await.map_err(map_err)?;
+    if let Err(e) = copy.send(lines.into_bytes()).await {
+        copy.abort(e.to_string()).await.map_err(map_err)?;
+        return Err(map_err(e));
+    }
+    copy.finish().await.map_err(map_err)?;
+    let rows = bind(sqlx::query(then)).fetch_all(&mut **tx).await.map_err(map_err)?;
+    sqlx::query(&format!("TRUNCATE {name}")).execute(&mut **tx).await.map_err(map_err)?;
+    Ok(rows)
+}
 
 /// Lines of COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
 #[derive(Default)]
@@ -130,29 +163,86 @@ impl PgStore {
         Ok(ids)
     }
 
-    /// Subscribes contacts with their evidence, in multi-row statements.
+    /// Subscribes contacts with their evidence; a subscription already there (in any
+    /// state) is kept. A few in one multi-row statement, more through COPY.
     pub(crate) async fn add_subscriptions(
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         subs: &[(app::model::ContactId, &app::store::Consented)],
     ) -> StoreResult<()> {
-        for chunk in subs.chunks(Self::BULK_ROWS * 3) {
-            let mut b: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(
-                "INSERT INTO subscriptions (contact_id, newsletter_id, state, consent_at, consent_channel, consent_form, consent_text) ",
-            );
-            b.push_values(chunk, |mut v, (id, s)| {
-                v.push_bind(*id)
-                    .push_bind(s.newsletter_id)
-                    .push_bind("subscribed")
-                    .push_bind(s.consent.at)
-                    .push_bind(&s.consent.channel)
-                    .push_bind(&s.consent.form)
-                    .push_bind(&s.consent.text);
-            });
-            // An unsubscription (or any state) already there is never undone by a file.
-            b.push(" ON CONFLICT (contact_id, newsletter_id) DO NOTHING");
-            b.build().execute(&mut **tx).await.map_err(map_err)?;
+        if subs.is_empty() {
+            return Ok(());
         }
+        if subs.len() >= COPY_FROM_ROWS {
+            let mut lines = CopyText::default();
+            for (id, s) in subs {
+                lines
+                    .int(id.0)
+                    .int(s.newsletter_id.0)
+                    .text("subscribed")
+                    .int(s.consent.at.0)
+                    .text(&s.consent.channel)
+                    .text(&s.consent.form)
+                    .text(&s.consent.text)
+                    .end_row();
+            }
+            copy_through(
+                tx,
+                "subscriptions_in (contact_id BIGINT, newsletter_id BIGINT, state TEXT, consent_at BIGINT, \
+                 consent_channel TEXT, consent_form TEXT, consent_text TEXT)",
+                lines,
+                &format!(
+                    "INSERT INTO subscriptions ({SUBSCRIPTION_COLUMNS}) SELECT {SUBSCRIPTION_COLUMNS} \
+                     FROM subscriptions_in ON CONFLICT (contact_id, newsletter_id) DO NOTHING"
+                ),
+                |q| q,
+            )
+            .await?;
+            return Ok(());
+        }
+        let mut b: QueryBuilder<sqlx::Postgres> =
+            QueryBuilder::new(format!("INSERT INTO subscriptions ({SUBSCRIPTION_COLUMNS}) "));
+        b.push_values(subs, |mut v, (id, s)| {
+            v.push_bind(*id)
+                .push_bind(s.newsletter_id)
+                .push_bind("subscribed")
+                .push_bind(s.consent.at)
+                .push_bind(&s.consent.channel)
+                .push_bind(&s.consent.form)
+                .push_bind(&s.consent.text);
+        });
+        // An unsubscription (or any state) already there is never undone by a file.
+        b.push(" ON CONFLICT (contact_id, newsletter_id) DO NOTHING");
+        b.build().execute(&mut **tx).await.map_err(map_err)?;
         Ok(())
+    }
+
+    /// Adds hashes to the suppression list; returns, for each, whether it was added
+    /// (false: it was there already, and is left as it was).
+    pub(crate) async fn add_suppression_hashes(
+        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+        hashes: &[&str],
+        reason: &str,
+        import_id: app::model::ImportId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<bool>> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut lines = CopyText::default();
+        for hash in hashes {
+            lines.text(hash).end_row();
+        }
+        let then = "INSERT INTO suppression_hashes (hash, reason, import_id, created_at) \
+                    SELECT hash, $1, $2, $3 FROM suppression_hashes_in ON CONFLICT (hash) DO NOTHING RETURNING hash";
+        let added: std::collections::HashSet<String> =
+            copy_through(tx, "suppression_hashes_in (hash TEXT)", lines, then, |q| {
+                q.bind(reason).bind(import_id).bind(now)
+            })
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        Ok(hashes.iter().map(|h| added.contains(*h)).collect())
     }
 
     /// Inserts contacts, each created at its instant with its purchase count; an address
@@ -165,17 +255,6 @@ impl PgStore {
         if rows.len() < COPY_FROM_ROWS {
             return Self::insert_contact_rows(tx, rows).await;
         }
-        sqlx::query(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS contacts_in (email TEXT, email_md5 TEXT, email_sha256 TEXT, \
-               first_name TEXT, last_name TEXT, phone TEXT, birth_date TEXT, job_title TEXT, company TEXT, \
-               address_line1 TEXT, address_line2 TEXT, postal_code TEXT, city TEXT, country TEXT, interests TEXT, \
-               last_purchase_on TEXT, total_spent_cents BIGINT, purchase_count BIGINT, custom TEXT, channel TEXT, \
-               source_detail TEXT, sort_name TEXT, search TEXT, created_at BIGINT, updated_at BIGINT) \
-             ON COMMIT DELETE ROWS",
-        )
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
         let mut lines = CopyText::default();
         for (f, at, purchases) in rows {
             lines
@@ -206,22 +285,21 @@ impl PgStore {
                 .int(at.0)
                 .end_row();
         }
-        let mut copy =
-            tx.copy_in_raw(&format!("COPY contacts_in ({CONTACT_COLUMNS}) FROM STDIN")).await.map_err(map_err)?;
-        if let Err(e) = copy.send(lines.into_bytes()).await {
-            copy.abort(e.to_string()).await.map_err(map_err)?;
-            return Err(map_err(e));
-        }
-        copy.finish().await.map_err(map_err)?;
-        let moved = sqlx::query(&format!(
-            "INSERT INTO contacts ({CONTACT_COLUMNS}) SELECT {CONTACT_COLUMNS} FROM contacts_in \
-             ON CONFLICT (email) DO NOTHING RETURNING id, email"
-        ))
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(map_err)?;
-        // Emptied at commit too; now, for a second batch in the same transaction.
-        sqlx::query("TRUNCATE contacts_in").execute(&mut **tx).await.map_err(map_err)?;
+        let moved = copy_through(
+            tx,
+            "contacts_in (email TEXT, email_md5 TEXT, email_sha256 TEXT, first_name TEXT, last_name TEXT, \
+             phone TEXT, birth_date TEXT, job_title TEXT, company TEXT, address_line1 TEXT, address_line2 TEXT, \
+             postal_code TEXT, city TEXT, country TEXT, interests TEXT, last_purchase_on TEXT, \
+             total_spent_cents BIGINT, purchase_count BIGINT, custom TEXT, channel TEXT, source_detail TEXT, \
+             sort_name TEXT, search TEXT, created_at BIGINT, updated_at BIGINT)",
+            lines,
+            &format!(
+                "INSERT INTO contacts ({CONTACT_COLUMNS}) SELECT {CONTACT_COLUMNS} FROM contacts_in \
+                 ON CONFLICT (email) DO NOTHING RETURNING id, email"
+            ),
+            |q| q,
+        )
+        .await?;
         Ok(moved.into_iter().map(|row| (row.get(1), row.get(0))).collect())
     }
 }

@@ -53,6 +53,20 @@ impl Dialect for PgStore {
     const INDEX_EXISTS: &'static str =
         "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1";
     const IDS_OF_JSON: &'static str = "SELECT value::BIGINT AS id FROM jsonb_array_elements_text($1::JSONB) AS value";
+    /// One array parameter, parsed once and planned as one index scan: a batch's 20,000
+    /// addresses in two statements instead of forty lists of 1,000 binds (each planned
+    /// and converted value by value, most of an import's lookup time).
+    const TEXTS_IN: usize = 20_000;
+}
+
+/// `column = ANY($n)`: these values as one `TEXT[]` parameter.
+pub(crate) fn texts_in<'a, S: AsRef<str>>(
+    b: &mut sqlx::QueryBuilder<'a, sqlx::Postgres>,
+    column: &str,
+    values: &'a [S],
+) {
+    let values: Vec<&'a str> = values.iter().map(AsRef::as_ref).collect();
+    b.push(column).push(" = ANY(").push_bind(values).push(")");
 }
 
 /// This backend's database and store, as the portable modules below name them.

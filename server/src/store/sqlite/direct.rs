@@ -144,6 +144,29 @@ pub(crate) async fn insert_contacts(
     .await
 }
 
+/// Adds hashes to the suppression list (a batch of a list is hundreds of thousands of
+/// them); returns, for each, whether it was added (false: it was there already, and is
+/// left as it was).
+pub(crate) async fn add_suppression_hashes(
+    tx: &mut Tx,
+    hashes: &[&str],
+    reason: &str,
+    import_id: i64,
+    now: Timestamp,
+) -> StoreResult<Vec<bool>> {
+    if hashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    with_connection(tx, |db| {
+        let mut insert = db.prepare(
+            "INSERT INTO suppression_hashes (hash, reason, import_id, created_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (hash) DO NOTHING",
+        )?;
+        hashes.iter().map(|hash| Ok(insert.execute(rusqlite::params![hash, reason, import_id, now.0])? == 1)).collect()
+    })
+    .await
+}
+
 /// Subscribes contacts with their evidence; a subscription already there (in any
 /// state: an unsubscription is never undone by a file) is left as it is.
 pub(crate) async fn add_subscriptions(tx: &mut Tx, subs: &[(ContactId, &Consented)]) -> StoreResult<()> {

@@ -193,6 +193,17 @@ impl Dialect for SqliteStore {
     const SEARCH_SOURCE: &'static str = "contacts c INDEXED BY contacts_search";
     const INDEX_EXISTS: &'static str = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1";
     const IDS_OF_JSON: &'static str = "SELECT value AS id FROM json_each($1)";
+    const TEXTS_IN: usize = 1000;
+}
+
+/// `column IN (…)` of these values, one bind each (SQLite binds no arrays).
+pub(crate) fn texts_in<'a, S: AsRef<str>>(b: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>, column: &str, values: &'a [S]) {
+    b.push(column).push(" IN (");
+    let mut list = b.separated(", ");
+    for v in values {
+        list.push_bind(v.as_ref());
+    }
+    list.push_unseparated(")");
 }
 
 impl SqliteStore {
@@ -210,6 +221,16 @@ impl SqliteStore {
         subs: &[(app::model::ContactId, &app::store::Consented)],
     ) -> app::store::StoreResult<()> {
         direct::add_subscriptions(tx, subs).await
+    }
+
+    pub(crate) async fn add_suppression_hashes(
+        tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        hashes: &[&str],
+        reason: &str,
+        import_id: app::model::ImportId,
+        now: app::model::Timestamp,
+    ) -> app::store::StoreResult<Vec<bool>> {
+        direct::add_suppression_hashes(tx, hashes, reason, import_id.0, now).await
     }
 }
 
